@@ -1,0 +1,175 @@
+//! Serving requests with a component: a fresh, isolated instance per request from a
+//! pre-instantiated `wasi:http/proxy` component.
+
+use std::sync::Arc;
+
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use wasmtime::Store;
+use wasmtime::component::Linker;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::WasiHttpView as _;
+use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
+
+use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
+use crate::HttpInstanceState;
+
+/// The interface an HTTP component must export.
+pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
+
+/// Why a component cannot serve HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum ComponentHandlerError {
+    /// It imports something this host does not provide.
+    #[error("{component} cannot be served: {reason}")]
+    MissingImport {
+        /// The component's name.
+        component: String,
+        /// Wasmtime's explanation, naming the import.
+        reason: String,
+    },
+    /// It does not export `wasi:http/incoming-handler`.
+    #[error("{component} does not export {INCOMING_HANDLER} (0.2.x), so it cannot serve HTTP; build it as a `wasi:http/proxy` component")]
+    NotAnHttpHandler {
+        /// The component's name.
+        component: String,
+    },
+    /// The linker could not be set up.
+    #[error("cannot set up the host interfaces: {0}")]
+    Linker(String),
+}
+
+/// Serves requests with one component, one fresh instance per request.
+pub struct ComponentHandler {
+    name: Arc<str>,
+    pre: ProxyPre<HttpInstanceState>,
+    limits: InstanceLimits,
+}
+
+impl ComponentHandler {
+    /// Links `component` against WASI 0.2 and `wasi:http` and pre-instantiates it.
+    pub fn new(runtime: &Runtime, component: &LoadedComponent) -> Result<Self, ComponentHandlerError> {
+        let mut linker: Linker<HttpInstanceState> = Linker::new(runtime.engine());
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
+
+        let instance_pre = linker.instantiate_pre(&component.component).map_err(|error| {
+            ComponentHandlerError::MissingImport {
+                component: component.name.clone(),
+                reason: format!("{error:#}"),
+            }
+        })?;
+        let pre = ProxyPre::new(instance_pre).map_err(|_| ComponentHandlerError::NotAnHttpHandler {
+            component: component.name.clone(),
+        })?;
+        Ok(Self {
+            name: Arc::from(component.name.as_str()),
+            pre,
+            limits: runtime.limits(),
+        })
+    }
+
+    /// The component's name, as logs call it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    async fn serve(
+        name: Arc<str>,
+        pre: ProxyPre<HttpInstanceState>,
+        limits: InstanceLimits,
+        request: Request<Incoming>,
+    ) -> Response<ResponseBody> {
+        let mut store = Store::new(pre.engine(), HttpInstanceState::new(&name, &limits));
+        prepare_store(&mut store, &limits, HttpInstanceState::limits);
+
+        let request = match store.data_mut().http().new_incoming_request(Scheme::Http, request) {
+            Ok(request) => request,
+            Err(error) => {
+                return text_response(StatusCode::BAD_REQUEST, format!("bad request: {error}"));
+            }
+        };
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let outparam = match store.data_mut().http().new_response_outparam(sender) {
+            Ok(outparam) => outparam,
+            Err(error) => {
+                return text_response(StatusCode::INTERNAL_SERVER_ERROR, format!("{error}"));
+            }
+        };
+
+        // The guest runs in its own task: it may keep streaming the body after it has handed
+        // over the response head.
+        let task_name = Arc::clone(&name);
+        let invocation = tokio::spawn(async move {
+            let outcome = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, request, outparam)
+                    .await
+            }
+            .await;
+            outcome.map_err(|error| {
+                let failure = InvocationFailure::classify(&error);
+                tracing::warn!(
+                    component = &*task_name,
+                    reason = failure.reason(),
+                    "request failed: {failure}"
+                );
+                failure
+            })
+        });
+
+        match receiver.await {
+            Ok(Ok(response)) => response,
+            Ok(Err(code)) => text_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("component {name} answered with an error: {code:?}"),
+            ),
+            Err(_) => match invocation.await {
+                Ok(Err(failure)) => failure_response(&name, &failure),
+                Ok(Ok(())) => {
+                    tracing::warn!(component = &*name, reason = "no-response", "request failed: the component returned without setting a response");
+                    text_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("component {name} returned without setting a response"),
+                    )
+                }
+                Err(join_error) => text_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("component {name} stopped unexpectedly: {join_error}"),
+                ),
+            },
+        }
+    }
+}
+
+impl RequestHandler for ComponentHandler {
+    fn handle(&self, request: Request<Incoming>) -> ResponseFuture {
+        Box::pin(Self::serve(
+            Arc::clone(&self.name),
+            self.pre.clone(),
+            self.limits,
+            request,
+        ))
+    }
+}
+
+/// 503 for resource limits (deadline, memory), 500 for faults; the details stay in the log.
+fn failure_response(name: &str, failure: &InvocationFailure) -> Response<ResponseBody> {
+    let status = if failure.is_resource_limit() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    text_response(
+        status,
+        format!(
+            "component {name} failed ({}); the host log has the details",
+            failure.reason()
+        ),
+    )
+}

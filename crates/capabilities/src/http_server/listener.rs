@@ -1,0 +1,100 @@
+//! One listening socket: accepts connections, serves HTTP/1.1 on each, dispatches every
+//! request through the listener's route table, and drains gracefully when told to stop.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::handler::{ResponseBody, text_response};
+use super::route::RouteTable;
+
+/// The routes of a listener, swapped whole on every change so requests never wait on a writer.
+pub(crate) type SharedRoutes = Arc<RwLock<Arc<RouteTable>>>;
+
+/// Pause after a failed accept (e.g. out of file descriptors) before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
+
+/// Accepts and serves connections until `stop` fires, then waits up to `grace` for open
+/// connections to finish their in-flight requests.
+pub(crate) async fn run(
+    listener: TcpListener,
+    addr: SocketAddr,
+    routes: SharedRoutes,
+    stop: CancellationToken,
+    grace: Duration,
+) {
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let routes = Arc::clone(&routes);
+                    let service = service_fn(move |request| {
+                        let routes = Arc::clone(&routes);
+                        async move { Ok::<_, Infallible>(dispatch(&routes, addr, request).await) }
+                    });
+                    let connection = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), service);
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(error) = connection.await {
+                            tracing::debug!(%addr, %error, "connection ended with an error");
+                        }
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(%addr, %error, "accepting a connection failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            () = stop.cancelled() => break,
+        }
+    }
+    drop(listener);
+    let open = graceful.count();
+    if open > 0 {
+        tracing::info!(%addr, connections = open, "draining open connections");
+    }
+    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+        tracing::warn!(%addr, ?grace, "connections still open after the grace period; closing them");
+    }
+}
+
+async fn dispatch(
+    routes: &SharedRoutes,
+    addr: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<ResponseBody> {
+    let table = match routes.read() {
+        Ok(table) => Arc::clone(&table),
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+    };
+    let host = request
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| request.uri().host())
+        .unwrap_or_default();
+    match table.find(host, request.uri().path()) {
+        Some(route) => route.handler.handle(request).await,
+        None => text_response(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no route on {addr} for host {host:?}, path {:?}",
+                request.uri().path()
+            ),
+        ),
+    }
+}

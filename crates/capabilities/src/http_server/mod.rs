@@ -1,0 +1,14 @@
+//! The HTTP server capability: hyper 1 listeners shared by every route on an address, routing
+//! by address, Host header or path prefix, streaming bodies both ways, and shutting down
+//! gracefully (in-flight requests finish).
+
+mod component;
+mod handler;
+mod listener;
+mod route;
+mod server;
+
+pub use component::{ComponentHandler, ComponentHandlerError, INCOMING_HANDLER};
+pub use handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
+pub use route::{Route, RouteCollision, RouteSpec, RouteTable};
+pub use server::{HttpServer, HttpServerError};

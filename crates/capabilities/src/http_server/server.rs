@@ -1,0 +1,167 @@
+//! The [`HttpServer`]: every listener this process has, keyed by address.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::handler::RequestHandler;
+use super::listener::{self, SharedRoutes};
+use super::route::{Route, RouteCollision, RouteSpec, RouteTable};
+
+/// Why a route could not be served.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpServerError {
+    /// The address cannot be listened on.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The route is already taken on that listener.
+    #[error("cannot route on {addr}: {source}")]
+    Collision {
+        /// The listener's address.
+        addr: SocketAddr,
+        /// Who holds the route and who asked for it.
+        source: RouteCollision,
+    },
+}
+
+impl HttpServerError {
+    /// Whether the address was already in use by something else.
+    pub fn is_addr_in_use(&self) -> bool {
+        matches!(self, Self::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse)
+    }
+}
+
+struct Listener {
+    routes: SharedRoutes,
+    stop: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+/// All HTTP listeners of a process. Routes on the same address share one listener.
+pub struct HttpServer {
+    listeners: Mutex<HashMap<SocketAddr, Listener>>,
+    grace: Duration,
+}
+
+impl HttpServer {
+    /// A server with no listeners; `grace` is how long shutdown waits for in-flight requests.
+    pub fn new(grace: Duration) -> Self {
+        Self {
+            listeners: Mutex::new(HashMap::new()),
+            grace,
+        }
+    }
+
+    /// Routes requests matching `spec` on `addr` to `handler`, binding `addr` if nothing
+    /// listens there yet. Returns the bound address (which differs from `addr` for port 0).
+    pub async fn add_route(
+        &self,
+        addr: SocketAddr,
+        spec: RouteSpec,
+        owner: impl Into<String>,
+        handler: Arc<dyn RequestHandler>,
+    ) -> Result<SocketAddr, HttpServerError> {
+        let route = Route {
+            spec,
+            owner: owner.into(),
+            handler,
+        };
+        if addr.port() != 0 && self.try_add_to_existing(addr, &route)? {
+            return Ok(addr);
+        }
+
+        let socket = TcpListener::bind(addr)
+            .await
+            .map_err(|source| HttpServerError::Bind { addr, source })?;
+        let bound = socket
+            .local_addr()
+            .map_err(|source| HttpServerError::Bind { addr, source })?;
+        let mut table = RouteTable::default();
+        table
+            .insert(route)
+            .map_err(|source| HttpServerError::Collision { addr: bound, source })?;
+        let routes: SharedRoutes = Arc::new(RwLock::new(Arc::new(table)));
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(listener::run(
+            socket,
+            bound,
+            Arc::clone(&routes),
+            stop.clone(),
+            self.grace,
+        ));
+        tracing::debug!(addr = %bound, "listening");
+        self.lock().insert(bound, Listener { routes, stop, task });
+        Ok(bound)
+    }
+
+    /// Removes `owner`'s route `spec` from `addr`; closes the listener (gracefully) when it was
+    /// the last. Returns whether a route was removed.
+    pub fn remove_route(&self, addr: SocketAddr, spec: &RouteSpec, owner: &str) -> bool {
+        let mut listeners = self.lock();
+        let Some(listener) = listeners.get(&addr) else {
+            return false;
+        };
+        let (removed, now_empty) = update_routes(&listener.routes, |table| {
+            let removed = table.remove(spec, owner);
+            (removed, table.is_empty())
+        });
+        if now_empty && let Some(listener) = listeners.remove(&addr) {
+            listener.stop.cancel();
+        }
+        removed
+    }
+
+    /// The addresses currently listened on.
+    pub fn addresses(&self) -> Vec<SocketAddr> {
+        self.lock().keys().copied().collect()
+    }
+
+    /// Stops accepting on every listener and waits (up to the grace period) for in-flight
+    /// requests to finish.
+    pub async fn shutdown(&self) {
+        let listeners: Vec<Listener> = self.lock().drain().map(|(_, listener)| listener).collect();
+        for listener in &listeners {
+            listener.stop.cancel();
+        }
+        for listener in listeners {
+            let _ = listener.task.await;
+        }
+    }
+
+    fn try_add_to_existing(&self, addr: SocketAddr, route: &Route) -> Result<bool, HttpServerError> {
+        let listeners = self.lock();
+        let Some(listener) = listeners.get(&addr) else {
+            return Ok(false);
+        };
+        update_routes(&listener.routes, |table| table.insert(route.clone()))
+            .map_err(|source| HttpServerError::Collision { addr, source })?;
+        Ok(true)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Listener>> {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Applies `change` to a copy of the table and publishes the copy.
+fn update_routes<R>(routes: &SharedRoutes, change: impl FnOnce(&mut RouteTable) -> R) -> R {
+    let mut guard = routes
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut table = RouteTable::clone(&guard);
+    let result = change(&mut table);
+    *guard = Arc::new(table);
+    result
+}

@@ -1,0 +1,62 @@
+//! The data inside one instance's store: WASI, `wasi:http`, its resource table and limits.
+
+use std::sync::Arc;
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+use weft_runtime::{InstanceLimits, StoreLimits};
+
+use crate::stdio::GuestLogStream;
+
+/// Per-instance state of an HTTP component: nothing is shared between requests.
+pub struct HttpInstanceState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    limits: StoreLimits,
+}
+
+impl HttpInstanceState {
+    /// Fresh state for one instance of `component`: its stdout and stderr go to the log tagged
+    /// with the component's name; no environment, arguments, files or sockets are granted.
+    pub fn new(component: &Arc<str>, limits: &InstanceLimits) -> Self {
+        let wasi = WasiCtx::builder()
+            .stdout(GuestLogStream::stdout(Arc::clone(component)))
+            .stderr(GuestLogStream::stderr(Arc::clone(component)))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        Self {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            limits: limits.store_limits(),
+        }
+    }
+
+    /// The store's memory limiter, for [`weft_runtime::prepare_store`].
+    pub fn limits(&mut self) -> &mut StoreLimits {
+        &mut self.limits
+    }
+}
+
+impl WasiView for HttpInstanceState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HttpInstanceState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: Default::default(),
+        }
+    }
+}

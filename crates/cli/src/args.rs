@@ -1,0 +1,104 @@
+//! The command line: global flags and one subcommand per verb.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::units::{parse_bytes, parse_duration};
+
+/// weft runs WebAssembly components: `weft run` serves one HTTP component.
+#[derive(Debug, Parser)]
+#[command(name = "weft", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Output format for results and errors.
+    #[arg(short, long, global = true, value_enum, default_value_t = OutputFormat::Text, env = "WEFT_OUTPUT")]
+    pub output: OutputFormat,
+
+    /// Log format (defaults to json when --output json, text otherwise). Filter with WEFT_LOG.
+    #[arg(long, global = true, value_enum, env = "WEFT_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output format of results and errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per result on stdout; errors as `{"success": false, ...}` on stderr.
+    Json,
+}
+
+/// Format of log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per event.
+    Json,
+}
+
+impl From<OutputFormat> for LogFormat {
+    fn from(output: OutputFormat) -> Self {
+        match output {
+            OutputFormat::Text => Self::Text,
+            OutputFormat::Json => Self::Json,
+        }
+    }
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve one `wasi:http` component over HTTP, a fresh instance per request
+    /// (like `wasmtime serve`).
+    Run(RunArgs),
+}
+
+/// `weft run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The component to serve (a `.wasm` file exporting `wasi:http/incoming-handler`).
+    #[arg(required_unless_present = "example", conflicts_with = "example")]
+    pub component: Option<PathBuf>,
+
+    /// Serve an example built into weft instead of a file (try `hello`).
+    #[arg(long, value_name = "NAME")]
+    pub example: Option<String>,
+
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8000", env = "WEFT_LISTEN")]
+    pub listen: SocketAddr,
+
+    /// Longest one request may run, body included (e.g. 30s, 500ms, 2m).
+    #[arg(long, default_value = "60s", value_parser = parse_duration, env = "WEFT_DEADLINE")]
+    pub deadline: std::time::Duration,
+
+    /// Largest memory one instance may use (e.g. 256MiB, 1GiB).
+    #[arg(long, default_value = "256MiB", value_parser = parse_bytes, env = "WEFT_MEMORY_LIMIT")]
+    pub memory_limit: usize,
+
+    /// Most instances alive at once (the size of the instance pool).
+    #[arg(long, default_value_t = 1000, env = "WEFT_MAX_INSTANCES")]
+    pub max_instances: u32,
+
+    /// Allocate instances on demand instead of from a pre-reserved pool.
+    #[arg(long)]
+    pub no_pooling: bool,
+
+    /// Where compiled components are cached (default: the user's cache directory).
+    #[arg(long, env = "WEFT_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Compile every time; neither read nor write the compiled-component cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    pub no_cache: bool,
+
+    /// How long shutdown waits for in-flight requests (e.g. 10s).
+    #[arg(long, default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: std::time::Duration,
+}

@@ -1,0 +1,3 @@
+//! One module per verb, each a thin layer over the library crates.
+
+pub mod run;

@@ -1,0 +1,142 @@
+//! `weft run`: serve one `wasi:http` component, a fresh instance per request.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, anyhow};
+use serde::Serialize;
+use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
+use weft_runtime::{Allocator, ComponentSource, Runtime, RuntimeSettings};
+
+use crate::args::RunArgs;
+use crate::output::Output;
+
+/// What `weft run` reports once it is serving.
+#[derive(Debug, Serialize)]
+struct Serving {
+    url: String,
+    component: String,
+    digest: String,
+    load_ms: f64,
+    from_cache: bool,
+    pooling: bool,
+}
+
+/// Runs `weft run` until Ctrl-C or SIGTERM.
+pub fn execute(args: RunArgs, output: &Output) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(args, output))
+}
+
+async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
+    let source = component_source(&args)?;
+    let settings = RuntimeSettings {
+        memory_limit_bytes: args.memory_limit,
+        invocation_deadline: args.deadline,
+        allocator: if args.no_pooling {
+            Allocator::OnDemand
+        } else {
+            Allocator::PoolingOrFallback
+        },
+        max_instances: args.max_instances,
+        cache_dir: cache_dir(&args),
+        ..RuntimeSettings::default()
+    };
+    let runtime = Runtime::new(&settings)?;
+    let component = runtime.load(&source)?;
+    tracing::info!(
+        component = %component.name,
+        digest = %component.digest,
+        from_cache = component.from_cache,
+        load_ms = component.load_time.as_secs_f64() * 1000.0,
+        "{}",
+        if component.from_cache { "loaded the compiled component from the cache" } else { "compiled the component" }
+    );
+    let handler = ComponentHandler::new(&runtime, &component)?;
+
+    let server = HttpServer::new(args.shutdown_grace);
+    let addr = server
+        .add_route(
+            args.listen,
+            RouteSpec::catch_all(),
+            format!("weft run {}", component.name),
+            Arc::new(handler),
+        )
+        .await
+        .map_err(|error| {
+            let hint = if error.is_addr_in_use() {
+                "; stop what holds it or pick another address with --listen"
+            } else {
+                ""
+            };
+            anyhow!("{error}{hint}")
+        })?;
+
+    let url = format!("http://{addr}/");
+    output.result(
+        &format!("Serving {} at {url}", component.name),
+        &Serving {
+            url: url.clone(),
+            component: component.name.clone(),
+            digest: component.digest.clone(),
+            load_ms: component.load_time.as_secs_f64() * 1000.0,
+            from_cache: component.from_cache,
+            pooling: runtime.is_pooling(),
+        },
+    );
+
+    wait_for_stop_signal().await?;
+    tracing::info!("shutting down: finishing in-flight requests");
+    server.shutdown().await;
+    Ok(())
+}
+
+fn component_source(args: &RunArgs) -> anyhow::Result<ComponentSource> {
+    if let Some(name) = &args.example {
+        let example = weft_examples::find(name).ok_or_else(|| {
+            anyhow!(
+                "there is no bundled example named `{name}`; the examples are: {}",
+                weft_examples::names().join(", ")
+            )
+        })?;
+        return Ok(ComponentSource::Bytes {
+            name: format!("example:{}", example.name),
+            bytes: Arc::from(example.wasm),
+        });
+    }
+    let path = args
+        .component
+        .clone()
+        .ok_or_else(|| anyhow!("name a component file to serve, or pass --example hello"))?;
+    Ok(ComponentSource::File(path))
+}
+
+fn cache_dir(args: &RunArgs) -> Option<PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    args.cache_dir
+        .clone()
+        .or_else(|| dirs::cache_dir().map(|dir| dir.join("weft").join("compiled")))
+}
+
+async fn wait_for_stop_signal() -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("cannot listen for SIGTERM")?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot listen for Ctrl-C")?;
+    Ok(())
+}

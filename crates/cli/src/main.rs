@@ -1,0 +1,30 @@
+//! `weft`: run WebAssembly components and applications.
+
+mod args;
+mod commands;
+mod logging;
+mod output;
+mod units;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+use crate::args::{Cli, Command};
+use crate::output::Output;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let output = Output::new(cli.output);
+    logging::init(cli.log_format.unwrap_or(cli.output.into()));
+    let result = match cli.command {
+        Command::Run(run) => commands::run::execute(run, &output),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            output.error(&error);
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The example components the `weft` binary carries, built from `examples/` at build time, so
+//! that a fresh machine can serve something with nothing to download.
+
+/// One bundled example component.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// The name users pass to `--example`.
+    pub name: &'static str,
+    /// What it does, for `--help` and listings.
+    pub description: &'static str,
+    /// The wadm manifest that describes it, as shipped in `examples/NAME/wadm.yaml`.
+    pub manifest: &'static str,
+    /// The component bytes.
+    pub wasm: &'static [u8],
+}
+
+/// Every bundled example.
+pub const EXAMPLES: &[Example] = &[Example {
+    name: "hello",
+    description: "answers every HTTP request with `Hello from weft!`",
+    manifest: include_str!("../../../examples/hello/wadm.yaml"),
+    wasm: include_bytes!(env!("WEFT_EXAMPLE_HELLO")),
+}];
+
+/// Finds a bundled example by name.
+pub fn find(name: &str) -> Option<&'static Example> {
+    EXAMPLES.iter().find(|example| example.name == name)
+}
+
+/// The names of all bundled examples, for error hints.
+pub fn names() -> Vec<&'static str> {
+    EXAMPLES.iter().map(|example| example.name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hello_is_a_component() {
+        let hello = find("hello").map(|example| example.wasm).unwrap_or_default();
+        // A component's preamble: `\0asm`, then version 0x0d and layer 1.
+        assert_eq!(hello.get(..8), Some(&b"\0asm\x0d\x00\x01\x00"[..]));
+    }
+}

@@ -1,0 +1,150 @@
+//! The [`Runtime`]: one Wasmtime engine, its compiled-artifact cache and its epoch ticker.
+
+use std::time::Instant;
+
+use wasmtime::component::Component;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::cache::{CacheKey, CompiledCache};
+use crate::epoch::EpochTicker;
+use crate::limits::InstanceLimits;
+use crate::load::{ComponentSource, LoadedComponent, check_preamble};
+use crate::settings::{Allocator, RuntimeSettings};
+use crate::RuntimeError;
+
+/// The WebAssembly runtime shared by everything a process runs.
+#[derive(Debug)]
+pub struct Runtime {
+    engine: Engine,
+    cache: Option<CompiledCache>,
+    limits: InstanceLimits,
+    pooling: bool,
+    _ticker: EpochTicker,
+}
+
+impl Runtime {
+    /// Creates the engine from `settings`. With [`Allocator::PoolingOrFallback`], a machine
+    /// that cannot reserve the pool's virtual memory gets the on-demand allocator and a warning.
+    pub fn new(settings: &RuntimeSettings) -> Result<Self, RuntimeError> {
+        let (engine, pooling) = match settings.allocator {
+            Allocator::OnDemand => (build_engine(settings, None)?, false),
+            Allocator::PoolingOrFallback => match build_engine(settings, Some(pool(settings))) {
+                Ok(engine) => (engine, true),
+                Err(error) => {
+                    tracing::warn!(
+                        %error,
+                        "the pooling allocator could not reserve its memory; falling back to \
+                         on-demand allocation (slower instantiation). Lower --max-instances or \
+                         raise the virtual memory limit (ulimit -v) to use pooling."
+                    );
+                    (build_engine(settings, None)?, false)
+                }
+            },
+        };
+        let cache = settings
+            .cache_dir
+            .as_ref()
+            .map(CompiledCache::open)
+            .transpose()?;
+        let ticker = EpochTicker::start(&engine, settings.epoch_tick)
+            .map_err(|error| RuntimeError::Engine(format!("cannot start the epoch ticker: {error}")))?;
+        Ok(Self {
+            engine,
+            cache,
+            limits: InstanceLimits {
+                memory_limit_bytes: settings.memory_limit_bytes,
+                deadline: settings.invocation_deadline,
+            },
+            pooling,
+            _ticker: ticker,
+        })
+    }
+
+    /// The Wasmtime engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The limits every instance runs under.
+    pub fn limits(&self) -> InstanceLimits {
+        self.limits
+    }
+
+    /// Whether the pooling allocator is in use (false after a fallback).
+    pub fn is_pooling(&self) -> bool {
+        self.pooling
+    }
+
+    /// The compiled-artifact cache, when enabled.
+    pub fn cache(&self) -> Option<&CompiledCache> {
+        self.cache.as_ref()
+    }
+
+    /// Loads and compiles a component, or loads its compiled artifact from the cache.
+    pub fn load(&self, source: &ComponentSource) -> Result<LoadedComponent, RuntimeError> {
+        let name = source.name();
+        let bytes = source.read()?;
+        check_preamble(&name, &bytes)?;
+        let started = Instant::now();
+        let key = CacheKey::new(&self.engine, &bytes);
+
+        if let Some(component) = self.cache.as_ref().and_then(|cache| cache.load(&self.engine, &key)) {
+            return Ok(LoadedComponent {
+                name,
+                digest: key.digest,
+                component,
+                load_time: started.elapsed(),
+                from_cache: true,
+            });
+        }
+
+        let component =
+            Component::from_binary(&self.engine, &bytes).map_err(|error| RuntimeError::Invalid {
+                name: name.clone(),
+                reason: format!("{error:#}"),
+            })?;
+        if let Some(cache) = &self.cache {
+            match component.serialize() {
+                Ok(artifact) => cache.store(&key, &artifact),
+                Err(error) => tracing::warn!(%error, "could not serialize a compiled component"),
+            }
+        }
+        Ok(LoadedComponent {
+            name,
+            digest: key.digest,
+            component,
+            load_time: started.elapsed(),
+            from_cache: false,
+        })
+    }
+}
+
+/// The pooling allocator's configuration: slots sized to the per-instance memory limit.
+fn pool(settings: &RuntimeSettings) -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::default();
+    let instances = settings.max_instances;
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(4))
+        .total_memories(instances.saturating_mul(2))
+        .total_tables(instances.saturating_mul(4))
+        .total_stacks(instances)
+        .max_memory_size(settings.memory_limit_bytes)
+        .linear_memory_keep_resident(settings.keep_resident_bytes)
+        .table_keep_resident(settings.keep_resident_bytes.min(64 << 10));
+    pool
+}
+
+fn build_engine(
+    settings: &RuntimeSettings,
+    pool: Option<PoolingAllocationConfig>,
+) -> Result<Engine, RuntimeError> {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .epoch_interruption(true)
+        .memory_init_cow(settings.memory_init_cow);
+    if let Some(pool) = pool {
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    Engine::new(&config).map_err(|error| RuntimeError::Engine(format!("{error:#}")))
+}

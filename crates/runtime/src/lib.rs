@@ -1,0 +1,27 @@
+//! weft's Wasmtime runtime.
+//!
+//! One [`Runtime`] owns the Wasmtime [`Engine`](wasmtime::Engine) (component model, async,
+//! pooling allocator with an on-demand fallback, epoch interruption), the on-disk cache of
+//! compiled artifacts and the epoch ticker. It turns component bytes into a
+//! [`LoadedComponent`] (compiled once, then loaded from cache), and hands out the per-instance
+//! [`InstanceLimits`] (memory limit, invocation deadline) every store must carry.
+//!
+//! Capabilities build their `InstancePre` from a [`LoadedComponent`] and a linker; the runtime
+//! itself knows nothing of HTTP or any other interface.
+
+mod cache;
+mod engine;
+mod epoch;
+mod error;
+mod failure;
+mod limits;
+mod load;
+mod settings;
+
+pub use cache::{CacheKey, CompiledCache};
+pub use engine::Runtime;
+pub use error::RuntimeError;
+pub use failure::{DeadlineExceeded, InvocationFailure, MemoryLimitExceeded};
+pub use limits::{InstanceLimits, StoreLimits, prepare_store};
+pub use load::{ComponentSource, LoadedComponent};
+pub use settings::{Allocator, RuntimeSettings};

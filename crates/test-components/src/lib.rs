@@ -1,0 +1,10 @@
+//! Guest components for weft's tests, compiled from `guests/` to `wasm32-wasip2` by the build
+//! script. Each constant is the path of one built component:
+//!
+//! - `ECHO`: echoes method, path, headers and the (streamed) body.
+//! - `STREAMING`: streams a generated body in chunks (`?chunks=N&size=S`).
+//! - `STDIO`: prints to stdout and stderr through Rust std.
+//! - `SPIN_LOOP`, `MEMORY_BOMB`, `TRAP`, `DEEP_RECURSION`: hostile components.
+//! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
+
+include!(concat!(env!("OUT_DIR"), "/paths.rs"));

@@ -1,0 +1,77 @@
+//! Build-script helper that compiles guest crates to `wasm32-wasip2` components.
+//!
+//! Used from `build.rs` of the crates that ship or test components (the pattern of Wasmtime's
+//! `test-programs`): the guest workspace is built by a nested `cargo` with its own target
+//! directory under `OUT_DIR`, and each produced `.wasm` path is handed back to the caller.
+//! Nothing is committed as a binary; everything is built from source.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The Rust target every guest is compiled for.
+pub const GUEST_TARGET: &str = "wasm32-wasip2";
+
+/// One guest crate to build: the package name and the produced file stem.
+#[derive(Debug, Clone, Copy)]
+pub struct Guest<'a> {
+    /// The cargo package name (`-p NAME`).
+    pub package: &'a str,
+}
+
+/// Builds `packages` of the guest workspace at `manifest` in release mode and returns the path
+/// of each produced component, in the order given.
+///
+/// Panics (failing the build script, which is the only way a build script reports an error)
+/// with the nested cargo's exit status when the build fails; cargo prints the compiler output.
+#[allow(clippy::expect_used)] // A build script reports failure by panicking.
+pub fn build_guests(manifest: &Path, guests: &[Guest<'_>]) -> Vec<PathBuf> {
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let target_dir = out_dir.join("guest-target");
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .arg("--release")
+        .arg("--target")
+        .arg(GUEST_TARGET)
+        .arg("--manifest-path")
+        .arg(manifest)
+        .arg("--target-dir")
+        .arg(&target_dir);
+    for guest in guests {
+        cmd.arg("-p").arg(guest.package);
+    }
+    // The outer build's flags are for the host target; keep them away from the guests.
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "CARGO_BUILD_RUSTFLAGS",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+        "CARGO_PROFILE_RELEASE_DEBUG",
+        "RUSTC_WORKSPACE_WRAPPER",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd.status().expect("failed to spawn cargo for the guest components");
+    assert!(
+        status.success(),
+        "building guest components from {} failed ({status}); is the {GUEST_TARGET} target \
+         installed? `rustup target add {GUEST_TARGET}`",
+        manifest.display()
+    );
+
+    let guest_root = manifest.parent().unwrap_or(Path::new("."));
+    println!("cargo:rerun-if-changed={}", guest_root.display());
+
+    guests
+        .iter()
+        .map(|guest| {
+            target_dir
+                .join(GUEST_TARGET)
+                .join("release")
+                .join(format!("{}.wasm", guest.package.replace('-', "_")))
+        })
+        .collect()
+}
