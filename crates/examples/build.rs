@@ -7,7 +7,12 @@ use weft_wasm_build::{Guest, build_guests};
 fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let manifest = root.join("../../examples/hello/Cargo.toml");
-    let paths = build_guests(&manifest, &[Guest { package: "http-hello-world" }]);
+    let paths = build_guests(
+        &manifest,
+        &[Guest {
+            package: "http-hello-world",
+        }],
+    );
     let [hello] = paths.as_slice() else {
         panic!("expected one built example");
     };

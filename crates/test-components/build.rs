@@ -13,6 +13,7 @@ const GUESTS: &[&str] = &[
     "trap",
     "deep-recursion",
     "cli-command",
+    "slow",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

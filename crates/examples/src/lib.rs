@@ -38,7 +38,9 @@ mod tests {
 
     #[test]
     fn hello_is_a_component() {
-        let hello = find("hello").map(|example| example.wasm).unwrap_or_default();
+        let hello = find("hello")
+            .map(|example| example.wasm)
+            .unwrap_or_default();
         // A component's preamble: `\0asm`, then version 0x0d and layer 1.
         assert_eq!(hello.get(..8), Some(&b"\0asm\x0d\x00\x01\x00"[..]));
     }

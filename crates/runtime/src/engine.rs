@@ -5,12 +5,12 @@ use std::time::Instant;
 use wasmtime::component::Component;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::RuntimeError;
 use crate::cache::{CacheKey, CompiledCache};
 use crate::epoch::EpochTicker;
 use crate::limits::InstanceLimits;
 use crate::load::{ComponentSource, LoadedComponent, check_preamble};
 use crate::settings::{Allocator, RuntimeSettings};
-use crate::RuntimeError;
 
 /// The WebAssembly runtime shared by everything a process runs.
 #[derive(Debug)]
@@ -46,8 +46,9 @@ impl Runtime {
             .as_ref()
             .map(CompiledCache::open)
             .transpose()?;
-        let ticker = EpochTicker::start(&engine, settings.epoch_tick)
-            .map_err(|error| RuntimeError::Engine(format!("cannot start the epoch ticker: {error}")))?;
+        let ticker = EpochTicker::start(&engine, settings.epoch_tick).map_err(|error| {
+            RuntimeError::Engine(format!("cannot start the epoch ticker: {error}"))
+        })?;
         Ok(Self {
             engine,
             cache,
@@ -88,7 +89,11 @@ impl Runtime {
         let started = Instant::now();
         let key = CacheKey::new(&self.engine, &bytes);
 
-        if let Some(component) = self.cache.as_ref().and_then(|cache| cache.load(&self.engine, &key)) {
+        if let Some(component) = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(&self.engine, &key))
+        {
             return Ok(LoadedComponent {
                 name,
                 digest: key.digest,
@@ -98,11 +103,12 @@ impl Runtime {
             });
         }
 
-        let component =
-            Component::from_binary(&self.engine, &bytes).map_err(|error| RuntimeError::Invalid {
+        let component = Component::from_binary(&self.engine, &bytes).map_err(|error| {
+            RuntimeError::Invalid {
                 name: name.clone(),
                 reason: format!("{error:#}"),
-            })?;
+            }
+        })?;
         if let Some(cache) = &self.cache {
             match component.serialize() {
                 Ok(artifact) => cache.store(&key, &artifact),

@@ -14,13 +14,17 @@ pub enum RuntimeError {
         source: std::io::Error,
     },
     /// The bytes are not WebAssembly at all.
-    #[error("{name} is not a WebAssembly file (it does not start with the `\\0asm` magic); expected a WebAssembly component (.wasm)")]
+    #[error(
+        "{name} is not a WebAssembly file (it does not start with the `\\0asm` magic); expected a WebAssembly component (.wasm)"
+    )]
     NotWasm {
         /// The component's name (usually its file path).
         name: String,
     },
     /// The bytes are a core WebAssembly module, not a component.
-    #[error("{name} is a core WebAssembly module, not a component; build for `wasm32-wasip2` or wrap it with `wasm-tools component new`")]
+    #[error(
+        "{name} is a core WebAssembly module, not a component; build for `wasm32-wasip2` or wrap it with `wasm-tools component new`"
+    )]
     CoreModule {
         /// The component's name.
         name: String,

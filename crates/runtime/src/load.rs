@@ -34,12 +34,14 @@ impl ComponentSource {
 
     pub(crate) fn read(&self) -> Result<Arc<[u8]>, RuntimeError> {
         match self {
-            Self::File(path) => std::fs::read(path)
-                .map(Arc::from)
-                .map_err(|source| RuntimeError::Read {
-                    path: path.clone(),
-                    source,
-                }),
+            Self::File(path) => {
+                std::fs::read(path)
+                    .map(Arc::from)
+                    .map_err(|source| RuntimeError::Read {
+                        path: path.clone(),
+                        source,
+                    })
+            }
             Self::Bytes { bytes, .. } => Ok(Arc::clone(bytes)),
         }
     }
@@ -86,7 +88,10 @@ pub(crate) fn check_preamble(name: &str, bytes: &[u8]) -> Result<(), RuntimeErro
         }),
         Some(preamble) if preamble.starts_with(b"\0asm") => Err(RuntimeError::Invalid {
             name: name.to_owned(),
-            reason: format!("unsupported WebAssembly version/layer {:02x?}", &preamble[4..]),
+            reason: format!(
+                "unsupported WebAssembly version/layer {:02x?}",
+                &preamble[4..]
+            ),
         }),
         _ => Err(RuntimeError::NotWasm {
             name: name.to_owned(),

@@ -5,6 +5,7 @@
 //! - `STREAMING`: streams a generated body in chunks (`?chunks=N&size=S`).
 //! - `STDIO`: prints to stdout and stderr through Rust std.
 //! - `SPIN_LOOP`, `MEMORY_BOMB`, `TRAP`, `DEEP_RECURSION`: hostile components.
+//! - `SLOW`: answers after `?ms=N` milliseconds.
 //! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));

@@ -54,7 +54,9 @@ pub fn build_guests(manifest: &Path, guests: &[Guest<'_>]) -> Vec<PathBuf> {
     ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().expect("failed to spawn cargo for the guest components");
+    let status = cmd
+        .status()
+        .expect("failed to spawn cargo for the guest components");
     assert!(
         status.success(),
         "building guest components from {} failed ({status}); is the {GUEST_TARGET} target \

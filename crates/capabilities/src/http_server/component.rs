@@ -7,9 +7,9 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use wasmtime::Store;
 use wasmtime::component::Linker;
+use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use wasmtime_wasi_http::WasiHttpView as _;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
@@ -30,7 +30,9 @@ pub enum ComponentHandlerError {
         reason: String,
     },
     /// It does not export `wasi:http/incoming-handler`.
-    #[error("{component} does not export {INCOMING_HANDLER} (0.2.x), so it cannot serve HTTP; build it as a `wasi:http/proxy` component")]
+    #[error(
+        "{component} does not export {INCOMING_HANDLER} (0.2.x), so it cannot serve HTTP; build it as a `wasi:http/proxy` component"
+    )]
     NotAnHttpHandler {
         /// The component's name.
         component: String,
@@ -49,22 +51,26 @@ pub struct ComponentHandler {
 
 impl ComponentHandler {
     /// Links `component` against WASI 0.2 and `wasi:http` and pre-instantiates it.
-    pub fn new(runtime: &Runtime, component: &LoadedComponent) -> Result<Self, ComponentHandlerError> {
+    pub fn new(
+        runtime: &Runtime,
+        component: &LoadedComponent,
+    ) -> Result<Self, ComponentHandlerError> {
         let mut linker: Linker<HttpInstanceState> = Linker::new(runtime.engine());
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
 
-        let instance_pre = linker.instantiate_pre(&component.component).map_err(|error| {
-            ComponentHandlerError::MissingImport {
+        let instance_pre = linker
+            .instantiate_pre(&component.component)
+            .map_err(|error| ComponentHandlerError::MissingImport {
                 component: component.name.clone(),
                 reason: format!("{error:#}"),
-            }
-        })?;
-        let pre = ProxyPre::new(instance_pre).map_err(|_| ComponentHandlerError::NotAnHttpHandler {
-            component: component.name.clone(),
-        })?;
+            })?;
+        let pre =
+            ProxyPre::new(instance_pre).map_err(|_| ComponentHandlerError::NotAnHttpHandler {
+                component: component.name.clone(),
+            })?;
         Ok(Self {
             name: Arc::from(component.name.as_str()),
             pre,
@@ -86,7 +92,11 @@ impl ComponentHandler {
         let mut store = Store::new(pre.engine(), HttpInstanceState::new(&name, &limits));
         prepare_store(&mut store, &limits, HttpInstanceState::limits);
 
-        let request = match store.data_mut().http().new_incoming_request(Scheme::Http, request) {
+        let request = match store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, request)
+        {
             Ok(request) => request,
             Err(error) => {
                 return text_response(StatusCode::BAD_REQUEST, format!("bad request: {error}"));
@@ -132,7 +142,11 @@ impl ComponentHandler {
             Err(_) => match invocation.await {
                 Ok(Err(failure)) => failure_response(&name, &failure),
                 Ok(Ok(())) => {
-                    tracing::warn!(component = &*name, reason = "no-response", "request failed: the component returned without setting a response");
+                    tracing::warn!(
+                        component = &*name,
+                        reason = "no-response",
+                        "request failed: the component returned without setting a response"
+                    );
                     text_response(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         format!("component {name} returned without setting a response"),

@@ -67,7 +67,10 @@ pub(crate) async fn run(
     if open > 0 {
         tracing::info!(%addr, connections = open, "draining open connections");
     }
-    if tokio::time::timeout(grace, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!(%addr, ?grace, "connections still open after the grace period; closing them");
     }
 }

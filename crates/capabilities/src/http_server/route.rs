@@ -88,7 +88,9 @@ impl fmt::Debug for Route {
 
 /// A route that would take the same requests as an existing one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{spec} is already routed to {existing_owner}; {requested_owner} cannot take it too (give one of them a different host, path or address)")]
+#[error(
+    "{spec} is already routed to {existing_owner}; {requested_owner} cannot take it too (give one of them a different host, path or address)"
+)]
 pub struct RouteCollision {
     /// The contested route.
     pub spec: RouteSpec,
@@ -138,7 +140,9 @@ impl RouteTable {
             return Some(only);
         }
         let host = strip_port(host).to_ascii_lowercase();
-        self.routes.iter().find(|route| route.spec.matches(&host, path))
+        self.routes
+            .iter()
+            .find(|route| route.spec.matches(&host, path))
     }
 
     /// Whether no routes are left.
@@ -155,7 +159,9 @@ impl RouteTable {
 /// `example.com:8080` → `example.com`; `[::1]:80` → `[::1]`.
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
-        return host.split_once(']').map_or(host, |(addr, _)| &host[..=addr.len()]);
+        return host
+            .split_once(']')
+            .map_or(host, |(addr, _)| &host[..=addr.len()]);
     }
     host.rsplit_once(':').map_or(host, |(name, _)| name)
 }
@@ -191,7 +197,9 @@ mod tests {
     fn host_routes_win_over_paths_and_ignore_port_and_case() {
         let mut table = RouteTable::default();
         table.insert(route(None, Some("/api"), "api")).unwrap();
-        table.insert(route(Some("Shop.Example"), None, "shop")).unwrap();
+        table
+            .insert(route(Some("Shop.Example"), None, "shop"))
+            .unwrap();
         table.insert(route(None, None, "fallback")).unwrap();
         assert_eq!(owner_of(&table, "shop.example:8000", "/api"), Some("shop"));
         assert_eq!(owner_of(&table, "other", "/api/v1"), Some("api"));
@@ -214,11 +222,16 @@ mod tests {
     fn collisions_name_both_owners() {
         let mut table = RouteTable::default();
         table.insert(route(None, Some("/api/"), "app one")).unwrap();
-        let error = table.insert(route(None, Some("api"), "app two")).unwrap_err();
+        let error = table
+            .insert(route(None, Some("api"), "app two"))
+            .unwrap_err();
         assert_eq!(error.existing_owner, "app one");
         assert_eq!(error.requested_owner, "app two");
         let message = error.to_string();
-        assert!(message.contains("app one") && message.contains("app two"), "{message}");
+        assert!(
+            message.contains("app one") && message.contains("app two"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub enum HttpServerError {
         /// The listener's address.
         addr: SocketAddr,
         /// Who holds the route and who asked for it.
-        source: RouteCollision,
+        source: Box<RouteCollision>,
     },
 }
 
@@ -89,7 +89,10 @@ impl HttpServer {
         let mut table = RouteTable::default();
         table
             .insert(route)
-            .map_err(|source| HttpServerError::Collision { addr: bound, source })?;
+            .map_err(|source| HttpServerError::Collision {
+                addr: bound,
+                source: Box::new(source),
+            })?;
         let routes: SharedRoutes = Arc::new(RwLock::new(Arc::new(table)));
         let stop = CancellationToken::new();
         let task = tokio::spawn(listener::run(
@@ -138,13 +141,21 @@ impl HttpServer {
         }
     }
 
-    fn try_add_to_existing(&self, addr: SocketAddr, route: &Route) -> Result<bool, HttpServerError> {
+    fn try_add_to_existing(
+        &self,
+        addr: SocketAddr,
+        route: &Route,
+    ) -> Result<bool, HttpServerError> {
         let listeners = self.lock();
         let Some(listener) = listeners.get(&addr) else {
             return Ok(false);
         };
-        update_routes(&listener.routes, |table| table.insert(route.clone()))
-            .map_err(|source| HttpServerError::Collision { addr, source })?;
+        update_routes(&listener.routes, |table| table.insert(route.clone())).map_err(|source| {
+            HttpServerError::Collision {
+                addr,
+                source: Box::new(source),
+            }
+        })?;
         Ok(true)
     }
 

@@ -32,6 +32,9 @@ pub fn execute(args: RunArgs, output: &Output) -> anyhow::Result<()> {
 }
 
 async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
+    // Listen for Ctrl-C and SIGTERM before announcing readiness, so a stop request sent the
+    // moment the URL appears is never lost.
+    let stop = StopSignal::install()?;
     let source = component_source(&args)?;
     let settings = RuntimeSettings {
         memory_limit_bytes: args.memory_limit,
@@ -88,7 +91,7 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
         },
     );
 
-    wait_for_stop_signal().await?;
+    stop.wait().await;
     tracing::info!("shutting down: finishing in-flight requests");
     server.shutdown().await;
     Ok(())
@@ -123,20 +126,35 @@ fn cache_dir(args: &RunArgs) -> Option<PathBuf> {
         .or_else(|| dirs::cache_dir().map(|dir| dir.join("weft").join("compiled")))
 }
 
-async fn wait_for_stop_signal() -> anyhow::Result<()> {
+/// Ctrl-C (SIGINT) or SIGTERM, installed up front.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .context("cannot listen for SIGTERM")?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result.context("cannot listen for Ctrl-C")?,
-            _ = terminate.recv() => {}
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    fn install() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for Ctrl-C")?,
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    #[cfg(not(unix))]
-    tokio::signal::ctrl_c()
-        .await
-        .context("cannot listen for Ctrl-C")?;
-    Ok(())
+
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -1,0 +1,152 @@
+//! Drives the real `weft` binary: start it, wait for it to say where it serves, collect its
+//! logs, stop it.
+
+#![allow(dead_code)] // Each test binary uses a different subset.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a `weft` process may take to start serving.
+const START_DEADLINE: Duration = Duration::from_secs(60);
+
+/// A `weft` command with a private cache directory.
+pub fn weft() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_weft"));
+    command.env_remove("WEFT_LOG").env_remove("WEFT_OUTPUT");
+    command
+}
+
+/// A running `weft` process.
+pub struct Weft {
+    child: Child,
+    stderr: Arc<Mutex<String>>,
+    /// The first line it printed on stdout (parsed JSON with `-o json`).
+    pub ready: serde_json::Value,
+}
+
+impl Weft {
+    /// Starts `weft run ARGS -o json --listen 127.0.0.1:0` and waits until it serves.
+    pub fn run(args: &[&str]) -> Self {
+        let mut command = weft();
+        command
+            .arg("run")
+            .args(args)
+            .args([
+                "-o",
+                "json",
+                "--log-format",
+                "json",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        Self::spawn(command)
+    }
+
+    /// Starts `command` (stdout and stderr piped) and waits for its first stdout line.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command.spawn().expect("weft starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let pipe = child.stderr.take().expect("stderr is piped");
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut all = sink.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        let line = receiver.recv_timeout(START_DEADLINE).unwrap_or_default();
+        let ready = serde_json::from_str(line.trim()).unwrap_or_else(|_| {
+            let logs = stderr.lock().unwrap().clone();
+            let _ = child.kill();
+            panic!("weft did not report readiness; stdout: {line:?}\nstderr:\n{logs}")
+        });
+        Self {
+            child,
+            stderr,
+            ready,
+        }
+    }
+
+    /// The URL it serves.
+    pub fn url(&self) -> String {
+        self.ready["url"].as_str().expect("a url").to_owned()
+    }
+
+    /// Everything it logged so far.
+    pub fn logs(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until a log line satisfies `predicate`, or panics with the logs.
+    pub fn wait_for_log(&self, what: &str, predicate: impl Fn(&serde_json::Value) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let found = self
+                .logs()
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .any(|event| predicate(&event));
+            if found {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("no log line {what}; logs:\n{}", self.logs());
+    }
+
+    /// Sends SIGINT (as Ctrl-C does) and waits for the exit status.
+    pub fn interrupt(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait works") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "weft did not stop after SIGINT");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Weft {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `fields` of a JSON log event.
+pub fn field<'a>(event: &'a serde_json::Value, name: &str) -> &'a str {
+    event["fields"][name].as_str().unwrap_or_default()
+}
+
+/// A blocking GET returning status and body.
+pub fn get(url: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    })
+}
