@@ -14,6 +14,7 @@ const GUESTS: &[&str] = &[
     "deep-recursion",
     "cli-command",
     "slow",
+    "wasi-0-2-0",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

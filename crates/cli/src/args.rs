@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::units::{parse_bytes, parse_duration};
+use crate::units::{parse_bytes, parse_duration, parse_size};
 
 /// weft runs WebAssembly components: `weft run` serves one HTTP component.
 #[derive(Debug, Parser)]
@@ -101,4 +101,24 @@ pub struct RunArgs {
     /// How long shutdown waits for in-flight requests (e.g. 10s).
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: std::time::Duration,
+
+    /// Engine tuning, for benchmarks (see BENCHMARKS.md).
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+/// Hidden engine knobs the benchmarks compare; the defaults are the measured best.
+#[derive(Debug, Args)]
+pub struct TuningArgs {
+    /// Map memory images copy-on-write instead of copying data segments.
+    #[arg(long, hide = true)]
+    pub tune_cow: bool,
+
+    /// Bytes of each pooled memory kept resident between instances.
+    #[arg(long, hide = true, value_parser = parse_size)]
+    pub tune_keep_resident: Option<usize>,
+
+    /// Do not use the PAGEMAP_SCAN ioctl to reset only dirtied pages.
+    #[arg(long, hide = true)]
+    pub tune_no_pagemap_scan: bool,
 }

@@ -29,8 +29,16 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
-/// Parses `1048576`, `64KiB`, `256MiB`, `1GiB` (and KB/MB/GB as powers of 1000).
+/// Parses a positive size: `1048576`, `64KiB`, `256MiB`, `1GiB` (KB/MB/GB are powers of 1000).
 pub fn parse_bytes(text: &str) -> Result<usize, String> {
+    match parse_size(text)? {
+        0 => Err(format!("`{text}` must be a positive size")),
+        bytes => Ok(bytes),
+    }
+}
+
+/// Parses a size like [`parse_bytes`], allowing zero.
+pub fn parse_size(text: &str) -> Result<usize, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -55,8 +63,7 @@ pub fn parse_bytes(text: &str) -> Result<usize, String> {
     };
     value
         .checked_mul(multiplier)
-        .filter(|bytes| *bytes > 0)
-        .ok_or_else(|| format!("`{text}` must be a positive size that fits in memory"))
+        .ok_or_else(|| format!("`{text}` is too large to fit in memory"))
 }
 
 #[cfg(test)]
@@ -83,5 +90,7 @@ mod tests {
         assert!(parse_bytes("lots").is_err());
         assert!(parse_bytes("3 furlongs").is_err());
         assert!(parse_bytes("0").is_err());
+        assert_eq!(parse_size("0"), Ok(0));
+        assert!(parse_size("99999999999999999999GiB").is_err());
     }
 }

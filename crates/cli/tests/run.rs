@@ -42,6 +42,12 @@ fn a_second_start_loads_the_compiled_component_from_the_cache() {
 }
 
 #[test]
+fn components_built_against_wasi_0_2_0_run_unchanged() {
+    let weft = Weft::run(&[weft_test_components::WASI_0_2_0, "--no-cache"]);
+    assert_eq!(get(&weft.url()), (200, "hello from wasi 0.2.0".to_owned()));
+}
+
+#[test]
 fn guest_stdout_and_stderr_go_to_the_log_tagged_with_the_component() {
     let weft = Weft::run(&[weft_test_components::STDIO, "--no-cache"]);
     let (status, body) = get(&format!("{}tagged", weft.url()));

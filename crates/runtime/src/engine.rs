@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use wasmtime::component::Component;
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::RuntimeError;
 use crate::cache::{CacheKey, CompiledCache};
@@ -18,28 +18,18 @@ pub struct Runtime {
     engine: Engine,
     cache: Option<CompiledCache>,
     limits: InstanceLimits,
-    pooling: bool,
+    allocation: Allocation,
     _ticker: EpochTicker,
 }
 
 impl Runtime {
-    /// Creates the engine from `settings`. With [`Allocator::PoolingOrFallback`], a machine
-    /// that cannot reserve the pool's virtual memory gets the on-demand allocator and a warning.
+    /// Creates the engine from `settings`. With [`Allocator::PoolingOrFallback`] it tries, in
+    /// order, the pool with `PAGEMAP_SCAN` resets (Linux 6.7+), the pool with `madvise`
+    /// resets, and on-demand allocation, logging why each step down was taken.
     pub fn new(settings: &RuntimeSettings) -> Result<Self, RuntimeError> {
-        let (engine, pooling) = match settings.allocator {
-            Allocator::OnDemand => (build_engine(settings, None)?, false),
-            Allocator::PoolingOrFallback => match build_engine(settings, Some(pool(settings))) {
-                Ok(engine) => (engine, true),
-                Err(error) => {
-                    tracing::warn!(
-                        %error,
-                        "the pooling allocator could not reserve its memory; falling back to \
-                         on-demand allocation (slower instantiation). Lower --max-instances or \
-                         raise the virtual memory limit (ulimit -v) to use pooling."
-                    );
-                    (build_engine(settings, None)?, false)
-                }
-            },
+        let (engine, allocation) = match settings.allocator {
+            Allocator::OnDemand => (build_engine(settings, None)?, Allocation::OnDemand),
+            Allocator::PoolingOrFallback => build_pooled_engine(settings)?,
         };
         let cache = settings
             .cache_dir
@@ -56,7 +46,7 @@ impl Runtime {
                 memory_limit_bytes: settings.memory_limit_bytes,
                 deadline: settings.invocation_deadline,
             },
-            pooling,
+            allocation,
             _ticker: ticker,
         })
     }
@@ -71,9 +61,14 @@ impl Runtime {
         self.limits
     }
 
+    /// How instances are allocated (after any fallback).
+    pub fn allocation(&self) -> Allocation {
+        self.allocation
+    }
+
     /// Whether the pooling allocator is in use (false after a fallback).
     pub fn is_pooling(&self) -> bool {
-        self.pooling
+        self.allocation != Allocation::OnDemand
     }
 
     /// The compiled-artifact cache, when enabled.
@@ -125,8 +120,63 @@ impl Runtime {
     }
 }
 
-/// The pooling allocator's configuration: slots sized to the per-instance memory limit.
-fn pool(settings: &RuntimeSettings) -> PoolingAllocationConfig {
+/// How a [`Runtime`] allocates instances, after falling back as far as the machine required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocation {
+    /// Pooled slots, reset by scanning for dirtied pages (`PAGEMAP_SCAN`) and zeroing them.
+    PoolingPagemapScan,
+    /// Pooled slots, reset by returning their pages to the kernel (`madvise`).
+    PoolingMadvise,
+    /// Memory allocated and freed per instance.
+    OnDemand,
+}
+
+impl Allocation {
+    /// A short name for logs and `-o json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PoolingPagemapScan => "pooling+pagemap-scan",
+            Self::PoolingMadvise => "pooling+madvise",
+            Self::OnDemand => "on-demand",
+        }
+    }
+}
+
+fn build_pooled_engine(settings: &RuntimeSettings) -> Result<(Engine, Allocation), RuntimeError> {
+    if settings.pagemap_scan {
+        match build_engine(settings, Some(pool(settings, true))) {
+            Ok(engine) => return Ok((engine, Allocation::PoolingPagemapScan)),
+            Err(error) => tracing::info!(
+                %error,
+                "resetting instance memory by PAGEMAP_SCAN is unavailable (it needs Linux 6.7 \
+                 or later); using madvise, which is slower under load"
+            ),
+        }
+    }
+    match build_engine(settings, Some(pool(settings, false))) {
+        Ok(engine) => Ok((engine, Allocation::PoolingMadvise)),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                "the pooling allocator could not reserve its memory; falling back to on-demand \
+                 allocation (slower instantiation). Lower --max-instances or raise the virtual \
+                 memory limit (ulimit -v) to use pooling."
+            );
+            Ok((build_engine(settings, None)?, Allocation::OnDemand))
+        }
+    }
+}
+
+/// The pooling allocator's configuration: slots sized to the per-instance memory limit. With
+/// `pagemap_scan`, freed slots keep up to `keep_resident_bytes` of dirtied pages resident and
+/// zero just those; without it, every page is returned to the kernel (keeping the low bytes
+/// resident without knowing which pages were touched costs more than it saves).
+fn pool(settings: &RuntimeSettings, pagemap_scan: bool) -> PoolingAllocationConfig {
+    let keep_resident = if pagemap_scan {
+        settings.keep_resident_bytes
+    } else {
+        0
+    };
     let mut pool = PoolingAllocationConfig::default();
     let instances = settings.max_instances;
     pool.total_component_instances(instances)
@@ -135,8 +185,13 @@ fn pool(settings: &RuntimeSettings) -> PoolingAllocationConfig {
         .total_tables(instances.saturating_mul(4))
         .total_stacks(instances)
         .max_memory_size(settings.memory_limit_bytes)
-        .linear_memory_keep_resident(settings.keep_resident_bytes)
-        .table_keep_resident(settings.keep_resident_bytes.min(64 << 10));
+        .linear_memory_keep_resident(keep_resident)
+        .table_keep_resident(keep_resident.min(64 << 10))
+        .pagemap_scan(if pagemap_scan {
+            Enabled::Yes
+        } else {
+            Enabled::No
+        });
     pool
 }
 

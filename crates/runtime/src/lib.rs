@@ -19,7 +19,7 @@ mod load;
 mod settings;
 
 pub use cache::{CacheKey, CompiledCache};
-pub use engine::Runtime;
+pub use engine::{Allocation, Runtime};
 pub use error::RuntimeError;
 pub use failure::{DeadlineExceeded, InvocationFailure, MemoryLimitExceeded};
 pub use limits::{InstanceLimits, StoreLimits, prepare_store};

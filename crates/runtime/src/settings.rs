@@ -30,9 +30,13 @@ pub struct RuntimeSettings {
     /// for small components, copying is cheaper than the page faults and TLB shootdowns that
     /// copy-on-write mappings cost per instance (see BENCHMARKS.md).
     pub memory_init_cow: bool,
-    /// Bytes of each pooled linear memory kept resident (zeroed with memset rather than
-    /// returned to the kernel) when an instance is freed.
+    /// With `pagemap_scan`, most bytes of dirtied pages per pooled linear memory zeroed in
+    /// place (and kept resident) when an instance is freed, rather than returned to the kernel.
     pub keep_resident_bytes: usize,
+    /// On Linux 6.7+, find the pages an instance dirtied with the `PAGEMAP_SCAN` ioctl and
+    /// reset only those (up to `keep_resident_bytes`), instead of returning whole regions to
+    /// the kernel, whose TLB shootdowns dominate per-request cost on multi-core hosts.
+    pub pagemap_scan: bool,
     /// How often the epoch ticks: the granularity of deadlines and of yielding to other work.
     pub epoch_tick: Duration,
 }
@@ -46,7 +50,8 @@ impl Default for RuntimeSettings {
             max_instances: 1000,
             cache_dir: None,
             memory_init_cow: false,
-            keep_resident_bytes: 1 << 20,
+            keep_resident_bytes: 4 << 20,
+            pagemap_scan: true,
             epoch_tick: Duration::from_millis(10),
         }
     }

@@ -120,3 +120,19 @@ fn on_demand_allocation_works_too() {
         )))
         .unwrap();
 }
+
+#[test]
+fn a_pool_too_big_to_reserve_falls_back_to_on_demand() {
+    // A million instances' memories cannot be reserved in a 47-bit address space.
+    let runtime = Runtime::new(&RuntimeSettings {
+        max_instances: 1_000_000,
+        ..RuntimeSettings::default()
+    })
+    .unwrap();
+    assert!(!runtime.is_pooling());
+    runtime
+        .load(&ComponentSource::File(PathBuf::from(
+            weft_test_components::ECHO,
+        )))
+        .unwrap();
+}

@@ -10,7 +10,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +20,9 @@ use super::route::RouteTable;
 
 /// The routes of a listener, swapped whole on every change so requests never wait on a writer.
 pub(crate) type SharedRoutes = Arc<RwLock<Arc<RouteTable>>>;
+
+/// How long a client may take to send a request's head (slow-loris protection).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
@@ -45,6 +48,8 @@ pub(crate) async fn run(
                         async move { Ok::<_, Infallible>(dispatch(&routes, addr, request).await) }
                     });
                     let connection = http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), service);
                     let connection = graceful.watch(connection);

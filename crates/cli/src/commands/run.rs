@@ -20,6 +20,7 @@ struct Serving {
     load_ms: f64,
     from_cache: bool,
     pooling: bool,
+    allocation: &'static str,
 }
 
 /// Runs `weft run` until Ctrl-C or SIGTERM.
@@ -46,7 +47,16 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
         },
         max_instances: args.max_instances,
         cache_dir: cache_dir(&args),
+        memory_init_cow: args.tuning.tune_cow,
+        pagemap_scan: !args.tuning.tune_no_pagemap_scan,
         ..RuntimeSettings::default()
+    };
+    let settings = RuntimeSettings {
+        keep_resident_bytes: args
+            .tuning
+            .tune_keep_resident
+            .unwrap_or(settings.keep_resident_bytes),
+        ..settings
     };
     let runtime = Runtime::new(&settings)?;
     let component = runtime.load(&source)?;
@@ -88,6 +98,7 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
             load_ms: component.load_time.as_secs_f64() * 1000.0,
             from_cache: component.from_cache,
             pooling: runtime.is_pooling(),
+            allocation: runtime.allocation().name(),
         },
     );
 
