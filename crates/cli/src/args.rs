@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::units::{parse_bytes, parse_duration, parse_size};
 
-/// weft runs WebAssembly components: `weft run` serves one HTTP component.
+/// weft runs WebAssembly components: `weft run` serves one HTTP component; `weft app`
+/// checks application manifests.
 #[derive(Debug, Parser)]
 #[command(name = "weft", version, about, propagate_version = true)]
 pub struct Cli {
@@ -57,6 +58,29 @@ pub enum Command {
     /// Serve one `wasi:http` component over HTTP, a fresh instance per request
     /// (like `wasmtime serve`).
     Run(RunArgs),
+
+    /// Application manifests (wadm format): validate them, print their JSON Schema.
+    #[command(subcommand)]
+    App(AppCommand),
+
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// `weft app ...`.
+#[derive(Debug, Subcommand)]
+pub enum AppCommand {
+    /// Check manifests against every rule, reporting all problems with file:line:col.
+    Validate {
+        /// Manifest files (YAML or JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of application manifests, for editors.
+    Schema,
 }
 
 /// `weft run`.

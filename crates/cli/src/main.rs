@@ -15,10 +15,16 @@ use crate::output::Output;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Completions { shell } = cli.command {
+        commands::completions::print(shell);
+        return ExitCode::SUCCESS;
+    }
     let output = Output::new(cli.output);
     logging::init(cli.log_format.unwrap_or(cli.output.into()));
     let result = match cli.command {
         Command::Run(run) => commands::run::execute(run, &output),
+        Command::App(app) => commands::app::execute(app, &output),
+        Command::Completions { .. } => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

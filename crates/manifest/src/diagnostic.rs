@@ -22,9 +22,9 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The file name given to [`load`](crate::load).
     pub file: String,
-    /// 1-based line.
+    /// 1-based line (0 when the problem is with the file as a whole).
     pub line: usize,
-    /// 1-based column.
+    /// 1-based column (0 when the problem is with the file as a whole).
     pub column: usize,
     /// JSON pointer to the offending value, e.g. `/spec/components/0/traits/1/type`.
     pub pointer: String,
@@ -41,19 +41,21 @@ impl fmt::Display for Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(
-            f,
-            "{}:{}:{}: {severity}: {} (at {})",
-            self.file,
-            self.line,
-            self.column,
-            self.message,
-            if self.pointer.is_empty() {
+        if self.line == 0 {
+            // A problem with the file as a whole (e.g. it cannot be read).
+            write!(f, "{}: {severity}: {}", self.file, self.message)?;
+        } else {
+            let pointer = if self.pointer.is_empty() {
                 "/"
             } else {
                 &self.pointer
-            }
-        )?;
+            };
+            write!(
+                f,
+                "{}:{}:{}: {severity}: {} (at {pointer})",
+                self.file, self.line, self.column, self.message
+            )?;
+        }
         if let Some(hint) = &self.hint {
             write!(f, "; hint: {hint}")?;
         }
