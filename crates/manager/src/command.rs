@@ -1,0 +1,104 @@
+//! What the manager asks hosts to do. Every command is idempotent: it states a goal
+//! ("component X on host H runs with count N"), not a step.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// A link as the lattice stores it, owned by the application that declared it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LinkSpec {
+    /// The calling component or capability id.
+    pub source_id: String,
+    /// The called component or capability id.
+    pub target_id: String,
+    /// The link name (`default` unless given).
+    pub name: String,
+    /// WIT namespace.
+    pub namespace: String,
+    /// WIT package.
+    pub package: String,
+    /// WIT interfaces.
+    pub interfaces: Vec<String>,
+    /// Config names for the source's side.
+    pub source_config: Vec<String>,
+    /// Config names for the target's side.
+    pub target_config: Vec<String>,
+    /// The application that owns the link.
+    pub app: String,
+}
+
+impl LinkSpec {
+    /// What identifies a link in the lattice: source, namespace, package and name.
+    pub fn key(&self) -> (&str, &str, &str, &str) {
+        (&self.source_id, &self.namespace, &self.package, &self.name)
+    }
+}
+
+/// One goal for the lattice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Store a named config with exactly these values.
+    PutConfig {
+        /// Config name.
+        name: String,
+        /// Values.
+        values: BTreeMap<String, String>,
+        /// The owning application.
+        app: String,
+    },
+    /// Remove a named config.
+    DeleteConfig {
+        /// Config name.
+        name: String,
+    },
+    /// Run `count` instances of a component on a host (0 stops it there).
+    ScaleComponent {
+        /// Where.
+        host_id: String,
+        /// Which component.
+        component_id: String,
+        /// Its image.
+        image: String,
+        /// How many (a concurrency budget); 0 removes it from the host.
+        count: usize,
+        /// Config names it reads.
+        config: Vec<String>,
+        /// The owning application.
+        app: String,
+    },
+    /// Start a capability on a host.
+    StartCapability {
+        /// Where.
+        host_id: String,
+        /// Which capability.
+        capability_id: String,
+        /// Its image.
+        image: String,
+        /// Config names it reads.
+        config: Vec<String>,
+        /// The owning application.
+        app: String,
+    },
+    /// Stop a capability on a host.
+    StopCapability {
+        /// Where.
+        host_id: String,
+        /// Which capability.
+        capability_id: String,
+    },
+    /// Create or replace a link.
+    PutLink(LinkSpec),
+    /// Remove the link with this key.
+    DeleteLink {
+        /// Source id.
+        source_id: String,
+        /// WIT namespace.
+        namespace: String,
+        /// WIT package.
+        package: String,
+        /// Link name.
+        name: String,
+    },
+}

@@ -1,0 +1,245 @@
+//! What a manifest asks for, resolved to ids and config names: the manager's desired state.
+
+use std::collections::BTreeMap;
+
+use weft_manifest::{
+    CapabilityOrComponent, ConfigProperty, DAEMONSCALER_TRAIT, Manifest, SPREADSCALER_TRAIT,
+    TraitProperties, component_id, managed_config_name,
+};
+
+use crate::command::LinkSpec;
+
+/// Default weight of a spread, as in wadm.
+const DEFAULT_WEIGHT: usize = 100;
+
+/// Everything one application wants running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredApp {
+    /// Application name.
+    pub name: String,
+    /// Components and capabilities.
+    pub workloads: Vec<DesiredWorkload>,
+    /// Links between them.
+    pub links: Vec<DesiredLink>,
+    /// Configs they read: owned ones with values, external ones that must exist.
+    pub configs: Vec<DesiredConfig>,
+}
+
+impl DesiredApp {
+    /// Wants nothing: reconciling towards it removes everything the app owns (undeploy).
+    pub fn nothing(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            workloads: Vec::new(),
+            links: Vec::new(),
+            configs: Vec::new(),
+        }
+    }
+}
+
+/// Component or capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkloadKind {
+    /// A component: `instances` is a concurrency budget.
+    Component,
+    /// A capability: `instances` is a number of hosts.
+    Capability,
+}
+
+/// One component or capability to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredWorkload {
+    /// Its lattice id.
+    pub id: String,
+    /// Its name in the manifest.
+    pub name: String,
+    /// Component or capability.
+    pub kind: WorkloadKind,
+    /// Its image.
+    pub image: String,
+    /// How many and where; `None` when the manifest gives no scaler (a component then runs
+    /// nowhere, as in wadm).
+    pub scaler: Option<Scaler>,
+    /// Config names it reads.
+    pub config: Vec<String>,
+}
+
+/// How many instances, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scaler {
+    /// `instances` divided over the shares by weight.
+    Spread {
+        /// Total.
+        instances: usize,
+        /// Shares (one matching every host when the manifest gives none).
+        shares: Vec<Share>,
+    },
+    /// `instances` on every host matching a share.
+    Daemon {
+        /// Per host.
+        instances: usize,
+        /// Shares.
+        shares: Vec<Share>,
+    },
+}
+
+/// One spread: a label requirement and a weight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Share {
+    /// Spread name.
+    pub name: String,
+    /// Labels a host must have.
+    pub requirements: BTreeMap<String, String>,
+    /// Relative weight.
+    pub weight: usize,
+}
+
+/// A link to put.
+pub type DesiredLink = LinkSpec;
+
+/// A config the app needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredConfig {
+    /// Stored name.
+    pub name: String,
+    /// Values when the manifest owns it; `None` when it must exist already.
+    pub values: Option<BTreeMap<String, String>>,
+}
+
+/// The desired state of `manifest`.
+pub fn desired_state(manifest: &Manifest) -> DesiredApp {
+    let app = manifest.name();
+    let ids: BTreeMap<&str, String> = manifest
+        .spec
+        .components
+        .iter()
+        .map(|component| {
+            let id = component
+                .properties
+                .id
+                .clone()
+                .unwrap_or_else(|| component_id(app, &component.name));
+            (component.name.as_str(), id)
+        })
+        .collect();
+    let mut configs: Vec<DesiredConfig> = Vec::new();
+    let mut config_names = |list: &[ConfigProperty]| -> Vec<String> {
+        list.iter()
+            .map(|config| {
+                let desired = resolve_config(app, config);
+                let name = desired.name.clone();
+                if !configs.iter().any(|known| known.name == name) {
+                    configs.push(desired);
+                }
+                name
+            })
+            .collect()
+    };
+
+    let mut workloads = Vec::new();
+    let mut links = Vec::new();
+    for component in &manifest.spec.components {
+        let Some(image) = component.properties.image.clone() else {
+            // A shared application's component is run by that application.
+            continue;
+        };
+        let id = ids[component.name.as_str()].clone();
+        let kind = match component.kind {
+            CapabilityOrComponent::Component => WorkloadKind::Component,
+            CapabilityOrComponent::Capability => WorkloadKind::Capability,
+        };
+        let mut scaler =
+            component
+                .traits
+                .iter()
+                .find_map(|t| match (&t.properties, t.trait_type.as_str()) {
+                    (TraitProperties::Scaler(scaler), SPREADSCALER_TRAIT) => Some(Scaler::Spread {
+                        instances: scaler.instances,
+                        shares: shares(&scaler.spread),
+                    }),
+                    (TraitProperties::Scaler(scaler), DAEMONSCALER_TRAIT) => Some(Scaler::Daemon {
+                        instances: scaler.instances,
+                        shares: shares(&scaler.spread),
+                    }),
+                    _ => None,
+                });
+        if scaler.is_none() && kind == WorkloadKind::Capability {
+            // wadm: a capability without a scaler runs on one host.
+            scaler = Some(Scaler::Spread {
+                instances: 1,
+                shares: shares(&[]),
+            });
+        }
+        let config = config_names(&component.properties.config);
+        for t in &component.traits {
+            let TraitProperties::Link(link) = &t.properties else {
+                continue;
+            };
+            let Some(target_id) = ids.get(link.target.name.as_str()) else {
+                continue;
+            };
+            let source_config = link
+                .source
+                .as_ref()
+                .map(|s| config_names(&s.config))
+                .unwrap_or_default();
+            let target_config = config_names(&link.target.config);
+            links.push(LinkSpec {
+                source_id: id.clone(),
+                target_id: target_id.clone(),
+                name: link.link_name().to_owned(),
+                namespace: link.namespace.clone(),
+                package: link.package.clone(),
+                interfaces: link.interfaces.clone(),
+                source_config,
+                target_config,
+                app: app.to_owned(),
+            });
+        }
+        workloads.push(DesiredWorkload {
+            id,
+            name: component.name.clone(),
+            kind,
+            image,
+            scaler,
+            config,
+        });
+    }
+    DesiredApp {
+        name: app.to_owned(),
+        workloads,
+        links,
+        configs,
+    }
+}
+
+fn resolve_config(app: &str, config: &ConfigProperty) -> DesiredConfig {
+    match &config.properties {
+        Some(values) => DesiredConfig {
+            name: managed_config_name(app, &config.name),
+            values: Some(values.clone()),
+        },
+        None => DesiredConfig {
+            name: config.name.clone(),
+            values: None,
+        },
+    }
+}
+
+fn shares(spreads: &[weft_manifest::Spread]) -> Vec<Share> {
+    if spreads.is_empty() {
+        return vec![Share {
+            name: "default".into(),
+            requirements: BTreeMap::new(),
+            weight: DEFAULT_WEIGHT,
+        }];
+    }
+    spreads
+        .iter()
+        .map(|spread| Share {
+            name: spread.name.clone(),
+            requirements: spread.requirements.clone(),
+            weight: spread.weight.unwrap_or(DEFAULT_WEIGHT),
+        })
+        .collect()
+}

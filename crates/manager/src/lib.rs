@@ -1,0 +1,27 @@
+//! The deployment manager's decision core.
+//!
+//! [`desired_state`] turns a manifest into what should run ([`DesiredApp`]); [`reconcile`]
+//! compares it with what the lattice reports ([`ObservedLattice`]) and returns the
+//! [`Command`]s that close the gap plus the app's [`AppStatus`], with a reason a person can act
+//! on for every unmet goal. `reconcile` is a pure function: no I/O, no clock, no randomness,
+//! so the same inputs always give the same plan, and applying the plan then reconciling again
+//! gives no further commands (tested as a property).
+//!
+//! The I/O loop that feeds it events and executes its commands comes with the host and the
+//! lattice (see docs/architecture.md).
+
+mod command;
+mod desired;
+mod observed;
+mod placement;
+mod reconcile;
+
+pub use command::{Command, LinkSpec};
+pub use desired::{
+    DesiredApp, DesiredConfig, DesiredLink, DesiredWorkload, Scaler, Share, WorkloadKind,
+    desired_state,
+};
+pub use observed::{
+    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
+};
+pub use reconcile::{AppState, AppStatus, Plan, reconcile};

@@ -1,0 +1,71 @@
+//! What the lattice reports: hosts, what runs on them (and which app owns it), links, configs.
+
+use std::collections::BTreeMap;
+
+use crate::command::LinkSpec;
+
+/// The lattice as last observed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedLattice {
+    /// Every live host.
+    pub hosts: Vec<ObservedHost>,
+    /// Every link.
+    pub links: Vec<LinkSpec>,
+    /// Every named config.
+    pub configs: BTreeMap<String, StoredConfig>,
+}
+
+/// A named config and who created it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredConfig {
+    /// Its values.
+    pub values: BTreeMap<String, String>,
+    /// The application whose manifest owns it; `None` for configs put by hand.
+    pub app: Option<String>,
+}
+
+/// One live host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObservedHost {
+    /// Host id.
+    pub id: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// Components running on it.
+    pub components: Vec<RunningComponent>,
+    /// Capabilities running on it.
+    pub capabilities: Vec<RunningCapability>,
+}
+
+/// A component running on a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningComponent {
+    /// Component id.
+    pub id: String,
+    /// Image it runs.
+    pub image: String,
+    /// Its instance budget on this host.
+    pub count: usize,
+    /// The application that started it.
+    pub app: String,
+}
+
+/// A capability running on a host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningCapability {
+    /// Capability id.
+    pub id: String,
+    /// Image it runs.
+    pub image: String,
+    /// The application that started it.
+    pub app: String,
+}
+
+impl ObservedHost {
+    /// Whether the host has every label in `requirements`.
+    pub fn matches(&self, requirements: &BTreeMap<String, String>) -> bool {
+        requirements
+            .iter()
+            .all(|(key, value)| self.labels.get(key) == Some(value))
+    }
+}

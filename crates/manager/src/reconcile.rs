@@ -1,0 +1,382 @@
+//! `reconcile(desired, observed) -> plan`: the commands that move the lattice towards what the
+//! app wants, and the app's status with a reason for every unmet goal.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::command::{Command, LinkSpec};
+use crate::desired::{DesiredApp, DesiredWorkload, Scaler, Share, WorkloadKind};
+use crate::observed::{ObservedHost, ObservedLattice};
+use crate::placement::{split_by_weight, split_evenly};
+
+/// Where an application stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppState {
+    /// Everything it wants is running.
+    Deployed,
+    /// Commands are on their way; nothing is known to be wrong.
+    Reconciling,
+    /// Some goal cannot be met until something changes; the reasons say what.
+    Failed,
+}
+
+/// An application's status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppStatus {
+    /// Deployed, reconciling or failed.
+    pub state: AppState,
+    /// What stands in the way, in words a person can act on.
+    pub reasons: Vec<String>,
+}
+
+/// The result of one reconcile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// Goals to send to hosts, in order: configs, starts and scales, links, then removals.
+    pub commands: Vec<Command>,
+    /// The status this reconcile observed.
+    pub status: AppStatus,
+}
+
+/// Plans how to move `observed` towards `desired`. Pure: same inputs, same plan.
+pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
+    let mut planner = Planner {
+        app: &desired.name,
+        observed,
+        commands: Vec::new(),
+        removals: Vec::new(),
+        reasons: Vec::new(),
+    };
+    let blocked = planner.configs(desired);
+    for workload in &desired.workloads {
+        let missing: Vec<&String> = workload
+            .config
+            .iter()
+            .filter(|name| blocked.contains(name.as_str()))
+            .collect();
+        if missing.is_empty() {
+            planner.workload(workload);
+        }
+    }
+    planner.links(desired);
+    planner.cleanup(desired);
+
+    let Planner {
+        mut commands,
+        removals,
+        reasons,
+        ..
+    } = planner;
+    commands.extend(removals);
+    let state = if !reasons.is_empty() {
+        AppState::Failed
+    } else if !commands.is_empty() {
+        AppState::Reconciling
+    } else {
+        AppState::Deployed
+    };
+    Plan {
+        commands,
+        status: AppStatus { state, reasons },
+    }
+}
+
+struct Planner<'a> {
+    app: &'a str,
+    observed: &'a ObservedLattice,
+    commands: Vec<Command>,
+    removals: Vec<Command>,
+    reasons: Vec<String>,
+}
+
+impl<'a> Planner<'a> {
+    /// Puts owned configs that differ; returns the external configs that do not exist.
+    fn configs(&mut self, desired: &DesiredApp) -> BTreeSet<String> {
+        let mut missing = BTreeSet::new();
+        for config in &desired.configs {
+            let stored = self.observed.configs.get(&config.name);
+            let up_to_date = |values: &BTreeMap<String, String>| {
+                stored.is_some_and(|stored| {
+                    &stored.values == values && stored.app.as_deref() == Some(self.app)
+                })
+            };
+            match &config.values {
+                Some(values) if !up_to_date(values) => {
+                    self.commands.push(Command::PutConfig {
+                        name: config.name.clone(),
+                        values: values.clone(),
+                        app: self.app.to_owned(),
+                    });
+                }
+                Some(_) => {}
+                None if stored.is_none() => {
+                    self.reasons.push(format!(
+                        "config `{}` does not exist; create it with `weft config put {} KEY=VALUE`",
+                        config.name, config.name
+                    ));
+                    missing.insert(config.name.clone());
+                }
+                None => {}
+            }
+        }
+        missing
+    }
+
+    fn workload(&mut self, workload: &DesiredWorkload) {
+        if let Some(owner) = self.foreign_owner(workload) {
+            self.reasons.push(format!(
+                "`{}` cannot run as id `{}`: application `{owner}` already runs that id",
+                workload.name, workload.id
+            ));
+            return;
+        }
+        let targets = match &workload.scaler {
+            Some(scaler) => self.placement(workload, scaler),
+            None => BTreeMap::new(),
+        };
+        let observed = self.observed;
+        for host in &observed.hosts {
+            let wanted = targets.get(host.id.as_str()).copied().unwrap_or(0);
+            match workload.kind {
+                WorkloadKind::Component => self.scale_component(host, workload, wanted),
+                WorkloadKind::Capability => self.place_capability(host, workload, wanted > 0),
+            }
+        }
+    }
+
+    /// Desired count per host id.
+    fn placement(
+        &mut self,
+        workload: &DesiredWorkload,
+        scaler: &Scaler,
+    ) -> BTreeMap<String, usize> {
+        let mut targets: BTreeMap<String, usize> = BTreeMap::new();
+        if self.observed.hosts.is_empty() {
+            self.reasons.push(format!(
+                "`{}` has nowhere to run: the lattice has no hosts",
+                workload.name
+            ));
+            return targets;
+        }
+        let (instances, shares, daemon) = match scaler {
+            Scaler::Spread { instances, shares } => (*instances, shares, false),
+            Scaler::Daemon { instances, shares } => (*instances, shares, true),
+        };
+        let weights: Vec<usize> = shares.iter().map(|share| share.weight).collect();
+        let per_share = split_by_weight(instances, &weights);
+        for (share, share_count) in shares.iter().zip(per_share) {
+            let eligible = self.eligible_hosts(workload, share);
+            let wanted_here = if daemon { instances } else { share_count };
+            if wanted_here > 0 && eligible.is_empty() {
+                self.reasons.push(format!(
+                    "`{}` needs a host with labels {} (spread `{}`), and no host has them",
+                    workload.name,
+                    describe_labels(&share.requirements),
+                    share.name
+                ));
+                continue;
+            }
+            match (workload.kind, daemon) {
+                (_, true) => {
+                    let per_host = if workload.kind == WorkloadKind::Capability {
+                        1
+                    } else {
+                        instances
+                    };
+                    for host in eligible {
+                        let slot = targets.entry(host.to_owned()).or_insert(0);
+                        *slot = (*slot).max(per_host);
+                    }
+                }
+                (WorkloadKind::Component, false) => {
+                    for (host, count) in eligible
+                        .iter()
+                        .zip(split_evenly(share_count, eligible.len()))
+                    {
+                        *targets.entry((*host).to_owned()).or_insert(0) += count;
+                    }
+                }
+                (WorkloadKind::Capability, false) => {
+                    // `instances` hosts run it; keep the ones already running it.
+                    for host in eligible.into_iter().take(share_count) {
+                        targets.insert(host.to_owned(), 1);
+                    }
+                }
+            }
+        }
+        targets
+    }
+
+    /// Hosts matching `share`, those already running the workload first, then by id.
+    fn eligible_hosts(&self, workload: &DesiredWorkload, share: &Share) -> Vec<&'a str> {
+        let observed: &'a ObservedLattice = self.observed;
+        let mut hosts: Vec<&'a ObservedHost> = observed
+            .hosts
+            .iter()
+            .filter(|host| host.matches(&share.requirements))
+            .collect();
+        hosts.sort_by_key(|host| (!runs(host, &workload.id), host.id.as_str()));
+        hosts.into_iter().map(|host| host.id.as_str()).collect()
+    }
+
+    fn scale_component(&mut self, host: &ObservedHost, workload: &DesiredWorkload, wanted: usize) {
+        let running = host
+            .components
+            .iter()
+            .find(|c| c.id == workload.id && c.app == self.app);
+        let current = running.map_or(0, |c| c.count);
+        let same_image = running.is_none_or(|c| c.image == workload.image);
+        if current == wanted && same_image {
+            return;
+        }
+        let command = Command::ScaleComponent {
+            host_id: host.id.clone(),
+            component_id: workload.id.clone(),
+            image: workload.image.clone(),
+            count: wanted,
+            config: workload.config.clone(),
+            app: self.app.to_owned(),
+        };
+        if wanted == 0 {
+            self.removals.push(command)
+        } else {
+            self.commands.push(command)
+        }
+    }
+
+    fn place_capability(&mut self, host: &ObservedHost, workload: &DesiredWorkload, wanted: bool) {
+        let running = host
+            .capabilities
+            .iter()
+            .find(|c| c.id == workload.id && c.app == self.app);
+        match (running, wanted) {
+            (None, true) => self.commands.push(start(host, workload, self.app)),
+            (Some(capability), true) if capability.image != workload.image => {
+                self.commands.push(start(host, workload, self.app))
+            }
+            (Some(_), false) => self.removals.push(Command::StopCapability {
+                host_id: host.id.clone(),
+                capability_id: workload.id.clone(),
+            }),
+            _ => {}
+        }
+    }
+
+    fn foreign_owner(&self, workload: &DesiredWorkload) -> Option<&str> {
+        self.observed
+            .hosts
+            .iter()
+            .find_map(|host| match workload.kind {
+                WorkloadKind::Component => host
+                    .components
+                    .iter()
+                    .find(|c| c.id == workload.id && c.app != self.app)
+                    .map(|c| c.app.as_str()),
+                WorkloadKind::Capability => host
+                    .capabilities
+                    .iter()
+                    .find(|c| c.id == workload.id && c.app != self.app)
+                    .map(|c| c.app.as_str()),
+            })
+    }
+
+    fn links(&mut self, desired: &DesiredApp) {
+        for link in &desired.links {
+            match self.observed.links.iter().find(|existing| existing.key() == link.key()) {
+                Some(existing) if existing == link => {}
+                Some(existing) if existing.app != self.app => self.reasons.push(format!(
+                    "the link {} -({}:{}, name `{}`)-> belongs to application `{}`; give this app's link another `name`",
+                    link.source_id, link.namespace, link.package, link.name, existing.app
+                )),
+                _ => self.commands.push(Command::PutLink(link.clone())),
+            }
+        }
+    }
+
+    /// Removes workloads, links and configs this app owns but no longer wants.
+    fn cleanup(&mut self, desired: &DesiredApp) {
+        let wanted = |id: &str, kind: WorkloadKind| {
+            desired
+                .workloads
+                .iter()
+                .any(|w| w.id == id && w.kind == kind)
+        };
+        for host in &self.observed.hosts {
+            for component in host.components.iter().filter(|c| c.app == self.app) {
+                if !wanted(&component.id, WorkloadKind::Component) {
+                    self.removals.push(Command::ScaleComponent {
+                        host_id: host.id.clone(),
+                        component_id: component.id.clone(),
+                        image: component.image.clone(),
+                        count: 0,
+                        config: Vec::new(),
+                        app: self.app.to_owned(),
+                    });
+                }
+            }
+            for capability in host.capabilities.iter().filter(|c| c.app == self.app) {
+                if !wanted(&capability.id, WorkloadKind::Capability) {
+                    self.removals.push(Command::StopCapability {
+                        host_id: host.id.clone(),
+                        capability_id: capability.id.clone(),
+                    });
+                }
+            }
+        }
+        for link in self
+            .observed
+            .links
+            .iter()
+            .filter(|link| link.app == self.app)
+        {
+            if !desired
+                .links
+                .iter()
+                .any(|wanted| wanted.key() == link.key())
+            {
+                self.removals.push(delete_link(link));
+            }
+        }
+        for (name, stored) in &self.observed.configs {
+            if stored.app.as_deref() == Some(self.app)
+                && !desired.configs.iter().any(|config| &config.name == name)
+            {
+                self.removals
+                    .push(Command::DeleteConfig { name: name.clone() });
+            }
+        }
+    }
+}
+
+fn runs(host: &ObservedHost, id: &str) -> bool {
+    host.components.iter().any(|c| c.id == id) || host.capabilities.iter().any(|c| c.id == id)
+}
+
+fn start(host: &ObservedHost, workload: &DesiredWorkload, app: &str) -> Command {
+    Command::StartCapability {
+        host_id: host.id.clone(),
+        capability_id: workload.id.clone(),
+        image: workload.image.clone(),
+        config: workload.config.clone(),
+        app: app.to_owned(),
+    }
+}
+
+fn delete_link(link: &LinkSpec) -> Command {
+    Command::DeleteLink {
+        source_id: link.source_id.clone(),
+        namespace: link.namespace.clone(),
+        package: link.package.clone(),
+        name: link.name.clone(),
+    }
+}
+
+fn describe_labels(requirements: &BTreeMap<String, String>) -> String {
+    requirements
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

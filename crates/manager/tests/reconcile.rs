@@ -1,0 +1,419 @@
+//! The reconciler: concrete scenarios, and properties over generated lattices (applying a plan
+//! converges; undeploy leaves nothing the app owned and everything it did not).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use weft_manager::{
+    AppState, Command, DesiredApp, ObservedHost, ObservedLattice, RunningCapability,
+    RunningComponent, StoredConfig, desired_state, reconcile,
+};
+
+/// Applies one command the way a host would.
+fn apply(observed: &mut ObservedLattice, command: &Command) {
+    match command {
+        Command::PutConfig { name, values, app } => {
+            observed.configs.insert(
+                name.clone(),
+                StoredConfig {
+                    values: values.clone(),
+                    app: Some(app.clone()),
+                },
+            );
+        }
+        Command::DeleteConfig { name } => {
+            observed.configs.remove(name);
+        }
+        Command::ScaleComponent {
+            host_id,
+            component_id,
+            image,
+            count,
+            app,
+            ..
+        } => {
+            let host = observed
+                .hosts
+                .iter_mut()
+                .find(|h| &h.id == host_id)
+                .unwrap();
+            host.components.retain(|c| &c.id != component_id);
+            if *count > 0 {
+                host.components.push(RunningComponent {
+                    id: component_id.clone(),
+                    image: image.clone(),
+                    count: *count,
+                    app: app.clone(),
+                });
+            }
+        }
+        Command::StartCapability {
+            host_id,
+            capability_id,
+            image,
+            app,
+            ..
+        } => {
+            let host = observed
+                .hosts
+                .iter_mut()
+                .find(|h| &h.id == host_id)
+                .unwrap();
+            host.capabilities.retain(|c| &c.id != capability_id);
+            host.capabilities.push(RunningCapability {
+                id: capability_id.clone(),
+                image: image.clone(),
+                app: app.clone(),
+            });
+        }
+        Command::StopCapability {
+            host_id,
+            capability_id,
+        } => {
+            let host = observed
+                .hosts
+                .iter_mut()
+                .find(|h| &h.id == host_id)
+                .unwrap();
+            host.capabilities.retain(|c| &c.id != capability_id);
+        }
+        Command::PutLink(link) => {
+            observed.links.retain(|l| l.key() != link.key());
+            observed.links.push(link.clone());
+        }
+        Command::DeleteLink {
+            source_id,
+            namespace,
+            package,
+            name,
+        } => {
+            observed.links.retain(|l| {
+                l.key()
+                    != (
+                        source_id.as_str(),
+                        namespace.as_str(),
+                        package.as_str(),
+                        name.as_str(),
+                    )
+            });
+        }
+    }
+}
+
+/// Reconciles and applies until nothing is left to do (at most a few rounds).
+fn converge(desired: &DesiredApp, observed: &mut ObservedLattice) -> usize {
+    for round in 0..5 {
+        let plan = reconcile(desired, observed);
+        if plan.commands.is_empty() {
+            return round;
+        }
+        for command in &plan.commands {
+            apply(observed, command);
+        }
+    }
+    panic!(
+        "did not converge in 5 rounds: {:#?}",
+        reconcile(desired, observed)
+    );
+}
+
+fn host(id: &str, labels: &[(&str, &str)]) -> ObservedHost {
+    ObservedHost {
+        id: id.into(),
+        labels: labels
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect(),
+        ..ObservedHost::default()
+    }
+}
+
+fn manifest(text: &str) -> DesiredApp {
+    let loaded = weft_manifest::load("test.yaml", text)
+        .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
+    desired_state(&loaded.manifest)
+}
+
+const HELLO: &str = r#"
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: hello}
+spec:
+  components:
+    - name: http-component
+      type: component
+      properties: {image: "file://./hello.wasm"}
+      traits:
+        - type: spreadscaler
+          properties: {instances: 100}
+    - name: httpserver
+      type: capability
+      properties: {image: "ghcr.io/wasmcloud/http-server:0.27.0"}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {name: http-component}
+            source:
+              config: [{name: default-http, properties: {address: "127.0.0.1:8000"}}]
+"#;
+
+#[test]
+fn hello_on_one_host_deploys_in_one_round() {
+    let desired = manifest(HELLO);
+    let mut observed = ObservedLattice {
+        hosts: vec![host("h1", &[])],
+        ..Default::default()
+    };
+    let plan = reconcile(&desired, &observed);
+    assert_eq!(plan.status.state, AppState::Reconciling);
+    assert!(
+        matches!(&plan.commands[0], Command::PutConfig { name, .. } if name == "hello-default_http")
+    );
+    assert!(plan.commands.iter().any(|c| matches!(c, Command::ScaleComponent { component_id, count: 100, .. } if component_id == "hello-http_component")));
+    assert!(plan.commands.iter().any(|c| matches!(c, Command::StartCapability { capability_id, .. } if capability_id == "hello-httpserver")));
+    assert!(plan.commands.iter().any(|c| matches!(c, Command::PutLink(link) if link.source_id == "hello-httpserver" && link.target_id == "hello-http_component")));
+    assert_eq!(converge(&desired, &mut observed), 1);
+    assert_eq!(
+        reconcile(&desired, &observed).status.state,
+        AppState::Deployed
+    );
+}
+
+#[test]
+fn a_missing_external_config_fails_with_a_fix_and_deploys_once_it_exists() {
+    let desired = manifest(
+        r#"
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: needs-config}
+spec:
+  components:
+    - name: api
+      type: component
+      properties: {image: "file://api.wasm", config: [{name: redis-url}]}
+      traits: [{type: spreadscaler, properties: {instances: 1}}]
+"#,
+    );
+    let mut observed = ObservedLattice {
+        hosts: vec![host("h1", &[])],
+        ..Default::default()
+    };
+    let plan = reconcile(&desired, &observed);
+    assert_eq!(plan.status.state, AppState::Failed);
+    assert!(
+        plan.status.reasons[0].contains("config `redis-url` does not exist"),
+        "{:?}",
+        plan.status
+    );
+    assert!(
+        plan.status.reasons[0].contains("weft config put redis-url"),
+        "{:?}",
+        plan.status
+    );
+    assert!(
+        plan.commands.is_empty(),
+        "nothing starts without its config"
+    );
+
+    observed.configs.insert(
+        "redis-url".into(),
+        StoredConfig {
+            values: BTreeMap::from([("url".into(), "redis://x".into())]),
+            app: None,
+        },
+    );
+    converge(&desired, &mut observed);
+    assert_eq!(
+        reconcile(&desired, &observed).status.state,
+        AppState::Deployed
+    );
+}
+
+#[test]
+fn spreads_follow_weights_and_labels_and_explain_unmet_requirements() {
+    let desired = manifest(
+        r#"
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: spread}
+spec:
+  components:
+    - name: api
+      type: component
+      properties: {image: "file://api.wasm"}
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 10
+            spread:
+              - {name: eu, requirements: {zone: eu}, weight: 80}
+              - {name: us, requirements: {zone: us}, weight: 20}
+              - {name: mars, requirements: {zone: mars}, weight: 0}
+"#,
+    );
+    let mut observed = ObservedLattice {
+        hosts: vec![
+            host("a", &[("zone", "eu")]),
+            host("b", &[("zone", "eu")]),
+            host("c", &[("zone", "us")]),
+        ],
+        ..Default::default()
+    };
+    converge(&desired, &mut observed);
+    let counts: Vec<usize> = observed
+        .hosts
+        .iter()
+        .map(|h| h.components.iter().map(|c| c.count).sum())
+        .collect();
+    assert_eq!(counts, vec![4, 4, 2]);
+
+    observed.hosts.retain(|h| h.id != "c");
+    let plan = reconcile(&desired, &observed);
+    assert_eq!(plan.status.state, AppState::Failed);
+    assert!(
+        plan.status.reasons[0].contains("zone=us"),
+        "{:?}",
+        plan.status.reasons
+    );
+}
+
+#[test]
+fn undeploy_removes_only_what_the_app_owns() {
+    let desired = manifest(HELLO);
+    let mut observed = ObservedLattice {
+        hosts: vec![host("h1", &[])],
+        ..Default::default()
+    };
+    // Another app's component and a hand-made config share the lattice.
+    observed.hosts[0].components.push(RunningComponent {
+        id: "other-x".into(),
+        image: "file://x.wasm".into(),
+        count: 3,
+        app: "other".into(),
+    });
+    observed
+        .configs
+        .insert("manual".into(), StoredConfig::default());
+    converge(&desired, &mut observed);
+
+    converge(&DesiredApp::nothing("hello"), &mut observed);
+    assert_eq!(observed.hosts[0].components.len(), 1);
+    assert_eq!(observed.hosts[0].components[0].app, "other");
+    assert!(observed.hosts[0].capabilities.is_empty());
+    assert!(observed.links.is_empty());
+    assert_eq!(observed.configs.keys().collect::<Vec<_>>(), vec!["manual"]);
+}
+
+#[test]
+fn an_upgrade_changes_images_in_place_and_drops_removed_parts() {
+    let v1 = manifest(HELLO);
+    let mut observed = ObservedLattice {
+        hosts: vec![host("h1", &[])],
+        ..Default::default()
+    };
+    converge(&v1, &mut observed);
+    let v2 = manifest(
+        &HELLO
+            .replace("file://./hello.wasm", "file://./hello-v2.wasm")
+            .replace("instances: 100", "instances: 5"),
+    );
+    let plan = reconcile(&v2, &observed);
+    assert_eq!(plan.commands.len(), 1, "{:?}", plan.commands);
+    assert!(
+        matches!(&plan.commands[0], Command::ScaleComponent { image, count: 5, .. } if image == "file://./hello-v2.wasm")
+    );
+}
+
+#[test]
+fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
+    let desired = manifest(HELLO);
+    let mut observed = ObservedLattice {
+        hosts: vec![host("h1", &[])],
+        ..Default::default()
+    };
+    observed.hosts[0].components.push(RunningComponent {
+        id: "hello-http_component".into(),
+        image: "x".into(),
+        count: 1,
+        app: "squatter".into(),
+    });
+    let plan = reconcile(&desired, &observed);
+    assert_eq!(plan.status.state, AppState::Failed);
+    assert!(
+        plan.status.reasons.iter().any(|r| r.contains("squatter")),
+        "{:?}",
+        plan.status.reasons
+    );
+    assert!(!plan.commands.iter().any(|c| matches!(c, Command::ScaleComponent { component_id, .. } if component_id == "hello-http_component")));
+}
+
+#[test]
+fn no_hosts_is_a_reason() {
+    let plan = reconcile(&manifest(HELLO), &ObservedLattice::default());
+    assert_eq!(plan.status.state, AppState::Failed);
+    assert!(plan.status.reasons.iter().any(|r| r.contains("no hosts")));
+}
+
+/// A generated app: components with spread or daemon scalers over a few zone labels.
+fn arbitrary_app() -> impl Strategy<Value = String> {
+    let component = (
+        0usize..20,
+        prop::bool::ANY,
+        prop::collection::vec((0usize..3, 0usize..200), 0..3),
+        prop::bool::ANY,
+    );
+    prop::collection::vec(component, 1..5).prop_map(|components| {
+        let mut text = String::from("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: gen}\nspec:\n  components:\n");
+        for (index, (instances, daemon, spreads, capability)) in components.into_iter().enumerate() {
+            let kind = if capability { "capability" } else { "component" };
+            let scaler = if daemon { "daemonscaler" } else { "spreadscaler" };
+            text.push_str(&format!("    - name: c{index}\n      type: {kind}\n      properties: {{image: \"file://c{index}.wasm\"}}\n      traits:\n        - type: {scaler}\n          properties:\n            instances: {instances}\n"));
+            if !spreads.is_empty() {
+                text.push_str("            spread:\n");
+                for (spread_index, (zone, weight)) in spreads.into_iter().enumerate() {
+                    text.push_str(&format!("              - {{name: s{spread_index}, requirements: {{zone: z{zone}}}, weight: {weight}}}\n"));
+                }
+            }
+            if index > 0 {
+                text.push_str(&format!("        - type: link\n          properties: {{namespace: wasi, package: keyvalue, interfaces: [store], target: {{name: c{}}}}}\n", index - 1));
+            }
+        }
+        text
+    })
+}
+
+fn arbitrary_hosts() -> impl Strategy<Value = Vec<ObservedHost>> {
+    prop::collection::vec(0usize..4, 0..5).prop_map(|zones| {
+        zones
+            .into_iter()
+            .enumerate()
+            .map(|(index, zone)| host(&format!("h{index}"), &[("zone", &format!("z{zone}"))]))
+            .collect()
+    })
+}
+
+proptest! {
+    #[test]
+    fn applying_a_plan_converges_and_reconcile_is_pure(app in arbitrary_app(), hosts in arbitrary_hosts()) {
+        let loaded = weft_manifest::load("gen.yaml", &app);
+        // Some generated links go capability -> capability, which validation rejects.
+        prop_assume!(loaded.is_ok());
+        let desired = desired_state(&loaded.unwrap().manifest);
+        let mut observed = ObservedLattice { hosts, ..Default::default() };
+        prop_assert_eq!(reconcile(&desired, &observed), reconcile(&desired, &observed));
+        let rounds = converge(&desired, &mut observed);
+        prop_assert!(rounds <= 1, "took {} rounds", rounds);
+        let settled = reconcile(&desired, &observed);
+        prop_assert!(settled.commands.is_empty());
+        prop_assert_ne!(settled.status.state, AppState::Reconciling);
+
+        converge(&DesiredApp::nothing("gen"), &mut observed);
+        prop_assert!(observed.hosts.iter().all(|h| h.components.is_empty() && h.capabilities.is_empty()));
+        prop_assert!(observed.links.is_empty());
+    }
+}
