@@ -15,6 +15,7 @@ const GUESTS: &[&str] = &[
     "cli-command",
     "slow",
     "wasi-0-2-0",
+    "fetch",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

@@ -7,6 +7,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
 
+use crate::outgoing_http::{OutgoingHooks, OutgoingHttpPolicy};
 use crate::stdio::GuestLogStream;
 
 /// Per-instance state of an HTTP component: nothing is shared between requests.
@@ -15,12 +16,18 @@ pub struct HttpInstanceState {
     http: WasiHttpCtx,
     table: ResourceTable,
     limits: StoreLimits,
+    hooks: OutgoingHooks,
 }
 
 impl HttpInstanceState {
     /// Fresh state for one instance of `component`: its stdout and stderr go to the log tagged
-    /// with the component's name; no environment, arguments, files or sockets are granted.
-    pub fn new(component: &Arc<str>, limits: &InstanceLimits) -> Self {
+    /// with the component's name; no environment, arguments, files or sockets are granted, and
+    /// outgoing HTTP reaches only what `outgoing` allows.
+    pub fn new(
+        component: &Arc<str>,
+        limits: &InstanceLimits,
+        outgoing: &OutgoingHttpPolicy,
+    ) -> Self {
         let wasi = WasiCtx::builder()
             .stdout(GuestLogStream::stdout(Arc::clone(component)))
             .stderr(GuestLogStream::stderr(Arc::clone(component)))
@@ -33,6 +40,10 @@ impl HttpInstanceState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             limits: limits.store_limits(),
+            hooks: OutgoingHooks {
+                policy: outgoing.clone(),
+                component: Arc::clone(component),
+            },
         }
     }
 
@@ -56,7 +67,7 @@ impl WasiHttpView for HttpInstanceState {
         WasiHttpCtxView {
             ctx: &mut self.http,
             table: &mut self.table,
-            hooks: Default::default(),
+            hooks: &mut self.hooks,
         }
     }
 }

@@ -7,7 +7,9 @@
 
 pub mod http_server;
 mod instance_state;
+mod outgoing_http;
 mod stdio;
 
 pub use instance_state::HttpInstanceState;
+pub use outgoing_http::{InvalidRule, OutgoingHttpPolicy};
 pub use stdio::GuestLogStream;

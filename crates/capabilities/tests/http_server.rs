@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RequestHandler, RouteSpec};
 use weft_runtime::{ComponentSource, Runtime, RuntimeSettings};
 
@@ -23,10 +24,18 @@ fn runtime() -> Runtime {
 }
 
 fn handler(runtime: &Runtime, path: &str) -> Arc<dyn RequestHandler> {
+    handler_with(runtime, path, OutgoingHttpPolicy::deny_all())
+}
+
+fn handler_with(
+    runtime: &Runtime,
+    path: &str,
+    outgoing: OutgoingHttpPolicy,
+) -> Arc<dyn RequestHandler> {
     let component = runtime
         .load(&ComponentSource::File(PathBuf::from(path)))
         .unwrap();
-    Arc::new(ComponentHandler::new(runtime, &component).unwrap())
+    Arc::new(ComponentHandler::new(runtime, &component, outgoing).unwrap())
 }
 
 async fn serve(server: &HttpServer, handler: Arc<dyn RequestHandler>, owner: &str) -> SocketAddr {
@@ -349,8 +358,63 @@ async fn components_that_are_not_http_handlers_are_refused() {
             weft_test_components::CLI_COMMAND,
         )))
         .unwrap();
-    let error = ComponentHandler::new(&runtime, &component).err().unwrap();
+    let error = ComponentHandler::new(&runtime, &component, OutgoingHttpPolicy::deny_all())
+        .err()
+        .unwrap();
     let message = error.to_string();
     assert!(message.contains("wasi:http/incoming-handler"), "{message}");
     assert!(message.contains("cli_command.wasm"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outgoing_http_is_denied_unless_the_destination_is_allowed() {
+    let runtime = runtime();
+    let server = HttpServer::new(Duration::from_secs(5));
+    let upstream = serve(
+        &server,
+        handler(&runtime, weft_test_components::ECHO),
+        "upstream",
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let fetch_via = |addr: SocketAddr| format!("http://{addr}/?url=http://{upstream}/hello");
+
+    let denied = serve(
+        &server,
+        handler(&runtime, weft_test_components::FETCH),
+        "deny",
+    )
+    .await;
+    let response = client.get(fetch_via(denied)).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+    assert!(response.text().await.unwrap().contains("HttpRequestDenied"));
+
+    // `*` does not include loopback addresses: they must be named.
+    let star = OutgoingHttpPolicy::allow(["*"]).unwrap();
+    let anywhere = serve(
+        &server,
+        handler_with(&runtime, weft_test_components::FETCH, star),
+        "star",
+    )
+    .await;
+    let response = client.get(fetch_via(anywhere)).send().await.unwrap();
+    assert_eq!(response.status(), 502);
+
+    let named = OutgoingHttpPolicy::allow([upstream.to_string().as_str()]).unwrap();
+    let allowed = serve(
+        &server,
+        handler_with(&runtime, weft_test_components::FETCH, named),
+        "allow",
+    )
+    .await;
+    let response = client.get(fetch_via(allowed)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .starts_with("method: GET\npath: /hello\n")
+    );
+    server.shutdown().await;
 }

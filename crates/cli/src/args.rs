@@ -110,6 +110,11 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1000, env = "WEFT_MAX_INSTANCES")]
     pub max_instances: u32,
 
+    /// Let the component make outgoing HTTP requests to HOST, HOST:PORT or `*` (repeatable).
+    /// Denied by default; `*` still excludes loopback and link-local addresses.
+    #[arg(long = "allow-http", value_name = "HOST[:PORT]")]
+    pub allow_http: Vec<String>,
+
     /// Allocate instances on demand instead of from a pre-reserved pool.
     #[arg(long)]
     pub no_pooling: bool,

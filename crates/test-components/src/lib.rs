@@ -7,6 +7,7 @@
 //! - `SPIN_LOOP`, `MEMORY_BOMB`, `TRAP`, `DEEP_RECURSION`: hostile components.
 //! - `SLOW`: answers after `?ms=N` milliseconds.
 //! - `WASI_0_2_0`: a hello component importing `wasi:http@0.2.0` exactly.
+//! - `FETCH`: fetches `?url=http://...` over `wasi:http/outgoing-handler`.
 //! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));

@@ -13,7 +13,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
-use crate::HttpInstanceState;
+use crate::{HttpInstanceState, OutgoingHttpPolicy};
 
 /// The interface an HTTP component must export.
 pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
@@ -47,13 +47,16 @@ pub struct ComponentHandler {
     name: Arc<str>,
     pre: ProxyPre<HttpInstanceState>,
     limits: InstanceLimits,
+    outgoing: OutgoingHttpPolicy,
 }
 
 impl ComponentHandler {
-    /// Links `component` against WASI 0.2 and `wasi:http` and pre-instantiates it.
+    /// Links `component` against WASI 0.2 and `wasi:http` and pre-instantiates it; its
+    /// outgoing HTTP requests reach only what `outgoing` allows.
     pub fn new(
         runtime: &Runtime,
         component: &LoadedComponent,
+        outgoing: OutgoingHttpPolicy,
     ) -> Result<Self, ComponentHandlerError> {
         let mut linker: Linker<HttpInstanceState> = Linker::new(runtime.engine());
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
@@ -75,6 +78,7 @@ impl ComponentHandler {
             name: Arc::from(component.name.as_str()),
             pre,
             limits: runtime.limits(),
+            outgoing,
         })
     }
 
@@ -87,9 +91,13 @@ impl ComponentHandler {
         name: Arc<str>,
         pre: ProxyPre<HttpInstanceState>,
         limits: InstanceLimits,
+        outgoing: OutgoingHttpPolicy,
         request: Request<Incoming>,
     ) -> Response<ResponseBody> {
-        let mut store = Store::new(pre.engine(), HttpInstanceState::new(&name, &limits));
+        let mut store = Store::new(
+            pre.engine(),
+            HttpInstanceState::new(&name, &limits, &outgoing),
+        );
         prepare_store(&mut store, &limits, HttpInstanceState::limits);
 
         let request = match store
@@ -167,6 +175,7 @@ impl RequestHandler for ComponentHandler {
             Arc::clone(&self.name),
             self.pre.clone(),
             self.limits,
+            self.outgoing.clone(),
             request,
         ))
     }

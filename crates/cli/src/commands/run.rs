@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, anyhow};
 use serde::Serialize;
+use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
 use weft_runtime::{Allocator, ComponentSource, Runtime, RuntimeSettings};
 
@@ -68,7 +69,8 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
         "{}",
         if component.from_cache { "loaded the compiled component from the cache" } else { "compiled the component" }
     );
-    let handler = ComponentHandler::new(&runtime, &component)?;
+    let outgoing = OutgoingHttpPolicy::allow(args.allow_http.iter().map(String::as_str))?;
+    let handler = ComponentHandler::new(&runtime, &component, outgoing)?;
 
     let server = HttpServer::new(args.shutdown_grace);
     let addr = server
