@@ -7,15 +7,18 @@
 //! so the same inputs always give the same plan, and applying the plan then reconciling again
 //! gives no further commands (tested as a property).
 //!
-//! The I/O loop that feeds it events and executes its commands comes with the host and the
-//! lattice (see docs/architecture.md).
+//! [`AppStore`] keeps every manifest version put, which one is deployed and the history, in
+//! the lattice store. The I/O loop that feeds reconcile events and executes its commands
+//! comes with the host (see docs/architecture.md).
 
+mod apps;
 mod command;
 mod desired;
 mod observed;
 mod placement;
 mod reconcile;
 
+pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredVersion};
 pub use command::{Command, LinkSpec};
 pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredWorkload, Scaler, Share, WorkloadKind,
