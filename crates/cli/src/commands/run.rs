@@ -38,27 +38,8 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
     // moment the URL appears is never lost.
     let stop = StopSignal::install()?;
     let source = component_source(&args)?;
-    let settings = RuntimeSettings {
-        memory_limit_bytes: args.memory_limit,
-        invocation_deadline: args.deadline,
-        allocator: if args.no_pooling {
-            Allocator::OnDemand
-        } else {
-            Allocator::PoolingOrFallback
-        },
-        max_instances: args.max_instances,
-        cache_dir: cache_dir(&args),
-        memory_init_cow: args.tuning.tune_cow,
-        pagemap_scan: !args.tuning.tune_no_pagemap_scan,
-        ..RuntimeSettings::default()
-    };
-    let settings = RuntimeSettings {
-        keep_resident_bytes: args
-            .tuning
-            .tune_keep_resident
-            .unwrap_or(settings.keep_resident_bytes),
-        ..settings
-    };
+    let outgoing = OutgoingHttpPolicy::allow(args.allow_http.iter().map(String::as_str))?;
+    let settings = runtime_settings(&args);
     let runtime = Runtime::new(&settings)?;
     let component = runtime.load(&source)?;
     tracing::info!(
@@ -69,7 +50,6 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
         "{}",
         if component.from_cache { "loaded the compiled component from the cache" } else { "compiled the component" }
     );
-    let outgoing = OutgoingHttpPolicy::allow(args.allow_http.iter().map(String::as_str))?;
     let handler = ComponentHandler::new(&runtime, &component, outgoing)?;
 
     let server = HttpServer::new(args.shutdown_grace);
@@ -108,6 +88,29 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
     tracing::info!("shutting down: finishing in-flight requests");
     server.shutdown().await;
     Ok(())
+}
+
+/// The engine settings the flags ask for; hidden `--tune-*` flags override the defaults.
+fn runtime_settings(args: &RunArgs) -> RuntimeSettings {
+    let defaults = RuntimeSettings::default();
+    RuntimeSettings {
+        memory_limit_bytes: args.memory_limit,
+        invocation_deadline: args.deadline,
+        allocator: if args.no_pooling {
+            Allocator::OnDemand
+        } else {
+            Allocator::PoolingOrFallback
+        },
+        max_instances: args.max_instances,
+        cache_dir: cache_dir(args),
+        memory_init_cow: args.tuning.tune_cow,
+        pagemap_scan: !args.tuning.tune_no_pagemap_scan,
+        keep_resident_bytes: args
+            .tuning
+            .tune_keep_resident
+            .unwrap_or(defaults.keep_resident_bytes),
+        ..defaults
+    }
 }
 
 fn component_source(args: &RunArgs) -> anyhow::Result<ComponentSource> {
