@@ -213,6 +213,20 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
     }
 }
 
+/// Rewrites `file://` images relative to `base_dir` (the manifest's directory) into absolute
+/// `file://` paths, as wadm reads them relative to the manifest.
+pub fn resolve_relative_images(app: &mut DesiredApp, base_dir: &std::path::Path) {
+    for workload in &mut app.workloads {
+        if let Some(path) = workload.image.strip_prefix("file://") {
+            let path = std::path::Path::new(path);
+            if path.is_relative() {
+                let absolute = base_dir.join(path.strip_prefix("./").unwrap_or(path));
+                workload.image = format!("file://{}", absolute.display());
+            }
+        }
+    }
+}
+
 fn resolve_config(app: &str, config: &ConfigProperty) -> DesiredConfig {
     match &config.properties {
         Some(values) => DesiredConfig {

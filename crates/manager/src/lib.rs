@@ -22,7 +22,7 @@ pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredV
 pub use command::{Command, LinkSpec};
 pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredWorkload, Scaler, Share, WorkloadKind,
-    desired_state,
+    desired_state, resolve_relative_images,
 };
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,

@@ -1,0 +1,72 @@
+//! The built-in capabilities and the images that name them: one table, in one place.
+
+/// A capability weft runs inside the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// Serves HTTP to components linked over `wasi:http/incoming-handler`.
+    HttpServer,
+}
+
+impl Builtin {
+    /// Its name in `weft+builtin://NAME`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HttpServer => "http-server",
+        }
+    }
+}
+
+/// Image prefixes (before any `:tag`) and the built-in each one names.
+const IMAGES: &[(&str, Builtin)] = &[
+    ("ghcr.io/wasmcloud/http-server", Builtin::HttpServer),
+    ("wasmcloud.azurecr.io/httpserver", Builtin::HttpServer),
+    ("weft+builtin://http-server", Builtin::HttpServer),
+    ("wasmcloud+builtin://http-server", Builtin::HttpServer),
+];
+
+/// The built-in capability an image names, if any.
+pub fn resolve(image: &str) -> Option<Builtin> {
+    let repository = image
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/') && !tag.starts_with("//"))
+        .map_or(image, |(repository, _)| repository);
+    let repository = repository
+        .split_once('@')
+        .map_or(repository, |(name, _)| name);
+    IMAGES
+        .iter()
+        .find(|(prefix, _)| *prefix == repository)
+        .map(|(_, builtin)| *builtin)
+}
+
+/// The images weft knows, for error hints.
+pub fn known_images() -> Vec<&'static str> {
+    IMAGES.iter().map(|(image, _)| *image).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wasmcloud_and_weft_images_resolve() {
+        assert_eq!(
+            resolve("ghcr.io/wasmcloud/http-server:0.27.0"),
+            Some(Builtin::HttpServer)
+        );
+        assert_eq!(
+            resolve("ghcr.io/wasmcloud/http-server@sha256:abc"),
+            Some(Builtin::HttpServer)
+        );
+        assert_eq!(
+            resolve("weft+builtin://http-server"),
+            Some(Builtin::HttpServer)
+        );
+        assert_eq!(
+            resolve("wasmcloud+builtin://http-server"),
+            Some(Builtin::HttpServer)
+        );
+        assert_eq!(resolve("ghcr.io/wasmcloud/keyvalue-redis:0.28.1"), None);
+        assert_eq!(resolve("ghcr.io/wasmcloud/http-server-fork:1"), None);
+    }
+}

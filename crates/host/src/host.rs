@@ -1,0 +1,324 @@
+//! The [`Host`]: carries out commands and reports what runs.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use weft_capabilities::OutgoingHttpPolicy;
+use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
+use weft_manager::{
+    Command, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
+    StoredConfig,
+};
+use weft_runtime::{ComponentSource, Runtime};
+
+use crate::builtin::{self, Builtin};
+use crate::error::HostError;
+use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
+
+/// What runs on this host, as last changed by a command.
+#[derive(Default)]
+struct State {
+    components: BTreeMap<String, RunningComponent>,
+    capabilities: BTreeMap<String, (RunningCapability, Builtin)>,
+    links: Vec<LinkSpec>,
+    configs: BTreeMap<String, StoredConfig>,
+    /// Routes served for links, by link key.
+    routes: BTreeMap<String, (SocketAddr, RouteSpec, String)>,
+}
+
+/// One host: components, built-in capabilities, links and configs, in this process.
+pub struct Host {
+    id: String,
+    labels: BTreeMap<String, String>,
+    runtime: Arc<Runtime>,
+    http: HttpServer,
+    directory: Directory,
+    state: Mutex<State>,
+}
+
+impl Host {
+    /// A host called `id` with `labels`, running components on `runtime`; `grace` is how long
+    /// its HTTP server waits for in-flight requests when routes go away.
+    pub fn new(
+        id: impl Into<String>,
+        labels: BTreeMap<String, String>,
+        runtime: Arc<Runtime>,
+        grace: Duration,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            labels,
+            runtime,
+            http: HttpServer::new(grace),
+            directory: Arc::new(RwLock::new(Default::default())),
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// What runs here, for the reconciler.
+    pub fn observe(&self) -> ObservedLattice {
+        let state = self.lock();
+        ObservedLattice {
+            hosts: vec![ObservedHost {
+                id: self.id.clone(),
+                labels: self.labels.clone(),
+                components: state.components.values().cloned().collect(),
+                capabilities: state
+                    .capabilities
+                    .values()
+                    .map(|(running, _)| running.clone())
+                    .collect(),
+            }],
+            links: state.links.clone(),
+            configs: state.configs.clone(),
+        }
+    }
+
+    /// Carries out one command. Commands are goals, so repeating one changes nothing.
+    pub async fn execute(&self, command: &Command) -> Result<(), HostError> {
+        match command {
+            Command::PutConfig { name, values, app } => {
+                self.lock().configs.insert(
+                    name.clone(),
+                    StoredConfig {
+                        values: values.clone(),
+                        app: Some(app.clone()),
+                    },
+                );
+                self.refresh_routes_using(name).await
+            }
+            Command::DeleteConfig { name } => {
+                self.lock().configs.remove(name);
+                Ok(())
+            }
+            Command::ScaleComponent {
+                component_id,
+                image,
+                count,
+                app,
+                ..
+            } => {
+                if *count == 0 {
+                    self.directory
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .remove(component_id);
+                    self.lock().components.remove(component_id);
+                    return Ok(());
+                }
+                let handler = self.prepare_component(component_id, image)?;
+                self.directory
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(component_id.clone(), Arc::new(handler));
+                self.lock().components.insert(
+                    component_id.clone(),
+                    RunningComponent {
+                        id: component_id.clone(),
+                        image: image.clone(),
+                        count: *count,
+                        app: app.clone(),
+                    },
+                );
+                Ok(())
+            }
+            Command::StartCapability {
+                capability_id,
+                image,
+                app,
+                ..
+            } => {
+                let builtin =
+                    builtin::resolve(image).ok_or_else(|| HostError::UnknownCapability {
+                        image: image.clone(),
+                        known: builtin::known_images().join(", "),
+                    })?;
+                self.lock().capabilities.insert(
+                    capability_id.clone(),
+                    (
+                        RunningCapability {
+                            id: capability_id.clone(),
+                            image: image.clone(),
+                            app: app.clone(),
+                        },
+                        builtin,
+                    ),
+                );
+                let links: Vec<LinkSpec> = self
+                    .lock()
+                    .links
+                    .iter()
+                    .filter(|l| &l.source_id == capability_id)
+                    .cloned()
+                    .collect();
+                for link in links {
+                    self.serve_link(&link).await?;
+                }
+                Ok(())
+            }
+            Command::StopCapability { capability_id, .. } => {
+                self.lock().capabilities.remove(capability_id);
+                let keys: Vec<String> = self
+                    .lock()
+                    .links
+                    .iter()
+                    .filter(|l| &l.source_id == capability_id)
+                    .map(link_key)
+                    .collect();
+                for key in keys {
+                    self.unroute(&key);
+                }
+                Ok(())
+            }
+            Command::PutLink(link) => {
+                {
+                    let mut state = self.lock();
+                    state.links.retain(|existing| existing.key() != link.key());
+                    state.links.push(link.clone());
+                }
+                let served = self.serve_link(link).await;
+                if served.is_err() {
+                    // Not recorded, so the next reconcile tries again (e.g. once the port frees).
+                    self.lock()
+                        .links
+                        .retain(|existing| existing.key() != link.key());
+                }
+                served
+            }
+            Command::DeleteLink {
+                source_id,
+                namespace,
+                package,
+                name,
+            } => {
+                let key = format!("{source_id}/{namespace}:{package}/{name}");
+                self.lock()
+                    .links
+                    .retain(|existing| link_key(existing) != key);
+                self.unroute(&key);
+                Ok(())
+            }
+        }
+    }
+
+    /// Stops serving: every listener drains its in-flight requests.
+    pub async fn shutdown(&self) {
+        self.http.shutdown().await;
+    }
+
+    fn prepare_component(&self, id: &str, image: &str) -> Result<ComponentHandler, HostError> {
+        let path = image.strip_prefix("file://").ok_or_else(|| HostError::Image {
+            image: image.to_owned(),
+            reason: "only file:// images can be run so far (OCI references arrive with weft's OCI support)".into(),
+        })?;
+        let path = PathBuf::from(path);
+        if !path.is_absolute() {
+            return Err(HostError::Image {
+                image: image.to_owned(),
+                reason: "the path is relative; resolve it against the manifest's directory first"
+                    .into(),
+            });
+        }
+        let fail = |reason: String| HostError::Component {
+            id: id.to_owned(),
+            reason,
+        };
+        let component = self
+            .runtime
+            .load(&ComponentSource::File(path))
+            .map_err(|error| fail(error.to_string()))?;
+        ComponentHandler::new(&self.runtime, &component, OutgoingHttpPolicy::deny_all())
+            .map_err(|error| fail(error.to_string()))
+    }
+
+    /// Serves `link` if it is an HTTP server → component link whose server runs here.
+    async fn serve_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+        let source_is_http_server = matches!(
+            self.lock().capabilities.get(&link.source_id),
+            Some((_, Builtin::HttpServer))
+        );
+        if !source_is_http_server || !is_incoming_http(link) {
+            return Ok(());
+        }
+        let config = self.merged_config(&link.source_config);
+        let describe = || format!("{} -(wasi:http)-> {}", link.source_id, link.target_id);
+        let (addr, spec) = route_of(&config).map_err(|reason| HostError::Route {
+            link: describe(),
+            reason,
+        })?;
+        let key = link_key(link);
+        let owner = format!("app {} ({})", link.app, describe());
+        if self
+            .lock()
+            .routes
+            .get(&key)
+            .is_some_and(|(a, s, o)| *a == addr && *s == spec && *o == owner)
+        {
+            return Ok(());
+        }
+        self.unroute(&key);
+        let handler = Arc::new(LinkedComponent {
+            directory: Arc::clone(&self.directory),
+            target_id: link.target_id.clone(),
+        });
+        let bound = self
+            .http
+            .add_route(addr, spec.clone(), owner.clone(), handler)
+            .await
+            .map_err(|error| HostError::Route {
+                link: describe(),
+                reason: error.to_string(),
+            })?;
+        tracing::info!(app = %link.app, address = %bound, target = %link.target_id, "serving HTTP");
+        self.lock().routes.insert(key, (bound, spec, owner));
+        Ok(())
+    }
+
+    async fn refresh_routes_using(&self, config: &str) -> Result<(), HostError> {
+        let links: Vec<LinkSpec> = self
+            .lock()
+            .links
+            .iter()
+            .filter(|l| l.source_config.iter().any(|c| c == config))
+            .cloned()
+            .collect();
+        for link in links {
+            self.serve_link(&link).await?;
+        }
+        Ok(())
+    }
+
+    fn unroute(&self, key: &str) {
+        let removed = self.lock().routes.remove(key);
+        if let Some((addr, spec, owner)) = removed {
+            self.http.remove_route(addr, &spec, &owner);
+        }
+    }
+
+    fn merged_config(&self, names: &[String]) -> BTreeMap<String, String> {
+        let state = self.lock();
+        let mut merged = BTreeMap::new();
+        for name in names {
+            if let Some(config) = state.configs.get(name) {
+                merged.extend(config.values.clone());
+            }
+        }
+        merged
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn link_key(link: &LinkSpec) -> String {
+    format!(
+        "{}/{}:{}/{}",
+        link.source_id, link.namespace, link.package, link.name
+    )
+}

@@ -1,0 +1,71 @@
+//! HTTP server → component links: the route a link asks for, and the handler that finds the
+//! target component when a request arrives.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use hyper::body::Incoming;
+use weft_capabilities::http_server::{
+    ComponentHandler, RequestHandler, ResponseFuture, RouteSpec, text_response,
+};
+use weft_manager::LinkSpec;
+
+/// Where the HTTP server listens when the link's config names no `address`.
+pub(crate) const DEFAULT_ADDRESS: &str = "127.0.0.1:8000";
+
+/// The components running on a host, by id, shared with the routes that call them.
+pub(crate) type Directory = Arc<RwLock<HashMap<String, Arc<ComponentHandler>>>>;
+
+/// Whether `link` is one the HTTP server serves: `wasi:http/incoming-handler`.
+pub(crate) fn is_incoming_http(link: &LinkSpec) -> bool {
+    link.namespace == "wasi"
+        && link.package == "http"
+        && link.interfaces.iter().any(|i| i == "incoming-handler")
+}
+
+/// The address and route a link's source config asks for (`address`, `host`, `path`).
+pub(crate) fn route_of(
+    config: &BTreeMap<String, String>,
+) -> Result<(SocketAddr, RouteSpec), String> {
+    let address = config
+        .get("address")
+        .map_or(DEFAULT_ADDRESS, String::as_str);
+    let addr: SocketAddr = address.parse().map_err(|_| {
+        format!("`address: {address}` is not an IP address and port like 127.0.0.1:8000")
+    })?;
+    let spec = RouteSpec {
+        host: config.get("host").cloned(),
+        path_prefix: config.get("path").cloned(),
+    };
+    Ok((addr, spec))
+}
+
+/// Calls the link's target component, looked up when each request arrives.
+pub(crate) struct LinkedComponent {
+    pub(crate) directory: Directory,
+    pub(crate) target_id: String,
+}
+
+impl RequestHandler for LinkedComponent {
+    fn handle(&self, request: hyper::Request<Incoming>) -> ResponseFuture {
+        let handler = self
+            .directory
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&self.target_id)
+            .cloned();
+        match handler {
+            Some(handler) => handler.handle(request),
+            None => {
+                let target = self.target_id.clone();
+                Box::pin(async move {
+                    text_response(
+                        hyper::StatusCode::SERVICE_UNAVAILABLE,
+                        format!("component {target} is not running on this host"),
+                    )
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! A weft host.
+//!
+//! [`Host`] executes the manager's [`Command`](weft_manager::Command)s: it loads and runs
+//! components (a fresh instance per request, from the runtime's pre-instantiated component),
+//! starts built-in capabilities ([`builtin`] maps wasmCloud's and weft's capability images to
+//! them), keeps links and configs, and turns `wasi:http/incoming-handler` links from the HTTP
+//! server to a component into routes. [`Host::observe`] reports what runs, in the form the
+//! reconciler reads. Links are resolved when a request arrives, so a link may be put before
+//! its target runs.
+
+pub mod builtin;
+mod error;
+mod host;
+mod http_link;
+
+pub use error::HostError;
+pub use host::Host;
