@@ -130,6 +130,14 @@ fn host(id: &str, labels: &[(&str, &str)]) -> ObservedHost {
     }
 }
 
+/// A lattice of one unlabelled host, `h1`, running nothing.
+fn one_host() -> ObservedLattice {
+    ObservedLattice {
+        hosts: vec![host("h1", &[])],
+        ..Default::default()
+    }
+}
+
 fn manifest(text: &str) -> DesiredApp {
     let loaded = weft_manifest::load("test.yaml", text)
         .unwrap_or_else(|diagnostics| panic!("{diagnostics}"));
@@ -165,10 +173,7 @@ spec:
 #[test]
 fn hello_on_one_host_deploys_in_one_round() {
     let desired = manifest(HELLO);
-    let mut observed = ObservedLattice {
-        hosts: vec![host("h1", &[])],
-        ..Default::default()
-    };
+    let mut observed = one_host();
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Reconciling);
     assert!(
@@ -199,10 +204,7 @@ spec:
       traits: [{type: spreadscaler, properties: {instances: 1}}]
 "#,
     );
-    let mut observed = ObservedLattice {
-        hosts: vec![host("h1", &[])],
-        ..Default::default()
-    };
+    let mut observed = one_host();
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Failed);
     assert!(
@@ -285,10 +287,7 @@ spec:
 #[test]
 fn undeploy_removes_only_what_the_app_owns() {
     let desired = manifest(HELLO);
-    let mut observed = ObservedLattice {
-        hosts: vec![host("h1", &[])],
-        ..Default::default()
-    };
+    let mut observed = one_host();
     // Another app's component and a hand-made config share the lattice.
     observed.hosts[0].components.push(RunningComponent {
         id: "other-x".into(),
@@ -312,10 +311,7 @@ fn undeploy_removes_only_what_the_app_owns() {
 #[test]
 fn an_upgrade_changes_images_in_place_and_drops_removed_parts() {
     let v1 = manifest(HELLO);
-    let mut observed = ObservedLattice {
-        hosts: vec![host("h1", &[])],
-        ..Default::default()
-    };
+    let mut observed = one_host();
     converge(&v1, &mut observed);
     let v2 = manifest(
         &HELLO
@@ -332,10 +328,7 @@ fn an_upgrade_changes_images_in_place_and_drops_removed_parts() {
 #[test]
 fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
     let desired = manifest(HELLO);
-    let mut observed = ObservedLattice {
-        hosts: vec![host("h1", &[])],
-        ..Default::default()
-    };
+    let mut observed = one_host();
     observed.hosts[0].components.push(RunningComponent {
         id: "hello-http_component".into(),
         image: "x".into(),

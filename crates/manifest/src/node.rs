@@ -36,37 +36,36 @@ pub(crate) struct Entry {
 }
 
 impl Node {
-    /// Where to report a problem at `pointer`: the node itself, or the key that names a
-    /// missing-or-unknown field, or the nearest existing ancestor.
+    /// The child one pointer token names, with its key's position when it is a mapping entry.
+    fn child(&self, token: &str) -> Option<(&Node, Option<Position>)> {
+        match &self.kind {
+            Kind::Map(entries) => entries
+                .iter()
+                .find(|entry| entry.key == token)
+                .map(|entry| (&entry.value, Some(entry.key_position))),
+            Kind::Seq(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| items.get(index))
+                .map(|item| (item, None)),
+            Kind::Null | Kind::Scalar(_) => None,
+        }
+    }
+
+    /// Where to report a problem at `pointer`: a scalar or list where it stands, a mapping at
+    /// the key that names it, or the nearest existing ancestor.
     pub(crate) fn position_of(&self, pointer: &str) -> Position {
         let mut node = self;
         let mut position = self.position;
         for token in pointer_tokens(pointer) {
-            let next = match &node.kind {
-                Kind::Map(entries) => {
-                    entries
-                        .iter()
-                        .find(|entry| entry.key == token)
-                        .map(|entry| {
-                            position = entry.key_position;
-                            &entry.value
-                        })
-                }
-                Kind::Seq(items) => token
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|index| items.get(index)),
-                Kind::Null | Kind::Scalar(_) => None,
+            let Some((child, key_position)) = node.child(&token) else {
+                break;
             };
-            match next {
-                Some(child) => {
-                    node = child;
-                    if !matches!(node.kind, Kind::Map(_)) {
-                        position = node.position;
-                    }
-                }
-                None => break,
-            }
+            node = child;
+            position = match (&node.kind, key_position) {
+                (Kind::Map(_), Some(key_position)) => key_position,
+                _ => node.position,
+            };
         }
         position
     }
@@ -74,35 +73,16 @@ impl Node {
     /// Where the key of the mapping entry at `pointer` stands (for unknown fields); falls back
     /// to [`Node::position_of`].
     pub(crate) fn key_position_of(&self, pointer: &str) -> Position {
-        let Some((parent, key)) = pointer.rsplit_once('/') else {
-            return self.position_of(pointer);
-        };
-        let key = key.replace("~1", "/").replace("~0", "~");
         let mut node = self;
-        for token in pointer_tokens(parent) {
-            let next = match &node.kind {
-                Kind::Map(entries) => entries
-                    .iter()
-                    .find(|entry| entry.key == token)
-                    .map(|entry| &entry.value),
-                Kind::Seq(items) => token
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|index| items.get(index)),
-                Kind::Null | Kind::Scalar(_) => None,
+        let mut key_position = None;
+        for token in pointer_tokens(pointer) {
+            let Some((child, position)) = node.child(&token) else {
+                return self.position_of(pointer);
             };
-            match next {
-                Some(child) => node = child,
-                None => return self.position_of(pointer),
-            }
+            node = child;
+            key_position = position;
         }
-        match &node.kind {
-            Kind::Map(entries) => entries
-                .iter()
-                .find(|entry| entry.key == key)
-                .map_or_else(|| self.position_of(pointer), |entry| entry.key_position),
-            _ => self.position_of(pointer),
-        }
+        key_position.unwrap_or_else(|| self.position_of(pointer))
     }
 
     /// The node as JSON, for typed decoding.
