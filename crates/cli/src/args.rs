@@ -20,6 +20,11 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, env = "WEFT_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
 
+    /// Where `weft up` keeps its state and where other commands find it (default: the
+    /// user's data directory + `weft`).
+    #[arg(long, global = true, env = "WEFT_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -59,7 +64,11 @@ pub enum Command {
     /// (like `wasmtime serve`).
     Run(RunArgs),
 
-    /// Application manifests (wadm format): validate them, print their JSON Schema.
+    /// Run weft on this machine: the API, the deployment manager and a host, in one process.
+    /// Deployed applications come back after a restart. Ctrl-C stops it.
+    Up(UpArgs),
+
+    /// Applications (wadm manifests): deploy, list, status, undeploy, delete, validate.
     #[command(subcommand)]
     App(AppCommand),
 
@@ -70,9 +79,53 @@ pub enum Command {
     },
 }
 
+/// `weft up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Address of the API (port 0 picks a free one; clients read it from the state directory).
+    #[arg(long, default_value = "127.0.0.1:7878", env = "WEFT_API_ADDR")]
+    pub api_addr: SocketAddr,
+
+    /// Do not deploy the bundled hello example on a first start.
+    #[arg(long)]
+    pub no_example: bool,
+
+    /// Where the bundled hello example serves on a first start.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub example_address: SocketAddr,
+}
+
 /// `weft app ...`.
 #[derive(Debug, Subcommand)]
 pub enum AppCommand {
+    /// Store a manifest and deploy it (FILE), or deploy a stored app (NAME [VERSION]).
+    Deploy {
+        /// A manifest file, or the name of a stored application.
+        target: String,
+        /// With NAME: the version to deploy (default: the latest).
+        #[arg(value_name = "VERSION")]
+        app_version: Option<String>,
+    },
+    /// Every application, its versions and status.
+    List,
+    /// One application's status, with the reasons for anything not running.
+    Status {
+        /// Application name.
+        name: String,
+    },
+    /// Stop an application and remove what it owns (its versions stay stored).
+    Undeploy {
+        /// Application name.
+        name: String,
+    },
+    /// Delete a stored version, or the whole application (never what is deployed).
+    Delete {
+        /// Application name.
+        name: String,
+        /// Only this version.
+        #[arg(value_name = "VERSION")]
+        app_version: Option<String>,
+    },
     /// Check manifests against every rule, reporting all problems with file:line:col.
     Validate {
         /// Manifest files (YAML or JSON).

@@ -20,10 +20,15 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let output = Output::new(cli.output);
+    let state_dir = cli
+        .state_dir
+        .clone()
+        .unwrap_or_else(commands::state::default_state_dir);
     logging::init(cli.log_format.unwrap_or(cli.output.into()));
     let result = match cli.command {
         Command::Run(run) => commands::run::execute(run, &output),
-        Command::App(app) => commands::app::execute(app, &output),
+        Command::Up(up) => commands::up::execute(up, &state_dir, &output),
+        Command::App(app) => commands::app::execute(app, &state_dir, &output),
         Command::Completions { .. } => Ok(()),
     };
     match result {

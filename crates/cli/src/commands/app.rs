@@ -2,21 +2,144 @@
 
 use std::path::Path;
 
-use serde::Serialize;
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
 use weft_manifest::{Diagnostic, Severity};
 
 use crate::args::AppCommand;
+use crate::commands::client::Client;
 use crate::output::{Output, ReportedFailure};
 
+/// An application as the API reports it.
+#[derive(Debug, Serialize, Deserialize)]
+struct AppView {
+    name: String,
+    versions: Vec<String>,
+    deployed: Option<String>,
+    status: String,
+    reasons: Vec<String>,
+}
+
+impl AppView {
+    fn line(&self) -> String {
+        let mut line = format!(
+            "{} {}: {}",
+            self.name,
+            self.deployed.as_deref().unwrap_or("-"),
+            self.status
+        );
+        for reason in &self.reasons {
+            line.push_str(&format!("\n  - {reason}"));
+        }
+        line
+    }
+}
+
 /// Runs one `weft app` subcommand.
-pub fn execute(command: AppCommand, output: &Output) -> anyhow::Result<()> {
+pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
     match command {
+        AppCommand::Deploy {
+            target,
+            app_version,
+        } => deploy(&target, app_version.as_deref(), state_dir, output),
+        AppCommand::List => {
+            let apps: Vec<AppView> = Client::connect(state_dir)?.get("/v1/apps")?;
+            let text = if apps.is_empty() {
+                "no applications (deploy one with `weft app deploy FILE`)".to_owned()
+            } else {
+                apps.iter()
+                    .map(AppView::line)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            output.result(&text, &serde_json::json!({ "apps": apps }));
+            Ok(())
+        }
+        AppCommand::Status { name } => {
+            let app: AppView = Client::connect(state_dir)?.get(&format!("/v1/apps/{name}"))?;
+            output.result(&app.line(), &app);
+            Ok(())
+        }
+        AppCommand::Undeploy { name } => {
+            let app: AppView = Client::connect(state_dir)?
+                .post(&format!("/v1/apps/{name}/undeploy"), serde_json::json!({}))?;
+            output.result(&app.line(), &app);
+            Ok(())
+        }
+        AppCommand::Delete {
+            name,
+            app_version: version,
+        } => {
+            let path = match &version {
+                Some(version) => format!("/v1/apps/{name}?version={version}"),
+                None => format!("/v1/apps/{name}"),
+            };
+            let deleted: serde_json::Value = Client::connect(state_dir)?.delete(&path)?;
+            let what = version.map_or_else(
+                || format!("application {name}"),
+                |v| format!("version {v} of {name}"),
+            );
+            output.result(&format!("deleted {what}"), &deleted);
+            Ok(())
+        }
         AppCommand::Validate { files } => validate(&files, output),
         AppCommand::Schema => {
             println!("{}", weft_manifest::json_schema());
             Ok(())
         }
     }
+}
+
+/// `weft app deploy FILE` (store, then deploy) or `weft app deploy NAME [VERSION]`.
+fn deploy(
+    target: &str,
+    version: Option<&str>,
+    state_dir: &Path,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let client = Client::connect(state_dir)?;
+    let path = Path::new(target);
+    let (name, version) = if path.is_file() {
+        let source =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {target}"))?;
+        let file =
+            std::fs::canonicalize(path).with_context(|| format!("cannot resolve {target}"))?;
+        let stored: serde_json::Value = client.post(
+            "/v1/apps",
+            serde_json::json!({ "file": file.display().to_string(), "source": source }),
+        )?;
+        let name = stored["name"].as_str().unwrap_or_default().to_owned();
+        let version = stored["version"].as_str().map(str::to_owned);
+        (name, version)
+    } else if target.contains('/')
+        || target.ends_with(".yaml")
+        || target.ends_with(".yml")
+        || target.ends_with(".json")
+    {
+        anyhow::bail!(
+            "{target} does not exist; give a manifest file or the name of a stored application"
+        );
+    } else {
+        (target.to_owned(), version.map(str::to_owned))
+    };
+    let app: AppView = client.post(
+        &format!("/v1/apps/{name}/deploy"),
+        serde_json::json!({ "version": version }),
+    )?;
+    if app.status == "failed" {
+        return Err(ReportedFailure {
+            message: format!(
+                "{} {} is deployed but not running: {}",
+                app.name,
+                app.deployed.as_deref().unwrap_or("-"),
+                app.reasons.join("; ")
+            ),
+            details: serde_json::to_value(&app).unwrap_or_default(),
+        }
+        .into());
+    }
+    output.result(&format!("deployed {}", app.line()), &app);
+    Ok(())
 }
 
 /// The verdict on one file.

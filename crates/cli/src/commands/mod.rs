@@ -1,5 +1,8 @@
 //! One module per verb, each a thin layer over the library crates.
 
 pub mod app;
+pub mod client;
 pub mod completions;
 pub mod run;
+pub mod state;
+pub mod up;

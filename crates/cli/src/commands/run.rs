@@ -143,7 +143,7 @@ fn cache_dir(args: &RunArgs) -> Option<PathBuf> {
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM, installed up front.
-struct StopSignal {
+pub struct StopSignal {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -151,7 +151,8 @@ struct StopSignal {
 }
 
 impl StopSignal {
-    fn install() -> anyhow::Result<Self> {
+    /// Starts listening for the signals.
+    pub fn install() -> anyhow::Result<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -164,7 +165,8 @@ impl StopSignal {
         Ok(Self {})
     }
 
-    async fn wait(mut self) {
+    /// Waits for one of them.
+    pub async fn wait(mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.interrupt.recv() => {}

@@ -1,0 +1,203 @@
+//! The HTTP + JSON API on localhost. Reads are open; calls that change something need
+//! `Authorization: Bearer TOKEN` (the token `weft up` writes to its state directory).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use weft_manager::AppStoreError;
+
+use crate::control::{ControlError, ControlPlane};
+
+/// The running API; dropping it does not stop it, [`ApiHandle::stop`] does.
+pub struct ApiHandle {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ApiHandle {
+    /// Stops accepting API calls.
+    pub fn stop(&self) {
+        self.task.abort();
+    }
+}
+
+/// Serves `control` on `addr` (port 0 picks one), requiring `token` for changes.
+pub async fn serve(
+    control: Arc<ControlPlane>,
+    addr: SocketAddr,
+    token: String,
+) -> std::io::Result<ApiHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let token: Arc<str> = Arc::from(token);
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let control = Arc::clone(&control);
+            let token = Arc::clone(&token);
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let control = Arc::clone(&control);
+                    let token = Arc::clone(&token);
+                    async move { Ok::<_, Infallible>(route(&control, &token, request).await) }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(ApiHandle { addr, task })
+}
+
+type ApiResponse = Response<Full<Bytes>>;
+
+#[derive(Deserialize)]
+struct PutBody {
+    file: String,
+    source: String,
+}
+
+#[derive(Deserialize, Default)]
+struct DeployBody {
+    version: Option<String>,
+}
+
+async fn route(control: &ControlPlane, token: &str, request: Request<Incoming>) -> ApiResponse {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query_version = request
+        .uri()
+        .query()
+        .and_then(|query| {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("version="))
+        })
+        .map(str::to_owned);
+    let mutating = method != Method::GET;
+    if mutating && !authorized(&request, token) {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "this call changes state and needs the API token: send `Authorization: Bearer TOKEN` with the token `weft up` wrote to api.json in its state directory (the weft CLI does this by itself)",
+        );
+    }
+    let body = match request.into_body().collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(read_error) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                &format!("cannot read the request body: {read_error}"),
+            );
+        }
+    };
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let by = "api";
+    let result = match (&method, segments.as_slice()) {
+        (&Method::GET, ["v1", "apps"]) => {
+            control.list().await.map(|apps| json(StatusCode::OK, &apps))
+        }
+        (&Method::POST, ["v1", "apps"]) => match serde_json::from_slice::<PutBody>(&body) {
+            Ok(put) => control
+                .put(&put.file, &put.source, by)
+                .await
+                .map(|(name, version)| {
+                    json(
+                        StatusCode::CREATED,
+                        &serde_json::json!({ "name": name, "version": version }),
+                    )
+                }),
+            Err(bad) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    &format!("expected {{\"file\", \"source\"}}: {bad}"),
+                );
+            }
+        },
+        (&Method::GET, ["v1", "apps", name]) => control
+            .view(name)
+            .await
+            .map(|view| json(StatusCode::OK, &view)),
+        (&Method::POST, ["v1", "apps", name, "deploy"]) => {
+            let deploy: DeployBody = serde_json::from_slice(&body).unwrap_or_default();
+            control
+                .deploy(name, deploy.version.as_deref(), by)
+                .await
+                .map(|view| json(StatusCode::OK, &view))
+        }
+        (&Method::POST, ["v1", "apps", name, "undeploy"]) => control
+            .undeploy(name, by)
+            .await
+            .map(|view| json(StatusCode::OK, &view)),
+        (&Method::DELETE, ["v1", "apps", name]) => control
+            .delete(name, query_version.as_deref(), by)
+            .await
+            .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": name }))),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                &format!("no API call {method} {path}"),
+            );
+        }
+    };
+    result.unwrap_or_else(|failure| control_error(&failure))
+}
+
+fn authorized(request: &Request<Incoming>, token: &str) -> bool {
+    request
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
+}
+
+/// Compares without stopping at the first difference, so timing does not leak the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn control_error(failure: &ControlError) -> ApiResponse {
+    let ControlError::Apps(apps) = failure;
+    let status = match apps {
+        AppStoreError::Invalid(_) => StatusCode::BAD_REQUEST,
+        AppStoreError::NoSuchApp { .. } | AppStoreError::NoSuchVersion { .. } => {
+            StatusCode::NOT_FOUND
+        }
+        AppStoreError::VersionExists { .. } | AppStoreError::Deployed { .. } => {
+            StatusCode::CONFLICT
+        }
+        AppStoreError::Store(_) | AppStoreError::Damaged { .. } => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    error(status, &failure.to_string())
+}
+
+fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResponse {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn error(status: StatusCode, message: &str) -> ApiResponse {
+    json(status, &serde_json::json!({ "error": message }))
+}

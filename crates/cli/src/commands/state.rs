@@ -1,0 +1,61 @@
+//! The state directory `weft up` owns, and the API file clients find it by.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+/// Where `weft up` listens and the token its mutating calls need; written mode 0600.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ApiFile {
+    /// Base URL of the API.
+    pub url: String,
+    /// Bearer token.
+    pub token: String,
+}
+
+/// The user's data directory + `weft` (XDG on Linux), or `./.weft` when there is none.
+pub fn default_state_dir() -> PathBuf {
+    dirs::data_local_dir().map_or_else(|| PathBuf::from(".weft"), |dir| dir.join("weft"))
+}
+
+/// The API file inside `state_dir`.
+pub fn api_file_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("api.json")
+}
+
+/// Writes the API file readable by the owner only.
+pub fn write_api_file(state_dir: &Path, api: &ApiFile) -> anyhow::Result<()> {
+    let path = api_file_path(state_dir);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, &serde_json::to_vec_pretty(api)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Reads the API file of a running `weft up`.
+pub fn read_api_file(state_dir: &Path) -> anyhow::Result<ApiFile> {
+    let path = api_file_path(state_dir);
+    let text = std::fs::read_to_string(&path).map_err(|_| {
+        anyhow::anyhow!(
+            "no running weft found in {} (start one with `weft up`, or point --state-dir / WEFT_STATE_DIR at its state directory)",
+            state_dir.display()
+        )
+    })?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is damaged; restart `weft up`", path.display()))
+}
+
+/// A fresh random token (32 bytes from the operating system, hex).
+pub fn new_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)
+        .context("cannot read random bytes for the API token")?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}

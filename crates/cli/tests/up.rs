@@ -1,0 +1,216 @@
+//! `weft up` and the `weft app` client verbs, end to end through the real binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+mod support;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use support::{Weft, get, weft};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn up(state: &Path, example_port: u16) -> Weft {
+    let mut command = weft();
+    command
+        .args([
+            "up",
+            "--api-addr",
+            "127.0.0.1:0",
+            "-o",
+            "json",
+            "--log-format",
+            "json",
+        ])
+        .args(["--example-address", &format!("127.0.0.1:{example_port}")])
+        .arg("--state-dir")
+        .arg(state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Weft::spawn(command)
+}
+
+/// Runs `weft ARGS --state-dir STATE`; returns (exit code, stdout, stderr).
+fn client(state: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = weft()
+        .args(args)
+        .arg("--state-dir")
+        .arg(state)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The hello example's manifest as app `name` on `port`, next to a copy of its component.
+fn app_on(dir: &Path, state: &Path, name: &str, port: u16) -> String {
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    std::fs::copy(
+        state.join("examples/hello/build/http_hello_world.wasm"),
+        dir.join("build/http_hello_world.wasm"),
+    )
+    .unwrap();
+    let manifest = include_str!("../../../examples/hello/wadm.yaml")
+        .replace("name: hello", &format!("name: {name}"))
+        .replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"));
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let apps_dir = tempfile::tempdir().unwrap();
+    let (hello_port, second_port) = (free_port(), free_port());
+
+    let first = up(state.path(), hello_port);
+    assert_eq!(first.ready["apps"][0]["name"], "hello");
+    assert_eq!(
+        first.ready["apps"][0]["status"], "deployed",
+        "{}",
+        first.ready
+    );
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{hello_port}/")).1,
+        "Hello from weft!\n"
+    );
+
+    let second = app_on(apps_dir.path(), state.path(), "second", second_port);
+    let (code, stdout, stderr) = client(state.path(), &["app", "deploy", &second, "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let deployed: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(deployed["status"], "deployed");
+    assert_eq!(get(&format!("http://127.0.0.1:{second_port}/")).0, 200);
+
+    // Another app on hello's address: refused, naming the app that has it.
+    let third = app_on(apps_dir.path(), state.path(), "third", hello_port);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &third]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("app hello") && stderr.contains("third"),
+        "{stderr}"
+    );
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{hello_port}/")).0,
+        200,
+        "hello keeps serving"
+    );
+    assert_eq!(client(state.path(), &["app", "undeploy", "third"]).0, 0);
+
+    // Changes need the token.
+    let api = first.ready["api"].as_str().unwrap().to_owned();
+    let unauthorized = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            reqwest::Client::new()
+                .post(format!("{api}/v1/apps/second/undeploy"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    assert_eq!(unauthorized, 401);
+
+    assert!(first.interrupt().success());
+    let again = up(state.path(), free_port());
+    let statuses: Vec<(String, String)> = again.ready["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|app| {
+            (
+                app["name"].as_str().unwrap().to_owned(),
+                app["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.contains(&("hello".into(), "deployed".into())),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("second".into(), "deployed".into())),
+        "{statuses:?}"
+    );
+    assert_eq!(get(&format!("http://127.0.0.1:{hello_port}/")).0, 200);
+    assert_eq!(get(&format!("http://127.0.0.1:{second_port}/")).0, 200);
+
+    let (code, stdout, _) = client(state.path(), &["app", "undeploy", "second"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("second -: undeployed"), "{stdout}");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", second_port)).is_err(),
+        "the port is closed"
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "delete", "hello"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("undeploy it first"), "{stderr}");
+}
+
+#[test]
+fn clients_say_what_is_wrong() {
+    let state = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = client(state.path(), &["app", "list"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("no running weft found") && stderr.contains("weft up"),
+        "{stderr}"
+    );
+
+    let _up = up(state.path(), free_port());
+    let (code, _, stderr) = client(state.path(), &["app", "status", "nope"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("there is no application `nope`"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", "missing/app.yaml"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("missing/app.yaml does not exist"),
+        "{stderr}"
+    );
+
+    let bad = state.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: bad app\nspec:\n  components: []\n").unwrap();
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", bad.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("bad.yaml:4:9") && stderr.contains("may only contain"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_second_up_on_the_same_state_directory_is_refused() {
+    let state = tempfile::tempdir().unwrap();
+    let _first = up(state.path(), free_port());
+    let output = weft()
+        .args([
+            "up",
+            "--api-addr",
+            "127.0.0.1:0",
+            "--no-example",
+            "--state-dir",
+        ])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("another weft process"), "{stderr}");
+}
