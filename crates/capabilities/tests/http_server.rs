@@ -174,7 +174,15 @@ async fn hostile_components_are_contained_and_the_host_keeps_serving() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_guest_does_not_starve_other_requests() {
-    let runtime = runtime();
+    // Spinning guests get a long deadline: without yielding on epoch ticks, the healthy
+    // request would wait for it.
+    let deadline = Duration::from_secs(8);
+    let runtime = Runtime::new(&RuntimeSettings {
+        max_instances: 16,
+        invocation_deadline: deadline,
+        ..RuntimeSettings::default()
+    })
+    .unwrap();
     let server = HttpServer::new(Duration::from_secs(5));
     let spin = serve(
         &server,
@@ -198,16 +206,16 @@ async fn a_busy_guest_does_not_starve_other_requests() {
     let started = std::time::Instant::now();
     let response = client.get(format!("http://{echo}/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    // Well under the 2 s deadline the spinners run into: the epoch ticks yield.
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    let waited = started.elapsed();
     for spinner in spinners {
         assert_eq!(spinner.await.unwrap().unwrap().status(), 503);
     }
     server.shutdown().await;
+    // Far below the spinners' deadline, with room for a loaded CI machine.
+    assert!(
+        waited < deadline / 2,
+        "the healthy request waited {waited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
