@@ -151,7 +151,6 @@ fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {
     let (code, stdout, _) = client(state.path(), &["app", "undeploy", "second"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("second -: undeployed"), "{stdout}");
-    std::thread::sleep(std::time::Duration::from_millis(100));
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", second_port)).is_err(),
         "the port is closed"

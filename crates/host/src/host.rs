@@ -169,7 +169,7 @@ impl Host {
                     .map(link_key)
                     .collect();
                 for key in keys {
-                    self.unroute(&key);
+                    self.unroute(&key).await;
                 }
                 Ok(())
             }
@@ -198,7 +198,7 @@ impl Host {
                 self.lock()
                     .links
                     .retain(|existing| link_key(existing) != key);
-                self.unroute(&key);
+                self.unroute(&key).await;
                 Ok(())
             }
         }
@@ -259,7 +259,7 @@ impl Host {
         {
             return Ok(());
         }
-        self.unroute(&key);
+        self.unroute(&key).await;
         let handler = Arc::new(LinkedComponent {
             directory: Arc::clone(&self.directory),
             target_id: link.target_id.clone(),
@@ -291,10 +291,12 @@ impl Host {
         Ok(())
     }
 
-    fn unroute(&self, key: &str) {
+    /// Stops serving the route of link `key`; returns once its port is free if it was the
+    /// last route there.
+    async fn unroute(&self, key: &str) {
         let removed = self.lock().routes.remove(key);
         if let Some((addr, spec, owner)) = removed {
-            self.http.remove_route(addr, &spec, &owner);
+            self.http.remove_route(addr, &spec, &owner).await;
         }
     }
 

@@ -27,13 +27,14 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
-/// Accepts and serves connections until `stop` fires, then waits up to `grace` for open
-/// connections to finish their in-flight requests.
+/// Accepts and serves connections until `stop` fires, closes the socket (and says so on
+/// `closed`), then waits up to `grace` for open connections to finish their in-flight requests.
 pub(crate) async fn run(
     listener: TcpListener,
     addr: SocketAddr,
     routes: SharedRoutes,
     stop: CancellationToken,
+    closed: tokio::sync::oneshot::Sender<()>,
     grace: Duration,
 ) {
     let graceful = GracefulShutdown::new();
@@ -68,6 +69,8 @@ pub(crate) async fn run(
         }
     }
     drop(listener);
+    // The port is free from here on; whoever stopped us may reuse it.
+    let _ = closed.send(());
     let open = graceful.count();
     if open > 0 {
         tracing::info!(%addr, connections = open, "draining open connections");

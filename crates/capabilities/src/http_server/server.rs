@@ -44,6 +44,7 @@ impl HttpServerError {
 struct Listener {
     routes: SharedRoutes,
     stop: CancellationToken,
+    closed: tokio::sync::oneshot::Receiver<()>,
     task: JoinHandle<()>,
 }
 
@@ -95,31 +96,51 @@ impl HttpServer {
             })?;
         let routes: SharedRoutes = Arc::new(RwLock::new(Arc::new(table)));
         let stop = CancellationToken::new();
+        let (closed_sender, closed) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(listener::run(
             socket,
             bound,
             Arc::clone(&routes),
             stop.clone(),
+            closed_sender,
             self.grace,
         ));
         tracing::debug!(addr = %bound, "listening");
-        self.lock().insert(bound, Listener { routes, stop, task });
+        self.lock().insert(
+            bound,
+            Listener {
+                routes,
+                stop,
+                closed,
+                task,
+            },
+        );
         Ok(bound)
     }
 
-    /// Removes `owner`'s route `spec` from `addr`; closes the listener (gracefully) when it was
-    /// the last. Returns whether a route was removed.
-    pub fn remove_route(&self, addr: SocketAddr, spec: &RouteSpec, owner: &str) -> bool {
-        let mut listeners = self.lock();
-        let Some(listener) = listeners.get(&addr) else {
-            return false;
+    /// Removes `owner`'s route `spec` from `addr`; when it was the last, closes the listener
+    /// and returns once the port is free (in-flight requests still finish). Returns whether a
+    /// route was removed.
+    pub async fn remove_route(&self, addr: SocketAddr, spec: &RouteSpec, owner: &str) -> bool {
+        let (removed, emptied) = {
+            let mut listeners = self.lock();
+            let Some(listener) = listeners.get(&addr) else {
+                return false;
+            };
+            let (removed, now_empty) = update_routes(&listener.routes, |table| {
+                let removed = table.remove(spec, owner);
+                (removed, table.is_empty())
+            });
+            let emptied = if now_empty {
+                listeners.remove(&addr)
+            } else {
+                None
+            };
+            (removed, emptied)
         };
-        let (removed, now_empty) = update_routes(&listener.routes, |table| {
-            let removed = table.remove(spec, owner);
-            (removed, table.is_empty())
-        });
-        if now_empty && let Some(listener) = listeners.remove(&addr) {
+        if let Some(listener) = emptied {
             listener.stop.cancel();
+            let _ = listener.closed.await;
         }
         removed
     }
