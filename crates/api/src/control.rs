@@ -131,6 +131,11 @@ impl ControlPlane {
         Ok(to_view(&app, status))
     }
 
+    /// Everything stored about one app: versions and history.
+    pub async fn stored(&self, name: &str) -> Result<weft_manager::StoredApp, ControlError> {
+        Ok(self.apps.get(name).await?)
+    }
+
     /// Every app's view.
     pub async fn list(&self) -> Result<Vec<AppView>, ControlError> {
         let statuses = self.statuses.lock().await.clone();

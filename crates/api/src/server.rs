@@ -23,12 +23,18 @@ pub struct ApiHandle {
     /// Where it listens.
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    shutdown: Arc<tokio::sync::Notify>,
 }
 
 impl ApiHandle {
     /// Stops accepting API calls.
     pub fn stop(&self) {
         self.task.abort();
+    }
+
+    /// Resolves when a client asks the process to stop (`POST /v1/shutdown`, `weft down`).
+    pub async fn shutdown_requested(&self) {
+        self.shutdown.notified().await;
     }
 }
 
@@ -41,6 +47,8 @@ pub async fn serve(
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let token: Arc<str> = Arc::from(token);
+    let shutdown = Arc::new(tokio::sync::Notify::new());
+    let requested = Arc::clone(&shutdown);
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
@@ -48,11 +56,15 @@ pub async fn serve(
             };
             let control = Arc::clone(&control);
             let token = Arc::clone(&token);
+            let requested = Arc::clone(&requested);
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
                     let control = Arc::clone(&control);
                     let token = Arc::clone(&token);
-                    async move { Ok::<_, Infallible>(route(&control, &token, request).await) }
+                    let requested = Arc::clone(&requested);
+                    async move {
+                        Ok::<_, Infallible>(route(&control, &token, &requested, request).await)
+                    }
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -60,7 +72,11 @@ pub async fn serve(
             });
         }
     });
-    Ok(ApiHandle { addr, task })
+    Ok(ApiHandle {
+        addr,
+        task,
+        shutdown,
+    })
 }
 
 type ApiResponse = Response<Full<Bytes>>;
@@ -76,7 +92,12 @@ struct DeployBody {
     version: Option<String>,
 }
 
-async fn route(control: &ControlPlane, token: &str, request: Request<Incoming>) -> ApiResponse {
+async fn route(
+    control: &ControlPlane,
+    token: &str,
+    shutdown: &tokio::sync::Notify,
+    request: Request<Incoming>,
+) -> ApiResponse {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query_version = request
@@ -131,6 +152,31 @@ async fn route(control: &ControlPlane, token: &str, request: Request<Incoming>) 
             .view(name)
             .await
             .map(|view| json(StatusCode::OK, &view)),
+        (&Method::GET, ["v1", "apps", name, "versions"]) => control.stored(name).await.map(|app| {
+            let versions: Vec<serde_json::Value> = app
+                .versions
+                .iter()
+                .map(|v| {
+                    serde_json::json!({
+                        "version": v.version,
+                        "deployed": app.deployed.as_deref() == Some(v.version.as_str()),
+                        "put_at_ms": v.put_at_ms,
+                    })
+                })
+                .collect();
+            json(StatusCode::OK, &versions)
+        }),
+        (&Method::GET, ["v1", "apps", name, "history"]) => control
+            .stored(name)
+            .await
+            .map(|app| json(StatusCode::OK, &app.history)),
+        (&Method::POST, ["v1", "shutdown"]) => {
+            shutdown.notify_one();
+            Ok(json(
+                StatusCode::ACCEPTED,
+                &serde_json::json!({ "stopping": true }),
+            ))
+        }
         (&Method::POST, ["v1", "apps", name, "deploy"]) => {
             let deploy: DeployBody = serde_json::from_slice(&body).unwrap_or_default();
             control

@@ -68,6 +68,9 @@ pub enum Command {
     /// Deployed applications come back after a restart. Ctrl-C stops it.
     Up(UpArgs),
 
+    /// Stop the `weft up` that owns the state directory (in-flight requests finish).
+    Down,
+
     /// Applications (wadm manifests): deploy, list, status, undeploy, delete, validate.
     #[command(subcommand)]
     App(AppCommand),
@@ -110,6 +113,16 @@ pub enum AppCommand {
     List,
     /// One application's status, with the reasons for anything not running.
     Status {
+        /// Application name.
+        name: String,
+    },
+    /// The stored versions of an application, and which one is deployed.
+    Versions {
+        /// Application name.
+        name: String,
+    },
+    /// Who put, deployed, undeployed or deleted what, and when.
+    History {
         /// Application name.
         name: String,
     },

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(run) => commands::run::execute(run, &output),
         Command::Up(up) => commands::up::execute(up, &state_dir, &output),
+        Command::Down => commands::down::execute(&state_dir, &output),
         Command::App(app) => commands::app::execute(app, &state_dir, &output),
         Command::Completions { .. } => Ok(()),
     };

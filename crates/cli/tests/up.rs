@@ -213,3 +213,31 @@ fn a_second_up_on_the_same_state_directory_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("another weft process"), "{stderr}");
 }
+
+#[test]
+fn versions_history_and_down() {
+    let state = tempfile::tempdir().unwrap();
+    let mut running = up(state.path(), free_port());
+
+    let (code, stdout, stderr) = client(state.path(), &["app", "versions", "hello", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let versions: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(versions["versions"][0]["version"], "v0.1.0");
+    assert_eq!(versions["versions"][0]["deployed"], true);
+
+    let (code, stdout, _) = client(state.path(), &["app", "history", "hello"]);
+    assert_eq!(code, 0);
+    let actions: Vec<&str> = stdout
+        .lines()
+        .map(|line| line.split(' ').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(actions, vec!["put", "deploy"], "{stdout}");
+
+    let (code, stdout, stderr) = client(state.path(), &["down"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("weft is down"), "{stdout}");
+    assert!(running.wait_exit().success());
+    let (code, _, stderr) = client(state.path(), &["app", "list"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("no running weft found"), "{stderr}");
+}

@@ -60,6 +60,43 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             output.result(&app.line(), &app);
             Ok(())
         }
+        AppCommand::Versions { name } => {
+            let versions: Vec<serde_json::Value> =
+                Client::connect(state_dir)?.get(&format!("/v1/apps/{name}/versions"))?;
+            let text = versions
+                .iter()
+                .map(|v| {
+                    let marker = if v["deployed"] == true {
+                        " (deployed)"
+                    } else {
+                        ""
+                    };
+                    format!("{}{marker}", v["version"].as_str().unwrap_or_default())
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            output.result(&text, &serde_json::json!({ "versions": versions }));
+            Ok(())
+        }
+        AppCommand::History { name } => {
+            let history: Vec<serde_json::Value> =
+                Client::connect(state_dir)?.get(&format!("/v1/apps/{name}/history"))?;
+            let text = history
+                .iter()
+                .map(|entry| {
+                    format!(
+                        "{} {} {} by {}",
+                        entry["at_ms"],
+                        entry["action"].as_str().unwrap_or_default(),
+                        entry["version"].as_str().unwrap_or("-"),
+                        entry["by"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            output.result(&text, &serde_json::json!({ "history": history }));
+            Ok(())
+        }
         AppCommand::Undeploy { name } => {
             let app: AppView = Client::connect(state_dir)?
                 .post(&format!("/v1/apps/{name}/undeploy"), serde_json::json!({}))?;

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod client;
 pub mod completions;
+pub mod down;
 pub mod run;
 pub mod state;
 pub mod up;

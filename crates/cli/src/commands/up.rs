@@ -99,7 +99,10 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         },
     );
 
-    stop.wait().await;
+    tokio::select! {
+        () = stop.wait() => {}
+        () = api.shutdown_requested() => tracing::info!("stop requested through the API (weft down)"),
+    }
     tracing::info!("shutting down: finishing in-flight requests");
     api.stop();
     let _ = std::fs::remove_file(api_file_path(state_dir));

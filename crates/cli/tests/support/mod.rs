@@ -115,12 +115,17 @@ impl Weft {
             .status()
             .expect("kill runs");
         assert!(sent.success());
+        self.wait_exit()
+    }
+
+    /// Waits (up to 20 s) for the process to exit by itself.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("wait works") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "weft did not stop after SIGINT");
+            assert!(Instant::now() < deadline, "weft did not stop");
             std::thread::sleep(Duration::from_millis(20));
         }
     }
