@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use weft_host::Host;
 use weft_lattice::EmbeddedStore;
 use weft_manager::{
@@ -23,7 +23,7 @@ pub enum ControlError {
 }
 
 /// An application as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AppView {
     /// Name.
     pub name: String,
@@ -54,18 +54,28 @@ impl ControlPlane {
         }
     }
 
-    /// Brings every deployed application back (after a restart).
+    /// Brings every deployed application back (after a restart). An app that cannot come
+    /// back is marked failed with the reason; the others still start.
     pub async fn restore(&self) -> Result<(), ControlError> {
         for app in self.apps.list().await? {
-            if let Some(version) = &app.deployed {
-                let stored = app.version(Some(version))?;
-                let manifest = weft_manifest::load(&stored.file, &stored.source)
-                    .map_err(AppStoreError::Invalid)?;
-                let status = self
-                    .converge(&manifest_state(&manifest.manifest, &stored.file))
-                    .await;
-                self.statuses.lock().await.insert(app.name.clone(), status);
-            }
+            let Some(deployed) = app.deployed.as_deref() else {
+                continue;
+            };
+            let stored = app.version(Some(deployed))?;
+            let status = match weft_manifest::load(&stored.file, &stored.source) {
+                Ok(loaded) => {
+                    self.converge(&manifest_state(&loaded.manifest, &stored.file))
+                        .await
+                }
+                Err(diagnostics) => AppStatus {
+                    state: AppState::Failed,
+                    reasons: vec![format!(
+                        "the stored manifest of {} {deployed} no longer loads ({diagnostics}); deploy a corrected version",
+                        app.name
+                    )],
+                },
+            };
+            self.statuses.lock().await.insert(app.name.clone(), status);
         }
         Ok(())
     }
@@ -88,10 +98,10 @@ impl ControlPlane {
         version: Option<&str>,
         by: &str,
     ) -> Result<AppView, ControlError> {
-        let (version, manifest) = self.apps.deploy(name, version, by).await?;
-        let stored = self.apps.get(name).await?;
-        let file = stored.version(Some(&version))?.file.clone();
-        let status = self.converge(&manifest_state(&manifest, &file)).await;
+        let (stored, manifest) = self.apps.deploy(name, version, by).await?;
+        let status = self
+            .converge(&manifest_state(&manifest, &stored.file))
+            .await;
         self.statuses.lock().await.insert(name.to_owned(), status);
         self.view(name).await
     }

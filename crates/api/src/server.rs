@@ -178,7 +178,19 @@ async fn route(
             ))
         }
         (&Method::POST, ["v1", "apps", name, "deploy"]) => {
-            let deploy: DeployBody = serde_json::from_slice(&body).unwrap_or_default();
+            let deploy = if body.is_empty() {
+                DeployBody::default()
+            } else {
+                match serde_json::from_slice::<DeployBody>(&body) {
+                    Ok(deploy) => deploy,
+                    Err(bad) => {
+                        return error(
+                            StatusCode::BAD_REQUEST,
+                            &format!("expected {{\"version\": \"...\"}} or an empty body: {bad}"),
+                        );
+                    }
+                }
+            };
             control
                 .deploy(name, deploy.version.as_deref(), by)
                 .await

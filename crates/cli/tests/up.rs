@@ -123,6 +123,26 @@ fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {
                 .status()
         });
     assert_eq!(unauthorized, 401);
+    // A malformed body is refused, not read as "deploy the latest".
+    let api_file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.path().join("api.json")).unwrap())
+            .unwrap();
+    let token = api_file["token"].as_str().unwrap().to_owned();
+    let malformed = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = reqwest::Client::new()
+                .post(format!("{api}/v1/apps/second/deploy"))
+                .bearer_auth(&token)
+                .body("{version: v1}")
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        });
+    assert_eq!(malformed.0, 400, "{}", malformed.1);
 
     assert!(first.interrupt().success());
     let again = up(state.path(), free_port());

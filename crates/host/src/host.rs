@@ -194,7 +194,7 @@ impl Host {
                 package,
                 name,
             } => {
-                let key = format!("{source_id}/{namespace}:{package}/{name}");
+                let key = route_key(source_id, namespace, package, name);
                 self.lock()
                     .links
                     .retain(|existing| link_key(existing) != key);
@@ -319,8 +319,10 @@ impl Host {
 }
 
 fn link_key(link: &LinkSpec) -> String {
-    format!(
-        "{}/{}:{}/{}",
-        link.source_id, link.namespace, link.package, link.name
-    )
+    route_key(&link.source_id, &link.namespace, &link.package, &link.name)
+}
+
+/// The key a link's route is kept under: what identifies a link in the lattice.
+fn route_key(source_id: &str, namespace: &str, package: &str, name: &str) -> String {
+    format!("{source_id}/{namespace}:{package}/{name}")
 }

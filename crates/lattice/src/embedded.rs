@@ -123,6 +123,10 @@ impl EmbeddedStore {
                 Expect::Absent => found.is_none(),
                 Expect::Revision(revision) => found == Some(revision),
             };
+            if value.is_none() && found.is_none() && matches {
+                // Deleting what is not there: nothing to write.
+                return Ok((0, false));
+            }
             if !matches {
                 return Err(StoreError::Conflict {
                     key: key.to_owned(),
@@ -196,9 +200,6 @@ impl Store for EmbeddedStore {
     async fn delete(&self, key: &str, expect: Expect) -> Result<bool, StoreError> {
         let key = key.to_owned();
         self.blocking(move |store| {
-            if expect == Expect::Any && store.get_now(&key)?.is_none() {
-                return Ok(false);
-            }
             store
                 .write_now(&key, None, expect)
                 .map(|(_, existed)| existed)

@@ -53,6 +53,13 @@ async fn compare_and_swap_guards_concurrent_writers() {
     );
     assert!(!store.delete("apps/shop", Expect::Any).await.unwrap());
     assert!(store.get("apps/shop").await.unwrap().is_none());
+    // Deleting what is not there writes nothing: the next revision follows the last write.
+    let next = store.put("apps/other", vec![], Expect::Any).await.unwrap();
+    assert_eq!(
+        next,
+        second + 2,
+        "one revision for the delete of apps/shop, none for the no-op"
+    );
 }
 
 #[tokio::test]

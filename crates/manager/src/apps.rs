@@ -198,13 +198,13 @@ impl<S: Store> AppStore<S> {
         Ok((name, version))
     }
 
-    /// Marks `version` (or the newest) deployed; returns the version and its manifest.
+    /// Marks `version` (or the newest) deployed; returns that stored version and its manifest.
     pub async fn deploy(
         &self,
         name: &str,
         version: Option<&str>,
         by: &str,
-    ) -> Result<(String, Manifest), AppStoreError> {
+    ) -> Result<(StoredVersion, Manifest), AppStoreError> {
         let now = now_ms();
         let app = self
             .update(name, false, |app| {
@@ -219,9 +219,9 @@ impl<S: Store> AppStore<S> {
                 Ok(())
             })
             .await?;
-        let deployed = app.deployed.clone().unwrap_or_default();
-        let manifest = manifest_of(app.version(Some(&deployed))?)?;
-        Ok((deployed, manifest))
+        let stored = app.version(app.deployed.as_deref())?.clone();
+        let manifest = manifest_of(&stored)?;
+        Ok((stored, manifest))
     }
 
     /// Clears the deployed version; returns the one that was deployed.
@@ -242,42 +242,63 @@ impl<S: Store> AppStore<S> {
         Ok(previous)
     }
 
-    /// Deletes one version, or the whole application; refuses to delete what is deployed.
+    /// Deletes one version, or the whole application; refuses to delete what is deployed. The
+    /// check and the write are one compare-and-swap, so a concurrent deploy cannot slip between.
     pub async fn delete(
         &self,
         name: &str,
         version: Option<&str>,
         by: &str,
     ) -> Result<(), AppStoreError> {
-        let now = now_ms();
-        let app = self.get(name).await?;
-        if let Some(deployed) = &app.deployed
-            && version.is_none_or(|version| version == deployed)
-        {
-            return Err(AppStoreError::Deployed {
-                name: name.to_owned(),
-                version: deployed.clone(),
-            });
-        }
-        match version {
-            None => {
-                self.store.delete(&key(name), Expect::Any).await?;
-            }
-            Some(version) => {
-                self.update(name, false, |app| {
-                    app.version(Some(version))?;
-                    app.versions.retain(|stored| stored.version != version);
-                    app.history.push(HistoryEntry {
-                        at_ms: now,
-                        by: by.to_owned(),
-                        action: Action::Delete,
-                        version: Some(version.to_owned()),
-                    });
-                    Ok(())
+        let refuse_if_deployed = |app: &StoredApp| match &app.deployed {
+            Some(deployed) if version.is_none_or(|version| version == deployed) => {
+                Err(AppStoreError::Deployed {
+                    name: name.to_owned(),
+                    version: deployed.clone(),
                 })
-                .await?;
             }
-        }
+            _ => Ok(()),
+        };
+        let Some(version) = version else {
+            for _ in 0..ATTEMPTS {
+                let entry =
+                    self.store
+                        .get(&key(name))
+                        .await?
+                        .ok_or_else(|| AppStoreError::NoSuchApp {
+                            name: name.to_owned(),
+                        })?;
+                refuse_if_deployed(&decode(name, &entry.value)?)?;
+                match self
+                    .store
+                    .delete(&key(name), Expect::Revision(entry.revision))
+                    .await
+                {
+                    Ok(_) => return Ok(()),
+                    Err(StoreError::Conflict { .. }) => continue,
+                    Err(other) => return Err(other.into()),
+                }
+            }
+            return Err(AppStoreError::Store(StoreError::Conflict {
+                key: key(name),
+                expected: Expect::Any,
+                found: None,
+            }));
+        };
+        let now = now_ms();
+        self.update(name, false, |app| {
+            refuse_if_deployed(app)?;
+            app.version(Some(version))?;
+            app.versions.retain(|stored| stored.version != version);
+            app.history.push(HistoryEntry {
+                at_ms: now,
+                by: by.to_owned(),
+                action: Action::Delete,
+                version: Some(version.to_owned()),
+            });
+            Ok(())
+        })
+        .await?;
         Ok(())
     }
 

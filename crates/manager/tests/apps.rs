@@ -83,14 +83,14 @@ async fn deploy_undeploy_delete_and_history() {
         .await
         .unwrap();
 
-    let (version, manifest_v2) = apps.deploy("shop", None, "carol").await.unwrap();
-    assert_eq!(version, "v2");
+    let (deployed, manifest_v2) = apps.deploy("shop", None, "carol").await.unwrap();
+    assert_eq!(deployed.version, "v2");
     assert_eq!(
         manifest_v2.spec.components[0].properties.image.as_deref(),
         Some("file://b.wasm")
     );
-    let (version, _) = apps.deploy("shop", Some("v1"), "carol").await.unwrap();
-    assert_eq!(version, "v1");
+    let (deployed, _) = apps.deploy("shop", Some("v1"), "carol").await.unwrap();
+    assert_eq!(deployed.version, "v1");
     let missing = apps.deploy("shop", Some("v9"), "carol").await.unwrap_err();
     assert!(missing.to_string().contains("v1, v2"), "{missing}");
 

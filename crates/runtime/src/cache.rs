@@ -86,35 +86,17 @@ impl CompiledCache {
         }
     }
 
-    /// Stores `artifact` (from `Engine::precompile_component`) under `key`. Failures only cost
-    /// a future recompile, so they are logged, not returned.
+    /// Stores `artifact` (from `Component::serialize`) under `key`, atomically (a temporary
+    /// file renamed into place). Failures only cost a future recompile, so they are logged.
     pub fn store(&self, key: &CacheKey, artifact: &[u8]) {
         let path = self.dir.join(key.file_name());
-        let written = tempfile_in(&self.dir).and_then(|(tmp_path, mut file)| {
+        let written = tempfile::NamedTempFile::new_in(&self.dir).and_then(|mut file| {
             file.write_all(artifact)?;
-            file.sync_all()?;
-            std::fs::rename(&tmp_path, &path)
+            file.as_file().sync_all()?;
+            file.persist(&path).map(drop).map_err(|error| error.error)
         });
         if let Err(error) = written {
             tracing::warn!(path = %path.display(), %error, "could not cache a compiled artifact");
         }
     }
-}
-
-/// Creates a uniquely named temporary file in `dir` for an atomic write-then-rename.
-fn tempfile_in(dir: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
-    let unique = format!(
-        ".tmp-{}-{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_nanos())
-            .unwrap_or_default()
-    );
-    let path = dir.join(unique);
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)?;
-    Ok((path, file))
 }

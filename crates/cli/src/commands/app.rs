@@ -3,36 +3,26 @@
 use std::path::Path;
 
 use anyhow::Context as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use weft_api::AppView;
 use weft_manifest::{Diagnostic, Severity};
 
 use crate::args::AppCommand;
 use crate::commands::client::Client;
 use crate::output::{Output, ReportedFailure};
 
-/// An application as the API reports it.
-#[derive(Debug, Serialize, Deserialize)]
-struct AppView {
-    name: String,
-    versions: Vec<String>,
-    deployed: Option<String>,
-    status: String,
-    reasons: Vec<String>,
-}
-
-impl AppView {
-    fn line(&self) -> String {
-        let mut line = format!(
-            "{} {}: {}",
-            self.name,
-            self.deployed.as_deref().unwrap_or("-"),
-            self.status
-        );
-        for reason in &self.reasons {
-            line.push_str(&format!("\n  - {reason}"));
-        }
-        line
+/// One line (plus a line per reason) for an application.
+fn app_line(app: &AppView) -> String {
+    let mut line = format!(
+        "{} {}: {}",
+        app.name,
+        app.deployed.as_deref().unwrap_or("-"),
+        app.status
+    );
+    for reason in &app.reasons {
+        line.push_str(&format!("\n  - {reason}"));
     }
+    line
 }
 
 /// Runs one `weft app` subcommand.
@@ -47,17 +37,14 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             let text = if apps.is_empty() {
                 "no applications (deploy one with `weft app deploy FILE`)".to_owned()
             } else {
-                apps.iter()
-                    .map(AppView::line)
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                apps.iter().map(app_line).collect::<Vec<_>>().join("\n")
             };
             output.result(&text, &serde_json::json!({ "apps": apps }));
             Ok(())
         }
         AppCommand::Status { name } => {
             let app: AppView = Client::connect(state_dir)?.get(&format!("/v1/apps/{name}"))?;
-            output.result(&app.line(), &app);
+            output.result(&app_line(&app), &app);
             Ok(())
         }
         AppCommand::Versions { name } => {
@@ -100,7 +87,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
         AppCommand::Undeploy { name } => {
             let app: AppView = Client::connect(state_dir)?
                 .post(&format!("/v1/apps/{name}/undeploy"), serde_json::json!({}))?;
-            output.result(&app.line(), &app);
+            output.result(&app_line(&app), &app);
             Ok(())
         }
         AppCommand::Delete {
@@ -175,7 +162,7 @@ fn deploy(
         }
         .into());
     }
-    output.result(&format!("deployed {}", app.line()), &app);
+    output.result(&format!("deployed {}", app_line(&app)), &app);
     Ok(())
 }
 
