@@ -1,18 +1,25 @@
-//! Applications: stored versions plus a reconcile onto the host whenever one changes.
+//! Applications, configs and links: kept in the store, put into effect on the host, and kept
+//! converged by the manager's reconciler.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use weft_host::Host;
-use weft_lattice::EmbeddedStore;
+use tokio::sync::broadcast;
+use weft_host::{Host, HostError, HostInfo};
+use weft_lattice::{EmbeddedStore, Subscription};
 use weft_manager::{
-    AppState, AppStatus, AppStore, AppStoreError, DesiredApp, desired_state, reconcile,
+    AppState, AppStatus, AppStore, AppStoreError, Command, LinkSpec, ObservedHost, Reconciler,
+    ReconcilerSettings, RecordError, Records, StoredConfig, StoredVersion, desired_state,
     resolve_relative_images,
 };
 
-/// Rounds of reconcile-then-execute before a deploy reports where it stands.
-const ROUNDS: usize = 5;
+use crate::names::check_config_name;
+
+/// How often the host says it is alive.
+const HEARTBEAT: Duration = Duration::from_secs(30);
 
 /// Why a control request failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,10 +27,25 @@ pub enum ControlError {
     /// The stored applications refused it.
     #[error(transparent)]
     Apps(#[from] AppStoreError),
+    /// Stored configs or links could not be read or written.
+    #[error(transparent)]
+    Records(#[from] RecordError),
+    /// The host could not put it into effect.
+    #[error(transparent)]
+    Host(#[from] HostError),
+    /// It would change something another owner manages.
+    #[error("{0}")]
+    Conflict(String),
+    /// What it names does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request itself is wrong.
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// An application as the API shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppView {
     /// Name.
     pub name: String,
@@ -31,51 +53,109 @@ pub struct AppView {
     pub versions: Vec<String>,
     /// The deployed version.
     pub deployed: Option<String>,
-    /// `deployed`, `reconciling`, `failed` or `undeployed`, with reasons.
+    /// `deployed`, `reconciling`, `failed` or `undeployed`.
     pub status: String,
     /// What stands in the way, if anything.
     pub reasons: Vec<String>,
 }
 
-/// Applications and the host they run on.
+/// Applications, configs and links over one host.
 pub struct ControlPlane {
     apps: AppStore<EmbeddedStore>,
-    host: Host,
-    statuses: tokio::sync::Mutex<BTreeMap<String, AppStatus>>,
+    records: Records<EmbeddedStore>,
+    reconciler: Arc<Reconciler<Host>>,
+    events: Mutex<Option<Subscription>>,
+    changes: broadcast::Sender<String>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl ControlPlane {
-    /// Applications in `store`, run on `host`.
-    pub fn new(store: EmbeddedStore, host: Host) -> Self {
+    /// Applications and records in `store`, run on `host`; `events` is a subscription to the
+    /// bus the host publishes on (taken before anything runs, so no event is missed).
+    pub fn new(store: EmbeddedStore, host: Host, events: Subscription) -> Self {
         Self {
-            apps: AppStore::new(store),
-            host,
-            statuses: tokio::sync::Mutex::new(BTreeMap::new()),
+            apps: AppStore::new(store.clone()),
+            records: Records::new(store),
+            reconciler: Arc::new(Reconciler::new(
+                Arc::new(host),
+                ReconcilerSettings::default(),
+            )),
+            events: Mutex::new(Some(events)),
+            changes: broadcast::channel(256).0,
+            tasks: Mutex::new(Vec::new()),
         }
     }
 
-    /// Brings every deployed application back (after a restart). An app that cannot come
-    /// back is marked failed with the reason; the others still start.
+    /// Starts the reconciler loop (woken by every lattice event) and the host's heartbeat.
+    pub fn start(&self) {
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(events) = self
+            .events
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            let reconciler = Arc::clone(&self.reconciler);
+            tasks.push(tokio::spawn(async move { reconciler.run(events).await }));
+        }
+        let mut from_reconciler = self.reconciler.changes();
+        let changes = self.changes.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                match from_reconciler.recv().await {
+                    Ok(name) => {
+                        let _ = changes.send(name);
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        }));
+        let reconciler = Arc::clone(&self.reconciler);
+        tasks.push(tokio::spawn(async move {
+            let mut beat = tokio::time::interval(HEARTBEAT);
+            loop {
+                beat.tick().await;
+                reconciler.lattice().heartbeat();
+            }
+        }));
+    }
+
+    /// Brings back hand-made configs and links, then every deployed application (after a
+    /// restart). An app that cannot come back is marked failed with the reason; the others
+    /// still start.
     pub async fn restore(&self) -> Result<(), ControlError> {
+        for (name, values) in self.records.configs().await? {
+            self.host()
+                .execute(&Command::PutConfig {
+                    name,
+                    values,
+                    app: None,
+                })
+                .await?;
+        }
+        for link in self.records.links().await? {
+            if let Err(error) = self.host().execute(&Command::PutLink(link)).await {
+                tracing::warn!(%error, "a stored link cannot be served; `weft link put` it again once the cause is fixed");
+            }
+        }
         for app in self.apps.list().await? {
             let Some(deployed) = app.deployed.as_deref() else {
                 continue;
             };
             let stored = app.version(Some(deployed))?;
-            let status = match weft_manifest::load(&stored.file, &stored.source) {
+            match weft_manifest::load(&stored.file, &stored.source) {
                 Ok(loaded) => {
-                    self.converge(&manifest_state(&loaded.manifest, &stored.file))
-                        .await
+                    self.reconciler
+                        .apply(manifest_state(&loaded.manifest, &stored.file))
+                        .await;
                 }
-                Err(diagnostics) => AppStatus {
-                    state: AppState::Failed,
-                    reasons: vec![format!(
-                        "the stored manifest of {} {deployed} no longer loads ({diagnostics}); deploy a corrected version",
-                        app.name
-                    )],
-                },
-            };
-            self.statuses.lock().await.insert(app.name.clone(), status);
+                Err(diagnostics) => tracing::warn!(
+                    app = %app.name,
+                    "the stored manifest of {} {deployed} no longer loads ({diagnostics}); deploy a corrected version",
+                    app.name
+                ),
+            }
         }
         Ok(())
     }
@@ -88,10 +168,13 @@ impl ControlPlane {
         source: &str,
         by: &str,
     ) -> Result<(String, String), ControlError> {
-        Ok(self.apps.put(file, source, by).await?)
+        let (name, version) = self.apps.put(file, source, by).await?;
+        let _ = self.changes.send(name.clone());
+        Ok((name, version))
     }
 
-    /// Deploys `version` (or the latest) and reconciles at once.
+    /// Deploys `version` (or the latest): the reconciler converges it before this returns.
+    /// Upgrading a deployed app starts the new parts, switches links, then stops the old ones.
     pub async fn deploy(
         &self,
         name: &str,
@@ -99,24 +182,18 @@ impl ControlPlane {
         by: &str,
     ) -> Result<AppView, ControlError> {
         let (stored, manifest) = self.apps.deploy(name, version, by).await?;
-        let status = self
-            .converge(&manifest_state(&manifest, &stored.file))
+        self.reconciler
+            .apply(manifest_state(&manifest, &stored.file))
             .await;
-        self.statuses.lock().await.insert(name.to_owned(), status);
+        let _ = self.changes.send(name.to_owned());
         self.view(name).await
     }
 
     /// Undeploys and removes everything the app owns.
     pub async fn undeploy(&self, name: &str, by: &str) -> Result<AppView, ControlError> {
         self.apps.undeploy(name, by).await?;
-        let status = self.converge(&DesiredApp::nothing(name)).await;
-        let mut statuses = self.statuses.lock().await;
-        if status.reasons.is_empty() {
-            statuses.remove(name);
-        } else {
-            statuses.insert(name.to_owned(), status);
-        }
-        drop(statuses);
+        self.reconciler.remove(name).await;
+        let _ = self.changes.send(name.to_owned());
         self.view(name).await
     }
 
@@ -128,17 +205,14 @@ impl ControlPlane {
         by: &str,
     ) -> Result<(), ControlError> {
         self.apps.delete(name, version, by).await?;
-        if version.is_none() {
-            self.statuses.lock().await.remove(name);
-        }
+        let _ = self.changes.send(name.to_owned());
         Ok(())
     }
 
     /// One app's view.
     pub async fn view(&self, name: &str) -> Result<AppView, ControlError> {
         let app = self.apps.get(name).await?;
-        let status = self.statuses.lock().await.get(name).cloned();
-        Ok(to_view(&app, status))
+        Ok(to_view(&app, self.reconciler.status(name)))
     }
 
     /// Everything stored about one app: versions and history.
@@ -146,53 +220,193 @@ impl ControlPlane {
         Ok(self.apps.get(name).await?)
     }
 
+    /// One stored manifest version (the latest if `version` is `None`).
+    pub async fn manifest(
+        &self,
+        name: &str,
+        version: Option<&str>,
+    ) -> Result<StoredVersion, ControlError> {
+        Ok(self.apps.get(name).await?.version(version)?.clone())
+    }
+
     /// Every app's view.
     pub async fn list(&self) -> Result<Vec<AppView>, ControlError> {
-        let statuses = self.statuses.lock().await.clone();
         Ok(self
             .apps
             .list()
             .await?
             .iter()
-            .map(|app| to_view(app, statuses.get(&app.name).cloned()))
+            .map(|app| to_view(app, self.reconciler.status(&app.name)))
             .collect())
     }
 
-    /// Stops serving (in-flight requests finish).
-    pub async fn shutdown(&self) {
-        self.host.shutdown().await;
+    /// Names of applications as they change (status, versions, deployment).
+    pub fn changes(&self) -> broadcast::Receiver<String> {
+        self.changes.subscribe()
     }
 
-    /// Reconcile, execute, repeat until nothing is left to do or something fails.
-    async fn converge(&self, desired: &DesiredApp) -> AppStatus {
-        let mut last = AppStatus {
-            state: AppState::Reconciling,
-            reasons: Vec::new(),
-        };
-        for _ in 0..ROUNDS {
-            let plan = reconcile(desired, &self.host.observe());
-            last = plan.status.clone();
-            if plan.commands.is_empty() {
-                return last;
-            }
-            let mut failures = Vec::new();
-            for command in &plan.commands {
-                if let Err(error) = self.host.execute(command).await {
-                    tracing::warn!(app = %desired.name, %error, "a deploy step failed");
-                    failures.push(error.to_string());
-                }
-            }
-            if !failures.is_empty() {
-                last.reasons.extend(failures);
-                last.state = AppState::Failed;
-                return last;
+    /// The hosts of the lattice.
+    pub fn hosts(&self) -> Vec<HostInfo> {
+        vec![self.host().info()]
+    }
+
+    /// What runs on each host.
+    pub fn inventory(&self) -> Vec<ObservedHost> {
+        self.host().observe().hosts
+    }
+
+    /// Every link, from manifests and by hand.
+    pub fn links(&self) -> Vec<LinkSpec> {
+        self.host().observe().links
+    }
+
+    /// Creates or replaces a hand-made link and puts it into effect at once.
+    pub async fn put_link(&self, link: LinkSpec) -> Result<LinkSpec, ControlError> {
+        for (field, value) in [
+            ("source", &link.source_id),
+            ("target", &link.target_id),
+            ("namespace", &link.namespace),
+            ("package", &link.package),
+            ("name", &link.name),
+        ] {
+            if value.is_empty() || value.contains('/') {
+                return Err(ControlError::Invalid(format!(
+                    "the link's {field} `{value}` must be non-empty and without `/`"
+                )));
             }
         }
-        last
+        if link.interfaces.is_empty() {
+            return Err(ControlError::Invalid(
+                "a link needs at least one interface (e.g. `--interface incoming-handler`)".into(),
+            ));
+        }
+        let link = LinkSpec { app: None, ..link };
+        if let Some(app) = self.link_owner(link.key()) {
+            return Err(ControlError::Conflict(format!(
+                "application `{app}` owns the link {} {}:{} (name `{}`); change its manifest, or put this link under another `--link-name`",
+                link.source_id, link.namespace, link.package, link.name
+            )));
+        }
+        self.host().execute(&Command::PutLink(link.clone())).await?;
+        self.records.put_link(&link).await?;
+        Ok(link)
+    }
+
+    /// Removes a hand-made link.
+    pub async fn delete_link(&self, key: (&str, &str, &str, &str)) -> Result<(), ControlError> {
+        let (source_id, namespace, package, name) = key;
+        if let Some(app) = self.link_owner(key) {
+            return Err(ControlError::Conflict(format!(
+                "application `{app}` owns the link {source_id} {namespace}:{package} (name `{name}`); it goes away when the app is undeployed or its manifest drops it"
+            )));
+        }
+        let existed = self.records.delete_link(key).await?
+            || self.links().iter().any(|link| link.key() == key);
+        if !existed {
+            return Err(ControlError::NotFound(format!(
+                "there is no link {source_id} {namespace}:{package} (name `{name}`); `weft link get` lists them"
+            )));
+        }
+        self.host()
+            .execute(&Command::DeleteLink {
+                source_id: source_id.to_owned(),
+                namespace: namespace.to_owned(),
+                package: package.to_owned(),
+                name: name.to_owned(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Every named config, from manifests and by hand.
+    pub fn configs(&self) -> BTreeMap<String, StoredConfig> {
+        self.host().observe().configs
+    }
+
+    /// One named config.
+    pub fn config(&self, name: &str) -> Result<StoredConfig, ControlError> {
+        self.configs().remove(name).ok_or_else(|| {
+            ControlError::NotFound(format!(
+                "there is no config `{name}`; create it with `weft config put {name} KEY=VALUE`"
+            ))
+        })
+    }
+
+    /// Creates or replaces a hand-made config; applications waiting for it deploy at once.
+    pub async fn put_config(
+        &self,
+        name: &str,
+        values: BTreeMap<String, String>,
+    ) -> Result<(), ControlError> {
+        check_config_name(name).map_err(ControlError::Invalid)?;
+        self.refuse_managed_config(name)?;
+        self.records.put_config(name, &values).await?;
+        self.host()
+            .execute(&Command::PutConfig {
+                name: name.to_owned(),
+                values,
+                app: None,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Removes a hand-made config.
+    pub async fn delete_config(&self, name: &str) -> Result<(), ControlError> {
+        self.refuse_managed_config(name)?;
+        let existed = self.records.delete_config(name).await? || self.configs().contains_key(name);
+        if !existed {
+            return Err(ControlError::NotFound(format!(
+                "there is no config `{name}`; `weft get config` lists them"
+            )));
+        }
+        self.host()
+            .execute(&Command::DeleteConfig {
+                name: name.to_owned(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Stops the loops and serving (in-flight requests finish).
+    pub async fn shutdown(&self) {
+        for task in self
+            .tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+        {
+            task.abort();
+        }
+        self.host().shutdown().await;
+    }
+
+    fn host(&self) -> &Host {
+        self.reconciler.lattice()
+    }
+
+    fn link_owner(&self, key: (&str, &str, &str, &str)) -> Option<String> {
+        self.links()
+            .into_iter()
+            .find(|link| link.key() == key)
+            .and_then(|link| link.app)
+    }
+
+    fn refuse_managed_config(&self, name: &str) -> Result<(), ControlError> {
+        match self
+            .configs()
+            .get(name)
+            .and_then(|config| config.app.clone())
+        {
+            Some(app) => Err(ControlError::Conflict(format!(
+                "config `{name}` is managed by application `{app}` (declared in its manifest); change the manifest and deploy it instead"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
-fn manifest_state(manifest: &weft_manifest::Manifest, file: &str) -> DesiredApp {
+fn manifest_state(manifest: &weft_manifest::Manifest, file: &str) -> weft_manager::DesiredApp {
     let mut desired = desired_state(manifest);
     if let Some(dir) = Path::new(file).parent() {
         resolve_relative_images(&mut desired, dir);
@@ -213,7 +427,10 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
             .to_owned(),
             status.reasons,
         ),
-        (Some(_), None) => ("reconciling".to_owned(), Vec::new()),
+        (Some(_), None) => (
+            "failed".to_owned(),
+            vec!["its stored manifest no longer loads; deploy a corrected version".to_owned()],
+        ),
     };
     AppView {
         name: app.name.clone(),

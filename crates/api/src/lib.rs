@@ -1,9 +1,12 @@
-//! The control plane `weft up` runs: [`ControlPlane`] keeps applications in the store and
-//! reconciles the deployed ones onto the host at once, on every change; [`serve`] exposes it
-//! as HTTP + JSON on localhost, with a bearer token for every call that changes something.
+//! The control plane `weft up` runs: [`ControlPlane`] keeps applications, configs and links in
+//! the store and has the manager's reconciler keep the deployed apps converged on the host,
+//! woken by every lattice event; [`serve`] exposes it as HTTP + JSON on localhost (server-sent
+//! events for watches), with a bearer token for every call that changes something.
 
 mod control;
+mod names;
 mod server;
+mod sse;
 
 pub use control::{AppView, ControlError, ControlPlane};
 pub use server::{ApiHandle, serve};

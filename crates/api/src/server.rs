@@ -1,11 +1,13 @@
 //! The HTTP + JSON API on localhost. Reads are open; calls that change something need
 //! `Authorization: Bearer TOKEN` (the token `weft up` writes to its state directory).
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -14,9 +16,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use weft_manager::AppStoreError;
+use weft_manager::{AppStoreError, LinkSpec};
 
 use crate::control::{ControlError, ControlPlane};
+use crate::sse::EventStream;
 
 /// The running API; dropping it does not stop it, [`ApiHandle::stop`] does.
 pub struct ApiHandle {
@@ -62,9 +65,7 @@ pub async fn serve(
                     let control = Arc::clone(&control);
                     let token = Arc::clone(&token);
                     let requested = Arc::clone(&requested);
-                    async move {
-                        Ok::<_, Infallible>(route(&control, &token, &requested, request).await)
-                    }
+                    async move { Ok::<_, Infallible>(route(control, &token, &requested, request).await) }
                 });
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
@@ -79,7 +80,7 @@ pub async fn serve(
     })
 }
 
-type ApiResponse = Response<Full<Bytes>>;
+type ApiResponse = Response<BoxBody<Bytes, Infallible>>;
 
 #[derive(Deserialize)]
 struct PutBody {
@@ -92,8 +93,13 @@ struct DeployBody {
     version: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct ConfigBody {
+    values: BTreeMap<String, String>,
+}
+
 async fn route(
-    control: &ControlPlane,
+    control: Arc<ControlPlane>,
     token: &str,
     shutdown: &tokio::sync::Notify,
     request: Request<Incoming>,
@@ -127,12 +133,18 @@ async fn route(
     };
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let by = "api";
+    let weak = Arc::downgrade(&control);
+    let control = control.as_ref();
     let result = match (&method, segments.as_slice()) {
         (&Method::GET, ["v1", "apps"]) => {
             control.list().await.map(|apps| json(StatusCode::OK, &apps))
         }
-        (&Method::POST, ["v1", "apps"]) => match serde_json::from_slice::<PutBody>(&body) {
-            Ok(put) => control
+        (&Method::POST, ["v1", "apps"]) => {
+            let put: PutBody = match parse_body(&body, "{\"file\", \"source\"}") {
+                Ok(put) => put,
+                Err(response) => return *response,
+            };
+            control
                 .put(&put.file, &put.source, by)
                 .await
                 .map(|(name, version)| {
@@ -140,18 +152,20 @@ async fn route(
                         StatusCode::CREATED,
                         &serde_json::json!({ "name": name, "version": version }),
                     )
-                }),
-            Err(bad) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("expected {{\"file\", \"source\"}}: {bad}"),
-                );
-            }
-        },
+                })
+        }
         (&Method::GET, ["v1", "apps", name]) => control
             .view(name)
             .await
             .map(|view| json(StatusCode::OK, &view)),
+        (&Method::GET, ["v1", "apps", name, "watch"]) => match control.view(name).await {
+            Ok(view) => return watch(weak, control.changes(), name, view),
+            Err(failure) => Err(failure),
+        },
+        (&Method::GET, ["v1", "apps", name, "manifest"]) => control
+            .manifest(name, query_version.as_deref())
+            .await
+            .map(|stored| json(StatusCode::OK, &stored)),
         (&Method::GET, ["v1", "apps", name, "versions"]) => control.stored(name).await.map(|app| {
             let versions: Vec<serde_json::Value> = app
                 .versions
@@ -181,14 +195,9 @@ async fn route(
             let deploy = if body.is_empty() {
                 DeployBody::default()
             } else {
-                match serde_json::from_slice::<DeployBody>(&body) {
+                match parse_body::<DeployBody>(&body, "{\"version\": \"...\"} or an empty body") {
                     Ok(deploy) => deploy,
-                    Err(bad) => {
-                        return error(
-                            StatusCode::BAD_REQUEST,
-                            &format!("expected {{\"version\": \"...\"}} or an empty body: {bad}"),
-                        );
-                    }
+                    Err(response) => return *response,
                 }
             };
             control
@@ -204,6 +213,44 @@ async fn route(
             .delete(name, query_version.as_deref(), by)
             .await
             .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": name }))),
+        (&Method::GET, ["v1", "hosts"]) => Ok(json(StatusCode::OK, &control.hosts())),
+        (&Method::GET, ["v1", "inventory"]) => Ok(json(StatusCode::OK, &control.inventory())),
+        (&Method::GET, ["v1", "links"]) => Ok(json(StatusCode::OK, &control.links())),
+        (&Method::PUT, ["v1", "links"]) => {
+            let link: LinkSpec = match parse_body(
+                &body,
+                "a link: {\"source_id\", \"target_id\", \"name\", \"namespace\", \"package\", \"interfaces\", \"source_config\", \"target_config\", \"app\": null}",
+            ) {
+                Ok(link) => link,
+                Err(response) => return *response,
+            };
+            control
+                .put_link(link)
+                .await
+                .map(|link| json(StatusCode::OK, &link))
+        }
+        (&Method::DELETE, ["v1", "links", source, namespace, package, name]) => control
+            .delete_link((source, namespace, package, name))
+            .await
+            .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": true }))),
+        (&Method::GET, ["v1", "configs"]) => Ok(json(StatusCode::OK, &control.configs())),
+        (&Method::GET, ["v1", "configs", name]) => control
+            .config(name)
+            .map(|config| json(StatusCode::OK, &config)),
+        (&Method::PUT, ["v1", "configs", name]) => {
+            let config: ConfigBody = match parse_body(&body, "{\"values\": {\"KEY\": \"VALUE\"}}") {
+                Ok(config) => config,
+                Err(response) => return *response,
+            };
+            control
+                .put_config(name, config.values)
+                .await
+                .map(|()| json(StatusCode::OK, &serde_json::json!({ "name": name })))
+        }
+        (&Method::DELETE, ["v1", "configs", name]) => control
+            .delete_config(name)
+            .await
+            .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": name }))),
         _ => {
             return error(
                 StatusCode::NOT_FOUND,
@@ -212,6 +259,70 @@ async fn route(
         }
     };
     result.unwrap_or_else(|failure| control_error(&failure))
+}
+
+/// Streams `name`'s view as server-sent events: now, then after every change. The stream
+/// holds the control plane weakly, so it ends when `weft up` stops.
+fn watch(
+    control: std::sync::Weak<ControlPlane>,
+    mut changes: tokio::sync::broadcast::Receiver<String>,
+    name: &str,
+    first: crate::AppView,
+) -> ApiResponse {
+    let (sender, body) = EventStream::channel();
+    let name = name.to_owned();
+    tokio::spawn(async move {
+        let mut last = first;
+        if !sender.send(&to_json(&last)).await {
+            return;
+        }
+        loop {
+            match changes.recv().await {
+                Ok(changed) if changed != name => continue,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+            let Some(control) = control.upgrade() else {
+                return;
+            };
+            let Ok(view) = control.view(&name).await else {
+                return;
+            };
+            drop(control);
+            if view != last {
+                if !sender.send(&to_json(&view)).await {
+                    return;
+                }
+                last = view;
+            }
+        }
+    });
+    let mut response = Response::new(BoxBody::new(body));
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/event-stream"),
+    );
+    response.headers_mut().insert(
+        hyper::header::CACHE_CONTROL,
+        hyper::header::HeaderValue::from_static("no-cache"),
+    );
+    response
+}
+
+fn to_json(view: &crate::AppView) -> String {
+    serde_json::to_string(view).unwrap_or_default()
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    expected: &str,
+) -> Result<T, Box<ApiResponse>> {
+    serde_json::from_slice(body).map_err(|bad| {
+        Box::new(error(
+            StatusCode::BAD_REQUEST,
+            &format!("expected {expected}: {bad}"),
+        ))
+    })
 }
 
 fn authorized(request: &Request<Incoming>, token: &str) -> bool {
@@ -229,25 +340,28 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 fn control_error(failure: &ControlError) -> ApiResponse {
-    let ControlError::Apps(apps) = failure;
-    let status = match apps {
-        AppStoreError::Invalid(_) => StatusCode::BAD_REQUEST,
-        AppStoreError::NoSuchApp { .. } | AppStoreError::NoSuchVersion { .. } => {
-            StatusCode::NOT_FOUND
+    let status = match failure {
+        ControlError::Apps(AppStoreError::Invalid(_)) | ControlError::Invalid(_) => {
+            StatusCode::BAD_REQUEST
         }
-        AppStoreError::VersionExists { .. } | AppStoreError::Deployed { .. } => {
-            StatusCode::CONFLICT
-        }
-        AppStoreError::Store(_) | AppStoreError::Damaged { .. } => {
-            StatusCode::INTERNAL_SERVER_ERROR
-        }
+        ControlError::Apps(
+            AppStoreError::NoSuchApp { .. } | AppStoreError::NoSuchVersion { .. },
+        )
+        | ControlError::NotFound(_) => StatusCode::NOT_FOUND,
+        ControlError::Apps(
+            AppStoreError::VersionExists { .. } | AppStoreError::Deployed { .. },
+        )
+        | ControlError::Conflict(_) => StatusCode::CONFLICT,
+        ControlError::Host(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ControlError::Apps(AppStoreError::Store(_) | AppStoreError::Damaged { .. })
+        | ControlError::Records(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     error(status, &failure.to_string())
 }
 
 fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResponse {
     let body = serde_json::to_vec(value).unwrap_or_default();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
     *response.status_mut() = status;
     response.headers_mut().insert(
         hyper::header::CONTENT_TYPE,

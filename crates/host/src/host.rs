@@ -4,18 +4,22 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
 
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
+use weft_lattice::{EventBus, LatticeEvent};
 use weft_manager::{
-    Command, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
+    Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
     StoredConfig,
 };
 use weft_runtime::{ComponentSource, Runtime};
 
 use crate::builtin::{self, Builtin};
 use crate::error::HostError;
+use crate::event::event_for;
 use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
 
 /// What runs on this host, as last changed by a command.
@@ -29,10 +33,30 @@ struct State {
     routes: BTreeMap<String, (SocketAddr, RouteSpec, String)>,
 }
 
-/// One host: components, built-in capabilities, links and configs, in this process.
+/// What a host says about itself (`weft get hosts`).
+#[derive(Debug, Clone, Serialize)]
+pub struct HostInfo {
+    /// Host id.
+    pub id: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// The weft version it runs.
+    pub version: String,
+    /// When it started (milliseconds since the Unix epoch).
+    pub started_at_ms: u64,
+    /// Components it runs.
+    pub components: usize,
+    /// Capabilities it runs.
+    pub capabilities: usize,
+}
+
+/// One host: components, built-in capabilities, links and configs, in this process. It
+/// publishes a [`LatticeEvent`] on its bus for every command it carries out or fails.
 pub struct Host {
     id: String,
     labels: BTreeMap<String, String>,
+    started_at_ms: u64,
+    bus: Arc<dyn EventBus>,
     runtime: Arc<Runtime>,
     http: HttpServer,
     directory: Directory,
@@ -40,17 +64,29 @@ pub struct Host {
 }
 
 impl Host {
-    /// A host called `id` with `labels`, running components on `runtime`; `grace` is how long
-    /// its HTTP server waits for in-flight requests when routes go away.
+    /// A host called `id` with `labels`, running components on `runtime` and publishing its
+    /// events on `bus`; `grace` is how long its HTTP server waits for in-flight requests when
+    /// routes go away.
     pub fn new(
         id: impl Into<String>,
         labels: BTreeMap<String, String>,
         runtime: Arc<Runtime>,
         grace: Duration,
+        bus: Arc<dyn EventBus>,
     ) -> Self {
+        let id = id.into();
+        bus.publish(LatticeEvent::HostStarted {
+            host_id: id.clone(),
+            labels: labels.clone(),
+        });
+        let started_at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64);
         Self {
-            id: id.into(),
+            id,
             labels,
+            started_at_ms,
+            bus,
             runtime,
             http: HttpServer::new(grace),
             directory: Arc::new(RwLock::new(Default::default())),
@@ -77,15 +113,45 @@ impl Host {
         }
     }
 
-    /// Carries out one command. Commands are goals, so repeating one changes nothing.
+    /// Who this host is and how much it runs.
+    pub fn info(&self) -> HostInfo {
+        let state = self.lock();
+        HostInfo {
+            id: self.id.clone(),
+            labels: self.labels.clone(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            started_at_ms: self.started_at_ms,
+            components: state.components.len(),
+            capabilities: state.capabilities.len(),
+        }
+    }
+
+    /// Publishes a heartbeat (the lattice's sign that this host is alive).
+    pub fn heartbeat(&self) {
+        let info = self.info();
+        self.bus.publish(LatticeEvent::HostHeartbeat {
+            host_id: info.id,
+            components: info.components,
+            capabilities: info.capabilities,
+        });
+    }
+
+    /// Carries out one command and publishes what came of it. Commands are goals, so
+    /// repeating one changes nothing.
     pub async fn execute(&self, command: &Command) -> Result<(), HostError> {
+        let result = self.carry_out(command).await;
+        self.bus.publish(event_for(&self.id, command, &result));
+        result
+    }
+
+    async fn carry_out(&self, command: &Command) -> Result<(), HostError> {
         match command {
             Command::PutConfig { name, values, app } => {
                 self.lock().configs.insert(
                     name.clone(),
                     StoredConfig {
                         values: values.clone(),
-                        app: Some(app.clone()),
+                        app: app.clone(),
                     },
                 );
                 self.refresh_routes_using(name).await
@@ -109,7 +175,7 @@ impl Host {
                     self.lock().components.remove(component_id);
                     return Ok(());
                 }
-                let handler = self.prepare_component(component_id, image)?;
+                let handler = self.prepare_component(component_id, image).await?;
                 self.directory
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -207,9 +273,17 @@ impl Host {
     /// Stops serving: every listener drains its in-flight requests.
     pub async fn shutdown(&self) {
         self.http.shutdown().await;
+        self.bus.publish(LatticeEvent::HostStopped {
+            host_id: self.id.clone(),
+        });
     }
 
-    fn prepare_component(&self, id: &str, image: &str) -> Result<ComponentHandler, HostError> {
+    /// Loads (compiling on first use, on the blocking pool) and prepares a component.
+    async fn prepare_component(
+        &self,
+        id: &str,
+        image: &str,
+    ) -> Result<ComponentHandler, HostError> {
         let path = image.strip_prefix("file://").ok_or_else(|| HostError::Image {
             image: image.to_owned(),
             reason: "only file:// images can be run so far (OCI references arrive with weft's OCI support)".into(),
@@ -222,16 +296,20 @@ impl Host {
                     .into(),
             });
         }
-        let fail = |reason: String| HostError::Component {
+        let runtime = Arc::clone(&self.runtime);
+        let prepared = tokio::task::spawn_blocking(move || {
+            let component = runtime
+                .load(&ComponentSource::File(path))
+                .map_err(|error| error.to_string())?;
+            ComponentHandler::new(&runtime, &component, OutgoingHttpPolicy::deny_all())
+                .map_err(|error| error.to_string())
+        })
+        .await
+        .unwrap_or_else(|panicked| Err(format!("preparing it failed: {panicked}")));
+        prepared.map_err(|reason| HostError::Component {
             id: id.to_owned(),
             reason,
-        };
-        let component = self
-            .runtime
-            .load(&ComponentSource::File(path))
-            .map_err(|error| fail(error.to_string()))?;
-        ComponentHandler::new(&self.runtime, &component, OutgoingHttpPolicy::deny_all())
-            .map_err(|error| fail(error.to_string()))
+        })
     }
 
     /// Serves `link` if it is an HTTP server → component link whose server runs here.
@@ -250,7 +328,10 @@ impl Host {
             reason,
         })?;
         let key = link_key(link);
-        let owner = format!("app {} ({})", link.app, describe());
+        let owner = match &link.app {
+            Some(app) => format!("app {app} ({})", describe()),
+            None => format!("the hand-made link {}", describe()),
+        };
         if self
             .lock()
             .routes
@@ -272,7 +353,7 @@ impl Host {
                 link: describe(),
                 reason: error.to_string(),
             })?;
-        tracing::info!(app = %link.app, address = %bound, target = %link.target_id, "serving HTTP");
+        tracing::info!(app = link.app.as_deref().unwrap_or("-"), address = %bound, target = %link.target_id, "serving HTTP");
         self.lock().routes.insert(key, (bound, spec, owner));
         Ok(())
     }
@@ -315,6 +396,18 @@ impl Host {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Lattice for Host {
+    type Error = HostError;
+
+    async fn observe(&self) -> ObservedLattice {
+        Host::observe(self)
+    }
+
+    async fn execute(&self, command: &Command) -> Result<(), HostError> {
+        Host::execute(self, command).await
     }
 }
 

@@ -5,13 +5,15 @@
 //! starts built-in capabilities ([`builtin`] maps wasmCloud's and weft's capability images to
 //! them), keeps links and configs, and turns `wasi:http/incoming-handler` links from the HTTP
 //! server to a component into routes. [`Host::observe`] reports what runs, in the form the
-//! reconciler reads. Links are resolved when a request arrives, so a link may be put before
-//! its target runs.
+//! reconciler reads (and implements the manager's [`Lattice`](weft_manager::Lattice) trait).
+//! After every command it publishes a [`LatticeEvent`](weft_lattice::LatticeEvent) on its bus.
+//! Links are resolved when a request arrives, so a link may be put before its target runs.
 
 pub mod builtin;
 mod error;
+mod event;
 mod host;
 mod http_link;
 
 pub use error::HostError;
-pub use host::Host;
+pub use host::{Host, HostInfo};

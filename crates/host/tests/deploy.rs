@@ -8,7 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use weft_host::Host;
-use weft_manager::{AppState, DesiredApp, Plan, desired_state, reconcile, resolve_relative_images};
+use weft_lattice::InProcessBus;
+use weft_manager::{
+    AppState, AppStatus, DesiredApp, Reconciler, ReconcilerSettings, desired_state,
+    resolve_relative_images,
+};
 use weft_runtime::{Runtime, RuntimeSettings};
 
 const HELLO_MANIFEST: &str = include_str!("../../../examples/hello/wadm.yaml");
@@ -35,34 +39,29 @@ fn hello_app(dir: &std::path::Path, name: &str, port: u16) -> DesiredApp {
     desired
 }
 
-/// Reconciles and executes until the plan is empty or a command fails.
-async fn converge(host: &Host, desired: &DesiredApp) -> Result<Plan, String> {
-    for _ in 0..5 {
-        let plan = reconcile(desired, &host.observe());
-        if plan.commands.is_empty() {
-            return Ok(plan);
-        }
-        for command in &plan.commands {
-            host.execute(command)
-                .await
-                .map_err(|error| error.to_string())?;
-        }
+/// Deploys `desired` through the manager's reconciler; the reasons if it does not deploy.
+async fn converge(reconciler: &Reconciler<Host>, desired: DesiredApp) -> Result<AppStatus, String> {
+    let status = reconciler.apply(desired).await;
+    match status.state {
+        AppState::Deployed => Ok(status),
+        _ => Err(status.reasons.join("; ")),
     }
-    Err("did not converge".into())
 }
 
-fn host() -> Host {
+fn host() -> Reconciler<Host> {
     let runtime = Runtime::new(&RuntimeSettings {
         max_instances: 32,
         ..RuntimeSettings::default()
     })
     .unwrap();
-    Host::new(
+    let host = Host::new(
         "host-1",
         BTreeMap::new(),
         Arc::new(runtime),
         Duration::from_secs(5),
-    )
+        Arc::new(InProcessBus::new()),
+    );
+    Reconciler::new(Arc::new(host), ReconcilerSettings::default())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -72,8 +71,7 @@ async fn the_hello_manifest_deploys_serves_and_undeploys() {
     let host = host();
     let desired = hello_app(dir.path(), "hello", port);
 
-    let plan = converge(&host, &desired).await.unwrap();
-    assert_eq!(plan.status.state, AppState::Deployed, "{:?}", plan.status);
+    converge(&host, desired).await.unwrap();
     let body = reqwest::get(format!("http://127.0.0.1:{port}/"))
         .await
         .unwrap()
@@ -85,7 +83,7 @@ async fn the_hello_manifest_deploys_serves_and_undeploys() {
     // Another app asking for the same address and route is refused, naming the owner.
     let other_dir = tempfile::tempdir().unwrap();
     let squatter = hello_app(other_dir.path(), "squatter", port);
-    let error = converge(&host, &squatter).await.unwrap_err();
+    let error = converge(&host, squatter.clone()).await.unwrap_err();
     assert!(error.contains("app hello"), "{error}");
     assert!(error.contains("squatter"), "{error}");
     // ... and the first app keeps serving.
@@ -98,11 +96,8 @@ async fn the_hello_manifest_deploys_serves_and_undeploys() {
     );
 
     // Once the first app is gone, the second one's next reconcile takes the address.
-    converge(&host, &DesiredApp::nothing("hello"))
-        .await
-        .unwrap();
-    let plan = converge(&host, &squatter).await.unwrap();
-    assert_eq!(plan.status.state, AppState::Deployed, "{:?}", plan.status);
+    assert!(host.remove("hello").await.reasons.is_empty());
+    converge(&host, squatter).await.unwrap();
     assert_eq!(
         reqwest::get(format!("http://127.0.0.1:{port}/"))
             .await
@@ -111,10 +106,8 @@ async fn the_hello_manifest_deploys_serves_and_undeploys() {
         200
     );
 
-    converge(&host, &DesiredApp::nothing("squatter"))
-        .await
-        .unwrap();
-    let observed = host.observe();
+    assert!(host.remove("squatter").await.reasons.is_empty());
+    let observed = host.lattice().observe();
     assert!(
         observed.hosts[0].components.is_empty()
             && observed.links.is_empty()
@@ -132,7 +125,7 @@ async fn unknown_capabilities_and_missing_files_are_named() {
     let host = host();
     let mut desired = hello_app(dir.path(), "hello", free_port());
     desired.workloads[1].image = "ghcr.io/wasmcloud/keyvalue-redis:0.28.1".into();
-    let error = converge(&host, &desired).await.unwrap_err();
+    let error = converge(&host, desired).await.unwrap_err();
     assert!(
         error.contains("keyvalue-redis") && error.contains("weft+builtin://http-server"),
         "{error}"
@@ -140,6 +133,6 @@ async fn unknown_capabilities_and_missing_files_are_named() {
 
     let mut desired = hello_app(dir.path(), "hello", free_port());
     desired.workloads[0].image = format!("file://{}/missing.wasm", dir.path().display());
-    let error = converge(&host, &desired).await.unwrap_err();
+    let error = converge(&host, desired).await.unwrap_err();
     assert!(error.contains("missing.wasm"), "{error}");
 }

@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A link as the lattice stores it, owned by the application that declared it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LinkSpec {
     /// The calling component or capability id.
     pub source_id: String,
@@ -24,8 +24,9 @@ pub struct LinkSpec {
     pub source_config: Vec<String>,
     /// Config names for the target's side.
     pub target_config: Vec<String>,
-    /// The application that owns the link.
-    pub app: String,
+    /// The application that owns the link; `None` for a link put by hand
+    /// (`weft link put`).
+    pub app: Option<String>,
 }
 
 impl LinkSpec {
@@ -45,8 +46,8 @@ pub enum Command {
         name: String,
         /// Values.
         values: BTreeMap<String, String>,
-        /// The owning application.
-        app: String,
+        /// The owning application; `None` for a config put by hand (`weft config put`).
+        app: Option<String>,
     },
     /// Remove a named config.
     DeleteConfig {

@@ -35,6 +35,11 @@ impl DesiredApp {
             configs: Vec::new(),
         }
     }
+
+    /// Whether it wants nothing at all (an undeploy's goal).
+    pub fn is_nothing(&self) -> bool {
+        self.workloads.is_empty() && self.links.is_empty() && self.configs.is_empty()
+    }
 }
 
 /// Component or capability.
@@ -193,7 +198,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
                 interfaces: link.interfaces.clone(),
                 source_config,
                 target_config,
-                app: app.to_owned(),
+                app: Some(app.to_owned()),
             });
         }
         workloads.push(DesiredWorkload {

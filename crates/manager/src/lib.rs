@@ -7,24 +7,34 @@
 //! so the same inputs always give the same plan, and applying the plan then reconciling again
 //! gives no further commands (tested as a property).
 //!
+//! [`Reconciler`] is the I/O loop around it: it keeps every deployed app converged on a
+//! [`Lattice`], woken at once by lattice events, retrying failed commands with [`Backoff`].
+//!
 //! [`AppStore`] keeps every manifest version put, which one is deployed and the history, in
-//! the lattice store. The I/O loop that feeds reconcile events and executes its commands
-//! comes with the host (see docs/architecture.md).
+//! the lattice store; [`Records`] keeps the configs and links put by hand.
 
 mod apps;
+mod backoff;
 mod command;
 mod desired;
+mod lattice;
 mod observed;
 mod placement;
 mod reconcile;
+mod reconciler;
+mod records;
 
 pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredVersion};
+pub use backoff::Backoff;
 pub use command::{Command, LinkSpec};
 pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredWorkload, Scaler, Share, WorkloadKind,
     desired_state, resolve_relative_images,
 };
+pub use lattice::Lattice;
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
 };
 pub use reconcile::{AppState, AppStatus, Plan, reconcile};
+pub use reconciler::{Reconciler, ReconcilerSettings};
+pub use records::{RecordError, Records};

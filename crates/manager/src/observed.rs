@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::command::LinkSpec;
 
 /// The lattice as last observed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ObservedLattice {
     /// Every live host.
     pub hosts: Vec<ObservedHost>,
@@ -16,7 +18,7 @@ pub struct ObservedLattice {
 }
 
 /// A named config and who created it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredConfig {
     /// Its values.
     pub values: BTreeMap<String, String>,
@@ -25,7 +27,7 @@ pub struct StoredConfig {
 }
 
 /// One live host.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ObservedHost {
     /// Host id.
     pub id: String,
@@ -38,7 +40,7 @@ pub struct ObservedHost {
 }
 
 /// A component running on a host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunningComponent {
     /// Component id.
     pub id: String,
@@ -51,7 +53,7 @@ pub struct RunningComponent {
 }
 
 /// A capability running on a host.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunningCapability {
     /// Capability id.
     pub id: String,

@@ -107,7 +107,7 @@ impl<'a> Planner<'a> {
                     self.commands.push(Command::PutConfig {
                         name: config.name.clone(),
                         values: values.clone(),
-                        app: self.app.to_owned(),
+                        app: Some(self.app.to_owned()),
                     });
                 }
                 Some(_) => {}
@@ -284,12 +284,26 @@ impl<'a> Planner<'a> {
 
     fn links(&mut self, desired: &DesiredApp) {
         for link in &desired.links {
-            match self.observed.links.iter().find(|existing| existing.key() == link.key()) {
+            match self
+                .observed
+                .links
+                .iter()
+                .find(|existing| existing.key() == link.key())
+            {
                 Some(existing) if existing == link => {}
-                Some(existing) if existing.app != self.app => self.reasons.push(format!(
-                    "the link {} -({}:{}, name `{}`)-> belongs to application `{}`; give this app's link another `name`",
-                    link.source_id, link.namespace, link.package, link.name, existing.app
-                )),
+                Some(existing) if existing.app.as_deref() != Some(self.app) => {
+                    let owner = match &existing.app {
+                        Some(app) => format!("belongs to application `{app}`"),
+                        None => format!(
+                            "was put by hand (remove it with `weft link del {} {} {} --link-name {}`)",
+                            link.source_id, link.namespace, link.package, link.name
+                        ),
+                    };
+                    self.reasons.push(format!(
+                        "the link {} -({}:{}, name `{}`)-> {owner}; or give this app's link another `name`",
+                        link.source_id, link.namespace, link.package, link.name
+                    ))
+                }
                 _ => self.commands.push(Command::PutLink(link.clone())),
             }
         }
@@ -329,7 +343,7 @@ impl<'a> Planner<'a> {
             .observed
             .links
             .iter()
-            .filter(|link| link.app == self.app)
+            .filter(|link| link.app.as_deref() == Some(self.app))
         {
             if !desired
                 .links

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use serde::Serialize;
 use weft_api::ControlPlane;
 use weft_host::Host;
-use weft_lattice::EmbeddedStore;
+use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus};
 use weft_runtime::{Runtime, RuntimeSettings};
 
 use crate::args::UpArgs;
@@ -50,9 +50,18 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             std::env::consts::ARCH.to_owned(),
         ),
     ]);
-    let host = Host::new("local", labels, Arc::new(runtime), Duration::from_secs(10));
-    let control = Arc::new(ControlPlane::new(store, host));
+    let bus = Arc::new(InProcessBus::new());
+    let events = bus.subscribe();
+    let host = Host::new(
+        "local",
+        labels,
+        Arc::new(runtime),
+        Duration::from_secs(10),
+        bus,
+    );
+    let control = Arc::new(ControlPlane::new(store, host, events));
     control.restore().await?;
+    control.start();
     if !args.no_example && control.list().await?.is_empty() {
         deploy_bundled_example(&control, state_dir, &args).await?;
     }

@@ -1,0 +1,147 @@
+//! What hosts report to the lattice: typed events, one per change they made or saw.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Something that happened in the lattice. Hosts publish one after every control request
+/// they carry out (or fail to), so the deployment manager reacts at once instead of waiting
+/// for a heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LatticeEvent {
+    /// A host joined the lattice.
+    HostStarted {
+        /// Host id.
+        host_id: String,
+        /// Its labels.
+        labels: BTreeMap<String, String>,
+    },
+    /// A host left the lattice (cleanly).
+    HostStopped {
+        /// Host id.
+        host_id: String,
+    },
+    /// A host is alive; sent periodically.
+    HostHeartbeat {
+        /// Host id.
+        host_id: String,
+        /// Components it runs.
+        components: usize,
+        /// Capabilities it runs.
+        capabilities: usize,
+    },
+    /// A component now runs `count` instances on a host (0: it was removed).
+    ComponentScaled {
+        /// Host id.
+        host_id: String,
+        /// Component id.
+        component_id: String,
+        /// The image it runs.
+        image: String,
+        /// Its instance budget on the host.
+        count: usize,
+    },
+    /// A host could not scale a component.
+    ComponentScaleFailed {
+        /// Host id.
+        host_id: String,
+        /// Component id.
+        component_id: String,
+        /// The image it was asked to run.
+        image: String,
+        /// Why.
+        reason: String,
+    },
+    /// A capability started on a host.
+    CapabilityStarted {
+        /// Host id.
+        host_id: String,
+        /// Capability id.
+        capability_id: String,
+        /// Its image.
+        image: String,
+    },
+    /// A host could not start a capability.
+    CapabilityStartFailed {
+        /// Host id.
+        host_id: String,
+        /// Capability id.
+        capability_id: String,
+        /// The image it was asked to run.
+        image: String,
+        /// Why.
+        reason: String,
+    },
+    /// A capability stopped on a host.
+    CapabilityStopped {
+        /// Host id.
+        host_id: String,
+        /// Capability id.
+        capability_id: String,
+    },
+    /// A link was created or replaced.
+    LinkSet {
+        /// Source id.
+        source_id: String,
+        /// Target id.
+        target_id: String,
+        /// WIT namespace.
+        namespace: String,
+        /// WIT package.
+        package: String,
+        /// Link name.
+        name: String,
+    },
+    /// A link could not be put into effect.
+    LinkSetFailed {
+        /// Source id.
+        source_id: String,
+        /// Target id.
+        target_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// A link was removed.
+    LinkDeleted {
+        /// Source id.
+        source_id: String,
+        /// WIT namespace.
+        namespace: String,
+        /// WIT package.
+        package: String,
+        /// Link name.
+        name: String,
+    },
+    /// A named config was created or changed.
+    ConfigSet {
+        /// Config name.
+        name: String,
+    },
+    /// A named config was removed.
+    ConfigDeleted {
+        /// Config name.
+        name: String,
+    },
+}
+
+impl LatticeEvent {
+    /// The event's type as it appears on the wire (`component_scaled`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::HostStarted { .. } => "host_started",
+            Self::HostStopped { .. } => "host_stopped",
+            Self::HostHeartbeat { .. } => "host_heartbeat",
+            Self::ComponentScaled { .. } => "component_scaled",
+            Self::ComponentScaleFailed { .. } => "component_scale_failed",
+            Self::CapabilityStarted { .. } => "capability_started",
+            Self::CapabilityStartFailed { .. } => "capability_start_failed",
+            Self::CapabilityStopped { .. } => "capability_stopped",
+            Self::LinkSet { .. } => "link_set",
+            Self::LinkSetFailed { .. } => "link_set_failed",
+            Self::LinkDeleted { .. } => "link_deleted",
+            Self::ConfigSet { .. } => "config_set",
+            Self::ConfigDeleted { .. } => "config_deleted",
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The reconciler's I/O loop: keeps every deployed application converged on the lattice.
+//!
+//! Level-triggered, edge-woken: any lattice event (config set, link set, component scaled,
+//! host up, ...) wakes it at once and it re-runs the pure [`reconcile`] for every application
+//! that is due; a slow periodic pass is only a safety net. An application whose commands
+//! failed is retried with exponential backoff and jitter, and until then its status carries
+//! the failure.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast};
+use tokio::time::Instant;
+use weft_lattice::{Received, Subscription};
+
+use crate::backoff::{Backoff, jitter};
+use crate::desired::DesiredApp;
+use crate::lattice::Lattice;
+use crate::reconcile::{AppState, AppStatus, reconcile};
+
+/// How the reconciler paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct ReconcilerSettings {
+    /// Reconcile-then-execute rounds per application per pass (each round's commands may
+    /// unlock the next ones, e.g. a config before what reads it).
+    pub rounds: usize,
+    /// Retry pacing for applications whose commands failed.
+    pub backoff: Backoff,
+    /// How often every application is reconciled even if nothing woke the loop.
+    pub safety_period: Duration,
+}
+
+impl Default for ReconcilerSettings {
+    fn default() -> Self {
+        Self {
+            rounds: 5,
+            backoff: Backoff::default(),
+            safety_period: Duration::from_secs(30),
+        }
+    }
+}
+
+/// One application the reconciler keeps converged.
+struct Tracked {
+    desired: Arc<DesiredApp>,
+    status: AppStatus,
+    /// Consecutive passes whose commands failed.
+    failures: u32,
+    /// Not before this instant (set after failed commands).
+    retry_at: Option<Instant>,
+}
+
+/// Keeps the desired applications converged on a [`Lattice`].
+pub struct Reconciler<L: Lattice> {
+    lattice: Arc<L>,
+    settings: ReconcilerSettings,
+    apps: Mutex<BTreeMap<String, Tracked>>,
+    /// One converge at a time, so two passes never send conflicting commands.
+    turn: tokio::sync::Mutex<()>,
+    wake: Notify,
+    changes: broadcast::Sender<String>,
+}
+
+impl<L: Lattice> Reconciler<L> {
+    /// A reconciler driving `lattice`, with nothing to do yet.
+    pub fn new(lattice: Arc<L>, settings: ReconcilerSettings) -> Self {
+        Self {
+            lattice,
+            settings,
+            apps: Mutex::new(BTreeMap::new()),
+            turn: tokio::sync::Mutex::new(()),
+            wake: Notify::new(),
+            changes: broadcast::channel(256).0,
+        }
+    }
+
+    /// The lattice it drives.
+    pub fn lattice(&self) -> &Arc<L> {
+        &self.lattice
+    }
+
+    /// Makes `desired` the goal of its application (a deploy or an upgrade) and converges it
+    /// now; returns where it stands.
+    pub async fn apply(&self, desired: DesiredApp) -> AppStatus {
+        let name = desired.name.clone();
+        self.lock().insert(
+            name.clone(),
+            Tracked {
+                desired: Arc::new(desired),
+                status: AppStatus {
+                    state: AppState::Reconciling,
+                    reasons: Vec::new(),
+                },
+                failures: 0,
+                retry_at: None,
+            },
+        );
+        self.converge(&name).await;
+        self.status(&name).unwrap_or_else(settled)
+    }
+
+    /// Removes everything application `name` owns (an undeploy); returns where that stands.
+    /// Once nothing is left the application is no longer tracked.
+    pub async fn remove(&self, name: &str) -> AppStatus {
+        self.apply(DesiredApp::nothing(name)).await
+    }
+
+    /// The status of application `name`, if it is tracked.
+    pub fn status(&self, name: &str) -> Option<AppStatus> {
+        self.lock().get(name).map(|tracked| tracked.status.clone())
+    }
+
+    /// Names of applications whose status changed, as they change.
+    pub fn changes(&self) -> broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    /// Asks for a pass over every due application as soon as possible.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Runs until `events` closes: a pass whenever an event arrives, an application's retry
+    /// is due, or the safety period passes.
+    pub async fn run(&self, mut events: Subscription) {
+        let mut safety = tokio::time::interval(self.settings.safety_period);
+        safety.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        safety.tick().await;
+        loop {
+            let retry = self.next_retry();
+            tokio::select! {
+                received = events.next() => {
+                    if received == Received::Closed {
+                        return;
+                    }
+                    while let Some(more) = events.try_next() {
+                        if more == Received::Closed {
+                            return;
+                        }
+                    }
+                }
+                () = self.wake.notified() => {}
+                () = sleep_until(retry) => {}
+                _ = safety.tick() => {}
+            }
+            self.pass().await;
+        }
+    }
+
+    /// Converges every application that is not waiting for a retry.
+    pub async fn pass(&self) {
+        let now = Instant::now();
+        let due: Vec<String> = self
+            .lock()
+            .iter()
+            .filter(|(_, tracked)| tracked.retry_at.is_none_or(|at| at <= now))
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in due {
+            self.converge(&name).await;
+        }
+    }
+
+    /// Reconcile and execute, round after round, until nothing is left to do or a command
+    /// fails; records the outcome.
+    async fn converge(&self, name: &str) {
+        let _turn = self.turn.lock().await;
+        let Some(desired) = self.lock().get(name).map(|t| Arc::clone(&t.desired)) else {
+            return;
+        };
+        let mut status = AppStatus {
+            state: AppState::Reconciling,
+            reasons: Vec::new(),
+        };
+        let mut failed = false;
+        for _ in 0..self.settings.rounds {
+            let plan = reconcile(&desired, &self.lattice.observe().await);
+            status = plan.status;
+            if plan.commands.is_empty() {
+                break;
+            }
+            for command in &plan.commands {
+                if let Err(error) = self.lattice.execute(command).await {
+                    tracing::warn!(app = %name, %error, "a command failed");
+                    status.reasons.push(error.to_string());
+                    failed = true;
+                }
+            }
+            if failed {
+                status.state = AppState::Failed;
+                break;
+            }
+        }
+        self.record(name, &desired, status, failed);
+    }
+
+    fn record(&self, name: &str, desired: &Arc<DesiredApp>, status: AppStatus, failed: bool) {
+        let mut apps = self.lock();
+        let Some(tracked) = apps.get_mut(name) else {
+            return;
+        };
+        if !Arc::ptr_eq(&tracked.desired, desired) {
+            return; // A newer goal arrived; its own converge records it.
+        }
+        if failed {
+            tracked.failures += 1;
+            let delay = self.settings.backoff.delay(tracked.failures, jitter());
+            tracked.retry_at = Some(Instant::now() + delay);
+            tracing::info!(app = %name, retry_in_ms = delay.as_millis() as u64, "will retry");
+        } else {
+            tracked.failures = 0;
+            tracked.retry_at = None;
+        }
+        let changed = tracked.status != status;
+        if changed {
+            log_status(name, &status);
+        }
+        tracked.status = status;
+        let gone = tracked.desired.is_nothing() && tracked.status.reasons.is_empty();
+        if gone && tracked.status.state == AppState::Deployed {
+            apps.remove(name);
+        }
+        drop(apps);
+        if changed || gone {
+            let _ = self.changes.send(name.to_owned());
+        }
+    }
+
+    fn next_retry(&self) -> Option<Instant> {
+        self.lock()
+            .values()
+            .filter_map(|tracked| tracked.retry_at)
+            .min()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Tracked>> {
+        self.apps.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The status of an application the reconciler no longer tracks: nothing left to do.
+fn settled() -> AppStatus {
+    AppStatus {
+        state: AppState::Deployed,
+        reasons: Vec::new(),
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn log_status(name: &str, status: &AppStatus) {
+    match status.state {
+        AppState::Failed => {
+            tracing::warn!(app = %name, reasons = %status.reasons.join("; "), "application failed")
+        }
+        state => tracing::info!(app = %name, state = ?state, "application status"),
+    }
+}

@@ -1,0 +1,189 @@
+//! The reconciler loop over a simulated lattice: deploys converge at once, an event wakes an
+//! app waiting for its config, failed commands are retried with backoff, undeploy cleans up.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use support::{HELLO, apply, manifest, one_host};
+use weft_lattice::{EventBus, InProcessBus, LatticeEvent};
+use weft_manager::{
+    AppState, Backoff, Command, Lattice, ObservedLattice, Reconciler, ReconcilerSettings,
+    StoredConfig,
+};
+
+mod support;
+
+/// One simulated host; refuses the first `failing_links` link commands.
+struct SimLattice {
+    observed: Mutex<ObservedLattice>,
+    failing_links: AtomicUsize,
+    executed: AtomicUsize,
+    bus: InProcessBus,
+}
+
+impl SimLattice {
+    fn new(bus: InProcessBus, failing_links: usize) -> Arc<Self> {
+        Arc::new(Self {
+            observed: Mutex::new(one_host()),
+            failing_links: AtomicUsize::new(failing_links),
+            executed: AtomicUsize::new(0),
+            bus,
+        })
+    }
+
+    fn put_config(&self, name: &str) {
+        self.observed.lock().unwrap().configs.insert(
+            name.into(),
+            StoredConfig {
+                values: BTreeMap::from([("k".into(), "v".into())]),
+                app: None,
+            },
+        );
+        self.bus
+            .publish(LatticeEvent::ConfigSet { name: name.into() });
+    }
+}
+
+impl Lattice for SimLattice {
+    type Error = String;
+
+    async fn observe(&self) -> ObservedLattice {
+        self.observed.lock().unwrap().clone()
+    }
+
+    async fn execute(&self, command: &Command) -> Result<(), String> {
+        self.executed.fetch_add(1, Ordering::SeqCst);
+        if matches!(command, Command::PutLink(_))
+            && self
+                .failing_links
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+        {
+            return Err("port 8000 is in use".into());
+        }
+        apply(&mut self.observed.lock().unwrap(), command);
+        Ok(())
+    }
+}
+
+fn settings() -> ReconcilerSettings {
+    ReconcilerSettings {
+        rounds: 5,
+        backoff: Backoff {
+            first: Duration::from_millis(20),
+            max: Duration::from_millis(80),
+        },
+        safety_period: Duration::from_secs(3600),
+    }
+}
+
+/// Waits (up to 5 s) for `app`'s status to reach `state`.
+async fn wait_for(reconciler: &Reconciler<SimLattice>, app: &str, state: AppState) {
+    let mut changes = reconciler.changes();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while reconciler.status(app).map(|s| s.state) != Some(state) {
+        tokio::time::timeout_at(deadline, changes.recv())
+            .await
+            .unwrap_or_else(|_| {
+                panic!("{app} never became {state:?}: {:?}", reconciler.status(app))
+            })
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_deploy_converges_before_apply_returns() {
+    let lattice = SimLattice::new(InProcessBus::new(), 0);
+    let reconciler = Reconciler::new(Arc::clone(&lattice), settings());
+    let status = reconciler.apply(manifest(HELLO)).await;
+    assert_eq!(status.state, AppState::Deployed, "{status:?}");
+    assert_eq!(lattice.observe().await.links.len(), 1);
+}
+
+#[tokio::test]
+async fn a_config_event_wakes_the_app_that_waits_for_it() {
+    let bus = InProcessBus::new();
+    let lattice = SimLattice::new(bus.clone(), 0);
+    let reconciler = Arc::new(Reconciler::new(Arc::clone(&lattice), settings()));
+    let waiting = HELLO.replace(
+        "properties: {image: \"file://./hello.wasm\"}",
+        "properties: {image: \"file://./hello.wasm\", config: [{name: greeting}]}",
+    );
+    let status = reconciler.apply(manifest(&waiting)).await;
+    assert_eq!(status.state, AppState::Failed);
+    assert!(
+        status.reasons[0].contains("weft config put greeting"),
+        "{status:?}"
+    );
+
+    let looping = Arc::clone(&reconciler);
+    let events = bus.subscribe();
+    let task = tokio::spawn(async move { looping.run(events).await });
+    lattice.put_config("greeting");
+    // The safety pass is an hour away: only the event can do this.
+    wait_for(&reconciler, "hello", AppState::Deployed).await;
+    task.abort();
+}
+
+#[tokio::test]
+async fn failed_commands_are_retried_with_backoff_until_they_succeed() {
+    let bus = InProcessBus::new();
+    let lattice = SimLattice::new(bus.clone(), 3);
+    let reconciler = Arc::new(Reconciler::new(Arc::clone(&lattice), settings()));
+    let status = reconciler.apply(manifest(HELLO)).await;
+    assert_eq!(status.state, AppState::Failed);
+    assert_eq!(status.reasons, ["port 8000 is in use"]);
+
+    let looping = Arc::clone(&reconciler);
+    let events = bus.subscribe();
+    let task = tokio::spawn(async move { looping.run(events).await });
+    wait_for(&reconciler, "hello", AppState::Deployed).await;
+    task.abort();
+    assert_eq!(lattice.failing_links.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_failing_app_does_not_spin_while_it_waits_for_its_retry() {
+    let bus = InProcessBus::new();
+    let lattice = SimLattice::new(bus.clone(), usize::MAX);
+    let mut settings = settings();
+    settings.backoff = Backoff {
+        first: Duration::from_secs(3600),
+        max: Duration::from_secs(3600),
+    };
+    let reconciler = Arc::new(Reconciler::new(Arc::clone(&lattice), settings));
+    reconciler.apply(manifest(HELLO)).await;
+    let looping = Arc::clone(&reconciler);
+    let events = bus.subscribe();
+    let task = tokio::spawn(async move { looping.run(events).await });
+    let before = lattice.executed.load(Ordering::SeqCst);
+    for _ in 0..20 {
+        bus.publish(LatticeEvent::ConfigSet {
+            name: "unrelated".into(),
+        });
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    task.abort();
+    assert_eq!(
+        lattice.executed.load(Ordering::SeqCst),
+        before,
+        "no command is sent before the retry is due"
+    );
+}
+
+#[tokio::test]
+async fn undeploy_removes_everything_and_stops_tracking_the_app() {
+    let lattice = SimLattice::new(InProcessBus::new(), 0);
+    let reconciler = Reconciler::new(Arc::clone(&lattice), settings());
+    reconciler.apply(manifest(HELLO)).await;
+    let status = reconciler.remove("hello").await;
+    assert!(status.reasons.is_empty(), "{status:?}");
+    assert_eq!(reconciler.status("hello"), None);
+    let observed = lattice.observe().await;
+    assert!(observed.links.is_empty() && observed.configs.is_empty());
+    assert!(observed.hosts[0].components.is_empty());
+}
