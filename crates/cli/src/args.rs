@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::units::{parse_bytes, parse_duration, parse_size};
 
-/// weft runs WebAssembly components: `weft run` serves one HTTP component; `weft app`
-/// checks application manifests.
+/// weft runs WebAssembly components: `weft run` serves one HTTP component; `weft up` runs
+/// applications (wadm manifests) that `weft app`, `weft config` and `weft link` manage.
 #[derive(Debug, Parser)]
 #[command(name = "weft", version, about, propagate_version = true)]
 pub struct Cli {
@@ -75,6 +75,18 @@ pub enum Command {
     #[command(subcommand)]
     App(AppCommand),
 
+    /// Named configs that components, capabilities and links read: put, get, del.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Links made by hand (those in manifests come and go with their apps): put, get, del.
+    #[command(subcommand)]
+    Link(LinkCommand),
+
+    /// What the lattice has: hosts, inventory, links, config.
+    #[command(subcommand)]
+    Get(GetCommand),
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for.
@@ -109,12 +121,28 @@ pub enum AppCommand {
         #[arg(value_name = "VERSION")]
         app_version: Option<String>,
     },
+    /// Store a manifest as a new version without deploying it.
+    Put {
+        /// The manifest file (YAML or JSON).
+        file: PathBuf,
+    },
+    /// Print a stored manifest (the latest version unless VERSION is given).
+    Get {
+        /// Application name.
+        name: String,
+        /// The version to print.
+        #[arg(value_name = "VERSION")]
+        app_version: Option<String>,
+    },
     /// Every application, its versions and status.
     List,
     /// One application's status, with the reasons for anything not running.
     Status {
         /// Application name.
         name: String,
+        /// Keep printing the status each time it changes (until Ctrl-C or `weft up` stops).
+        #[arg(long, short)]
+        watch: bool,
     },
     /// The stored versions of an application, and which one is deployed.
     Versions {
@@ -147,6 +175,87 @@ pub enum AppCommand {
     },
     /// Print the JSON Schema of application manifests, for editors.
     Schema,
+}
+
+/// `weft config ...`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Create or replace a named config; apps waiting for it deploy at once.
+    Put {
+        /// Config name.
+        name: String,
+        /// Its values (replacing all previous ones).
+        #[arg(value_name = "KEY=VALUE")]
+        values: Vec<String>,
+    },
+    /// Print a named config's values.
+    Get {
+        /// Config name.
+        name: String,
+    },
+    /// Delete a named config made by hand.
+    Del {
+        /// Config name.
+        name: String,
+    },
+}
+
+/// `weft link ...`.
+#[derive(Debug, Subcommand)]
+pub enum LinkCommand {
+    /// Create or replace a link from SOURCE to TARGET over NAMESPACE:PACKAGE.
+    Put {
+        /// The calling component or capability id (e.g. an HTTP server's).
+        source: String,
+        /// The called component or capability id.
+        target: String,
+        /// WIT namespace (e.g. `wasi`).
+        namespace: String,
+        /// WIT package (e.g. `http`).
+        package: String,
+        /// WIT interface (repeatable; at least one, e.g. `incoming-handler`).
+        #[arg(long = "interface", required = true)]
+        interfaces: Vec<String>,
+        /// The link's name, to have several links on one interface.
+        #[arg(long, default_value = "default")]
+        link_name: String,
+        /// A config the source reads for this link (repeatable).
+        #[arg(long)]
+        source_config: Vec<String>,
+        /// A config the target reads for this link (repeatable).
+        #[arg(long)]
+        target_config: Vec<String>,
+    },
+    /// Every link, from manifests and by hand.
+    Get,
+    /// Delete a link made by hand.
+    Del {
+        /// The source id.
+        source: String,
+        /// WIT namespace.
+        namespace: String,
+        /// WIT package.
+        package: String,
+        /// The link's name.
+        #[arg(long, default_value = "default")]
+        link_name: String,
+    },
+}
+
+/// `weft get ...`.
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// The hosts of the lattice, their labels and load.
+    Hosts,
+    /// What runs on each host, and which app owns it.
+    Inventory,
+    /// Every link, from manifests and by hand.
+    Links,
+    /// Every named config, or one config's values.
+    Config {
+        /// Only this config.
+        name: Option<String>,
+    },
 }
 
 /// `weft run`.

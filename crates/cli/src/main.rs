@@ -30,6 +30,9 @@ fn main() -> ExitCode {
         Command::Up(up) => commands::up::execute(up, &state_dir, &output),
         Command::Down => commands::down::execute(&state_dir, &output),
         Command::App(app) => commands::app::execute(app, &state_dir, &output),
+        Command::Config(config) => commands::config::execute(config, &state_dir, &output),
+        Command::Link(link) => commands::link::execute(link, &state_dir, &output),
+        Command::Get(get) => commands::get::execute(get, &state_dir, &output),
         Command::Completions { .. } => Ok(()),
     };
     match result {

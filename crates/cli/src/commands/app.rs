@@ -42,10 +42,39 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             output.result(&text, &serde_json::json!({ "apps": apps }));
             Ok(())
         }
-        AppCommand::Status { name } => {
+        AppCommand::Put { file } => {
+            let client = Client::connect(state_dir)?;
+            let (name, version) = put_file(&client, &file)?;
+            output.result(
+                &format!(
+                    "stored {name} {version} (deploy it with `weft app deploy {name} {version}`)"
+                ),
+                &serde_json::json!({ "name": name, "version": version }),
+            );
+            Ok(())
+        }
+        AppCommand::Get { name, app_version } => {
+            let path = match &app_version {
+                Some(version) => format!("/v1/apps/{name}/manifest?version={version}"),
+                None => format!("/v1/apps/{name}/manifest"),
+            };
+            let stored: serde_json::Value = Client::connect(state_dir)?.get(&path)?;
+            let source = stored["source"].as_str().unwrap_or_default();
+            output.result(source.trim_end(), &stored);
+            Ok(())
+        }
+        AppCommand::Status { name, watch: false } => {
             let app: AppView = Client::connect(state_dir)?.get(&format!("/v1/apps/{name}"))?;
             output.result(&app_line(&app), &app);
             Ok(())
+        }
+        AppCommand::Status { name, watch: true } => {
+            Client::connect(state_dir)?.watch(&format!("/v1/apps/{name}/watch"), |data| {
+                let app: AppView = serde_json::from_str(data)
+                    .context("the API sent a status weft does not understand")?;
+                output.result(&app_line(&app), &app);
+                Ok(true)
+            })
         }
         AppCommand::Versions { name } => {
             let versions: Vec<serde_json::Value> =
@@ -124,17 +153,8 @@ fn deploy(
     let client = Client::connect(state_dir)?;
     let path = Path::new(target);
     let (name, version) = if path.is_file() {
-        let source =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read {target}"))?;
-        let file =
-            std::fs::canonicalize(path).with_context(|| format!("cannot resolve {target}"))?;
-        let stored: serde_json::Value = client.post(
-            "/v1/apps",
-            serde_json::json!({ "file": file.display().to_string(), "source": source }),
-        )?;
-        let name = stored["name"].as_str().unwrap_or_default().to_owned();
-        let version = stored["version"].as_str().map(str::to_owned);
-        (name, version)
+        let (name, version) = put_file(&client, path)?;
+        (name, Some(version))
     } else if target.contains('/')
         || target.ends_with(".yaml")
         || target.ends_with(".yml")
@@ -164,6 +184,19 @@ fn deploy(
     }
     output.result(&format!("deployed {}", app_line(&app)), &app);
     Ok(())
+}
+
+/// Stores the manifest in `path` as a new version; returns its name and version.
+fn put_file(client: &Client, path: &Path) -> anyhow::Result<(String, String)> {
+    let shown = path.display();
+    let source = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
+    let file = std::fs::canonicalize(path).with_context(|| format!("cannot resolve {shown}"))?;
+    let stored: serde_json::Value = client.post(
+        "/v1/apps",
+        serde_json::json!({ "file": file.display().to_string(), "source": source }),
+    )?;
+    let field = |name: &str| stored[name].as_str().unwrap_or_default().to_owned();
+    Ok((field("name"), field("version")))
 }
 
 /// The verdict on one file.

@@ -43,6 +43,52 @@ impl Client {
         self.send(reqwest::Method::POST, path, Some(body))
     }
 
+    /// PUT `body` to `path`.
+    pub fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> anyhow::Result<T> {
+        self.send(reqwest::Method::PUT, path, Some(body))
+    }
+
+    /// GETs the server-sent events at `path`, calling `on_event` with each event's data until
+    /// the stream ends (`weft up` stopped) or `on_event` returns false.
+    pub fn watch(
+        &self,
+        path: &str,
+        mut on_event: impl FnMut(&str) -> anyhow::Result<bool>,
+    ) -> anyhow::Result<()> {
+        let url = format!("{}{path}", self.api.url);
+        self.runtime.block_on(async {
+            let mut response = self.http.get(&url).send().await.map_err(|_| {
+                anyhow!(
+                    "cannot reach weft at {} (is `weft up` still running?)",
+                    self.api.url
+                )
+            })?;
+            if !response.status().is_success() {
+                let bytes = response.bytes().await.unwrap_or_default();
+                return Err(anyhow!("{}", api_error_message(&bytes)));
+            }
+            let mut pending = String::new();
+            while let Some(chunk) = response.chunk().await.ok().flatten() {
+                pending.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = pending.find("\n\n") {
+                    let event: String = pending.drain(..end + 2).collect();
+                    let data: Vec<&str> = event
+                        .lines()
+                        .filter_map(|line| line.strip_prefix("data: "))
+                        .collect();
+                    if !data.is_empty() && !on_event(&data.join("\n"))? {
+                        return Ok(());
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// DELETE `path`.
     pub fn delete<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         self.send(reqwest::Method::DELETE, path, None)
@@ -74,13 +120,17 @@ impl Client {
                 .await
                 .context("the API's answer was cut off")?;
             if !status.is_success() {
-                let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .ok()
-                    .and_then(|value| value["error"].as_str().map(str::to_owned))
-                    .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
-                return Err(anyhow!("{message}"));
+                return Err(anyhow!("{}", api_error_message(&bytes)));
             }
             serde_json::from_slice(&bytes).context("the API answered something unexpected")
         })
     }
+}
+
+/// The `error` of an API error body, or the body itself.
+fn api_error_message(bytes: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|value| value["error"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned())
 }

@@ -3,7 +3,10 @@
 pub mod app;
 pub mod client;
 pub mod completions;
+pub mod config;
 pub mod down;
+pub mod get;
+pub mod link;
 pub mod run;
 pub mod state;
 pub mod up;

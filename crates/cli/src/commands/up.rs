@@ -38,6 +38,9 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
     let stop = StopSignal::install()?;
     std::fs::create_dir_all(state_dir)
         .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
+    // Absolute, so the example's `file://` image and stored paths do not depend on the cwd.
+    let state_dir = &std::path::absolute(state_dir)
+        .with_context(|| format!("cannot resolve the state directory {}", state_dir.display()))?;
     let store = EmbeddedStore::open(state_dir.join("state.redb"))?;
     let runtime = Runtime::new(&RuntimeSettings {
         cache_dir: Some(state_dir.join("compiled")),

@@ -1,0 +1,81 @@
+//! `weft get hosts|inventory|links|config`: what the lattice has.
+
+use std::path::Path;
+
+use crate::args::GetCommand;
+use crate::commands::client::Client;
+use crate::commands::config::owner;
+use crate::commands::{config, link};
+use crate::output::Output;
+
+/// Runs one `weft get` subcommand.
+pub fn execute(command: GetCommand, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(state_dir)?;
+    match command {
+        GetCommand::Hosts => {
+            let hosts: Vec<serde_json::Value> = client.get("/v1/hosts")?;
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_millis() as u64);
+            let text = hosts
+                .iter()
+                .map(|host| {
+                    let up_s =
+                        now_ms.saturating_sub(host["started_at_ms"].as_u64().unwrap_or(0)) / 1000;
+                    format!(
+                        "{} (weft {}) up {up_s}s: {} components, {} capabilities; labels {}",
+                        host["id"].as_str().unwrap_or_default(),
+                        host["version"].as_str().unwrap_or_default(),
+                        host["components"],
+                        host["capabilities"],
+                        labels(&host["labels"])
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            output.result(&text, &serde_json::json!({ "hosts": hosts }));
+        }
+        GetCommand::Inventory => {
+            let hosts: Vec<serde_json::Value> = client.get("/v1/inventory")?;
+            let mut lines = Vec::new();
+            for host in &hosts {
+                lines.push(format!("host {}", host["id"].as_str().unwrap_or_default()));
+                for component in host["components"].as_array().into_iter().flatten() {
+                    lines.push(format!(
+                        "  component {} x{} {} ({})",
+                        component["id"].as_str().unwrap_or_default(),
+                        component["count"],
+                        component["image"].as_str().unwrap_or_default(),
+                        owner(&component["app"])
+                    ));
+                }
+                for capability in host["capabilities"].as_array().into_iter().flatten() {
+                    lines.push(format!(
+                        "  capability {} {} ({})",
+                        capability["id"].as_str().unwrap_or_default(),
+                        capability["image"].as_str().unwrap_or_default(),
+                        owner(&capability["app"])
+                    ));
+                }
+            }
+            output.result(&lines.join("\n"), &serde_json::json!({ "hosts": hosts }));
+        }
+        GetCommand::Links => link::show_all(&client, output)?,
+        GetCommand::Config { name: Some(name) } => config::show_one(&client, &name, output)?,
+        GetCommand::Config { name: None } => config::show_all(&client, output)?,
+    }
+    Ok(())
+}
+
+fn labels(labels: &serde_json::Value) -> String {
+    labels
+        .as_object()
+        .map(|labels| {
+            labels
+                .iter()
+                .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
