@@ -5,6 +5,7 @@
 
 mod control;
 mod names;
+mod path;
 mod server;
 mod sse;
 

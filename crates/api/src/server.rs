@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use weft_manager::{AppStoreError, LinkSpec};
 
 use crate::control::{ControlError, ControlPlane};
+use crate::path::decode_segment;
 use crate::sse::EventStream;
 
 /// The running API; dropping it does not stop it, [`ApiHandle::stop`] does.
@@ -114,7 +115,7 @@ async fn route(
                 .split('&')
                 .find_map(|pair| pair.strip_prefix("version="))
         })
-        .map(str::to_owned);
+        .map(decode_segment);
     let mutating = method != Method::GET;
     if mutating && !authorized(&request, token) {
         return error(
@@ -131,7 +132,12 @@ async fn route(
             );
         }
     };
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(decode_segment)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     let by = "api";
     let weak = Arc::downgrade(&control);
     let control = control.as_ref();

@@ -4,69 +4,7 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Stdio;
-
-use support::{Weft, get, weft};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn up(state: &Path, example_port: u16) -> Weft {
-    let mut command = weft();
-    command
-        .args([
-            "up",
-            "--api-addr",
-            "127.0.0.1:0",
-            "-o",
-            "json",
-            "--log-format",
-            "json",
-        ])
-        .args(["--example-address", &format!("127.0.0.1:{example_port}")])
-        .arg("--state-dir")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Weft::spawn(command)
-}
-
-/// Runs `weft ARGS --state-dir STATE`; returns (exit code, stdout, stderr).
-fn client(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = weft()
-        .args(args)
-        .arg("--state-dir")
-        .arg(state)
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
-/// The hello example's manifest as app `name` on `port`, next to a copy of its component.
-fn app_on(dir: &Path, state: &Path, name: &str, port: u16) -> String {
-    std::fs::create_dir_all(dir.join("build")).unwrap();
-    std::fs::copy(
-        state.join("examples/hello/build/http_hello_world.wasm"),
-        dir.join("build/http_hello_world.wasm"),
-    )
-    .unwrap();
-    let manifest = include_str!("../../../examples/hello/wadm.yaml")
-        .replace("name: hello", &format!("name: {name}"))
-        .replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"));
-    let file = dir.join(format!("{name}.yaml"));
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
-}
+use support::{app_on, client, free_port, get, up, weft};
 
 #[test]
 fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {

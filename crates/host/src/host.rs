@@ -30,7 +30,15 @@ struct State {
     links: Vec<LinkSpec>,
     configs: BTreeMap<String, StoredConfig>,
     /// Routes served for links, by link key.
-    routes: BTreeMap<String, (SocketAddr, RouteSpec, String)>,
+    routes: BTreeMap<String, ServedRoute>,
+}
+
+/// A route served for a link.
+struct ServedRoute {
+    addr: SocketAddr,
+    spec: RouteSpec,
+    owner: String,
+    handler: Arc<LinkedComponent>,
 }
 
 /// What a host says about itself (`weft get hosts`).
@@ -328,33 +336,43 @@ impl Host {
             reason,
         })?;
         let key = link_key(link);
+        // Named by the link's key, not its target, so re-targeting keeps the route.
         let owner = match &link.app {
-            Some(app) => format!("app {app} ({})", describe()),
-            None => format!("the hand-made link {}", describe()),
+            Some(app) => format!("app {app} (link {key})"),
+            None => format!("the hand-made link {key}"),
         };
-        if self
-            .lock()
-            .routes
-            .get(&key)
-            .is_some_and(|(a, s, o)| *a == addr && *s == spec && *o == owner)
+        if let Some(served) = self.lock().routes.get(&key)
+            && served.addr == addr
+            && served.spec == spec
+            && served.owner == owner
         {
+            // Same route: switch the target in place, so no request sees a gap.
+            served.handler.retarget(&link.target_id);
             return Ok(());
         }
         self.unroute(&key).await;
-        let handler = Arc::new(LinkedComponent {
-            directory: Arc::clone(&self.directory),
-            target_id: link.target_id.clone(),
-        });
+        let handler = Arc::new(LinkedComponent::new(
+            Arc::clone(&self.directory),
+            &link.target_id,
+        ));
         let bound = self
             .http
-            .add_route(addr, spec.clone(), owner.clone(), handler)
+            .add_route(addr, spec.clone(), owner.clone(), Arc::clone(&handler) as _)
             .await
             .map_err(|error| HostError::Route {
                 link: describe(),
                 reason: error.to_string(),
             })?;
         tracing::info!(app = link.app.as_deref().unwrap_or("-"), address = %bound, target = %link.target_id, "serving HTTP");
-        self.lock().routes.insert(key, (bound, spec, owner));
+        self.lock().routes.insert(
+            key,
+            ServedRoute {
+                addr: bound,
+                spec,
+                owner,
+                handler,
+            },
+        );
         Ok(())
     }
 
@@ -376,8 +394,10 @@ impl Host {
     /// last route there.
     async fn unroute(&self, key: &str) {
         let removed = self.lock().routes.remove(key);
-        if let Some((addr, spec, owner)) = removed {
-            self.http.remove_route(addr, &spec, &owner).await;
+        if let Some(served) = removed {
+            self.http
+                .remove_route(served.addr, &served.spec, &served.owner)
+                .await;
         }
     }
 

@@ -41,31 +41,55 @@ pub(crate) fn route_of(
     Ok((addr, spec))
 }
 
-/// Calls the link's target component, looked up when each request arrives.
+/// Calls the link's target component, looked up when each request arrives. The target can
+/// be switched while requests flow (an upgrade that renames a component).
 pub(crate) struct LinkedComponent {
-    pub(crate) directory: Directory,
-    pub(crate) target_id: String,
+    directory: Directory,
+    target_id: RwLock<String>,
+}
+
+impl LinkedComponent {
+    /// Routes to `target_id`, found in `directory`.
+    pub(crate) fn new(directory: Directory, target_id: &str) -> Self {
+        Self {
+            directory,
+            target_id: RwLock::new(target_id.to_owned()),
+        }
+    }
+
+    /// Sends every request from now on to `target_id`.
+    pub(crate) fn retarget(&self, target_id: &str) {
+        *self
+            .target_id
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = target_id.to_owned();
+    }
+
+    fn target(&self) -> String {
+        self.target_id
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 impl RequestHandler for LinkedComponent {
     fn handle(&self, request: hyper::Request<Incoming>) -> ResponseFuture {
+        let target = self.target();
         let handler = self
             .directory
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&self.target_id)
+            .get(&target)
             .cloned();
         match handler {
             Some(handler) => handler.handle(request),
-            None => {
-                let target = self.target_id.clone();
-                Box::pin(async move {
-                    text_response(
-                        hyper::StatusCode::SERVICE_UNAVAILABLE,
-                        format!("component {target} is not running on this host"),
-                    )
-                })
-            }
+            None => Box::pin(async move {
+                text_response(
+                    hyper::StatusCode::SERVICE_UNAVAILABLE,
+                    format!("component {target} is not running on this host"),
+                )
+            }),
         }
     }
 }

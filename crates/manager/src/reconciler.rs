@@ -180,11 +180,15 @@ impl<L: Lattice> Reconciler<L> {
             if plan.commands.is_empty() {
                 break;
             }
+            // In plan order (configs, starts, links, removals), stopping at the first failure:
+            // a link never switches to a component that did not start, and nothing old is
+            // removed while its replacement is missing.
             for command in &plan.commands {
                 if let Err(error) = self.lattice.execute(command).await {
                     tracing::warn!(app = %name, %error, "a command failed");
                     status.reasons.push(error.to_string());
                     failed = true;
+                    break;
                 }
             }
             if failed {

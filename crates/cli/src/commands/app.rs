@@ -8,7 +8,7 @@ use weft_api::AppView;
 use weft_manifest::{Diagnostic, Severity};
 
 use crate::args::AppCommand;
-use crate::commands::client::Client;
+use crate::commands::client::{Client, segment};
 use crate::output::{Output, ReportedFailure};
 
 /// One line (plus a line per reason) for an application.
@@ -55,8 +55,12 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
         }
         AppCommand::Get { name, app_version } => {
             let path = match &app_version {
-                Some(version) => format!("/v1/apps/{name}/manifest?version={version}"),
-                None => format!("/v1/apps/{name}/manifest"),
+                Some(version) => format!(
+                    "/v1/apps/{}/manifest?version={}",
+                    segment(&name),
+                    segment(&version)
+                ),
+                None => format!("/v1/apps/{}/manifest", segment(&name)),
             };
             let stored: serde_json::Value = Client::connect(state_dir)?.get(&path)?;
             let source = stored["source"].as_str().unwrap_or_default();
@@ -64,21 +68,23 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             Ok(())
         }
         AppCommand::Status { name, watch: false } => {
-            let app: AppView = Client::connect(state_dir)?.get(&format!("/v1/apps/{name}"))?;
+            let app: AppView =
+                Client::connect(state_dir)?.get(&format!("/v1/apps/{}", segment(&name)))?;
             output.result(&app_line(&app), &app);
             Ok(())
         }
-        AppCommand::Status { name, watch: true } => {
-            Client::connect(state_dir)?.watch(&format!("/v1/apps/{name}/watch"), |data| {
+        AppCommand::Status { name, watch: true } => Client::connect(state_dir)?.watch(
+            &format!("/v1/apps/{}/watch", segment(&name)),
+            |data| {
                 let app: AppView = serde_json::from_str(data)
                     .context("the API sent a status weft does not understand")?;
                 output.result(&app_line(&app), &app);
                 Ok(true)
-            })
-        }
+            },
+        ),
         AppCommand::Versions { name } => {
-            let versions: Vec<serde_json::Value> =
-                Client::connect(state_dir)?.get(&format!("/v1/apps/{name}/versions"))?;
+            let versions: Vec<serde_json::Value> = Client::connect(state_dir)?
+                .get(&format!("/v1/apps/{}/versions", segment(&name)))?;
             let text = versions
                 .iter()
                 .map(|v| {
@@ -96,7 +102,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
         }
         AppCommand::History { name } => {
             let history: Vec<serde_json::Value> =
-                Client::connect(state_dir)?.get(&format!("/v1/apps/{name}/history"))?;
+                Client::connect(state_dir)?.get(&format!("/v1/apps/{}/history", segment(&name)))?;
             let text = history
                 .iter()
                 .map(|entry| {
@@ -114,8 +120,10 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             Ok(())
         }
         AppCommand::Undeploy { name } => {
-            let app: AppView = Client::connect(state_dir)?
-                .post(&format!("/v1/apps/{name}/undeploy"), serde_json::json!({}))?;
+            let app: AppView = Client::connect(state_dir)?.post(
+                &format!("/v1/apps/{}/undeploy", segment(&name)),
+                serde_json::json!({}),
+            )?;
             output.result(&app_line(&app), &app);
             Ok(())
         }
@@ -124,8 +132,10 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             app_version: version,
         } => {
             let path = match &version {
-                Some(version) => format!("/v1/apps/{name}?version={version}"),
-                None => format!("/v1/apps/{name}"),
+                Some(version) => {
+                    format!("/v1/apps/{}?version={}", segment(&name), segment(&version))
+                }
+                None => format!("/v1/apps/{}", segment(&name)),
             };
             let deleted: serde_json::Value = Client::connect(state_dir)?.delete(&path)?;
             let what = version.map_or_else(
@@ -167,7 +177,7 @@ fn deploy(
         (target.to_owned(), version.map(str::to_owned))
     };
     let app: AppView = client.post(
-        &format!("/v1/apps/{name}/deploy"),
+        &format!("/v1/apps/{}/deploy", segment(&name)),
         serde_json::json!({ "version": version }),
     )?;
     if app.status == "failed" {

@@ -127,6 +127,18 @@ impl Client {
     }
 }
 
+/// `text` as one URL path segment: everything but unreserved characters percent-encoded.
+pub fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
 /// The `error` of an API error body, or the body itself.
 fn api_error_message(bytes: &[u8]) -> String {
     serde_json::from_slice::<serde_json::Value>(bytes)

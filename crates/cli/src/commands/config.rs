@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::anyhow;
 
 use crate::args::ConfigCommand;
-use crate::commands::client::Client;
+use crate::commands::client::{Client, segment};
 use crate::output::Output;
 
 /// Runs one `weft config` subcommand.
@@ -16,7 +16,7 @@ pub fn execute(command: ConfigCommand, state_dir: &Path, output: &Output) -> any
         ConfigCommand::Put { name, values } => {
             let values = parse_values(&values)?;
             let _: serde_json::Value = client.put(
-                &format!("/v1/configs/{name}"),
+                &format!("/v1/configs/{}", segment(&name)),
                 serde_json::json!({ "values": values }),
             )?;
             output.result(
@@ -26,7 +26,8 @@ pub fn execute(command: ConfigCommand, state_dir: &Path, output: &Output) -> any
         }
         ConfigCommand::Get { name } => show_one(&client, &name, output)?,
         ConfigCommand::Del { name } => {
-            let deleted: serde_json::Value = client.delete(&format!("/v1/configs/{name}"))?;
+            let deleted: serde_json::Value =
+                client.delete(&format!("/v1/configs/{}", segment(&name)))?;
             output.result(&format!("deleted config {name}"), &deleted);
         }
     }
@@ -35,7 +36,7 @@ pub fn execute(command: ConfigCommand, state_dir: &Path, output: &Output) -> any
 
 /// Prints one config's values, a `KEY=VALUE` line each.
 pub fn show_one(client: &Client, name: &str, output: &Output) -> anyhow::Result<()> {
-    let config: serde_json::Value = client.get(&format!("/v1/configs/{name}"))?;
+    let config: serde_json::Value = client.get(&format!("/v1/configs/{}", segment(&name)))?;
     let text = config["values"]
         .as_object()
         .map(|values| {

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::args::LinkCommand;
-use crate::commands::client::Client;
+use crate::commands::client::{Client, segment};
 use crate::commands::config::owner;
 use crate::output::Output;
 
@@ -45,7 +45,11 @@ pub fn execute(command: LinkCommand, state_dir: &Path, output: &Output) -> anyho
             link_name,
         } => {
             let deleted: serde_json::Value = client.delete(&format!(
-                "/v1/links/{source}/{namespace}/{package}/{link_name}"
+                "/v1/links/{}/{}/{}/{}",
+                segment(&source),
+                segment(&namespace),
+                segment(&package),
+                segment(&link_name)
             ))?;
             output.result(
                 &format!("deleted link {source} {namespace}:{package} (name {link_name})"),

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
 use std::io::{BufRead as _, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -154,4 +155,65 @@ pub fn get(url: &str) -> (u16, String) {
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
     })
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `weft up` on `state` (API on a free port, the bundled example on `example_port`).
+pub fn up(state: &Path, example_port: u16) -> Weft {
+    let mut command = weft();
+    command
+        .args([
+            "up",
+            "--api-addr",
+            "127.0.0.1:0",
+            "-o",
+            "json",
+            "--log-format",
+            "json",
+        ])
+        .args(["--example-address", &format!("127.0.0.1:{example_port}")])
+        .arg("--state-dir")
+        .arg(state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Weft::spawn(command)
+}
+
+/// Runs `weft ARGS --state-dir STATE`; returns (exit code, stdout, stderr).
+pub fn client(state: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = weft()
+        .args(args)
+        .arg("--state-dir")
+        .arg(state)
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The hello example's manifest as app `name` on `port`, next to a copy of its component.
+pub fn app_on(dir: &Path, state: &Path, name: &str, port: u16) -> String {
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    std::fs::copy(
+        state.join("examples/hello/build/http_hello_world.wasm"),
+        dir.join("build/http_hello_world.wasm"),
+    )
+    .unwrap();
+    let manifest = include_str!("../../../../examples/hello/wadm.yaml")
+        .replace("name: hello", &format!("name: {name}"))
+        .replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"));
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
 }
