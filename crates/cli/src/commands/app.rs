@@ -58,7 +58,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
                 Some(version) => format!(
                     "/v1/apps/{}/manifest?version={}",
                     segment(&name),
-                    segment(&version)
+                    segment(version)
                 ),
                 None => format!("/v1/apps/{}/manifest", segment(&name)),
             };
@@ -133,7 +133,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
         } => {
             let path = match &version {
                 Some(version) => {
-                    format!("/v1/apps/{}?version={}", segment(&name), segment(&version))
+                    format!("/v1/apps/{}?version={}", segment(&name), segment(version))
                 }
                 None => format!("/v1/apps/{}", segment(&name)),
             };

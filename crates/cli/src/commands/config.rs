@@ -36,7 +36,7 @@ pub fn execute(command: ConfigCommand, state_dir: &Path, output: &Output) -> any
 
 /// Prints one config's values, a `KEY=VALUE` line each.
 pub fn show_one(client: &Client, name: &str, output: &Output) -> anyhow::Result<()> {
-    let config: serde_json::Value = client.get(&format!("/v1/configs/{}", segment(&name)))?;
+    let config: serde_json::Value = client.get(&format!("/v1/configs/{}", segment(name)))?;
     let text = config["values"]
         .as_object()
         .map(|values| {
