@@ -10,4 +10,4 @@ mod server;
 mod sse;
 
 pub use control::{AppView, ControlError, ControlPlane};
-pub use server::{ApiHandle, serve};
+pub use server::{ApiHandle, USER_HEADER, serve};

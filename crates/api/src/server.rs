@@ -83,6 +83,10 @@ pub async fn serve(
 
 type ApiResponse = Response<BoxBody<Bytes, Infallible>>;
 
+/// The request header naming who makes a change, recorded in the app history (`api` if
+/// absent).
+pub const USER_HEADER: &str = "x-weft-user";
+
 #[derive(Deserialize)]
 struct PutBody {
     file: String,
@@ -116,6 +120,14 @@ async fn route(
                 .find_map(|pair| pair.strip_prefix("version="))
         })
         .map(decode_segment);
+    let by = request
+        .headers()
+        .get(USER_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty() && value.len() <= 128)
+        .unwrap_or("api")
+        .to_owned();
+    let by = by.as_str();
     let mutating = method != Method::GET;
     if mutating && !authorized(&request, token) {
         return error(
@@ -138,7 +150,6 @@ async fn route(
         .map(decode_segment)
         .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let by = "api";
     let weak = Arc::downgrade(&control);
     let control = control.as_ref();
     let result = match (&method, segments.as_slice()) {

@@ -25,6 +25,15 @@ pub struct Cli {
     #[arg(long, global = true, env = "WEFT_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// The API to talk to (e.g. http://127.0.0.1:7878), instead of the one `weft up` wrote to
+    /// the state directory.
+    #[arg(long, global = true, env = "WEFT_API", value_name = "URL")]
+    pub api: Option<String>,
+
+    /// The API token for calls that change something (default: the state directory's).
+    #[arg(long, global = true, env = "WEFT_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -24,15 +24,20 @@ fn main() -> ExitCode {
         .state_dir
         .clone()
         .unwrap_or_else(commands::state::default_state_dir);
+    let endpoint = commands::state::Endpoint {
+        state_dir: state_dir.clone(),
+        api: cli.api.clone(),
+        token: cli.token.clone(),
+    };
     logging::init(cli.log_format.unwrap_or(cli.output.into()));
     let result = match cli.command {
         Command::Run(run) => commands::run::execute(run, &output),
         Command::Up(up) => commands::up::execute(up, &state_dir, &output),
-        Command::Down => commands::down::execute(&state_dir, &output),
-        Command::App(app) => commands::app::execute(app, &state_dir, &output),
-        Command::Config(config) => commands::config::execute(config, &state_dir, &output),
-        Command::Link(link) => commands::link::execute(link, &state_dir, &output),
-        Command::Get(get) => commands::get::execute(get, &state_dir, &output),
+        Command::Down => commands::down::execute(&endpoint, &output),
+        Command::App(app) => commands::app::execute(app, &endpoint, &output),
+        Command::Config(config) => commands::config::execute(config, &endpoint, &output),
+        Command::Link(link) => commands::link::execute(link, &endpoint, &output),
+        Command::Get(get) => commands::get::execute(get, &endpoint, &output),
         Command::Completions { .. } => Ok(()),
     };
     match result {

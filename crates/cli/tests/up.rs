@@ -128,6 +128,34 @@ fn clients_say_what_is_wrong() {
         "{stderr}"
     );
 
+    let running = up(state.path(), free_port());
+    let (code, _, stderr) = client(
+        state.path(),
+        &["app", "undeploy", "hello", "--token", "wrong"],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("needs the API token"), "{stderr}");
+    // --api and --token reach a weft whose state directory is elsewhere.
+    let api_file: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state.path().join("api.json")).unwrap())
+            .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = client(
+        elsewhere.path(),
+        &[
+            "config",
+            "put",
+            "remote",
+            "a=b",
+            "--api",
+            api_file["url"].as_str().unwrap(),
+            "--token",
+            api_file["token"].as_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("config remote set"), "{stdout}");
+    drop(running);
     let _up = up(state.path(), free_port());
     let (code, _, stderr) = client(state.path(), &["app", "status", "nope"]);
     assert_eq!(code, 1);
@@ -190,6 +218,11 @@ fn versions_history_and_down() {
         .map(|line| line.split(' ').nth(1).unwrap_or_default())
         .collect();
     assert_eq!(actions, vec!["put", "deploy"], "{stdout}");
+    let (_, stdout, _) = client(state.path(), &["app", "deploy", "hello", "-o", "json"]);
+    assert!(stdout.contains("\"deployed\""), "{stdout}");
+    let (_, stdout, _) = client(state.path(), &["app", "history", "hello", "-o", "json"]);
+    let history: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(history["history"][2]["by"], "tester", "{history}");
 
     let (code, stdout, stderr) = client(state.path(), &["down"]);
     assert_eq!(code, 0, "{stderr}");

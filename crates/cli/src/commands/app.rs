@@ -9,6 +9,7 @@ use weft_manifest::{Diagnostic, Severity};
 
 use crate::args::AppCommand;
 use crate::commands::client::{Client, segment};
+use crate::commands::state::Endpoint;
 use crate::output::{Output, ReportedFailure};
 
 /// One line (plus a line per reason) for an application.
@@ -26,14 +27,14 @@ fn app_line(app: &AppView) -> String {
 }
 
 /// Runs one `weft app` subcommand.
-pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
+pub fn execute(command: AppCommand, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
     match command {
         AppCommand::Deploy {
             target,
             app_version,
-        } => deploy(&target, app_version.as_deref(), state_dir, output),
+        } => deploy(&target, app_version.as_deref(), endpoint, output),
         AppCommand::List => {
-            let apps: Vec<AppView> = Client::connect(state_dir)?.get("/v1/apps")?;
+            let apps: Vec<AppView> = Client::connect(endpoint)?.get("/v1/apps")?;
             let text = if apps.is_empty() {
                 "no applications (deploy one with `weft app deploy FILE`)".to_owned()
             } else {
@@ -43,7 +44,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             Ok(())
         }
         AppCommand::Put { file } => {
-            let client = Client::connect(state_dir)?;
+            let client = Client::connect(endpoint)?;
             let (name, version) = put_file(&client, &file)?;
             output.result(
                 &format!(
@@ -62,18 +63,18 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
                 ),
                 None => format!("/v1/apps/{}/manifest", segment(&name)),
             };
-            let stored: serde_json::Value = Client::connect(state_dir)?.get(&path)?;
+            let stored: serde_json::Value = Client::connect(endpoint)?.get(&path)?;
             let source = stored["source"].as_str().unwrap_or_default();
             output.result(source.trim_end(), &stored);
             Ok(())
         }
         AppCommand::Status { name, watch: false } => {
             let app: AppView =
-                Client::connect(state_dir)?.get(&format!("/v1/apps/{}", segment(&name)))?;
+                Client::connect(endpoint)?.get(&format!("/v1/apps/{}", segment(&name)))?;
             output.result(&app_line(&app), &app);
             Ok(())
         }
-        AppCommand::Status { name, watch: true } => Client::connect(state_dir)?.watch(
+        AppCommand::Status { name, watch: true } => Client::connect(endpoint)?.watch(
             &format!("/v1/apps/{}/watch", segment(&name)),
             |data| {
                 let app: AppView = serde_json::from_str(data)
@@ -83,8 +84,8 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             },
         ),
         AppCommand::Versions { name } => {
-            let versions: Vec<serde_json::Value> = Client::connect(state_dir)?
-                .get(&format!("/v1/apps/{}/versions", segment(&name)))?;
+            let versions: Vec<serde_json::Value> =
+                Client::connect(endpoint)?.get(&format!("/v1/apps/{}/versions", segment(&name)))?;
             let text = versions
                 .iter()
                 .map(|v| {
@@ -102,7 +103,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
         }
         AppCommand::History { name } => {
             let history: Vec<serde_json::Value> =
-                Client::connect(state_dir)?.get(&format!("/v1/apps/{}/history", segment(&name)))?;
+                Client::connect(endpoint)?.get(&format!("/v1/apps/{}/history", segment(&name)))?;
             let text = history
                 .iter()
                 .map(|entry| {
@@ -120,7 +121,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
             Ok(())
         }
         AppCommand::Undeploy { name } => {
-            let app: AppView = Client::connect(state_dir)?.post(
+            let app: AppView = Client::connect(endpoint)?.post(
                 &format!("/v1/apps/{}/undeploy", segment(&name)),
                 serde_json::json!({}),
             )?;
@@ -137,7 +138,7 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
                 }
                 None => format!("/v1/apps/{}", segment(&name)),
             };
-            let deleted: serde_json::Value = Client::connect(state_dir)?.delete(&path)?;
+            let deleted: serde_json::Value = Client::connect(endpoint)?.delete(&path)?;
             let what = version.map_or_else(
                 || format!("application {name}"),
                 |v| format!("version {v} of {name}"),
@@ -157,10 +158,10 @@ pub fn execute(command: AppCommand, state_dir: &Path, output: &Output) -> anyhow
 fn deploy(
     target: &str,
     version: Option<&str>,
-    state_dir: &Path,
+    endpoint: &Endpoint,
     output: &Output,
 ) -> anyhow::Result<()> {
-    let client = Client::connect(state_dir)?;
+    let client = Client::connect(endpoint)?;
     let path = Path::new(target);
     let (name, version) = if path.is_file() {
         let (name, version) = put_file(&client, path)?;

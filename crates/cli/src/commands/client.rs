@@ -1,12 +1,10 @@
 //! A client of the API `weft up` serves: finds it through the state directory, sends the
 //! token, turns API errors into one-line errors.
 
-use std::path::Path;
-
 use anyhow::{Context as _, anyhow};
 use serde::de::DeserializeOwned;
 
-use crate::commands::state::{ApiFile, read_api_file};
+use crate::commands::state::{ApiFile, Endpoint};
 
 /// A connection to a running `weft up`.
 pub struct Client {
@@ -16,9 +14,9 @@ pub struct Client {
 }
 
 impl Client {
-    /// Finds the `weft up` that owns `state_dir`.
-    pub fn connect(state_dir: &Path) -> anyhow::Result<Self> {
-        let api = read_api_file(state_dir)?;
+    /// Finds the API `endpoint` names.
+    pub fn connect(endpoint: &Endpoint) -> anyhow::Result<Self> {
+        let api = endpoint.resolve()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
@@ -101,7 +99,11 @@ impl Client {
         body: Option<serde_json::Value>,
     ) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.api.url);
-        let mut request = self.http.request(method, &url).bearer_auth(&self.api.token);
+        let mut request = self
+            .http
+            .request(method, &url)
+            .bearer_auth(&self.api.token)
+            .header(weft_api::USER_HEADER, user());
         if let Some(body) = body {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -125,6 +127,13 @@ impl Client {
             serde_json::from_slice(&bytes).context("the API answered something unexpected")
         })
     }
+}
+
+/// Who is calling, for the app history: the login name, or `cli`.
+fn user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "cli".to_owned())
 }
 
 /// `text` as one URL path segment: everything but unreserved characters percent-encoded.

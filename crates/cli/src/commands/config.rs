@@ -1,17 +1,17 @@
 //! `weft config put|get|del`: named configs.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::anyhow;
 
 use crate::args::ConfigCommand;
 use crate::commands::client::{Client, segment};
+use crate::commands::state::Endpoint;
 use crate::output::Output;
 
 /// Runs one `weft config` subcommand.
-pub fn execute(command: ConfigCommand, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let client = Client::connect(state_dir)?;
+pub fn execute(command: ConfigCommand, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(endpoint)?;
     match command {
         ConfigCommand::Put { name, values } => {
             let values = parse_values(&values)?;

@@ -1,22 +1,25 @@
 //! `weft down`: ask the running `weft up` to stop, and wait until it has.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::commands::client::Client;
-use crate::commands::state::api_file_path;
+use crate::commands::state::{Endpoint, api_file_path};
 use crate::output::Output;
 
 /// How long `weft down` waits for `weft up` to finish its in-flight requests and exit.
 const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Stops the `weft up` of `state_dir`.
-pub fn execute(state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let client = Client::connect(state_dir)?;
+/// Stops the `weft up` that `endpoint` names, and waits until it has stopped serving the API.
+pub fn execute(endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(endpoint)?;
     let _: serde_json::Value = client.post("/v1/shutdown", serde_json::json!({}))?;
-    let api_file = api_file_path(state_dir);
+    let api_file = api_file_path(&endpoint.state_dir);
     let started = Instant::now();
-    while api_file.exists() {
+    let running = || match &endpoint.api {
+        Some(_) => client.get::<serde_json::Value>("/v1/hosts").is_ok(),
+        None => api_file.exists(),
+    };
+    while running() {
         anyhow::ensure!(
             started.elapsed() < STOP_DEADLINE,
             "weft up was asked to stop but is still running after {STOP_DEADLINE:?}"

@@ -1,16 +1,15 @@
 //! `weft get hosts|inventory|links|config`: what the lattice has.
 
-use std::path::Path;
-
 use crate::args::GetCommand;
 use crate::commands::client::Client;
 use crate::commands::config::owner;
+use crate::commands::state::Endpoint;
 use crate::commands::{config, link};
 use crate::output::Output;
 
 /// Runs one `weft get` subcommand.
-pub fn execute(command: GetCommand, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let client = Client::connect(state_dir)?;
+pub fn execute(command: GetCommand, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(endpoint)?;
     match command {
         GetCommand::Hosts => {
             let hosts: Vec<serde_json::Value> = client.get("/v1/hosts")?;

@@ -1,15 +1,14 @@
 //! `weft link put|get|del`: links made by hand.
 
-use std::path::Path;
-
 use crate::args::LinkCommand;
 use crate::commands::client::{Client, segment};
 use crate::commands::config::owner;
+use crate::commands::state::Endpoint;
 use crate::output::Output;
 
 /// Runs one `weft link` subcommand.
-pub fn execute(command: LinkCommand, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let client = Client::connect(state_dir)?;
+pub fn execute(command: LinkCommand, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(endpoint)?;
     match command {
         LinkCommand::Put {
             source,

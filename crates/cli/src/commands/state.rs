@@ -14,6 +14,41 @@ pub struct ApiFile {
     pub token: String,
 }
 
+/// How clients find the API: the state directory's API file, unless `--api` / `--token` say
+/// otherwise.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The state directory of the `weft up` to talk to.
+    pub state_dir: PathBuf,
+    /// An explicit API URL (`--api`, `WEFT_API`).
+    pub api: Option<String>,
+    /// An explicit token (`--token`, `WEFT_TOKEN`).
+    pub token: Option<String>,
+}
+
+impl Endpoint {
+    /// The URL and token to use.
+    pub fn resolve(&self) -> anyhow::Result<ApiFile> {
+        match &self.api {
+            Some(url) => Ok(ApiFile {
+                url: url.trim_end_matches('/').to_owned(),
+                token: self
+                    .token
+                    .clone()
+                    .or_else(|| read_api_file(&self.state_dir).ok().map(|file| file.token))
+                    .unwrap_or_default(),
+            }),
+            None => {
+                let mut file = read_api_file(&self.state_dir)?;
+                if let Some(token) = &self.token {
+                    file.token.clone_from(token);
+                }
+                Ok(file)
+            }
+        }
+    }
+}
+
 /// The user's data directory + `weft` (XDG on Linux), or `./.weft` when there is none.
 pub fn default_state_dir() -> PathBuf {
     dirs::data_local_dir().map_or_else(|| PathBuf::from(".weft"), |dir| dir.join("weft"))

@@ -16,7 +16,12 @@ const START_DEADLINE: Duration = Duration::from_secs(60);
 /// A `weft` command with a private cache directory.
 pub fn weft() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_weft"));
-    command.env_remove("WEFT_LOG").env_remove("WEFT_OUTPUT");
+    command
+        .env_remove("WEFT_LOG")
+        .env_remove("WEFT_OUTPUT")
+        .env_remove("WEFT_API")
+        .env_remove("WEFT_TOKEN")
+        .env("USER", "tester");
     command
 }
 
