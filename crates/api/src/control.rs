@@ -16,7 +16,7 @@ use weft_manager::{
     resolve_relative_images,
 };
 
-use crate::names::check_config_name;
+use crate::names::{check_config_name, check_label_key};
 
 /// How often the host says it is alive.
 const HEARTBEAT: Duration = Duration::from_secs(30);
@@ -121,10 +121,13 @@ impl ControlPlane {
         }));
     }
 
-    /// Brings back hand-made configs and links, then every deployed application (after a
+    /// Brings back hand-made labels, configs and links, then every deployed application (after a
     /// restart). An app that cannot come back is marked failed with the reason; the others
     /// still start.
     pub async fn restore(&self) -> Result<(), ControlError> {
+        for (key, value) in self.records.labels().await? {
+            self.host().set_label(&key, Some(&value));
+        }
         for (name, values) in self.records.configs().await? {
             self.host()
                 .execute(&Command::PutConfig {
@@ -253,6 +256,34 @@ impl ControlPlane {
     /// What runs on each host.
     pub fn inventory(&self) -> Vec<ObservedHost> {
         self.host().observe().hosts
+    }
+
+    /// Sets (`Some`) or removes (`None`) label `key` on host `host_id`; kept across restarts.
+    /// Apps waiting for a host with that label are placed at once.
+    pub async fn set_label(
+        &self,
+        host_id: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), ControlError> {
+        if host_id != self.host().id() {
+            return Err(ControlError::NotFound(format!(
+                "there is no host `{host_id}`; `weft get hosts` lists them"
+            )));
+        }
+        check_label_key(key).map_err(ControlError::Invalid)?;
+        match value {
+            Some(value) => self.records.put_label(key, value).await?,
+            None => {
+                if !self.records.delete_label(key).await? {
+                    return Err(ControlError::NotFound(format!(
+                        "host `{host_id}` has no label `{key}` set by hand"
+                    )));
+                }
+            }
+        }
+        self.host().set_label(key, value);
+        Ok(())
     }
 
     /// Every link, from manifests and by hand.

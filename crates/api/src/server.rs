@@ -99,6 +99,11 @@ struct DeployBody {
 }
 
 #[derive(Deserialize)]
+struct LabelBody {
+    value: String,
+}
+
+#[derive(Deserialize)]
 struct ConfigBody {
     values: BTreeMap<String, String>,
 }
@@ -231,6 +236,25 @@ async fn route(
             .await
             .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": name }))),
         (&Method::GET, ["v1", "hosts"]) => Ok(json(StatusCode::OK, &control.hosts())),
+        (&Method::PUT, ["v1", "hosts", host, "labels", key]) => {
+            let label: LabelBody = match parse_body(&body, "{\"value\": \"...\"}") {
+                Ok(label) => label,
+                Err(response) => return *response,
+            };
+            control
+                .set_label(host, key, Some(&label.value))
+                .await
+                .map(|()| {
+                    json(
+                        StatusCode::OK,
+                        &serde_json::json!({ "key": key, "value": label.value }),
+                    )
+                })
+        }
+        (&Method::DELETE, ["v1", "hosts", host, "labels", key]) => control
+            .set_label(host, key, None)
+            .await
+            .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": key }))),
         (&Method::GET, ["v1", "inventory"]) => Ok(json(StatusCode::OK, &control.inventory())),
         (&Method::GET, ["v1", "links"]) => Ok(json(StatusCode::OK, &control.links())),
         (&Method::PUT, ["v1", "links"]) => {

@@ -92,6 +92,10 @@ pub enum Command {
     #[command(subcommand)]
     Link(LinkCommand),
 
+    /// Host labels that spread requirements match: put, del (kept across restarts).
+    #[command(subcommand)]
+    Label(LabelCommand),
+
     /// What the lattice has: hosts, inventory, links, config.
     #[command(subcommand)]
     Get(GetCommand),
@@ -117,6 +121,33 @@ pub struct UpArgs {
     /// Where the bundled hello example serves on a first start.
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub example_address: SocketAddr,
+
+    /// A label of this host, for spread requirements (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+}
+
+/// `weft label ...`.
+#[derive(Debug, Subcommand)]
+pub enum LabelCommand {
+    /// Set labels on a host; apps waiting for such a host are placed at once.
+    Put {
+        /// Labels to set.
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        labels: Vec<String>,
+        /// The host (see `weft get hosts`).
+        #[arg(long, default_value = "local")]
+        host: String,
+    },
+    /// Remove labels set with `weft label put`.
+    Del {
+        /// Label keys.
+        #[arg(value_name = "KEY", required = true)]
+        keys: Vec<String>,
+        /// The host (see `weft get hosts`).
+        #[arg(long, default_value = "local")]
+        host: String,
+    },
 }
 
 /// `weft app ...`.

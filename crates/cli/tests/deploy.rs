@@ -230,3 +230,38 @@ fn bad_manifests_are_refused_with_positions_and_nothing_stored_is_lost() {
     assert_eq!(names, ["hello", "shop"]);
     assert_eq!(get(&format!("http://127.0.0.1:{hello_port}/")).0, 200);
 }
+
+#[test]
+fn a_port_held_by_another_process_fails_the_deploy_and_it_recovers_by_itself() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    let hello = state
+        .path()
+        .join("examples/hello/build/http_hello_world.wasm");
+
+    let (code, out) = deploy(
+        state.path(),
+        &shop(dir.path(), "v1", "web", hello.to_str().unwrap(), port),
+    );
+    assert_eq!(code, 1);
+    assert!(out.contains(&format!("127.0.0.1:{port}")), "{out}");
+
+    // Once the port is free, a retry (backoff, no user action) takes it.
+    drop(squatter);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, stdout, _) = client(state.path(), &["app", "status", "shop"]);
+        if stdout.starts_with("shop v1: deployed") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never recovered: {stdout}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(get(&format!("http://127.0.0.1:{port}/")).0, 200);
+}

@@ -282,3 +282,59 @@ fn hand_made_links_serve_survive_a_restart_and_go_away() {
     assert_eq!(code, 1);
     assert!(stderr.contains("there is no link"), "{stderr}");
 }
+
+#[test]
+fn a_label_put_places_an_app_waiting_for_such_a_host_and_survives_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let apps = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let running = up(state.path(), free_port());
+    let file = needy_app(apps.path(), state.path(), port);
+    // The same app, but needing a host in zone eu instead of a config.
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("        config:\n          - name: needed-settings\n", "")
+        .replace(
+            "properties: {instances: 1}",
+            "properties: {instances: 1, spread: [{name: eu, requirements: {zone: eu}}]}",
+        );
+    std::fs::write(&file, text).unwrap();
+
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("labels zone=eu"), "{stderr}");
+    let (code, stdout, stderr) = client(state.path(), &["label", "put", "zone=eu"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("host local: set zone=eu"), "{stdout}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get_status(state.path()) != "deployed" {
+        assert!(Instant::now() < deadline, "{}", get_status(state.path()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(get(&format!("http://127.0.0.1:{port}/")).0, 200);
+
+    let (code, _, stderr) = client(state.path(), &["label", "put", "hostcore.os=plan9"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("reserved"), "{stderr}");
+    let (code, _, stderr) = client(
+        state.path(),
+        &["label", "put", "a=b", "--host", "elsewhere"],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("there is no host `elsewhere`"), "{stderr}");
+
+    assert!(running.interrupt().success());
+    let _again = up(state.path(), free_port());
+    assert_eq!(get_status(state.path()), "deployed");
+    let (_, stdout, _) = client(state.path(), &["get", "hosts"]);
+    assert!(stdout.contains("zone=eu"), "{stdout}");
+    let (code, _, stderr) = client(state.path(), &["label", "del", "zone"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+fn get_status(state: &std::path::Path) -> String {
+    let (_, stdout, _) = client(state, &["app", "status", "needy", "-o", "json"]);
+    serde_json::from_str::<serde_json::Value>(stdout.trim())
+        .map(|view| view["status"].as_str().unwrap_or_default().to_owned())
+        .unwrap_or_default()
+}

@@ -25,6 +25,7 @@ use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
 /// What runs on this host, as last changed by a command.
 #[derive(Default)]
 struct State {
+    labels: BTreeMap<String, String>,
     components: BTreeMap<String, RunningComponent>,
     capabilities: BTreeMap<String, (RunningCapability, Builtin)>,
     links: Vec<LinkSpec>,
@@ -62,7 +63,6 @@ pub struct HostInfo {
 /// publishes a [`LatticeEvent`] on its bus for every command it carries out or fails.
 pub struct Host {
     id: String,
-    labels: BTreeMap<String, String>,
     started_at_ms: u64,
     bus: Arc<dyn EventBus>,
     runtime: Arc<Runtime>,
@@ -92,13 +92,15 @@ impl Host {
             .map_or(0, |since| since.as_millis() as u64);
         Self {
             id,
-            labels,
             started_at_ms,
             bus,
             runtime,
             http: HttpServer::new(grace),
             directory: Arc::new(RwLock::new(Default::default())),
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                labels,
+                ..State::default()
+            }),
         }
     }
 
@@ -108,7 +110,7 @@ impl Host {
         ObservedLattice {
             hosts: vec![ObservedHost {
                 id: self.id.clone(),
-                labels: self.labels.clone(),
+                labels: state.labels.clone(),
                 components: state.components.values().cloned().collect(),
                 capabilities: state
                     .capabilities
@@ -126,12 +128,34 @@ impl Host {
         let state = self.lock();
         HostInfo {
             id: self.id.clone(),
-            labels: self.labels.clone(),
+            labels: state.labels.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             started_at_ms: self.started_at_ms,
             components: state.components.len(),
             capabilities: state.capabilities.len(),
         }
+    }
+
+    /// This host's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Sets label `key` to `value` (or removes it with `None`) and tells the lattice, so
+    /// workloads waiting for a host with that label are placed at once.
+    pub fn set_label(&self, key: &str, value: Option<&str>) {
+        let labels = {
+            let mut state = self.lock();
+            match value {
+                Some(value) => state.labels.insert(key.to_owned(), value.to_owned()),
+                None => state.labels.remove(key),
+            };
+            state.labels.clone()
+        };
+        self.bus.publish(LatticeEvent::HostLabelsChanged {
+            host_id: self.id.clone(),
+            labels,
+        });
     }
 
     /// Publishes a heartbeat (the lattice's sign that this host is alive).

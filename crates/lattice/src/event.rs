@@ -17,6 +17,13 @@ pub enum LatticeEvent {
         /// Its labels.
         labels: BTreeMap<String, String>,
     },
+    /// A host's labels changed.
+    HostLabelsChanged {
+        /// Host id.
+        host_id: String,
+        /// All its labels now.
+        labels: BTreeMap<String, String>,
+    },
     /// A host left the lattice (cleanly).
     HostStopped {
         /// Host id.
@@ -130,6 +137,7 @@ impl LatticeEvent {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::HostStarted { .. } => "host_started",
+            Self::HostLabelsChanged { .. } => "host_labels_changed",
             Self::HostStopped { .. } => "host_stopped",
             Self::HostHeartbeat { .. } => "host_heartbeat",
             Self::ComponentScaled { .. } => "component_scaled",

@@ -10,6 +10,7 @@ use crate::command::LinkSpec;
 
 const CONFIGS: &str = "configs/";
 const LINKS: &str = "links/";
+const LABELS: &str = "labels/";
 
 /// Why a stored config or link could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +59,24 @@ impl<S: Store> Records<S> {
     /// Every hand-made config, by name.
     pub async fn configs(&self) -> Result<BTreeMap<String, BTreeMap<String, String>>, RecordError> {
         self.read_all(CONFIGS).await
+    }
+
+    /// Sets host label `key` (kept so it survives a restart).
+    pub async fn put_label(&self, key: &str, value: &str) -> Result<(), RecordError> {
+        self.write(&format!("{LABELS}{key}"), &value).await
+    }
+
+    /// Removes host label `key`; returns whether it existed.
+    pub async fn delete_label(&self, key: &str) -> Result<bool, RecordError> {
+        Ok(self
+            .store
+            .delete(&format!("{LABELS}{key}"), Expect::Any)
+            .await?)
+    }
+
+    /// Every host label set by hand.
+    pub async fn labels(&self) -> Result<BTreeMap<String, String>, RecordError> {
+        self.read_all(LABELS).await
     }
 
     /// Creates or replaces a hand-made link (its `app` is ignored: hand-made links have none).
@@ -153,6 +172,7 @@ mod tests {
             records.put_config("gone", &values).await.unwrap();
             assert!(records.delete_config("gone").await.unwrap());
             assert!(!records.delete_config("gone").await.unwrap());
+            records.put_label("zone", "eu").await.unwrap();
             records.put_link(&link("default")).await.unwrap();
             records.put_link(&link("second")).await.unwrap();
             assert!(
@@ -166,6 +186,7 @@ mod tests {
         let configs = records.configs().await.unwrap();
         assert_eq!(configs.keys().collect::<Vec<_>>(), ["listen"]);
         assert_eq!(configs["listen"]["address"], "127.0.0.1:9");
+        assert_eq!(records.labels().await.unwrap()["zone"], "eu");
         let links = records.links().await.unwrap();
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].name, "default");

@@ -83,7 +83,7 @@ pub fn owner(app: &serde_json::Value) -> String {
 }
 
 /// `KEY=VALUE` arguments as a map; a later key replaces an earlier one.
-fn parse_values(pairs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+pub fn parse_values(pairs: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     pairs
         .iter()
         .map(|pair| {

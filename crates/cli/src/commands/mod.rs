@@ -6,6 +6,7 @@ pub mod completions;
 pub mod config;
 pub mod down;
 pub mod get;
+pub mod label;
 pub mod link;
 pub mod run;
 pub mod state;

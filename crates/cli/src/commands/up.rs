@@ -1,6 +1,5 @@
 //! `weft up`: the API, the deployment manager and one host in this process.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +12,7 @@ use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus};
 use weft_runtime::{Runtime, RuntimeSettings};
 
 use crate::args::UpArgs;
+use crate::commands::config::parse_values;
 use crate::commands::run::StopSignal;
 use crate::commands::state::{ApiFile, api_file_path, new_token, write_api_file};
 use crate::output::Output;
@@ -46,7 +46,8 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         cache_dir: Some(state_dir.join("compiled")),
         ..RuntimeSettings::default()
     })?;
-    let labels = BTreeMap::from([
+    let mut labels = parse_values(&args.labels)?;
+    labels.extend([
         ("hostcore.os".to_owned(), std::env::consts::OS.to_owned()),
         (
             "hostcore.arch".to_owned(),
