@@ -10,42 +10,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use support::{client, free_port, get, up};
+use support::{HttpApp, client, free_port, get, hello_wasm, up};
 
-/// A manifest for app `shop` at `version`: component `name` running `image` (a path), served
-/// on `port`.
-fn shop(dir: &Path, version: &str, name: &str, image: &str, port: u16) -> String {
-    let manifest = format!(
-        r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: shop
-  annotations: {{version: {version}}}
-spec:
-  components:
-    - name: {name}
-      type: component
-      properties: {{image: "file://{image}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 50}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: {name}}}
-            source:
-              config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#
-    );
-    let file = dir.join(format!("shop-{version}.yaml"));
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+/// App `shop` at `version`: component `component` running `image` (a path), on `port`.
+fn shop(dir: &Path, version: &str, component: &str, image: &str, port: u16) -> String {
+    HttpApp {
+        name: "shop",
+        version: Some(version),
+        component,
+        image,
+        port,
+        config: None,
+        requires: None,
+    }
+    .write(dir)
 }
 
 /// Requests in a loop until stopped: (requests, failures, bodies seen in order of change).
@@ -95,10 +73,7 @@ fn upgrades_under_a_request_loop_fail_no_request_and_a_failed_deploy_keeps_servi
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let _up = up(state.path(), free_port());
-    let hello = state
-        .path()
-        .join("examples/hello/build/http_hello_world.wasm");
-    let hello = hello.to_str().unwrap();
+    let hello = &hello_wasm(state.path());
     let echo = weft_test_components::ECHO;
 
     let (code, out) = deploy(state.path(), &shop(dir.path(), "v1", "web", hello, port));
@@ -238,14 +213,9 @@ fn a_port_held_by_another_process_fails_the_deploy_and_it_recovers_by_itself() {
     let _up = up(state.path(), free_port());
     let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = squatter.local_addr().unwrap().port();
-    let hello = state
-        .path()
-        .join("examples/hello/build/http_hello_world.wasm");
+    let hello = hello_wasm(state.path());
 
-    let (code, out) = deploy(
-        state.path(),
-        &shop(dir.path(), "v1", "web", hello.to_str().unwrap(), port),
-    );
+    let (code, out) = deploy(state.path(), &shop(dir.path(), "v1", "web", &hello, port));
     assert_eq!(code, 1);
     assert!(out.contains(&format!("127.0.0.1:{port}")), "{out}");
 

@@ -10,49 +10,26 @@ use std::io::{BufRead as _, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::{client, free_port, get, up, weft};
+use support::{HttpApp, client, free_port, get, hello_wasm, up, weft};
 
-/// An app whose component reads config `needed-settings`, which nobody has created.
-fn needy_app(dir: &std::path::Path, state: &std::path::Path, port: u16) -> String {
-    std::fs::create_dir_all(dir.join("build")).unwrap();
-    std::fs::copy(
-        state.join("examples/hello/build/http_hello_world.wasm"),
-        dir.join("build/hello.wasm"),
-    )
-    .unwrap();
-    let manifest = format!(
-        r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: needy
-spec:
-  components:
-    - name: web
-      type: component
-      properties:
-        image: file://./build/hello.wasm
-        config:
-          - name: needed-settings
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 1}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: web}}
-            source:
-              config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#
-    );
-    let file = dir.join("needy.yaml");
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+/// App `needy`, whose component reads config `needed-settings` or needs a host label.
+fn needy_app(
+    dir: &std::path::Path,
+    state: &std::path::Path,
+    port: u16,
+    config: Option<&str>,
+    requires: Option<(&str, &str)>,
+) -> String {
+    HttpApp {
+        name: "needy",
+        version: None,
+        component: "web",
+        image: &hello_wasm(state),
+        port,
+        config,
+        requires,
+    }
+    .write(dir)
 }
 
 #[test]
@@ -61,7 +38,13 @@ fn a_missing_config_fails_with_the_fix_and_config_put_deploys_it_at_once() {
     let apps = tempfile::tempdir().unwrap();
     let port = free_port();
     let running = up(state.path(), free_port());
-    let file = needy_app(apps.path(), state.path(), port);
+    let file = needy_app(
+        apps.path(),
+        state.path(),
+        port,
+        Some("needed-settings"),
+        None,
+    );
 
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 1);
@@ -249,36 +232,23 @@ fn hand_made_links_serve_survive_a_restart_and_go_away() {
     let _again = up(state.path(), hello_port);
     assert_eq!(get(&format!("http://127.0.0.1:{extra_port}/")).0, 200);
 
-    let (code, _, stderr) = client(
-        state.path(),
-        &[
-            "link",
-            "del",
-            "hello-httpserver",
-            "wasi",
-            "http",
-            "--link-name",
-            "extra",
-        ],
-    );
+    let delete_extra = [
+        "link",
+        "del",
+        "hello-httpserver",
+        "wasi",
+        "http",
+        "--link-name",
+        "extra",
+    ];
+    let (code, _, stderr) = client(state.path(), &delete_extra);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", extra_port)).is_err(),
         "the link's port closes once `link del` returns"
     );
     assert_eq!(get(&format!("http://127.0.0.1:{hello_port}/")).0, 200);
-    let (code, _, stderr) = client(
-        state.path(),
-        &[
-            "link",
-            "del",
-            "hello-httpserver",
-            "wasi",
-            "http",
-            "--link-name",
-            "extra",
-        ],
-    );
+    let (code, _, stderr) = client(state.path(), &delete_extra);
     assert_eq!(code, 1);
     assert!(stderr.contains("there is no link"), "{stderr}");
 }
@@ -289,16 +259,7 @@ fn a_label_put_places_an_app_waiting_for_such_a_host_and_survives_a_restart() {
     let apps = tempfile::tempdir().unwrap();
     let port = free_port();
     let running = up(state.path(), free_port());
-    let file = needy_app(apps.path(), state.path(), port);
-    // The same app, but needing a host in zone eu instead of a config.
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("        config:\n          - name: needed-settings\n", "")
-        .replace(
-            "properties: {instances: 1}",
-            "properties: {instances: 1, spread: [{name: eu, requirements: {zone: eu}}]}",
-        );
-    std::fs::write(&file, text).unwrap();
+    let file = needy_app(apps.path(), state.path(), port, None, Some(("zone", "eu")));
 
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 1);

@@ -37,16 +37,7 @@ pub fn execute(command: ConfigCommand, endpoint: &Endpoint, output: &Output) -> 
 /// Prints one config's values, a `KEY=VALUE` line each.
 pub fn show_one(client: &Client, name: &str, output: &Output) -> anyhow::Result<()> {
     let config: serde_json::Value = client.get(&format!("/v1/configs/{}", segment(name)))?;
-    let text = config["values"]
-        .as_object()
-        .map(|values| {
-            values
-                .iter()
-                .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
+    let text = key_values(&config["values"], "\n");
     output.result(
         &text,
         &serde_json::json!({ "name": name, "config": config }),
@@ -74,6 +65,20 @@ pub fn show_all(client: &Client, output: &Output) -> anyhow::Result<()> {
     };
     output.result(&text, &serde_json::json!({ "configs": configs }));
     Ok(())
+}
+
+/// A JSON object of strings as `KEY=VALUE`s joined by `separator`.
+pub fn key_values(object: &serde_json::Value, separator: &str) -> String {
+    object
+        .as_object()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(separator)
+        })
+        .unwrap_or_default()
 }
 
 /// "app NAME" for what a manifest owns, "by hand" for the rest.

@@ -2,7 +2,7 @@
 
 use crate::args::GetCommand;
 use crate::commands::client::Client;
-use crate::commands::config::owner;
+use crate::commands::config::{key_values, owner};
 use crate::commands::state::Endpoint;
 use crate::commands::{config, link};
 use crate::output::Output;
@@ -27,7 +27,7 @@ pub fn execute(command: GetCommand, endpoint: &Endpoint, output: &Output) -> any
                         host["version"].as_str().unwrap_or_default(),
                         host["components"],
                         host["capabilities"],
-                        labels(&host["labels"])
+                        key_values(&host["labels"], ",")
                     )
                 })
                 .collect::<Vec<_>>()
@@ -64,17 +64,4 @@ pub fn execute(command: GetCommand, endpoint: &Endpoint, output: &Output) -> any
         GetCommand::Config { name: None } => config::show_all(&client, output)?,
     }
     Ok(())
-}
-
-fn labels(labels: &serde_json::Value) -> String {
-    labels
-        .as_object()
-        .map(|labels| {
-            labels
-                .iter()
-                .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default()
 }

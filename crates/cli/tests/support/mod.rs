@@ -222,3 +222,83 @@ pub fn app_on(dir: &Path, state: &Path, name: &str, port: u16) -> String {
     std::fs::write(&file, manifest).unwrap();
     file.display().to_string()
 }
+
+/// An application of one HTTP component behind the built-in HTTP server.
+pub struct HttpApp<'a> {
+    /// Application name.
+    pub name: &'a str,
+    /// Its `version` annotation, if any.
+    pub version: Option<&'a str>,
+    /// The component's name.
+    pub component: &'a str,
+    /// The component's absolute path.
+    pub image: &'a str,
+    /// Where the HTTP server listens (127.0.0.1).
+    pub port: u16,
+    /// A config the component reads (not declared by the app).
+    pub config: Option<&'a str>,
+    /// A label a host must have to run the component.
+    pub requires: Option<(&'a str, &'a str)>,
+}
+
+impl HttpApp<'_> {
+    /// Writes the manifest into `dir` (as `NAME[-VERSION].yaml`) and returns its path.
+    pub fn write(&self, dir: &Path) -> String {
+        let annotations = self
+            .version
+            .map(|version| format!("\n  annotations: {{version: {version}}}"))
+            .unwrap_or_default();
+        let config = self
+            .config
+            .map(|name| format!(", config: [{{name: {name}}}]"))
+            .unwrap_or_default();
+        let spread = self
+            .requires
+            .map(|(key, value)| {
+                format!(", spread: [{{name: required, requirements: {{{key}: {value}}}}}]")
+            })
+            .unwrap_or_default();
+        let (name, component, image, port) = (self.name, self.component, self.image, self.port);
+        let manifest = format!(
+            r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: {name}{annotations}
+spec:
+  components:
+    - name: {component}
+      type: component
+      properties: {{image: "file://{image}"{config}}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 50{spread}}}
+    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: {component}}}
+            source:
+              config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
+"#
+        );
+        let file = dir.join(match self.version {
+            Some(version) => format!("{name}-{version}.yaml"),
+            None => format!("{name}.yaml"),
+        });
+        std::fs::write(&file, manifest).unwrap();
+        file.display().to_string()
+    }
+}
+
+/// The bundled hello component that `weft up` wrote into `state`.
+pub fn hello_wasm(state: &Path) -> String {
+    state
+        .join("examples/hello/build/http_hello_world.wasm")
+        .display()
+        .to_string()
+}
