@@ -7,6 +7,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
 
+use crate::links::{CapabilitiesView, ComponentLinks};
 use crate::outgoing_http::{OutgoingHooks, OutgoingHttpPolicy};
 use crate::stdio::GuestLogStream;
 
@@ -17,16 +18,19 @@ pub struct HttpInstanceState {
     table: ResourceTable,
     limits: StoreLimits,
     hooks: OutgoingHooks,
+    links: Arc<ComponentLinks>,
 }
 
 impl HttpInstanceState {
     /// Fresh state for one instance of `component`: its stdout and stderr go to the log tagged
     /// with the component's name; no environment, arguments, files or sockets are granted, and
-    /// outgoing HTTP reaches only what `outgoing` allows.
+    /// outgoing HTTP reaches only what `outgoing` allows; capability calls are answered from
+    /// `links`.
     pub fn new(
         component: &Arc<str>,
         limits: &InstanceLimits,
         outgoing: &OutgoingHttpPolicy,
+        links: Arc<ComponentLinks>,
     ) -> Self {
         let wasi = WasiCtx::builder()
             .stdout(GuestLogStream::stdout(Arc::clone(component)))
@@ -44,6 +48,15 @@ impl HttpInstanceState {
                 policy: outgoing.clone(),
                 component: Arc::clone(component),
             },
+            links,
+        }
+    }
+
+    /// The capability side of this state, for the capability bindings.
+    pub fn capabilities(&mut self) -> CapabilitiesView<'_> {
+        CapabilitiesView {
+            links: &self.links,
+            table: &mut self.table,
         }
     }
 

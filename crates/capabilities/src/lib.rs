@@ -2,14 +2,23 @@
 //!
 //! Each capability is one module of the same small shape (design.md §5): its per-instance
 //! state, the `add_to_linker` that wires its interfaces, and the host-side machinery it needs.
-//! The first is the HTTP server, which turns requests on a shared listener into
-//! `wasi:http/incoming-handler` calls on a fresh instance per request.
+//! The HTTP server turns requests on a shared listener into `wasi:http/incoming-handler`
+//! calls on a fresh instance per request. `wasi:keyvalue` ([`keyvalue`]), `wasi:config/store`
+//! and `wasi:logging` are answered from the component's [`ComponentLinks`], which the host
+//! resolves from links and configs and publishes in a [`LinkSlot`].
 
+mod bindings;
+mod config;
 pub mod http_server;
 mod instance_state;
+pub mod keyvalue;
+mod links;
+mod logging;
 mod outgoing_http;
 mod stdio;
 
 pub use instance_state::HttpInstanceState;
+pub use links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK, LinkSlot, add_to_linker};
+pub use logging::LogLimiter;
 pub use outgoing_http::{InvalidRule, OutgoingHttpPolicy};
 pub use stdio::GuestLogStream;

@@ -22,6 +22,15 @@ pub const EXAMPLES: &[Example] = &[Example {
     wasm: include_bytes!(env!("WEFT_EXAMPLE_HELLO")),
 }];
 
+/// The key-value counter (`examples/counter`): it needs `weft up` and a key-value link, so
+/// `weft run --example` does not offer it; tests and docs deploy it with its manifest.
+pub const COUNTER: Example = Example {
+    name: "counter",
+    description: "counts requests per path in wasi:keyvalue, greeting from wasi:config",
+    manifest: include_str!("../../../examples/counter/wadm.yaml"),
+    wasm: include_bytes!(env!("WEFT_EXAMPLE_COUNTER")),
+};
+
 /// Finds a bundled example by name.
 pub fn find(name: &str) -> Option<&'static Example> {
     EXAMPLES.iter().find(|example| example.name == name)

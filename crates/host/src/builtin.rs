@@ -5,6 +5,8 @@
 pub enum Builtin {
     /// Serves HTTP to components linked over `wasi:http/incoming-handler`.
     HttpServer,
+    /// Answers `wasi:keyvalue` (store, atomics, batch) for components linked to it.
+    KeyValue,
 }
 
 impl Builtin {
@@ -12,6 +14,23 @@ impl Builtin {
     pub fn name(self) -> &'static str {
         match self {
             Self::HttpServer => "http-server",
+            Self::KeyValue => "keyvalue",
+        }
+    }
+
+    /// Whether a component linked to it over `namespace:package` gets that interface from it.
+    pub fn provides(self, namespace: &str, package: &str) -> bool {
+        match self {
+            Self::HttpServer => false,
+            Self::KeyValue => namespace == "wasi" && package == "keyvalue",
+        }
+    }
+
+    /// What a component can import from it, for error hints.
+    pub fn offers(self) -> &'static str {
+        match self {
+            Self::HttpServer => "nothing (it calls components over wasi:http/incoming-handler)",
+            Self::KeyValue => "wasi:keyvalue",
         }
     }
 }
@@ -22,6 +41,8 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("wasmcloud.azurecr.io/httpserver", Builtin::HttpServer),
     ("weft+builtin://http-server", Builtin::HttpServer),
     ("wasmcloud+builtin://http-server", Builtin::HttpServer),
+    ("weft+builtin://keyvalue", Builtin::KeyValue),
+    ("wasmcloud+builtin://keyvalue", Builtin::KeyValue),
 ];
 
 /// The built-in capability an image names, if any.
@@ -66,6 +87,7 @@ mod tests {
             resolve("wasmcloud+builtin://http-server"),
             Some(Builtin::HttpServer)
         );
+        assert_eq!(resolve("weft+builtin://keyvalue"), Some(Builtin::KeyValue));
         assert_eq!(resolve("ghcr.io/wasmcloud/keyvalue-redis:0.28.1"), None);
         assert_eq!(resolve("ghcr.io/wasmcloud/http-server-fork:1"), None);
     }

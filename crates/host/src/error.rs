@@ -27,6 +27,14 @@ pub enum HostError {
         /// What is known.
         known: String,
     },
+    /// A link cannot be put into effect.
+    #[error("cannot link {link}: {reason}")]
+    Link {
+        /// The link, described.
+        link: String,
+        /// Why (the target does not provide the interface, its config is wrong).
+        reason: String,
+    },
     /// A route could not be served.
     #[error("cannot serve the link {link}: {reason}")]
     Route {

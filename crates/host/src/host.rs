@@ -1,6 +1,6 @@
 //! The [`Host`]: carries out commands and reports what runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
@@ -18,6 +18,7 @@ use weft_manager::{
 use weft_runtime::{ComponentSource, Runtime};
 
 use crate::builtin::{self, Builtin};
+use crate::component_links::{LinkInputs, LinkResolver, merged};
 use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
@@ -27,6 +28,8 @@ use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
 struct State {
     labels: BTreeMap<String, String>,
     components: BTreeMap<String, RunningComponent>,
+    /// The config names each component reads.
+    component_configs: HashMap<String, Vec<String>>,
     capabilities: BTreeMap<String, (RunningCapability, Builtin)>,
     links: Vec<LinkSpec>,
     configs: BTreeMap<String, StoredConfig>,
@@ -69,6 +72,7 @@ pub struct Host {
     http: HttpServer,
     directory: Directory,
     state: Mutex<State>,
+    resolver: Mutex<LinkResolver>,
 }
 
 impl Host {
@@ -101,6 +105,7 @@ impl Host {
                 labels,
                 ..State::default()
             }),
+            resolver: Mutex::new(LinkResolver::new(None)),
         }
     }
 
@@ -121,6 +126,12 @@ impl Host {
             links: state.links.clone(),
             configs: state.configs.clone(),
         }
+    }
+
+    /// Keeps durable capability data (the embedded key-value store) under `dir`.
+    pub fn with_data_dir(self, dir: PathBuf) -> Self {
+        *self.resolver() = LinkResolver::new(Some(dir));
+        self
     }
 
     /// Who this host is and how much it runs.
@@ -172,6 +183,9 @@ impl Host {
     /// repeating one changes nothing.
     pub async fn execute(&self, command: &Command) -> Result<(), HostError> {
         let result = self.carry_out(command).await;
+        if result.is_ok() {
+            self.refresh_links();
+        }
         self.bus.publish(event_for(&self.id, command, &result));
         result
     }
@@ -197,6 +211,7 @@ impl Host {
                 image,
                 count,
                 app,
+                config,
                 ..
             } => {
                 if *count == 0 {
@@ -204,10 +219,21 @@ impl Host {
                         .write()
                         .unwrap_or_else(std::sync::PoisonError::into_inner)
                         .remove(component_id);
-                    self.lock().components.remove(component_id);
+                    let mut state = self.lock();
+                    state.components.remove(component_id);
+                    state.component_configs.remove(component_id);
+                    drop(state);
+                    self.resolver().component_removed(component_id);
                     return Ok(());
                 }
-                let handler = self.prepare_component(component_id, image).await?;
+                let slot = self.resolver().slot(component_id);
+                let handler = self
+                    .prepare_component(component_id, image)
+                    .await?
+                    .with_links(slot);
+                self.lock()
+                    .component_configs
+                    .insert(component_id.clone(), config.clone());
                 self.directory
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -259,6 +285,7 @@ impl Host {
             }
             Command::StopCapability { capability_id, .. } => {
                 self.lock().capabilities.remove(capability_id);
+                self.resolver().capability_stopped(capability_id);
                 let keys: Vec<String> = self
                     .lock()
                     .links
@@ -272,6 +299,7 @@ impl Host {
                 Ok(())
             }
             Command::PutLink(link) => {
+                self.prepare_link(link)?;
                 {
                     let mut state = self.lock();
                     state.links.retain(|existing| existing.key() != link.key());
@@ -426,14 +454,50 @@ impl Host {
     }
 
     fn merged_config(&self, names: &[String]) -> BTreeMap<String, String> {
+        merged(names, &self.lock().configs)
+    }
+
+    /// Checks a link a component imports through (the target provides the interface, its
+    /// config is usable) and opens its backend.
+    fn prepare_link(&self, link: &LinkSpec) -> Result<(), HostError> {
         let state = self.lock();
-        let mut merged = BTreeMap::new();
-        for name in names {
-            if let Some(config) = state.configs.get(name) {
-                merged.extend(config.values.clone());
-            }
-        }
-        merged
+        let capabilities = builtins(&state);
+        let inputs = LinkInputs {
+            components: &state.components,
+            component_configs: &state.component_configs,
+            capabilities: &capabilities,
+            links: &state.links,
+            configs: &state.configs,
+        };
+        self.resolver()
+            .prepare(link, &inputs)
+            .map_err(|reason| HostError::Link {
+                link: format!(
+                    "{} -({}:{})-> {}",
+                    link.source_id, link.namespace, link.package, link.target_id
+                ),
+                reason,
+            })
+    }
+
+    /// Re-resolves what every component reaches through its links.
+    fn refresh_links(&self) {
+        let state = self.lock();
+        let capabilities = builtins(&state);
+        let inputs = LinkInputs {
+            components: &state.components,
+            component_configs: &state.component_configs,
+            capabilities: &capabilities,
+            links: &state.links,
+            configs: &state.configs,
+        };
+        self.resolver().refresh(&inputs);
+    }
+
+    fn resolver(&self) -> std::sync::MutexGuard<'_, LinkResolver> {
+        self.resolver
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -453,6 +517,15 @@ impl Lattice for Host {
     async fn execute(&self, command: &Command) -> Result<(), HostError> {
         Host::execute(self, command).await
     }
+}
+
+/// The built-in each running capability is.
+fn builtins(state: &State) -> BTreeMap<String, Builtin> {
+    state
+        .capabilities
+        .iter()
+        .map(|(id, (_, builtin))| (id.clone(), *builtin))
+        .collect()
 }
 
 fn link_key(link: &LinkSpec) -> String {

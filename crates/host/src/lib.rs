@@ -10,6 +10,7 @@
 //! Links are resolved when a request arrives, so a link may be put before its target runs.
 
 pub mod builtin;
+mod component_links;
 mod error;
 mod event;
 mod host;

@@ -13,6 +13,7 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
+use crate::links::{ComponentLinks, LinkSlot};
 use crate::{HttpInstanceState, OutgoingHttpPolicy};
 
 /// The interface an HTTP component must export.
@@ -48,11 +49,14 @@ pub struct ComponentHandler {
     pre: ProxyPre<HttpInstanceState>,
     limits: InstanceLimits,
     outgoing: OutgoingHttpPolicy,
+    links: LinkSlot,
 }
 
 impl ComponentHandler {
-    /// Links `component` against WASI 0.2 and `wasi:http` and pre-instantiates it; its
-    /// outgoing HTTP requests reach only what `outgoing` allows.
+    /// Links `component` against WASI 0.2, `wasi:http` and the capability interfaces
+    /// (key-value, config, logging) and pre-instantiates it; its outgoing HTTP requests reach
+    /// only what `outgoing` allows. It starts with no links ([`Self::with_links`] gives it
+    /// the host's).
     pub fn new(
         runtime: &Runtime,
         component: &LoadedComponent,
@@ -62,6 +66,8 @@ impl ComponentHandler {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
+        crate::links::add_to_linker(&mut linker, HttpInstanceState::capabilities)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
 
         let instance_pre = linker
@@ -79,7 +85,14 @@ impl ComponentHandler {
             pre,
             limits: runtime.limits(),
             outgoing,
+            links: LinkSlot::new(ComponentLinks::unlinked(&component.name)),
         })
+    }
+
+    /// Resolves the component's links from `links` (read again for every instance).
+    pub fn with_links(mut self, links: LinkSlot) -> Self {
+        self.links = links;
+        self
     }
 
     /// The component's name, as logs call it.
@@ -92,11 +105,12 @@ impl ComponentHandler {
         pre: ProxyPre<HttpInstanceState>,
         limits: InstanceLimits,
         outgoing: OutgoingHttpPolicy,
+        links: Arc<ComponentLinks>,
         request: Request<Incoming>,
     ) -> Response<ResponseBody> {
         let mut store = Store::new(
             pre.engine(),
-            HttpInstanceState::new(&name, &limits, &outgoing),
+            HttpInstanceState::new(&name, &limits, &outgoing, links),
         );
         prepare_store(&mut store, &limits, HttpInstanceState::limits);
 
@@ -176,6 +190,7 @@ impl RequestHandler for ComponentHandler {
             self.pre.clone(),
             self.limits,
             self.outgoing.clone(),
+            self.links.get(),
             request,
         ))
     }

@@ -62,7 +62,8 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         Arc::new(runtime),
         Duration::from_secs(10),
         bus,
-    );
+    )
+    .with_data_dir(state_dir.join("data"));
     let control = Arc::new(ControlPlane::new(store, host, events));
     control.restore().await?;
     control.start();

@@ -1,0 +1,15 @@
+//! Host bindings for the capability interfaces in `wit/` (key-value, config, logging).
+
+#![allow(missing_docs)] // Generated code.
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    world: "weft:host/capabilities",
+    imports: { default: async | trappable },
+    with: {
+        "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
+    },
+    trappable_error_type: {
+        "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueError,
+    },
+});

@@ -1,0 +1,96 @@
+//! What one component reaches through its links: its config, its key-value stores, its log
+//! budget. The host resolves it whenever links or configs change and swaps it whole; each new
+//! instance takes the current snapshot, so a change is visible to the next invocation.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use wasmtime::component::{HasData, Linker, ResourceTable};
+
+use crate::bindings;
+use crate::keyvalue::KeyValueBackend;
+use crate::logging::LogLimiter;
+
+/// The link name a component uses unless it picks another.
+pub const DEFAULT_LINK: &str = "default";
+
+/// One component's resolved links, as instances see them.
+pub struct ComponentLinks {
+    /// The component's id.
+    pub component_id: Arc<str>,
+    /// The application that runs it, if any.
+    pub app: Option<Arc<str>>,
+    /// The merged values of the named configs the component reads (`wasi:config/store`).
+    pub config: BTreeMap<String, String>,
+    /// Key-value stores by link name.
+    pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
+    /// How many log lines it may write (shared by all its instances).
+    pub logs: Arc<LogLimiter>,
+}
+
+impl ComponentLinks {
+    /// A component with no links and no config.
+    pub fn unlinked(component_id: &str) -> Self {
+        Self {
+            component_id: Arc::from(component_id),
+            app: None,
+            config: BTreeMap::new(),
+            keyvalue: BTreeMap::new(),
+            logs: Arc::new(LogLimiter::default()),
+        }
+    }
+}
+
+/// Where a component's current [`ComponentLinks`] are published; cheap to read per request.
+#[derive(Clone)]
+pub struct LinkSlot {
+    current: Arc<RwLock<Arc<ComponentLinks>>>,
+}
+
+impl LinkSlot {
+    /// A slot holding `links`.
+    pub fn new(links: ComponentLinks) -> Self {
+        Self {
+            current: Arc::new(RwLock::new(Arc::new(links))),
+        }
+    }
+
+    /// The current snapshot.
+    pub fn get(&self) -> Arc<ComponentLinks> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Publishes a new snapshot; instances started from now on see it.
+    pub fn set(&self, links: ComponentLinks) {
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(links);
+    }
+}
+
+/// The capability side of one instance's state: its links and its resource table.
+pub struct CapabilitiesView<'a> {
+    /// The component's links, as of the instance's start.
+    pub links: &'a ComponentLinks,
+    /// The instance's resource table.
+    pub table: &'a mut ResourceTable,
+}
+
+/// Marks [`CapabilitiesView`] as the data the capability bindings work on.
+pub struct Capabilities;
+
+impl HasData for Capabilities {
+    type Data<'a> = CapabilitiesView<'a>;
+}
+
+/// Adds `wasi:keyvalue` (store, atomics, batch), `wasi:config/store` and `wasi:logging` to
+/// `linker`; `view` finds the capability state in a store's data.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> CapabilitiesView<'_>,
+) -> wasmtime::Result<()> {
+    bindings::wasi::keyvalue::store::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::keyvalue::atomics::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::keyvalue::batch::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::config::store::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::logging::logging::add_to_linker::<T, Capabilities>(linker, view)?;
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Capabilities through the real binary: the counter example over the built-in key-value
+//! store (durable across a restart), config changes seen by the next request, guest logs, and
+//! links that cannot work.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+mod support;
+
+use std::path::Path;
+
+use support::{client, free_port, get, up};
+
+/// The counter example in `dir`, served on `port`; `edit` adjusts its manifest.
+fn counter_app(dir: &Path, port: u16, edit: impl Fn(String) -> String) -> String {
+    let example = weft_examples::COUNTER;
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    std::fs::write(dir.join("build/http_counter.wasm"), example.wasm).unwrap();
+    let manifest = edit(
+        example
+            .manifest
+            .replace("127.0.0.1:8001", &format!("127.0.0.1:{port}")),
+    );
+    let file = dir.join("wadm.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn the_counter_counts_durably_reads_config_live_and_logs() {
+    let state = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let running = up(state.path(), free_port());
+    // The greeting comes from a config the app does not declare.
+    let file = counter_app(dir.path(), port, |manifest| {
+        manifest.replace(
+            "              bucket: counter\n",
+            "              bucket: counter\n          - name: counter-greeting\n",
+        )
+    });
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("weft config put counter-greeting"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = client(
+        state.path(),
+        &["config", "put", "counter-greeting", "greeting=hello"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    let url = format!("http://127.0.0.1:{port}");
+    let wait_deployed = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while get(&format!("{url}/a")).0 != 200 {
+        assert!(std::time::Instant::now() < wait_deployed, "never served");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(get(&format!("{url}/a")), (200, "hello /a: 2\n".into()));
+    assert_eq!(get(&format!("{url}/b")), (200, "hello /b: 1\n".into()));
+
+    // A config change is seen by the next request, no restart.
+    let (code, _, _) = client(
+        state.path(),
+        &["config", "put", "counter-greeting", "greeting=bye"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(get(&format!("{url}/a")), (200, "bye /a: 3\n".into()));
+
+    // Guest logs are events tagged with the component and app.
+    running.wait_for_log("from the counter", |event| {
+        event["target"] == "weft::guest"
+            && support::field(event, "component") == "counter-counter"
+            && support::field(event, "app") == "counter"
+            && support::field(event, "message").contains("/a counted 3")
+    });
+
+    // The counts are durable.
+    assert!(running.interrupt().success());
+    let _again = up(state.path(), free_port());
+    assert_eq!(get(&format!("{url}/a")), (200, "bye /a: 4\n".into()));
+}
+
+#[test]
+fn unusable_key_value_links_fail_with_what_is_wrong() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+
+    let wrong_key = tempfile::tempdir().unwrap();
+    let file = counter_app(wrong_key.path(), free_port(), |manifest| {
+        manifest.replace(
+            "            target:\n              name: keyvalue\n",
+            "            target:\n              name: keyvalue\n              config:\n                - name: kv-settings\n                  properties: {bucket_name: x}\n",
+        )
+    });
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`bucket_name`") && stderr.contains("accepted keys are: backend"),
+        "{stderr}"
+    );
+
+    let wrong_target = tempfile::tempdir().unwrap();
+    let file = counter_app(wrong_target.path(), free_port(), |manifest| {
+        manifest
+            .replace(
+                "name: counter\n  annotations",
+                "name: misrouted\n  annotations",
+            )
+            .replace(
+                "            target:\n              name: keyvalue\n",
+                "            target:\n              name: httpserver\n",
+            )
+    });
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("does not provide wasi:keyvalue") && stderr.contains("http-server"),
+        "{stderr}"
+    );
+}
