@@ -8,7 +8,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{client, free_port, get, up};
+use support::{RedisServer, client, free_port, get, up};
 
 /// The counter example in `dir`, served on `port`; `edit` adjusts its manifest.
 fn counter_app(dir: &Path, port: u16, edit: impl Fn(String) -> String) -> String {
@@ -117,5 +117,74 @@ fn unusable_key_value_links_fail_with_what_is_wrong() {
     assert!(
         stderr.contains("does not provide wasi:keyvalue") && stderr.contains("http-server"),
         "{stderr}"
+    );
+}
+
+/// The counter example renamed to `name`, on `port`, using wasmCloud's Redis image at `url`.
+fn redis_counter(dir: &Path, name: &str, port: u16, url: &str) -> String {
+    counter_app(dir, port, |manifest| {
+        manifest
+            .replace("name: counter\n  annotations", &format!("name: {name}\n  annotations"))
+            .replace(
+                "image: weft+builtin://keyvalue",
+                "image: ghcr.io/wasmcloud/keyvalue-redis:0.28.1",
+            )
+            .replace(
+                "            target:\n              name: keyvalue\n",
+                &format!(
+                    "            target:\n              name: keyvalue\n              config:\n                - name: {name}-redis\n                  properties: {{url: \"{url}\"}}\n"
+                ),
+            )
+    })
+}
+
+#[test]
+fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let redis = RedisServer::start(free_port());
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = redis_counter(dir.path(), "counter", port, &redis.url());
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("http://127.0.0.1:{port}");
+    assert_eq!(get(&format!("{url}/a")), (200, "hits /a: 1\n".into()));
+    assert_eq!(get(&format!("{url}/a")), (200, "hits /a: 2\n".into()));
+    assert_eq!(
+        redis.get("hits:/a"),
+        "2",
+        "other Redis clients read the counter"
+    );
+
+    // A Redis nobody runs yet: the deploy fails naming it, and a retry connects once it is up.
+    let later_port = free_port();
+    let later_url = format!("redis://127.0.0.1:{later_port}");
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = redis_counter(dir.path(), "later", port, &later_url);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!("cannot reach Redis at {later_url}")),
+        "{stderr}"
+    );
+    let _later = RedisServer::start(later_port);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (_, stdout, _) = client(state.path(), &["app", "status", "later"]);
+        if stdout.starts_with("later v0.1.0: deployed") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never recovered: {stdout}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{port}/x")),
+        (200, "hits /x: 1\n".into())
     );
 }

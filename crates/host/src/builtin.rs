@@ -5,8 +5,12 @@
 pub enum Builtin {
     /// Serves HTTP to components linked over `wasi:http/incoming-handler`.
     HttpServer,
-    /// Answers `wasi:keyvalue` (store, atomics, batch) for components linked to it.
+    /// Answers `wasi:keyvalue` (store, atomics, batch) for components linked to it; the
+    /// link picks the backend (embedded file by default).
     KeyValue,
+    /// The same, backed by Redis unless the link says otherwise (wasmCloud's
+    /// `keyvalue-redis` image).
+    KeyValueRedis,
 }
 
 impl Builtin {
@@ -15,6 +19,7 @@ impl Builtin {
         match self {
             Self::HttpServer => "http-server",
             Self::KeyValue => "keyvalue",
+            Self::KeyValueRedis => "keyvalue-redis",
         }
     }
 
@@ -22,7 +27,7 @@ impl Builtin {
     pub fn provides(self, namespace: &str, package: &str) -> bool {
         match self {
             Self::HttpServer => false,
-            Self::KeyValue => namespace == "wasi" && package == "keyvalue",
+            Self::KeyValue | Self::KeyValueRedis => namespace == "wasi" && package == "keyvalue",
         }
     }
 
@@ -30,7 +35,7 @@ impl Builtin {
     pub fn offers(self) -> &'static str {
         match self {
             Self::HttpServer => "nothing (it calls components over wasi:http/incoming-handler)",
-            Self::KeyValue => "wasi:keyvalue",
+            Self::KeyValue | Self::KeyValueRedis => "wasi:keyvalue",
         }
     }
 }
@@ -43,6 +48,9 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("wasmcloud+builtin://http-server", Builtin::HttpServer),
     ("weft+builtin://keyvalue", Builtin::KeyValue),
     ("wasmcloud+builtin://keyvalue", Builtin::KeyValue),
+    ("ghcr.io/wasmcloud/keyvalue-redis", Builtin::KeyValueRedis),
+    ("wasmcloud.azurecr.io/kvredis", Builtin::KeyValueRedis),
+    ("weft+builtin://keyvalue-redis", Builtin::KeyValueRedis),
 ];
 
 /// The built-in capability an image names, if any.
@@ -88,7 +96,11 @@ mod tests {
             Some(Builtin::HttpServer)
         );
         assert_eq!(resolve("weft+builtin://keyvalue"), Some(Builtin::KeyValue));
-        assert_eq!(resolve("ghcr.io/wasmcloud/keyvalue-redis:0.28.1"), None);
+        assert_eq!(
+            resolve("ghcr.io/wasmcloud/keyvalue-redis:0.28.1"),
+            Some(Builtin::KeyValueRedis)
+        );
+        assert_eq!(resolve("ghcr.io/wasmcloud/keyvalue-nats:0.3.1"), None);
         assert_eq!(resolve("ghcr.io/wasmcloud/http-server-fork:1"), None);
     }
 }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use weft_capabilities::keyvalue::{
-    EmbeddedKeyValue, KeyValueBackend, KeyValueKind, KeyValueSettings, MemoryKeyValue,
+    DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind, KeyValueSettings,
+    MemoryKeyValue, RedisKeyValue,
 };
 use weft_capabilities::{ComponentLinks, LinkSlot, LogLimiter};
 use weft_manager::{LinkSpec, RunningComponent, StoredConfig};
@@ -57,18 +58,18 @@ impl LinkResolver {
             .clone()
     }
 
-    /// Checks that `link` can be put into effect and opens its backend; the error says what
-    /// is wrong in the user's terms.
+    /// Checks that `link` can be put into effect; returns the key-value store it needs if
+    /// that is not open yet. The error says what is wrong in the user's terms.
     pub(crate) fn prepare(
-        &mut self,
+        &self,
         link: &LinkSpec,
         inputs: &LinkInputs<'_>,
-    ) -> Result<(), String> {
+    ) -> Result<Option<StoreRequest>, String> {
         if !inputs.components.contains_key(&link.source_id) {
-            return Ok(()); // Not a component's import (e.g. an HTTP server's link).
+            return Ok(None); // Not a component's import (e.g. an HTTP server's link).
         }
         let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
-            return Ok(()); // The target starts later; resolution runs again then.
+            return Ok(None); // The target starts later; resolution runs again then.
         };
         if !builtin.provides(&link.namespace, &link.package) {
             return Err(format!(
@@ -80,13 +81,31 @@ impl LinkResolver {
                 builtin.offers()
             ));
         }
-        if builtin == Builtin::KeyValue {
-            let config = merged(&link.target_config, inputs.configs);
-            let settings =
-                KeyValueSettings::from_config(&config).map_err(|error| error.to_string())?;
-            self.store(&link.target_id, settings)?;
-        }
-        Ok(())
+        let settings = keyvalue_settings(builtin, link, inputs)?;
+        let open = self
+            .stores
+            .get(&link.target_id)
+            .is_some_and(|store| store.settings == settings);
+        Ok((!open).then(|| StoreRequest {
+            capability_id: link.target_id.clone(),
+            settings,
+            data_dir: self.data_dir.clone(),
+        }))
+    }
+
+    /// Keeps a store opened for a [`StoreRequest`].
+    pub(crate) fn insert_store(
+        &mut self,
+        request: StoreRequest,
+        backend: Arc<dyn KeyValueBackend>,
+    ) {
+        self.stores.insert(
+            request.capability_id,
+            KeyValueStore {
+                settings: request.settings,
+                backend,
+            },
+        );
     }
 
     /// Forgets what capability `id` held (its in-memory data, its open file).
@@ -110,16 +129,24 @@ impl LinkResolver {
                 .unwrap_or_default();
             let mut keyvalue = BTreeMap::new();
             for link in inputs.links.iter().filter(|link| &link.source_id == id) {
-                if inputs.capabilities.get(&link.target_id) != Some(&Builtin::KeyValue)
-                    || !Builtin::KeyValue.provides(&link.namespace, &link.package)
+                if !inputs
+                    .capabilities
+                    .get(&link.target_id)
+                    .is_some_and(|builtin| builtin.provides(&link.namespace, &link.package))
                 {
                     continue;
                 }
-                let config = merged(&link.target_config, inputs.configs);
-                let opened = KeyValueSettings::from_config(&config)
-                    .map_err(|error| error.to_string())
-                    .and_then(|settings| self.store(&link.target_id, settings));
-                match opened {
+                let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
+                    continue;
+                };
+                let usable = keyvalue_settings(builtin, link, inputs).and_then(|settings| {
+                    self.stores
+                        .get(&link.target_id)
+                        .filter(|store| store.settings == settings)
+                        .map(|store| Arc::clone(&store.backend))
+                        .ok_or_else(|| "its store is not open yet".to_owned())
+                });
+                match usable {
                     Ok(backend) => {
                         keyvalue.insert(link.name.clone(), backend);
                     }
@@ -143,19 +170,19 @@ impl LinkResolver {
             self.slot(id).set(links);
         }
     }
+}
 
-    /// The backend capability `capability_id` runs for `settings`, opened on first use.
-    fn store(
-        &mut self,
-        capability_id: &str,
-        settings: KeyValueSettings,
-    ) -> Result<Arc<dyn KeyValueBackend>, String> {
-        if let Some(store) = self.stores.get(capability_id)
-            && store.settings == settings
-        {
-            return Ok(Arc::clone(&store.backend));
-        }
-        let backend: Arc<dyn KeyValueBackend> = match settings.kind {
+/// A key-value store a link needs opened.
+pub(crate) struct StoreRequest {
+    capability_id: String,
+    settings: KeyValueSettings,
+    data_dir: Option<PathBuf>,
+}
+
+impl StoreRequest {
+    /// Opens the store (connecting to a server if it has one); the error names where.
+    pub(crate) async fn open(&self) -> Result<Arc<dyn KeyValueBackend>, String> {
+        Ok(match &self.settings.kind {
             KeyValueKind::Memory => Arc::new(MemoryKeyValue::new()),
             KeyValueKind::Embedded => {
                 let Some(dir) = &self.data_dir else {
@@ -163,19 +190,34 @@ impl LinkResolver {
                         "this host has no data directory for a durable key-value store; set `backend: memory` in the link's target config".to_owned(),
                     );
                 };
-                let file = dir.join("keyvalue").join(format!("{capability_id}.redb"));
+                let file = dir
+                    .join("keyvalue")
+                    .join(format!("{}.redb", self.capability_id));
                 Arc::new(EmbeddedKeyValue::open(&file).map_err(|error| error.to_string())?)
             }
-        };
-        self.stores.insert(
-            capability_id.to_owned(),
-            KeyValueStore {
-                settings,
-                backend: Arc::clone(&backend),
-            },
-        );
-        Ok(backend)
+            KeyValueKind::Redis { url } => Arc::new(
+                RedisKeyValue::connect(url)
+                    .await
+                    .map_err(|error| error.to_string())?,
+            ),
+        })
     }
+}
+
+/// The settings of a key-value link: its target config over the capability's default.
+fn keyvalue_settings(
+    builtin: Builtin,
+    link: &LinkSpec,
+    inputs: &LinkInputs<'_>,
+) -> Result<KeyValueSettings, String> {
+    let default = match builtin {
+        Builtin::KeyValueRedis => KeyValueKind::Redis {
+            url: DEFAULT_REDIS_URL.to_owned(),
+        },
+        _ => KeyValueKind::Embedded,
+    };
+    let config = merged(&link.target_config, inputs.configs);
+    KeyValueSettings::from_config(&config, default).map_err(|error| error.to_string())
 }
 
 /// The values of the named configs, later names overriding earlier ones.

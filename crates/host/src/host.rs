@@ -18,7 +18,7 @@ use weft_manager::{
 use weft_runtime::{ComponentSource, Runtime};
 
 use crate::builtin::{self, Builtin};
-use crate::component_links::{LinkInputs, LinkResolver, merged};
+use crate::component_links::{LinkInputs, LinkResolver, StoreRequest, merged};
 use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
@@ -182,8 +182,11 @@ impl Host {
     /// Carries out one command and publishes what came of it. Commands are goals, so
     /// repeating one changes nothing.
     pub async fn execute(&self, command: &Command) -> Result<(), HostError> {
-        let result = self.carry_out(command).await;
+        let mut result = self.carry_out(command).await;
         if result.is_ok() {
+            // A link recorded before its component ran (or before a config it reads existed)
+            // gets its store now; a store that cannot open fails the command, so it is retried.
+            result = self.open_missing_stores().await;
             self.refresh_links();
         }
         self.bus.publish(event_for(&self.id, command, &result));
@@ -299,7 +302,7 @@ impl Host {
                 Ok(())
             }
             Command::PutLink(link) => {
-                self.prepare_link(link)?;
+                self.prepare_link(link).await?;
                 {
                     let mut state = self.lock();
                     state.links.retain(|existing| existing.key() != link.key());
@@ -458,30 +461,54 @@ impl Host {
     }
 
     /// Checks a link a component imports through (the target provides the interface, its
-    /// config is usable) and opens its backend.
-    fn prepare_link(&self, link: &LinkSpec) -> Result<(), HostError> {
-        let state = self.lock();
-        let capabilities = builtins(&state);
-        let inputs = LinkInputs {
-            components: &state.components,
-            component_configs: &state.component_configs,
-            capabilities: &capabilities,
-            links: &state.links,
-            configs: &state.configs,
+    /// config is usable) and opens its store (connecting to its server) if needed.
+    async fn prepare_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+        let failed = |reason: String| HostError::Link {
+            link: describe_link(link),
+            reason,
         };
-        self.resolver()
-            .prepare(link, &inputs)
-            .map_err(|reason| HostError::Link {
-                link: format!(
-                    "{} -({}:{})-> {}",
-                    link.source_id, link.namespace, link.package, link.target_id
-                ),
+        let request = self
+            .with_link_inputs(|inputs, resolver| resolver.prepare(link, inputs))
+            .map_err(failed)?;
+        if let Some(request) = request {
+            let backend = request.open().await.map_err(failed)?;
+            self.resolver().insert_store(request, backend);
+        }
+        Ok(())
+    }
+
+    /// Opens the store of every recorded link that needs one and has none yet.
+    async fn open_missing_stores(&self) -> Result<(), HostError> {
+        let requests: Vec<(LinkSpec, StoreRequest)> = self.with_link_inputs(|inputs, resolver| {
+            inputs
+                .links
+                .iter()
+                .filter_map(|link| {
+                    resolver
+                        .prepare(link, inputs)
+                        .ok()
+                        .flatten()
+                        .map(|request| (link.clone(), request))
+                })
+                .collect()
+        });
+        for (link, request) in requests {
+            let backend = request.open().await.map_err(|reason| HostError::Link {
+                link: describe_link(&link),
                 reason,
-            })
+            })?;
+            self.resolver().insert_store(request, backend);
+        }
+        Ok(())
     }
 
     /// Re-resolves what every component reaches through its links.
     fn refresh_links(&self) {
+        self.with_link_inputs(|inputs, resolver| resolver.refresh(inputs));
+    }
+
+    /// Runs `work` with the link resolver and a view of what the host runs (both locked).
+    fn with_link_inputs<R>(&self, work: impl FnOnce(&LinkInputs<'_>, &mut LinkResolver) -> R) -> R {
         let state = self.lock();
         let capabilities = builtins(&state);
         let inputs = LinkInputs {
@@ -491,7 +518,7 @@ impl Host {
             links: &state.links,
             configs: &state.configs,
         };
-        self.resolver().refresh(&inputs);
+        work(&inputs, &mut self.resolver())
     }
 
     fn resolver(&self) -> std::sync::MutexGuard<'_, LinkResolver> {
@@ -517,6 +544,14 @@ impl Lattice for Host {
     async fn execute(&self, command: &Command) -> Result<(), HostError> {
         Host::execute(self, command).await
     }
+}
+
+/// `source -(namespace:package)-> target`, for errors.
+fn describe_link(link: &LinkSpec) -> String {
+    format!(
+        "{} -({}:{})-> {}",
+        link.source_id, link.namespace, link.package, link.target_id
+    )
 }
 
 /// The built-in each running capability is.
