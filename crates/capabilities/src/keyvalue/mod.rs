@@ -50,6 +50,32 @@ mod contract {
         );
     }
 
+    /// Concurrent increments each get their own value and none is lost.
+    async fn counts_concurrently(store: std::sync::Arc<dyn KeyValueBackend>) {
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let store = std::sync::Arc::clone(&store);
+                tokio::spawn(async move { store.increment("c", "hits", 1).await.unwrap() })
+            })
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for task in tasks {
+            assert!(seen.insert(task.await.unwrap()));
+        }
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            (1..=200).collect::<Vec<_>>()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_increments() {
+        counts_concurrently(std::sync::Arc::new(MemoryKeyValue::new())).await;
+        let dir = tempfile::tempdir().unwrap();
+        let embedded = EmbeddedKeyValue::open(&dir.path().join("c.redb")).unwrap();
+        counts_concurrently(std::sync::Arc::new(embedded)).await;
+    }
+
     #[tokio::test]
     async fn memory() {
         behaves(&MemoryKeyValue::new()).await;
