@@ -8,7 +8,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
 
 use crate::links::{CapabilitiesView, ComponentLinks};
-use crate::outgoing_http::{OutgoingHooks, OutgoingHttpPolicy};
+use crate::outgoing_http::{LINK_HINT, OutgoingHooks, OutgoingHttpPolicy, RUN_HINT, UNLINKED_HINT};
 use crate::stdio::GuestLogStream;
 
 /// Per-instance state of an HTTP component: nothing is shared between requests.
@@ -44,10 +44,7 @@ impl HttpInstanceState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             limits: limits.store_limits(),
-            hooks: OutgoingHooks {
-                policy: outgoing.clone(),
-                component: Arc::clone(component),
-            },
+            hooks: hooks(component, outgoing, &links),
             links,
         }
     }
@@ -63,6 +60,33 @@ impl HttpInstanceState {
     /// The store's memory limiter, for [`weft_runtime::prepare_store`].
     pub fn limits(&mut self) -> &mut StoreLimits {
         &mut self.limits
+    }
+}
+
+/// An HTTP client link decides for a linked component; otherwise the handler's own policy
+/// (what `weft run --allow-http` grants; nothing for components `weft up` runs).
+fn hooks(
+    component: &Arc<str>,
+    outgoing: &OutgoingHttpPolicy,
+    links: &ComponentLinks,
+) -> OutgoingHooks {
+    match &links.outgoing_http {
+        Some(link) => OutgoingHooks {
+            policy: link.policy.clone(),
+            component: Arc::clone(component),
+            timeouts: Some((link.connect_timeout, link.first_byte_timeout)),
+            allow_hint: LINK_HINT,
+        },
+        None => OutgoingHooks {
+            policy: outgoing.clone(),
+            component: Arc::clone(component),
+            timeouts: None,
+            allow_hint: if links.app.is_some() {
+                UNLINKED_HINT
+            } else {
+                RUN_HINT
+            },
+        },
     }
 }
 

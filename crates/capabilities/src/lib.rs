@@ -9,6 +9,7 @@
 
 mod bindings;
 mod config;
+mod http_client;
 pub mod http_server;
 mod instance_state;
 pub mod keyvalue;
@@ -17,6 +18,7 @@ mod logging;
 mod outgoing_http;
 mod stdio;
 
+pub use http_client::HttpClientSettings;
 pub use instance_state::HttpInstanceState;
 pub use links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK, LinkSlot, add_to_linker};
 pub use logging::LogLimiter;

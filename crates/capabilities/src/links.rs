@@ -8,6 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
 use crate::bindings;
+use crate::http_client::HttpClientSettings;
 use crate::keyvalue::KeyValueBackend;
 use crate::logging::LogLimiter;
 
@@ -24,6 +25,8 @@ pub struct ComponentLinks {
     pub config: BTreeMap<String, String>,
     /// Key-value stores by link name.
     pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
+    /// What its outgoing HTTP may reach, when it is linked to an HTTP client.
+    pub outgoing_http: Option<HttpClientSettings>,
     /// How many log lines it may write (shared by all its instances).
     pub logs: Arc<LogLimiter>,
 }
@@ -36,6 +39,7 @@ impl ComponentLinks {
             app: None,
             config: BTreeMap::new(),
             keyvalue: BTreeMap::new(),
+            outgoing_http: None,
             logs: Arc::new(LogLimiter::default()),
         }
     }

@@ -6,6 +6,7 @@
 
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -113,7 +114,18 @@ fn is_local(host: &str) -> bool {
 pub(crate) struct OutgoingHooks {
     pub(crate) policy: OutgoingHttpPolicy,
     pub(crate) component: Arc<str>,
+    /// Upper bounds on (connect, first byte) the component's own options cannot raise.
+    pub(crate) timeouts: Option<(Duration, Duration)>,
+    /// How to allow a denied destination, for the log line.
+    pub(crate) allow_hint: &'static str,
 }
+
+/// The hint for components run by `weft run`.
+pub(crate) const RUN_HINT: &str = "allow it with --allow-http HOST:PORT";
+/// The hint for components linked to the HTTP client capability.
+pub(crate) const LINK_HINT: &str = "add HOST:PORT to allowed_hosts in the target config of the component's link to the HTTP client";
+/// The hint for components with no HTTP client link.
+pub(crate) const UNLINKED_HINT: &str = "link the component to an HTTP client capability (ghcr.io/wasmcloud/http-client) over wasi:http/outgoing-handler";
 
 type SendResult = Result<
     (
@@ -131,6 +143,23 @@ impl WasiHttpHooks for OutgoingHooks {
         fut: Box<dyn std::future::Future<Output = Result<(), Error>> + Send>,
     ) -> Box<dyn std::future::Future<Output = SendResult> + Send> {
         drop(fut);
+        let options = match self.timeouts {
+            None => options,
+            Some((connect, first_byte)) => {
+                let mut bounded = options.unwrap_or_default();
+                bounded.connect_timeout = Some(
+                    bounded
+                        .connect_timeout
+                        .map_or(connect, |asked| asked.min(connect)),
+                );
+                bounded.first_byte_timeout = Some(
+                    bounded
+                        .first_byte_timeout
+                        .map_or(first_byte, |asked| asked.min(first_byte)),
+                );
+                Some(bounded)
+            }
+        };
         let uri = request.uri();
         let host = uri.host().unwrap_or_default().to_owned();
         let port = uri
@@ -144,7 +173,8 @@ impl WasiHttpHooks for OutgoingHooks {
             tracing::warn!(
                 component = &*self.component,
                 destination = format!("{host}:{port}"),
-                "outgoing HTTP request denied: the destination is not allowed (allow it with --allow-http {host}:{port})"
+                "outgoing HTTP request denied: the destination is not allowed ({})",
+                self.allow_hint
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }

@@ -188,3 +188,152 @@ fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
         (200, "hits /x: 1\n".into())
     );
 }
+
+/// App `proxy`: the fetch guest on `fetch_port` and the slow guest on `slow_port`, both behind
+/// one HTTP server; the fetch guest is linked to the HTTP client with `client_config` (YAML
+/// flow mapping) unless it is `None`.
+fn proxy_app(dir: &Path, fetch_port: u16, slow_port: u16, client_config: Option<&str>) -> String {
+    let client_link = client_config
+        .map(|config| {
+            format!(
+                r#"
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [outgoing-handler]
+            target:
+              name: client
+              config: [{{name: client-settings, properties: {config}}}]"#
+            )
+        })
+        .unwrap_or_default();
+    let manifest = format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: proxy
+spec:
+  components:
+    - name: fetch
+      type: component
+      properties: {{image: "file://{fetch}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}{client_link}
+    - name: slow
+      type: component
+      properties: {{image: "file://{slow}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+    - name: client
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-client:0.12.0}}
+    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: fetch}}
+            source:
+              config: [{{name: fetch-address, properties: {{address: "127.0.0.1:{fetch_port}"}}}}]
+        - type: link
+          properties:
+            name: slow
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: slow}}
+            source:
+              config: [{{name: slow-address, properties: {{address: "127.0.0.1:{slow_port}"}}}}]
+"#,
+        fetch = weft_test_components::FETCH,
+        slow = weft_test_components::SLOW,
+    );
+    let file = dir.join("proxy.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn outgoing_http_reaches_what_the_link_allows_within_its_timeouts() {
+    let state = tempfile::tempdir().unwrap();
+    let hello_port = free_port();
+    let running = up(state.path(), hello_port);
+    let dir = tempfile::tempdir().unwrap();
+    let (fetch_port, slow_port) = (free_port(), free_port());
+    let config = format!(
+        "{{allowed_hosts: \"127.0.0.1:{hello_port}, 127.0.0.1:{slow_port}\", first_byte_timeout_ms: \"400\"}}"
+    );
+    let file = proxy_app(dir.path(), fetch_port, slow_port, Some(&config));
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let fetch = |url: &str| get(&format!("http://127.0.0.1:{fetch_port}/?url={url}"));
+    assert_eq!(
+        fetch(&format!("http://127.0.0.1:{hello_port}/")),
+        (200, "Hello from weft!\n".into())
+    );
+    let started = std::time::Instant::now();
+    let (status, body) = fetch(&format!("http://127.0.0.1:{slow_port}/?ms=3000"));
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2500),
+        "the first-byte timeout cut it short: {:?}",
+        started.elapsed()
+    );
+    for denied in [
+        format!("http://127.0.0.1:{}/", free_port()),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+    ] {
+        let (status, body) = fetch(&denied);
+        assert_eq!(status, 502, "{denied}: {body}");
+        assert!(body.contains("HttpRequestDenied"), "{denied}: {body}");
+    }
+    running.wait_for_log("a denial that says how to allow it", |event| {
+        support::field(event, "message").contains("allowed_hosts")
+            && support::field(event, "destination") == "169.254.169.254:80"
+    });
+}
+
+#[test]
+fn outgoing_http_without_a_link_or_with_a_wrong_key_is_refused() {
+    let state = tempfile::tempdir().unwrap();
+    let hello_port = free_port();
+    let running = up(state.path(), hello_port);
+
+    let wrong = tempfile::tempdir().unwrap();
+    let file = proxy_app(
+        wrong.path(),
+        free_port(),
+        free_port(),
+        Some("{timeout: \"5\"}"),
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`timeout`") && stderr.contains("allowed_hosts, connect_timeout_ms"),
+        "{stderr}"
+    );
+    let (code, _, _) = client(state.path(), &["app", "undeploy", "proxy"]);
+    assert_eq!(code, 0);
+
+    let unlinked = tempfile::tempdir().unwrap();
+    let fetch_port = free_port();
+    let file = proxy_app(unlinked.path(), fetch_port, free_port(), None);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let (status, body) = get(&format!(
+        "http://127.0.0.1:{fetch_port}/?url=http://127.0.0.1:{hello_port}/"
+    ));
+    assert_eq!(status, 502, "{body}");
+    assert!(body.contains("HttpRequestDenied"), "{body}");
+    running.wait_for_log("a denial that says to link an HTTP client", |event| {
+        support::field(event, "message").contains("link the component to an HTTP client")
+    });
+}

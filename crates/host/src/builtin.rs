@@ -11,6 +11,9 @@ pub enum Builtin {
     /// The same, backed by Redis unless the link says otherwise (wasmCloud's
     /// `keyvalue-redis` image).
     KeyValueRedis,
+    /// Lets components linked to it make outgoing HTTP requests (`wasi:http/outgoing-handler`)
+    /// to what the link allows.
+    HttpClient,
 }
 
 impl Builtin {
@@ -20,6 +23,7 @@ impl Builtin {
             Self::HttpServer => "http-server",
             Self::KeyValue => "keyvalue",
             Self::KeyValueRedis => "keyvalue-redis",
+            Self::HttpClient => "http-client",
         }
     }
 
@@ -28,6 +32,7 @@ impl Builtin {
         match self {
             Self::HttpServer => false,
             Self::KeyValue | Self::KeyValueRedis => namespace == "wasi" && package == "keyvalue",
+            Self::HttpClient => namespace == "wasi" && package == "http",
         }
     }
 
@@ -36,6 +41,7 @@ impl Builtin {
         match self {
             Self::HttpServer => "nothing (it calls components over wasi:http/incoming-handler)",
             Self::KeyValue | Self::KeyValueRedis => "wasi:keyvalue",
+            Self::HttpClient => "wasi:http/outgoing-handler",
         }
     }
 }
@@ -51,6 +57,10 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("ghcr.io/wasmcloud/keyvalue-redis", Builtin::KeyValueRedis),
     ("wasmcloud.azurecr.io/kvredis", Builtin::KeyValueRedis),
     ("weft+builtin://keyvalue-redis", Builtin::KeyValueRedis),
+    ("ghcr.io/wasmcloud/http-client", Builtin::HttpClient),
+    ("wasmcloud.azurecr.io/httpclient", Builtin::HttpClient),
+    ("weft+builtin://http-client", Builtin::HttpClient),
+    ("wasmcloud+builtin://http-client", Builtin::HttpClient),
 ];
 
 /// The built-in capability an image names, if any.

@@ -10,7 +10,7 @@ use weft_capabilities::keyvalue::{
     DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind, KeyValueSettings,
     MemoryKeyValue, RedisKeyValue,
 };
-use weft_capabilities::{ComponentLinks, LinkSlot, LogLimiter};
+use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter};
 use weft_manager::{LinkSpec, RunningComponent, StoredConfig};
 
 use crate::builtin::Builtin;
@@ -81,6 +81,10 @@ impl LinkResolver {
                 builtin.offers()
             ));
         }
+        if builtin == Builtin::HttpClient {
+            http_client_settings(link, inputs)?;
+            return Ok(None);
+        }
         let settings = keyvalue_settings(builtin, link, inputs)?;
         let open = self
             .stores
@@ -128,6 +132,7 @@ impl LinkResolver {
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             let mut keyvalue = BTreeMap::new();
+            let mut outgoing_http = None;
             for link in inputs.links.iter().filter(|link| &link.source_id == id) {
                 if !inputs
                     .capabilities
@@ -139,6 +144,15 @@ impl LinkResolver {
                 let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
                     continue;
                 };
+                if builtin == Builtin::HttpClient {
+                    match http_client_settings(link, inputs) {
+                        Ok(settings) => outgoing_http = Some(settings),
+                        Err(error) => {
+                            tracing::warn!(component = %id, target = %link.target_id, %error, "HTTP client link not usable")
+                        }
+                    }
+                    continue;
+                }
                 let usable = keyvalue_settings(builtin, link, inputs).and_then(|settings| {
                     self.stores
                         .get(&link.target_id)
@@ -165,6 +179,7 @@ impl LinkResolver {
                 app: Some(Arc::from(running.app.as_str())),
                 config: merged(config_names, inputs.configs),
                 keyvalue,
+                outgoing_http,
                 logs,
             };
             self.slot(id).set(links);
@@ -202,6 +217,15 @@ impl StoreRequest {
             ),
         })
     }
+}
+
+/// The settings of an HTTP client link, from its target config.
+fn http_client_settings(
+    link: &LinkSpec,
+    inputs: &LinkInputs<'_>,
+) -> Result<HttpClientSettings, String> {
+    let config = merged(&link.target_config, inputs.configs);
+    HttpClientSettings::from_config(&config).map_err(|error| error.to_string())
 }
 
 /// The settings of a key-value link: its target config over the capability's default.
