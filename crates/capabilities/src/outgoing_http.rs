@@ -116,7 +116,7 @@ pub(crate) struct OutgoingHooks {
     pub(crate) component: Arc<str>,
     /// Upper bounds on (connect, first byte) the component's own options cannot raise.
     pub(crate) timeouts: Option<(Duration, Duration)>,
-    /// How to allow a denied destination, for the log line.
+    /// How to allow a denied destination, for the log line (`HOST:PORT` is filled in).
     pub(crate) allow_hint: &'static str,
 }
 
@@ -174,7 +174,7 @@ impl WasiHttpHooks for OutgoingHooks {
                 component = &*self.component,
                 destination = format!("{host}:{port}"),
                 "outgoing HTTP request denied: the destination is not allowed ({})",
-                self.allow_hint
+                self.allow_hint.replace("HOST:PORT", &format!("{host}:{port}"))
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
