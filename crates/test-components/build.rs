@@ -16,11 +16,17 @@ const GUESTS: &[&str] = &[
     "slow",
     "wasi-0-2-0",
     "fetch",
+    "kv-links",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.
 fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    // kv-links binds the shared WIT contracts.
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("../../wit").display()
+    );
     let guests: Vec<Guest<'_>> = GUESTS.iter().map(|package| Guest { package }).collect();
     let paths = build_guests(&root.join("guests").join("Cargo.toml"), &guests);
 

@@ -8,6 +8,7 @@ wasmtime::component::bindgen!({
     imports: { default: async | trappable },
     with: {
         "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
+        "wasmcloud:bus/lattice.call-target-interface": crate::bus::CallTargetInterface,
     },
     trappable_error_type: {
         "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueError,

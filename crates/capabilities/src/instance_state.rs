@@ -19,6 +19,7 @@ pub struct HttpInstanceState {
     limits: StoreLimits,
     hooks: OutgoingHooks,
     links: Arc<ComponentLinks>,
+    chosen_links: std::collections::BTreeMap<String, String>,
 }
 
 impl HttpInstanceState {
@@ -46,6 +47,7 @@ impl HttpInstanceState {
             limits: limits.store_limits(),
             hooks: hooks(component, outgoing, &links),
             links,
+            chosen_links: std::collections::BTreeMap::new(),
         }
     }
 
@@ -53,6 +55,7 @@ impl HttpInstanceState {
     pub fn capabilities(&mut self) -> CapabilitiesView<'_> {
         CapabilitiesView {
             links: &self.links,
+            chosen: &mut self.chosen_links,
             table: &mut self.table,
         }
     }

@@ -8,6 +8,7 @@
 //! resolves from links and configs and publishes in a [`LinkSlot`].
 
 mod bindings;
+mod bus;
 mod config;
 mod http_client;
 pub mod http_server;

@@ -2,7 +2,7 @@
 //! budget. The host resolves it whenever links or configs change and swaps it whole; each new
 //! instance takes the current snapshot, so a change is visible to the next invocation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
@@ -27,6 +27,8 @@ pub struct ComponentLinks {
     pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
     /// What its outgoing HTTP may reach, when it is linked to an HTTP client.
     pub outgoing_http: Option<HttpClientSettings>,
+    /// The names of its links by `namespace:package`, for `wasmcloud:bus/lattice`.
+    pub link_names: BTreeMap<String, BTreeSet<String>>,
     /// How many log lines it may write (shared by all its instances).
     pub logs: Arc<LogLimiter>,
 }
@@ -40,6 +42,7 @@ impl ComponentLinks {
             config: BTreeMap::new(),
             keyvalue: BTreeMap::new(),
             outgoing_http: None,
+            link_names: BTreeMap::new(),
             logs: Arc::new(LogLimiter::default()),
         }
     }
@@ -70,12 +73,25 @@ impl LinkSlot {
     }
 }
 
-/// The capability side of one instance's state: its links and its resource table.
+/// The capability side of one instance's state: its links, the link names it chose, and its
+/// resource table.
 pub struct CapabilitiesView<'a> {
     /// The component's links, as of the instance's start.
     pub links: &'a ComponentLinks,
+    /// Link names chosen with `wasmcloud:bus/lattice.set-link-name`, by
+    /// `namespace:package/interface`.
+    pub chosen: &'a mut BTreeMap<String, String>,
     /// The instance's resource table.
     pub table: &'a mut ResourceTable,
+}
+
+impl CapabilitiesView<'_> {
+    /// The link name calls to `interface` (`namespace:package/interface`) use now.
+    pub fn link_name(&self, interface: &str) -> &str {
+        self.chosen
+            .get(interface)
+            .map_or(DEFAULT_LINK, String::as_str)
+    }
 }
 
 /// Marks [`CapabilitiesView`] as the data the capability bindings work on.
@@ -85,8 +101,8 @@ impl HasData for Capabilities {
     type Data<'a> = CapabilitiesView<'a>;
 }
 
-/// Adds `wasi:keyvalue` (store, atomics, batch), `wasi:config/store` and `wasi:logging` to
-/// `linker`; `view` finds the capability state in a store's data.
+/// Adds `wasi:keyvalue` (store, atomics, batch), `wasi:config/store`, `wasi:logging` and
+/// `wasmcloud:bus/lattice` to `linker`; `view` finds the capability state in a store's data.
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     view: fn(&mut T) -> CapabilitiesView<'_>,
@@ -96,5 +112,6 @@ pub fn add_to_linker<T: Send + 'static>(
     bindings::wasi::keyvalue::batch::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::config::store::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::logging::logging::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::bus::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
     Ok(())
 }

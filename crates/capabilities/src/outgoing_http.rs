@@ -174,7 +174,8 @@ impl WasiHttpHooks for OutgoingHooks {
                 component = &*self.component,
                 destination = format!("{host}:{port}"),
                 "outgoing HTTP request denied: the destination is not allowed ({})",
-                self.allow_hint.replace("HOST:PORT", &format!("{host}:{port}"))
+                self.allow_hint
+                    .replace("HOST:PORT", &format!("{host}:{port}"))
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }

@@ -337,3 +337,78 @@ fn outgoing_http_without_a_link_or_with_a_wrong_key_is_refused() {
         support::field(event, "message").contains("link the component to an HTTP client")
     });
 }
+
+#[test]
+fn a_component_picks_one_of_its_key_value_links_by_name() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let manifest = format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: picker
+spec:
+  components:
+    - name: picker
+      type: component
+      properties: {{image: "file://{image}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties:
+            namespace: wasi
+            package: keyvalue
+            interfaces: [store, atomics]
+            target:
+              name: first
+              config: [{{name: first-settings, properties: {{backend: memory}}}}]
+        - type: link
+          properties:
+            name: second
+            namespace: wasi
+            package: keyvalue
+            interfaces: [store, atomics]
+            target:
+              name: second
+              config: [{{name: second-settings, properties: {{backend: memory}}}}]
+    - name: first
+      type: capability
+      properties: {{image: weft+builtin://keyvalue}}
+    - name: second
+      type: capability
+      properties: {{image: weft+builtin://keyvalue}}
+    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: picker}}
+            source:
+              config: [{{name: picker-address, properties: {{address: "127.0.0.1:{port}"}}}}]
+"#,
+        image = weft_test_components::KV_LINKS,
+    );
+    let file = dir.path().join("picker.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let count = |link: &str| get(&format!("http://127.0.0.1:{port}/?link={link}"));
+    assert_eq!(count("default"), (200, "default: 1\n".into()));
+    assert_eq!(count("second"), (200, "second: 1\n".into()));
+    assert_eq!(count("second"), (200, "second: 2\n".into()));
+    assert_eq!(count("default"), (200, "default: 2\n".into()));
+    let (status, body) = count("third");
+    assert_eq!(status, 500);
+    assert!(
+        body.contains("no wasi:keyvalue link named `third`") && body.contains("default, second"),
+        "{body}"
+    );
+}

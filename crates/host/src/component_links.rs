@@ -2,7 +2,7 @@
 //! backends its `wasi:keyvalue` links point at, its log budget. Published in each component's
 //! [`LinkSlot`], re-resolved whenever links, configs or what runs change.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -133,7 +133,12 @@ impl LinkResolver {
                 .unwrap_or_default();
             let mut keyvalue = BTreeMap::new();
             let mut outgoing_http = None;
+            let mut link_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             for link in inputs.links.iter().filter(|link| &link.source_id == id) {
+                link_names
+                    .entry(format!("{}:{}", link.namespace, link.package))
+                    .or_default()
+                    .insert(link.name.clone());
                 if !inputs
                     .capabilities
                     .get(&link.target_id)
@@ -180,6 +185,7 @@ impl LinkResolver {
                 config: merged(config_names, inputs.configs),
                 keyvalue,
                 outgoing_http,
+                link_names,
                 logs,
             };
             self.slot(id).set(links);

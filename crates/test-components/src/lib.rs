@@ -9,5 +9,7 @@
 //! - `WASI_0_2_0`: a hello component importing `wasi:http@0.2.0` exactly.
 //! - `FETCH`: fetches `?url=http://...` over `wasi:http/outgoing-handler`.
 //! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
+//! - `KV_LINKS`: picks a `wasi:keyvalue` link by name (`?link=NAME`, through
+//!   `wasmcloud:bus/lattice`) and counts there.
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));

@@ -4,7 +4,7 @@ use wasmtime::component::Resource;
 
 use super::backend::{Bucket, KeyValueError};
 use crate::bindings::wasi::keyvalue::{atomics, batch, store};
-use crate::links::{CapabilitiesView, DEFAULT_LINK};
+use crate::links::CapabilitiesView;
 
 impl CapabilitiesView<'_> {
     fn bucket(&self, bucket: &Resource<Bucket>) -> Result<&Bucket, KeyValueError> {
@@ -16,9 +16,10 @@ impl CapabilitiesView<'_> {
 
 impl store::Host for CapabilitiesView<'_> {
     async fn open(&mut self, identifier: String) -> Result<Resource<Bucket>, KeyValueError> {
-        let Some(backend) = self.links.keyvalue.get(DEFAULT_LINK) else {
+        let name = self.link_name("wasi:keyvalue/store");
+        let Some(backend) = self.links.keyvalue.get(name) else {
             return Err(KeyValueError::NoSuchStore(format!(
-                "component {} has no wasi:keyvalue link; link it to a key-value capability in its manifest",
+                "component {} has no wasi:keyvalue link named `{name}`; link it to a key-value capability in its manifest",
                 self.links.component_id
             )));
         };
