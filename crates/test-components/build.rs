@@ -17,6 +17,8 @@ const GUESTS: &[&str] = &[
     "wasi-0-2-0",
     "fetch",
     "kv-links",
+    "message-echo",
+    "message-ask",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

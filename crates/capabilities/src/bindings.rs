@@ -14,3 +14,16 @@ wasmtime::component::bindgen!({
         "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueError,
     },
 });
+
+/// The `message-handler` world, to call `wasmcloud:messaging/handler` on components.
+pub mod handler_world {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "weft:host/message-handler",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "wasmcloud:messaging": crate::bindings::wasmcloud::messaging,
+        },
+    });
+}

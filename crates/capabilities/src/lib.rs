@@ -16,6 +16,7 @@ mod instance_state;
 pub mod keyvalue;
 mod links;
 mod logging;
+pub mod messaging;
 mod outgoing_http;
 mod stdio;
 

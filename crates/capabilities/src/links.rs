@@ -25,6 +25,8 @@ pub struct ComponentLinks {
     pub config: BTreeMap<String, String>,
     /// Key-value stores by link name.
     pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
+    /// Message brokers by link name (`wasmcloud:messaging/consumer`).
+    pub messaging: BTreeMap<String, Arc<crate::messaging::Broker>>,
     /// What its outgoing HTTP may reach, when it is linked to an HTTP client.
     pub outgoing_http: Option<HttpClientSettings>,
     /// The names of its links by `namespace:package`, for `wasmcloud:bus/lattice`.
@@ -41,6 +43,7 @@ impl ComponentLinks {
             app: None,
             config: BTreeMap::new(),
             keyvalue: BTreeMap::new(),
+            messaging: BTreeMap::new(),
             outgoing_http: None,
             link_names: BTreeMap::new(),
             logs: Arc::new(LogLimiter::default()),
@@ -113,5 +116,7 @@ pub fn add_to_linker<T: Send + 'static>(
     bindings::wasi::config::store::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::logging::logging::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasmcloud::bus::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::messaging::types::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::messaging::consumer::add_to_linker::<T, Capabilities>(linker, view)?;
     Ok(())
 }

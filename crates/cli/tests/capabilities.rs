@@ -412,3 +412,105 @@ spec:
         "{body}"
     );
 }
+
+/// App `NAME`: the ask guest on `port` requests through an in-process messaging capability
+/// whose link delivers `subscription` subjects to the (handler-only) echo guest.
+fn messaging_app(dir: &Path, name: &str, port: u16, link_config: &str) -> String {
+    let manifest = format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: {name}
+spec:
+  components:
+    - name: ask
+      type: component
+      properties: {{image: "file://{ask}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties:
+            namespace: wasmcloud
+            package: messaging
+            interfaces: [consumer]
+            target: {{name: broker}}
+    - name: echo
+      type: component
+      properties: {{image: "file://{echo}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties:
+            namespace: wasmcloud
+            package: messaging
+            interfaces: [consumer]
+            target: {{name: broker}}
+    - name: broker
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/messaging-nats:0.23.1}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasmcloud
+            package: messaging
+            interfaces: [handler]
+            target: {{name: echo}}
+            source:
+              config: [{{name: {name}-subscriptions, properties: {link_config}}}]
+    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: ask}}
+            source:
+              config: [{{name: {name}-address, properties: {{address: "127.0.0.1:{port}"}}}}]
+"#,
+        ask = weft_test_components::MESSAGE_ASK,
+        echo = weft_test_components::MESSAGE_ECHO,
+    );
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn messages_reach_a_handler_only_component_and_its_reply_comes_back() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = messaging_app(dir.path(), "messages", port, "{subscriptions: \"echo.>\"}");
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let ask = |subject: &str, body: &str| {
+        get(&format!(
+            "http://127.0.0.1:{port}/?subject={subject}&body={body}"
+        ))
+    };
+    assert_eq!(ask("echo.hi", "hello"), (200, "echo: hello".into()));
+    assert_eq!(ask("echo.there", "again"), (200, "echo: again".into()));
+    let (status, body) = ask("nobody.home", "x");
+    assert_eq!(status, 502);
+    assert!(body.contains("no subscriber for `nobody.home`"), "{body}");
+
+    let file = messaging_app(
+        dir.path(),
+        "misconfigured",
+        free_port(),
+        "{topics: \"echo.>\"}",
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`topics`") && stderr.contains("subscriptions, cluster_uris"),
+        "{stderr}"
+    );
+}

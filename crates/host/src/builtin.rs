@@ -14,6 +14,9 @@ pub enum Builtin {
     /// Lets components linked to it make outgoing HTTP requests (`wasi:http/outgoing-handler`)
     /// to what the link allows.
     HttpClient,
+    /// Carries `wasmcloud:messaging` between components: they publish and request through
+    /// it, and it delivers what links subscribe to to their handlers (in process).
+    Messaging,
 }
 
 impl Builtin {
@@ -24,6 +27,7 @@ impl Builtin {
             Self::KeyValue => "keyvalue",
             Self::KeyValueRedis => "keyvalue-redis",
             Self::HttpClient => "http-client",
+            Self::Messaging => "messaging",
         }
     }
 
@@ -33,6 +37,7 @@ impl Builtin {
             Self::HttpServer => false,
             Self::KeyValue | Self::KeyValueRedis => namespace == "wasi" && package == "keyvalue",
             Self::HttpClient => namespace == "wasi" && package == "http",
+            Self::Messaging => namespace == "wasmcloud" && package == "messaging",
         }
     }
 
@@ -42,6 +47,7 @@ impl Builtin {
             Self::HttpServer => "nothing (it calls components over wasi:http/incoming-handler)",
             Self::KeyValue | Self::KeyValueRedis => "wasi:keyvalue",
             Self::HttpClient => "wasi:http/outgoing-handler",
+            Self::Messaging => "wasmcloud:messaging/consumer",
         }
     }
 }
@@ -61,6 +67,10 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("wasmcloud.azurecr.io/httpclient", Builtin::HttpClient),
     ("weft+builtin://http-client", Builtin::HttpClient),
     ("wasmcloud+builtin://http-client", Builtin::HttpClient),
+    ("ghcr.io/wasmcloud/messaging-nats", Builtin::Messaging),
+    ("wasmcloud.azurecr.io/nats_messaging", Builtin::Messaging),
+    ("weft+builtin://messaging", Builtin::Messaging),
+    ("wasmcloud+builtin://messaging", Builtin::Messaging),
 ];
 
 /// The built-in capability an image names, if any.

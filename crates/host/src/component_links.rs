@@ -10,6 +10,7 @@ use weft_capabilities::keyvalue::{
     DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind, KeyValueSettings,
     MemoryKeyValue, RedisKeyValue,
 };
+use weft_capabilities::messaging::Broker;
 use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter};
 use weft_manager::{LinkSpec, RunningComponent, StoredConfig};
 
@@ -30,6 +31,8 @@ pub(crate) struct LinkResolver {
     limiters: HashMap<String, Arc<LogLimiter>>,
     /// Backends by (capability id, link settings).
     stores: HashMap<String, KeyValueStore>,
+    /// The broker of each messaging capability.
+    brokers: HashMap<String, Arc<Broker>>,
 }
 
 /// What the resolver reads from the host's state.
@@ -81,9 +84,13 @@ impl LinkResolver {
                 builtin.offers()
             ));
         }
-        if builtin == Builtin::HttpClient {
-            http_client_settings(link, inputs)?;
-            return Ok(None);
+        match builtin {
+            Builtin::HttpClient => {
+                http_client_settings(link, inputs)?;
+                return Ok(None);
+            }
+            Builtin::Messaging | Builtin::HttpServer => return Ok(None),
+            Builtin::KeyValue | Builtin::KeyValueRedis => {}
         }
         let settings = keyvalue_settings(builtin, link, inputs)?;
         let open = self
@@ -112,9 +119,23 @@ impl LinkResolver {
         );
     }
 
-    /// Forgets what capability `id` held (its in-memory data, its open file).
+    /// Forgets what capability `id` held (its in-memory data, its open file, its broker and
+    /// subscriptions).
     pub(crate) fn capability_stopped(&mut self, id: &str) {
         self.stores.remove(id);
+        self.brokers.remove(id);
+    }
+
+    /// The broker of messaging capability `id` (created on first use).
+    pub(crate) fn broker(&mut self, id: &str) -> Arc<Broker> {
+        Arc::clone(self.brokers.entry(id.to_owned()).or_default())
+    }
+
+    /// Ends the subscriptions of the link with key `owner`, wherever they are.
+    pub(crate) fn unsubscribe(&self, owner: &str) {
+        for broker in self.brokers.values() {
+            broker.unsubscribe(owner);
+        }
     }
 
     /// Forgets component `id`.
@@ -133,6 +154,7 @@ impl LinkResolver {
                 .unwrap_or_default();
             let mut keyvalue = BTreeMap::new();
             let mut outgoing_http = None;
+            let mut messaging = BTreeMap::new();
             let mut link_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             for link in inputs.links.iter().filter(|link| &link.source_id == id) {
                 link_names
@@ -149,6 +171,10 @@ impl LinkResolver {
                 let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
                     continue;
                 };
+                if builtin == Builtin::Messaging {
+                    messaging.insert(link.name.clone(), self.broker(&link.target_id));
+                    continue;
+                }
                 if builtin == Builtin::HttpClient {
                     match http_client_settings(link, inputs) {
                         Ok(settings) => outgoing_http = Some(settings),
@@ -184,6 +210,7 @@ impl LinkResolver {
                 app: Some(Arc::from(running.app.as_str())),
                 config: merged(config_names, inputs.configs),
                 keyvalue,
+                messaging,
                 outgoing_http,
                 link_names,
                 logs,

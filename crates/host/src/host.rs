@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
+use weft_capabilities::messaging::MessagingLinkSettings;
 use weft_lattice::{EventBus, LatticeEvent};
 use weft_manager::{
     Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
@@ -22,6 +23,7 @@ use crate::component_links::{LinkInputs, LinkResolver, StoreRequest, merged};
 use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
+use crate::message_link::{LinkedHandler, is_handler_link};
 
 /// What runs on this host, as last changed by a command.
 #[derive(Default)]
@@ -364,7 +366,7 @@ impl Host {
             let component = runtime
                 .load(&ComponentSource::File(path))
                 .map_err(|error| error.to_string())?;
-            ComponentHandler::new(&runtime, &component, OutgoingHttpPolicy::deny_all())
+            ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
                 .map_err(|error| error.to_string())
         })
         .await
@@ -375,8 +377,37 @@ impl Host {
         })
     }
 
-    /// Serves `link` if it is an HTTP server → component link whose server runs here.
+    /// Subscribes a messaging → component link's subjects in the capability's broker.
+    fn subscribe_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+        let config = self.merged_config(&link.source_config);
+        let settings =
+            MessagingLinkSettings::from_config(&config).map_err(|error| HostError::Link {
+                link: describe_link(link),
+                reason: error.to_string(),
+            })?;
+        let sink = Arc::new(LinkedHandler {
+            directory: Arc::clone(&self.directory),
+            target_id: link.target_id.clone(),
+        });
+        self.resolver().broker(&link.source_id).subscribe(
+            &link_key(link),
+            &settings.subscriptions,
+            sink,
+        );
+        tracing::info!(app = link.app.as_deref().unwrap_or("-"), subjects = %settings.subscriptions.join(","), target = %link.target_id, "delivering messages");
+        Ok(())
+    }
+
+    /// Serves `link` if it is an HTTP server → component link whose server runs here, or
+    /// subscribes it if it is a messaging → component link.
     async fn serve_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+        let source_is_messaging = matches!(
+            self.lock().capabilities.get(&link.source_id),
+            Some((_, Builtin::Messaging))
+        );
+        if source_is_messaging && is_handler_link(link) {
+            return self.subscribe_link(link);
+        }
         let source_is_http_server = matches!(
             self.lock().capabilities.get(&link.source_id),
             Some((_, Builtin::HttpServer))
@@ -448,6 +479,7 @@ impl Host {
     /// Stops serving the route of link `key`; returns once its port is free if it was the
     /// last route there.
     async fn unroute(&self, key: &str) {
+        self.resolver().unsubscribe(key);
         let removed = self.lock().routes.remove(key);
         if let Some(served) = removed {
             self.http

@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod host;
 mod http_link;
+mod message_link;
 
 pub use error::HostError;
 pub use host::{Host, HostInfo};

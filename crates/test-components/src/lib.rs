@@ -11,5 +11,7 @@
 //! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
 //! - `KV_LINKS`: picks a `wasi:keyvalue` link by name (`?link=NAME`, through
 //!   `wasmcloud:bus/lattice`) and counts there.
+//! - `MESSAGE_ECHO`: exports only `wasmcloud:messaging/handler`; replies `echo: BODY`.
+//! - `MESSAGE_ASK`: `?subject=S&body=B` sends a messaging request and answers the reply.
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));

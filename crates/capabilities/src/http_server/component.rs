@@ -13,7 +13,9 @@ use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
+use crate::bindings::handler_world::MessageHandlerPre;
 use crate::links::{ComponentLinks, LinkSlot};
+use crate::messaging::BrokerMessage;
 use crate::{HttpInstanceState, OutgoingHttpPolicy};
 
 /// The interface an HTTP component must export.
@@ -38,15 +40,26 @@ pub enum ComponentHandlerError {
         /// The component's name.
         component: String,
     },
+    /// It exports nothing weft can call.
+    #[error(
+        "{component} exports neither {INCOMING_HANDLER} nor wasmcloud:messaging/handler, so nothing can call it"
+    )]
+    NothingToCall {
+        /// The component's name.
+        component: String,
+    },
     /// The linker could not be set up.
     #[error("cannot set up the host interfaces: {0}")]
     Linker(String),
 }
 
-/// Serves requests with one component, one fresh instance per request.
+/// Calls one component — HTTP requests and messages — with one fresh instance per call.
 pub struct ComponentHandler {
     name: Arc<str>,
-    pre: ProxyPre<HttpInstanceState>,
+    /// Set when it exports `wasi:http/incoming-handler`.
+    pre: Option<ProxyPre<HttpInstanceState>>,
+    /// Set when it exports `wasmcloud:messaging/handler`.
+    message_pre: Option<MessageHandlerPre<HttpInstanceState>>,
     limits: InstanceLimits,
     outgoing: OutgoingHttpPolicy,
     links: LinkSlot,
@@ -58,6 +71,22 @@ impl ComponentHandler {
     /// only what `outgoing` allows. It starts with no links ([`Self::with_links`] gives it
     /// the host's).
     pub fn new(
+        runtime: &Runtime,
+        component: &LoadedComponent,
+        outgoing: OutgoingHttpPolicy,
+    ) -> Result<Self, ComponentHandlerError> {
+        let handler = Self::for_host(runtime, component, outgoing)?;
+        if handler.pre.is_none() {
+            return Err(ComponentHandlerError::NotAnHttpHandler {
+                component: component.name.clone(),
+            });
+        }
+        Ok(handler)
+    }
+
+    /// Like [`Self::new`], for a host that also delivers messages: the component must export
+    /// `wasi:http/incoming-handler`, `wasmcloud:messaging/handler`, or both.
+    pub fn for_host(
         runtime: &Runtime,
         component: &LoadedComponent,
         outgoing: OutgoingHttpPolicy,
@@ -76,13 +105,17 @@ impl ComponentHandler {
                 component: component.name.clone(),
                 reason: format!("{error:#}"),
             })?;
-        let pre =
-            ProxyPre::new(instance_pre).map_err(|_| ComponentHandlerError::NotAnHttpHandler {
+        let pre = ProxyPre::new(instance_pre.clone()).ok();
+        let message_pre = MessageHandlerPre::new(instance_pre).ok();
+        if pre.is_none() && message_pre.is_none() {
+            return Err(ComponentHandlerError::NothingToCall {
                 component: component.name.clone(),
-            })?;
+            });
+        }
         Ok(Self {
             name: Arc::from(component.name.as_str()),
             pre,
+            message_pre,
             limits: runtime.limits(),
             outgoing,
             links: LinkSlot::new(ComponentLinks::unlinked(&component.name)),
@@ -98,6 +131,46 @@ impl ComponentHandler {
     /// The component's name, as logs call it.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Calls the component's `wasmcloud:messaging/handler.handle-message` with `message` in a
+    /// fresh instance; the error says why it was not handled.
+    pub async fn handle_message(&self, message: BrokerMessage) -> Result<(), String> {
+        let Some(pre) = self.message_pre.clone() else {
+            return Err(format!(
+                "component {} does not export wasmcloud:messaging/handler",
+                self.name
+            ));
+        };
+        let mut store = Store::new(
+            pre.engine(),
+            HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get()),
+        );
+        prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
+        let outcome = async {
+            let handler = pre.instantiate_async(&mut store).await?;
+            handler
+                .wasmcloud_messaging_handler()
+                .call_handle_message(&mut store, &message)
+                .await
+        }
+        .await;
+        match outcome {
+            Ok(result) => result,
+            Err(error) => {
+                let failure = InvocationFailure::classify(&error);
+                tracing::warn!(
+                    component = &*self.name,
+                    reason = failure.reason(),
+                    "message handling failed: {failure}"
+                );
+                Err(format!(
+                    "component {} failed ({})",
+                    self.name,
+                    failure.reason()
+                ))
+            }
+        }
     }
 
     async fn serve(
@@ -185,9 +258,20 @@ impl ComponentHandler {
 
 impl RequestHandler for ComponentHandler {
     fn handle(&self, request: Request<Incoming>) -> ResponseFuture {
+        let Some(pre) = self.pre.clone() else {
+            let name = Arc::clone(&self.name);
+            return Box::pin(async move {
+                text_response(
+                    StatusCode::NOT_IMPLEMENTED,
+                    format!(
+                        "component {name} does not serve HTTP (it exports no {INCOMING_HANDLER})"
+                    ),
+                )
+            });
+        };
         Box::pin(Self::serve(
             Arc::clone(&self.name),
-            self.pre.clone(),
+            pre,
             self.limits,
             self.outgoing.clone(),
             self.links.get(),

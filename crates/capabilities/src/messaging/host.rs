@@ -1,0 +1,43 @@
+//! `wasmcloud:messaging/consumer` calls from a component, answered by the broker its link
+//! points at.
+
+use std::time::Duration;
+
+use super::BrokerMessage;
+use crate::bindings::wasmcloud::messaging::{consumer, types};
+use crate::links::CapabilitiesView;
+
+impl CapabilitiesView<'_> {
+    fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, String> {
+        let name = self.link_name("wasmcloud:messaging/consumer");
+        self.links.messaging.get(name).ok_or_else(|| {
+            format!(
+                "component {} has no wasmcloud:messaging link named `{name}`; link it to a messaging capability in its manifest",
+                self.links.component_id
+            )
+        })
+    }
+}
+
+impl types::Host for CapabilitiesView<'_> {}
+
+impl consumer::Host for CapabilitiesView<'_> {
+    async fn request(
+        &mut self,
+        subject: String,
+        body: Vec<u8>,
+        timeout_ms: u32,
+    ) -> wasmtime::Result<Result<BrokerMessage, String>> {
+        let broker = match self.broker() {
+            Ok(broker) => std::sync::Arc::clone(broker),
+            Err(error) => return Ok(Err(error)),
+        };
+        Ok(broker
+            .request(&subject, body, Duration::from_millis(u64::from(timeout_ms)))
+            .await)
+    }
+
+    async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
+        Ok(self.broker().map(|broker| broker.publish(message)))
+    }
+}

@@ -1,0 +1,45 @@
+//! Messaging capability → component links: the subjects the link subscribes to are delivered
+//! to the target component's `wasmcloud:messaging/handler`, looked up when each message
+//! arrives.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use weft_capabilities::messaging::{BrokerMessage, MessageSink};
+use weft_manager::LinkSpec;
+
+use crate::http_link::Directory;
+
+/// Whether `link` delivers messages to its target (a `wasmcloud:messaging` handler link).
+pub(crate) fn is_handler_link(link: &LinkSpec) -> bool {
+    link.namespace == "wasmcloud"
+        && link.package == "messaging"
+        && (link.interfaces.is_empty() || link.interfaces.iter().any(|i| i == "handler"))
+}
+
+/// Delivers to the link's target component.
+pub(crate) struct LinkedHandler {
+    pub(crate) directory: Directory,
+    pub(crate) target_id: String,
+}
+
+impl MessageSink for LinkedHandler {
+    fn deliver(
+        &self,
+        message: BrokerMessage,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+        let handler = self
+            .directory
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&self.target_id)
+            .cloned();
+        let target = self.target_id.clone();
+        Box::pin(async move {
+            match handler {
+                Some(handler) => handler.handle_message(message).await,
+                None => Err(format!("component {target} is not running on this host")),
+            }
+        })
+    }
+}
