@@ -19,6 +19,7 @@ const GUESTS: &[&str] = &[
     "kv-links",
     "message-echo",
     "message-ask",
+    "blobs",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

@@ -9,6 +9,11 @@ wasmtime::component::bindgen!({
     with: {
         "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
         "wasmcloud:bus/lattice.call-target-interface": crate::bus::CallTargetInterface,
+        "wasi:io": wasmtime_wasi::p2::bindings::io,
+        "wasi:blobstore/container.container": crate::blobstore::Container,
+        "wasi:blobstore/container.stream-object-names": crate::blobstore::ObjectNames,
+        "wasi:blobstore/types.outgoing-value": crate::blobstore::OutgoingValue,
+        "wasi:blobstore/types.incoming-value": crate::blobstore::IncomingValue,
     },
     trappable_error_type: {
         "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueError,

@@ -8,6 +8,7 @@
 //! resolves from links and configs and publishes in a [`LinkSlot`].
 
 mod bindings;
+pub mod blobstore;
 mod bus;
 mod config;
 mod http_client;

@@ -25,6 +25,8 @@ pub struct ComponentLinks {
     pub config: BTreeMap<String, String>,
     /// Key-value stores by link name.
     pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
+    /// Blob stores by link name (`wasi:blobstore`).
+    pub blobstore: BTreeMap<String, Arc<crate::blobstore::FsBlobstore>>,
     /// Message brokers by link name (`wasmcloud:messaging/consumer`).
     pub messaging: BTreeMap<String, Arc<crate::messaging::Broker>>,
     /// What its outgoing HTTP may reach, when it is linked to an HTTP client.
@@ -43,6 +45,7 @@ impl ComponentLinks {
             app: None,
             config: BTreeMap::new(),
             keyvalue: BTreeMap::new(),
+            blobstore: BTreeMap::new(),
             messaging: BTreeMap::new(),
             outgoing_http: None,
             link_names: BTreeMap::new(),
@@ -118,5 +121,8 @@ pub fn add_to_linker<T: Send + 'static>(
     bindings::wasmcloud::bus::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasmcloud::messaging::types::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasmcloud::messaging::consumer::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::blobstore::types::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::blobstore::container::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::blobstore::blobstore::add_to_linker::<T, Capabilities>(linker, view)?;
     Ok(())
 }

@@ -514,3 +514,111 @@ fn messages_reach_a_handler_only_component_and_its_reply_comes_back() {
         "{stderr}"
     );
 }
+
+/// App `NAME`: the blobs guest on `port`, linked to a filesystem blobstore with `config`.
+fn blobs_app(dir: &Path, name: &str, port: u16, config: &str) -> String {
+    let manifest = format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: {name}
+spec:
+  components:
+    - name: blobs
+      type: component
+      properties: {{image: "file://{image}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties:
+            namespace: wasi
+            package: blobstore
+            interfaces: [blobstore]
+            target:
+              name: files
+              config: [{{name: {name}-files, properties: {config}}}]
+    - name: files
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/blobstore-fs:0.10.1}}
+    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: blobs}}
+            source:
+              config: [{{name: {name}-address, properties: {{address: "127.0.0.1:{port}"}}}}]
+"#,
+        image = weft_test_components::BLOBS,
+    );
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
+}
+
+/// PUT `body` to `url`; returns status and body.
+fn put(url: &str, body: &'static str) -> (u16, String) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = reqwest::Client::new()
+                .put(url)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
+}
+
+#[test]
+fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let port = free_port();
+    let file = blobs_app(
+        dir.path(),
+        "blobs",
+        port,
+        &format!("{{root: \"{}\"}}", root.display()),
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = |name: &str| format!("http://127.0.0.1:{port}/?name={name}");
+
+    assert_eq!(put(&url("notes/hello.txt"), "hi there").0, 200);
+    assert_eq!(get(&url("notes/hello.txt")), (200, "hi there".into()));
+    assert_eq!(
+        std::fs::read_to_string(root.join("files/notes/hello.txt")).unwrap(),
+        "hi there"
+    );
+    assert_eq!(get(&url("absent")).0, 404);
+
+    let (status, body) = get(&url("../../etc/passwd"));
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("is not an object name"), "{body}");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("files/out")).unwrap();
+    let (status, body) = put(&url("out/planted"), "x");
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("outside the blobstore root"), "{body}");
+    assert!(!outside.join("planted").exists());
+
+    let file = blobs_app(dir.path(), "misconfigured", free_port(), "{bucket: x}");
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`bucket`") && stderr.contains("root, max_object_bytes"),
+        "{stderr}"
+    );
+}

@@ -17,6 +17,8 @@ pub enum Builtin {
     /// Carries `wasmcloud:messaging` between components: they publish and request through
     /// it, and it delivers what links subscribe to to their handlers (in process).
     Messaging,
+    /// Gives components linked to it `wasi:blobstore` over a directory.
+    BlobstoreFs,
 }
 
 impl Builtin {
@@ -28,6 +30,7 @@ impl Builtin {
             Self::KeyValueRedis => "keyvalue-redis",
             Self::HttpClient => "http-client",
             Self::Messaging => "messaging",
+            Self::BlobstoreFs => "blobstore-fs",
         }
     }
 
@@ -38,6 +41,7 @@ impl Builtin {
             Self::KeyValue | Self::KeyValueRedis => namespace == "wasi" && package == "keyvalue",
             Self::HttpClient => namespace == "wasi" && package == "http",
             Self::Messaging => namespace == "wasmcloud" && package == "messaging",
+            Self::BlobstoreFs => namespace == "wasi" && package == "blobstore",
         }
     }
 
@@ -48,6 +52,7 @@ impl Builtin {
             Self::KeyValue | Self::KeyValueRedis => "wasi:keyvalue",
             Self::HttpClient => "wasi:http/outgoing-handler",
             Self::Messaging => "wasmcloud:messaging/consumer",
+            Self::BlobstoreFs => "wasi:blobstore",
         }
     }
 }
@@ -71,6 +76,10 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("wasmcloud.azurecr.io/nats_messaging", Builtin::Messaging),
     ("weft+builtin://messaging", Builtin::Messaging),
     ("wasmcloud+builtin://messaging", Builtin::Messaging),
+    ("ghcr.io/wasmcloud/blobstore-fs", Builtin::BlobstoreFs),
+    ("wasmcloud.azurecr.io/blobstore_fs", Builtin::BlobstoreFs),
+    ("weft+builtin://blobstore-fs", Builtin::BlobstoreFs),
+    ("wasmcloud+builtin://blobstore-fs", Builtin::BlobstoreFs),
 ];
 
 /// The built-in capability an image names, if any.

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use weft_capabilities::blobstore::{BlobstoreSettings, FsBlobstore};
 use weft_capabilities::keyvalue::{
     DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind, KeyValueSettings,
     MemoryKeyValue, RedisKeyValue,
@@ -33,6 +34,8 @@ pub(crate) struct LinkResolver {
     stores: HashMap<String, KeyValueStore>,
     /// The broker of each messaging capability.
     brokers: HashMap<String, Arc<Broker>>,
+    /// The open filesystem blobstore of each blobstore capability, with its settings.
+    blobstores: HashMap<String, (BlobstoreSettings, Arc<FsBlobstore>)>,
 }
 
 /// What the resolver reads from the host's state.
@@ -89,6 +92,10 @@ impl LinkResolver {
                 http_client_settings(link, inputs)?;
                 return Ok(None);
             }
+            Builtin::BlobstoreFs => {
+                blobstore_settings(link, inputs)?;
+                return Ok(None);
+            }
             Builtin::Messaging | Builtin::HttpServer => return Ok(None),
             Builtin::KeyValue | Builtin::KeyValueRedis => {}
         }
@@ -124,6 +131,35 @@ impl LinkResolver {
     pub(crate) fn capability_stopped(&mut self, id: &str) {
         self.stores.remove(id);
         self.brokers.remove(id);
+        self.blobstores.remove(id);
+    }
+
+    /// The filesystem blobstore capability `id` serves with `settings`, opened on first use
+    /// (the default root is `DATA_DIR/blobstore/{id}`).
+    fn blobstore(
+        &mut self,
+        id: &str,
+        settings: BlobstoreSettings,
+    ) -> Result<Arc<FsBlobstore>, String> {
+        if let Some((open, store)) = self.blobstores.get(id)
+            && *open == settings
+        {
+            return Ok(Arc::clone(store));
+        }
+        let root = match (&settings.root, &self.data_dir) {
+            (Some(root), _) => root.clone(),
+            (None, Some(dir)) => dir.join("blobstore").join(id),
+            (None, None) => {
+                return Err(
+                    "this host has no data directory; set `root` in the link's target config"
+                        .to_owned(),
+                );
+            }
+        };
+        let store = Arc::new(FsBlobstore::open(&root, settings.max_object_bytes)?);
+        self.blobstores
+            .insert(id.to_owned(), (settings, Arc::clone(&store)));
+        Ok(store)
     }
 
     /// The broker of messaging capability `id` (created on first use).
@@ -155,6 +191,7 @@ impl LinkResolver {
             let mut keyvalue = BTreeMap::new();
             let mut outgoing_http = None;
             let mut messaging = BTreeMap::new();
+            let mut blobstore = BTreeMap::new();
             let mut link_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
             for link in inputs.links.iter().filter(|link| &link.source_id == id) {
                 link_names
@@ -171,6 +208,19 @@ impl LinkResolver {
                 let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
                     continue;
                 };
+                if builtin == Builtin::BlobstoreFs {
+                    let opened = blobstore_settings(link, inputs)
+                        .and_then(|settings| self.blobstore(&link.target_id, settings));
+                    match opened {
+                        Ok(store) => {
+                            blobstore.insert(link.name.clone(), store);
+                        }
+                        Err(error) => {
+                            tracing::warn!(component = %id, target = %link.target_id, %error, "blobstore link not usable")
+                        }
+                    }
+                    continue;
+                }
                 if builtin == Builtin::Messaging {
                     messaging.insert(link.name.clone(), self.broker(&link.target_id));
                     continue;
@@ -210,6 +260,7 @@ impl LinkResolver {
                 app: Some(Arc::from(running.app.as_str())),
                 config: merged(config_names, inputs.configs),
                 keyvalue,
+                blobstore,
                 messaging,
                 outgoing_http,
                 link_names,
@@ -250,6 +301,15 @@ impl StoreRequest {
             ),
         })
     }
+}
+
+/// The settings of a blobstore link, from its target config.
+fn blobstore_settings(
+    link: &LinkSpec,
+    inputs: &LinkInputs<'_>,
+) -> Result<BlobstoreSettings, String> {
+    let config = merged(&link.target_config, inputs.configs);
+    BlobstoreSettings::from_config(&config).map_err(|error| error.to_string())
 }
 
 /// The settings of an HTTP client link, from its target config.

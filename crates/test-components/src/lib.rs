@@ -12,6 +12,7 @@
 //! - `KV_LINKS`: picks a `wasi:keyvalue` link by name (`?link=NAME`, through
 //!   `wasmcloud:bus/lattice`) and counts there.
 //! - `MESSAGE_ECHO`: exports only `wasmcloud:messaging/handler`; replies `echo: BODY`.
+//! - `BLOBS`: `PUT /?name=N` stores the body in `wasi:blobstore`, `GET /?name=N` reads it.
 //! - `MESSAGE_ASK`: `?subject=S&body=B` sends a messaging request and answers the reply.
 
 include!(concat!(env!("OUT_DIR"), "/paths.rs"));
