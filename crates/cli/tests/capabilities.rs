@@ -8,7 +8,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{RedisServer, client, free_port, get, up};
+use support::{NatsServer, RedisServer, client, free_port, get, up};
 
 /// The counter example in `dir`, served on `port`; `edit` adjusts its manifest.
 fn counter_app(dir: &Path, port: u16, edit: impl Fn(String) -> String) -> String {
@@ -621,4 +621,81 @@ fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
         stderr.contains("`bucket`") && stderr.contains("root, max_object_bytes"),
         "{stderr}"
     );
+}
+
+#[test]
+fn key_value_on_nats_jetstream() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let nats = NatsServer::start(free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let manifest = format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: natskv
+spec:
+  components:
+    - name: counter
+      type: component
+      properties: {{image: "file://{image}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties:
+            namespace: wasi
+            package: keyvalue
+            interfaces: [store, atomics]
+            target:
+              name: kv
+              config: [{{name: kv-nats, properties: {{cluster_uri: "{url}"}}}}]
+    - name: kv
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/keyvalue-nats:0.3.1}}
+    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: counter}}
+            source:
+              config: [{{name: natskv-address, properties: {{address: "127.0.0.1:{port}"}}}}]
+"#,
+        image = weft_test_components::KV_LINKS,
+        url = nats.url(),
+    );
+    let file = dir.path().join("natskv.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let count = || get(&format!("http://127.0.0.1:{port}/?link=default"));
+    assert_eq!(count(), (200, "default: 1\n".into()));
+    assert_eq!(count(), (200, "default: 2\n".into()));
+    // The bucket (`hits`, the identifier the component opens) is a JetStream stream.
+    let streams = walk(nats.store.path());
+    assert!(
+        streams.iter().any(|path| path.ends_with("KV_hits")),
+        "no KV_hits stream under the NATS store: {streams:?}"
+    );
+}
+
+/// Every directory under `root`.
+fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+                found.push(entry.path());
+            }
+        }
+    }
+    found
 }

@@ -11,6 +11,9 @@ pub enum Builtin {
     /// The same, backed by Redis unless the link says otherwise (wasmCloud's
     /// `keyvalue-redis` image).
     KeyValueRedis,
+    /// The same, backed by NATS JetStream unless the link says otherwise (wasmCloud's
+    /// `keyvalue-nats` image).
+    KeyValueNats,
     /// Lets components linked to it make outgoing HTTP requests (`wasi:http/outgoing-handler`)
     /// to what the link allows.
     HttpClient,
@@ -28,6 +31,7 @@ impl Builtin {
             Self::HttpServer => "http-server",
             Self::KeyValue => "keyvalue",
             Self::KeyValueRedis => "keyvalue-redis",
+            Self::KeyValueNats => "keyvalue-nats",
             Self::HttpClient => "http-client",
             Self::Messaging => "messaging",
             Self::BlobstoreFs => "blobstore-fs",
@@ -38,7 +42,9 @@ impl Builtin {
     pub fn provides(self, namespace: &str, package: &str) -> bool {
         match self {
             Self::HttpServer => false,
-            Self::KeyValue | Self::KeyValueRedis => namespace == "wasi" && package == "keyvalue",
+            Self::KeyValue | Self::KeyValueRedis | Self::KeyValueNats => {
+                namespace == "wasi" && package == "keyvalue"
+            }
             Self::HttpClient => namespace == "wasi" && package == "http",
             Self::Messaging => namespace == "wasmcloud" && package == "messaging",
             Self::BlobstoreFs => namespace == "wasi" && package == "blobstore",
@@ -49,7 +55,7 @@ impl Builtin {
     pub fn offers(self) -> &'static str {
         match self {
             Self::HttpServer => "nothing (it calls components over wasi:http/incoming-handler)",
-            Self::KeyValue | Self::KeyValueRedis => "wasi:keyvalue",
+            Self::KeyValue | Self::KeyValueRedis | Self::KeyValueNats => "wasi:keyvalue",
             Self::HttpClient => "wasi:http/outgoing-handler",
             Self::Messaging => "wasmcloud:messaging/consumer",
             Self::BlobstoreFs => "wasi:blobstore",
@@ -68,6 +74,8 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("ghcr.io/wasmcloud/keyvalue-redis", Builtin::KeyValueRedis),
     ("wasmcloud.azurecr.io/kvredis", Builtin::KeyValueRedis),
     ("weft+builtin://keyvalue-redis", Builtin::KeyValueRedis),
+    ("ghcr.io/wasmcloud/keyvalue-nats", Builtin::KeyValueNats),
+    ("weft+builtin://keyvalue-nats", Builtin::KeyValueNats),
     ("ghcr.io/wasmcloud/http-client", Builtin::HttpClient),
     ("wasmcloud.azurecr.io/httpclient", Builtin::HttpClient),
     ("weft+builtin://http-client", Builtin::HttpClient),
@@ -129,7 +137,11 @@ mod tests {
             resolve("ghcr.io/wasmcloud/keyvalue-redis:0.28.1"),
             Some(Builtin::KeyValueRedis)
         );
-        assert_eq!(resolve("ghcr.io/wasmcloud/keyvalue-nats:0.3.1"), None);
+        assert_eq!(
+            resolve("ghcr.io/wasmcloud/keyvalue-nats:0.3.1"),
+            Some(Builtin::KeyValueNats)
+        );
+        assert_eq!(resolve("ghcr.io/wasmcloud/blobstore-nats:0.3.1"), None);
         assert_eq!(resolve("ghcr.io/wasmcloud/http-server-fork:1"), None);
     }
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use weft_capabilities::blobstore::{BlobstoreSettings, FsBlobstore};
 use weft_capabilities::keyvalue::{
-    DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind, KeyValueSettings,
-    MemoryKeyValue, RedisKeyValue,
+    DEFAULT_NATS_URL, DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind,
+    KeyValueSettings, MemoryKeyValue, NatsKeyValue, RedisKeyValue,
 };
 use weft_capabilities::messaging::Broker;
 use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter};
@@ -97,7 +97,7 @@ impl LinkResolver {
                 return Ok(None);
             }
             Builtin::Messaging | Builtin::HttpServer => return Ok(None),
-            Builtin::KeyValue | Builtin::KeyValueRedis => {}
+            Builtin::KeyValue | Builtin::KeyValueRedis | Builtin::KeyValueNats => {}
         }
         let settings = keyvalue_settings(builtin, link, inputs)?;
         let open = self
@@ -299,6 +299,15 @@ impl StoreRequest {
                     .await
                     .map_err(|error| error.to_string())?,
             ),
+            KeyValueKind::Nats {
+                url,
+                bucket,
+                auto_create,
+            } => Arc::new(
+                NatsKeyValue::connect(url, bucket.clone(), *auto_create)
+                    .await
+                    .map_err(|error| error.to_string())?,
+            ),
         })
     }
 }
@@ -330,6 +339,11 @@ fn keyvalue_settings(
     let default = match builtin {
         Builtin::KeyValueRedis => KeyValueKind::Redis {
             url: DEFAULT_REDIS_URL.to_owned(),
+        },
+        Builtin::KeyValueNats => KeyValueKind::Nats {
+            url: DEFAULT_NATS_URL.to_owned(),
+            bucket: None,
+            auto_create: true,
         },
         _ => KeyValueKind::Embedded,
     };

@@ -124,10 +124,10 @@ async fn unknown_capabilities_and_missing_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let host = host();
     let mut desired = hello_app(dir.path(), "hello", free_port());
-    desired.workloads[1].image = "ghcr.io/wasmcloud/keyvalue-nats:0.3.1".into();
+    desired.workloads[1].image = "ghcr.io/wasmcloud/blobstore-nats:0.3.1".into();
     let error = converge(&host, desired).await.unwrap_err();
     assert!(
-        error.contains("keyvalue-nats") && error.contains("weft+builtin://http-server"),
+        error.contains("blobstore-nats") && error.contains("weft+builtin://http-server"),
         "{error}"
     );
 

@@ -1,19 +1,23 @@
 //! `wasi:keyvalue@0.2.0-draft` (store, atomics, batch) over pluggable backends: in-memory, an
-//! embedded durable file, and Redis. The link from a component to a key-value capability picks
+//! embedded durable file, Redis, and NATS JetStream. The link from a component to a key-value capability picks
 //! the backend (see [`KeyValueSettings`]).
 
 mod backend;
 mod embedded;
 mod host;
 mod memory;
+mod nats;
 mod redis;
 mod settings;
 
 pub use backend::{Bucket, KeyValueBackend, KeyValueError, KeyValuePage};
 pub use embedded::EmbeddedKeyValue;
 pub use memory::MemoryKeyValue;
+pub use nats::NatsKeyValue;
 pub use redis::RedisKeyValue;
-pub use settings::{DEFAULT_REDIS_URL, KeyValueKind, KeyValueSettings, SettingsError};
+pub use settings::{
+    DEFAULT_NATS_URL, DEFAULT_REDIS_URL, KeyValueKind, KeyValueSettings, SettingsError,
+};
 
 #[cfg(test)]
 mod contract {

@@ -15,10 +15,21 @@ pub enum KeyValueKind {
         /// Its URL (`redis://HOST:PORT[/DB]`).
         url: String,
     },
+    /// A NATS server's JetStream key-value buckets.
+    Nats {
+        /// Its URL (`nats://HOST:PORT`).
+        url: String,
+        /// The bucket every `open` uses; `None`: the identifier given to `open`.
+        bucket: Option<String>,
+        /// Whether missing buckets are created.
+        auto_create: bool,
+    },
 }
 
 /// Where wasmCloud's Redis provider connects when the link names no URL.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+/// Where the NATS key-value backend connects when the link names no URL.
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
 
 /// A key-value link's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -27,11 +38,11 @@ pub struct KeyValueSettings {
     pub kind: KeyValueKind,
 }
 
-/// A key-value link's config that cannot be used.
+/// A link's config that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SettingsError {
     /// A key no backend reads.
-    #[error("unknown key-value config key `{key}`; the accepted keys are: {accepted}")]
+    #[error("unknown config key `{key}`; the accepted keys are: {accepted}")]
     UnknownKey {
         /// The key.
         key: String,
@@ -39,7 +50,7 @@ pub enum SettingsError {
         accepted: String,
     },
     /// A value that means nothing here.
-    #[error("`{key}: {value}` is not accepted; use one of: {accepted}")]
+    #[error("`{key}: {value}` is not accepted; use {accepted}")]
     BadValue {
         /// The key.
         key: String,
@@ -50,43 +61,55 @@ pub enum SettingsError {
     },
 }
 
-const ACCEPTED_KEYS: &[&str] = &["backend", "url"];
-const BACKENDS: &[&str] = &["embedded", "memory", "redis"];
+const ACCEPTED_KEYS: &[&str] = &[
+    "backend",
+    "url",
+    "cluster_uri",
+    "bucket",
+    "enable_bucket_auto_create",
+];
+const BACKENDS: &str = "one of: embedded, memory, redis, nats";
 
 impl KeyValueSettings {
     /// Reads the link's merged target config (keys are case-insensitive, as in wasmCloud):
-    /// `backend` picks `embedded` (durable, in the host's data directory), `memory` or
-    /// `redis`; `url` (wasmCloud's Redis key) is a Redis URL and implies `redis`. Without
-    /// either, the capability's image decides (`default`).
+    /// `backend` picks `embedded` (durable, in the host's data directory), `memory`, `redis`
+    /// or `nats`; `url` (or `cluster_uri`) is a `redis://` or `nats://` URL and implies that
+    /// backend; `bucket` and `enable_bucket_auto_create` (default true) apply to NATS.
+    /// Without `backend` or `url`, the capability's image decides (`default`).
     pub fn from_config(
         config: &BTreeMap<String, String>,
         default: KeyValueKind,
     ) -> Result<Self, SettingsError> {
-        let mut backend = None;
-        let mut url = None;
+        let mut backend: Option<String> = None;
+        let mut url: Option<String> = None;
+        let mut bucket = None;
+        let mut auto_create = true;
         for (key, value) in config {
+            let bad = |accepted: &str| SettingsError::BadValue {
+                key: key.clone(),
+                value: value.clone(),
+                accepted: accepted.to_owned(),
+            };
             match key.to_ascii_lowercase().as_str() {
-                "url" => {
-                    if !(value.starts_with("redis://") || value.starts_with("rediss://")) {
-                        return Err(SettingsError::BadValue {
-                            key: key.clone(),
-                            value: value.clone(),
-                            accepted: "a Redis URL (redis://HOST:PORT or rediss://...)".into(),
-                        });
+                "url" | "cluster_uri" => {
+                    if !["redis://", "rediss://", "nats://", "tls://"]
+                        .iter()
+                        .any(|scheme| value.starts_with(scheme))
+                    {
+                        return Err(bad("a redis:// or nats:// URL"));
                     }
                     url = Some(value.clone());
                 }
                 "backend" => {
-                    backend = match value.to_ascii_lowercase().as_str() {
-                        name @ ("embedded" | "memory" | "redis") => Some(name.to_owned()),
-                        _ => {
-                            return Err(SettingsError::BadValue {
-                                key: key.clone(),
-                                value: value.clone(),
-                                accepted: BACKENDS.join(", "),
-                            });
-                        }
+                    let name = value.to_ascii_lowercase();
+                    if !["embedded", "memory", "redis", "nats"].contains(&name.as_str()) {
+                        return Err(bad(BACKENDS));
                     }
+                    backend = Some(name);
+                }
+                "bucket" => bucket = Some(value.clone()),
+                "enable_bucket_auto_create" => {
+                    auto_create = value.parse::<bool>().map_err(|_| bad("true or false"))?;
                 }
                 _ => {
                     return Err(SettingsError::UnknownKey {
@@ -96,25 +119,50 @@ impl KeyValueSettings {
                 }
             }
         }
-        let redis = |url: Option<String>| KeyValueKind::Redis {
-            url: url.unwrap_or_else(|| match &default {
-                KeyValueKind::Redis { url } => url.clone(),
-                _ => DEFAULT_REDIS_URL.to_owned(),
-            }),
-        };
-        let kind = match (backend.as_deref(), url) {
-            (Some("memory"), None) => KeyValueKind::Memory,
-            (Some("embedded"), None) => KeyValueKind::Embedded,
-            (Some("memory" | "embedded"), Some(_)) => {
+        let url_kind = url.as_deref().map(|url| {
+            if url.starts_with("redis") {
+                "redis"
+            } else {
+                "nats"
+            }
+        });
+        let chosen = match (backend.as_deref(), url_kind) {
+            (Some(backend), Some(implied)) if backend != implied => {
                 return Err(SettingsError::BadValue {
                     key: "url".into(),
-                    value: "(set)".into(),
-                    accepted: "`url` only with `backend: redis` (or no backend)".into(),
+                    value: url.unwrap_or_default(),
+                    accepted: format!("a URL for the `{backend}` backend"),
                 });
             }
-            (Some(_), url) => redis(url),
-            (None, Some(url)) => redis(Some(url)),
-            (None, None) => default,
+            (Some(backend), _) => Some(backend.to_owned()),
+            (None, Some(implied)) => Some(implied.to_owned()),
+            (None, None) => None,
+        };
+        let kind = match chosen.as_deref() {
+            Some("memory") => KeyValueKind::Memory,
+            Some("embedded") => KeyValueKind::Embedded,
+            Some("redis") => KeyValueKind::Redis {
+                url: url.unwrap_or_else(|| match &default {
+                    KeyValueKind::Redis { url } => url.clone(),
+                    _ => DEFAULT_REDIS_URL.to_owned(),
+                }),
+            },
+            Some(_) => KeyValueKind::Nats {
+                url: url.unwrap_or_else(|| match &default {
+                    KeyValueKind::Nats { url, .. } => url.clone(),
+                    _ => DEFAULT_NATS_URL.to_owned(),
+                }),
+                bucket,
+                auto_create,
+            },
+            None => match default {
+                KeyValueKind::Nats { url, .. } => KeyValueKind::Nats {
+                    url,
+                    bucket,
+                    auto_create,
+                },
+                other => other,
+            },
         };
         Ok(Self { kind })
     }
