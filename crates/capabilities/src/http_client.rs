@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::keyvalue::SettingsError;
 use crate::outgoing_http::OutgoingHttpPolicy;
+use crate::settings_error::SettingsError;
 
 /// Keys the link's target config may have. wasmCloud's certificate keys are accepted (weft
 /// always verifies against the bundled web PKI roots) so its manifests load unchanged.
@@ -41,11 +41,7 @@ impl HttpClientSettings {
             first_byte_timeout: Duration::from_secs(30),
         };
         for (key, value) in config {
-            let bad = |accepted: &str| SettingsError::BadValue {
-                key: key.clone(),
-                value: value.clone(),
-                accepted: accepted.to_owned(),
-            };
+            let bad = |accepted: &str| SettingsError::bad_value(key, value, accepted);
             match key.to_ascii_lowercase().as_str() {
                 "allowed_hosts" => {
                     settings.policy = OutgoingHttpPolicy::allow(
@@ -65,12 +61,7 @@ impl HttpClientSettings {
                         .ok_or_else(|| bad("a number of milliseconds above 0"))?;
                 }
                 "load_native_certs" | "load_webpki_certs" | "ssl_certs_file" => {}
-                _ => {
-                    return Err(SettingsError::UnknownKey {
-                        key: key.clone(),
-                        accepted: ACCEPTED_KEYS.join(", "),
-                    });
-                }
+                _ => return Err(SettingsError::unknown_key(key, ACCEPTED_KEYS)),
             }
         }
         Ok(settings)

@@ -19,6 +19,7 @@ mod links;
 mod logging;
 pub mod messaging;
 mod outgoing_http;
+mod settings_error;
 mod stdio;
 
 pub use http_client::HttpClientSettings;
@@ -26,4 +27,5 @@ pub use instance_state::HttpInstanceState;
 pub use links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK, LinkSlot, add_to_linker};
 pub use logging::LogLimiter;
 pub use outgoing_http::{InvalidRule, OutgoingHttpPolicy};
+pub use settings_error::SettingsError;
 pub use stdio::GuestLogStream;

@@ -380,19 +380,8 @@ spec:
     - name: second
       type: capability
       properties: {{image: weft+builtin://keyvalue}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: picker}}
-            source:
-              config: [{{name: picker-address, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#,
+{server}"#,
+        server = support::http_server_component("picker", port),
         image = weft_test_components::KV_LINKS,
     );
     let file = dir.path().join("picker.yaml");
@@ -459,19 +448,8 @@ spec:
             target: {{name: echo}}
             source:
               config: [{{name: {name}-subscriptions, properties: {link_config}}}]
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: ask}}
-            source:
-              config: [{{name: {name}-address, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#,
+{server}"#,
+        server = support::http_server_component("ask", port),
         ask = weft_test_components::MESSAGE_ASK,
         echo = weft_test_components::MESSAGE_ECHO,
     );
@@ -541,19 +519,8 @@ spec:
     - name: files
       type: capability
       properties: {{image: ghcr.io/wasmcloud/blobstore-fs:0.10.1}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: blobs}}
-            source:
-              config: [{{name: {name}-address, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#,
+{server}"#,
+        server = support::http_server_component("blobs", port),
         image = weft_test_components::BLOBS,
     );
     let file = dir.join(format!("{name}.yaml"));
@@ -654,19 +621,8 @@ spec:
     - name: kv
       type: capability
       properties: {{image: ghcr.io/wasmcloud/keyvalue-nats:0.3.1}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: counter}}
-            source:
-              config: [{{name: natskv-address, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#,
+{server}"#,
+        server = support::http_server_component("counter", port),
         image = weft_test_components::KV_LINKS,
         url = nats.url(),
     );

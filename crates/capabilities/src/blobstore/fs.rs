@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use crate::keyvalue::SettingsError;
+use crate::settings_error::SettingsError;
 
 /// Largest object one write may carry, unless the link says otherwise.
 const DEFAULT_MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
@@ -28,11 +28,7 @@ impl BlobstoreSettings {
             max_object_bytes: DEFAULT_MAX_OBJECT_BYTES,
         };
         for (key, value) in config {
-            let bad = |accepted: &str| SettingsError::BadValue {
-                key: key.clone(),
-                value: value.clone(),
-                accepted: accepted.to_owned(),
-            };
+            let bad = |accepted: &str| SettingsError::bad_value(key, value, accepted);
             match key.to_ascii_lowercase().as_str() {
                 "root" => {
                     let root = PathBuf::from(value);
@@ -49,12 +45,7 @@ impl BlobstoreSettings {
                         .filter(|bytes| *bytes > 0)
                         .ok_or_else(|| bad("a number of bytes above 0"))?;
                 }
-                _ => {
-                    return Err(SettingsError::UnknownKey {
-                        key: key.clone(),
-                        accepted: ACCEPTED_KEYS.join(", "),
-                    });
-                }
+                _ => return Err(SettingsError::unknown_key(key, ACCEPTED_KEYS)),
             }
         }
         Ok(settings)

@@ -15,9 +15,7 @@ pub use embedded::EmbeddedKeyValue;
 pub use memory::MemoryKeyValue;
 pub use nats::NatsKeyValue;
 pub use redis::RedisKeyValue;
-pub use settings::{
-    DEFAULT_NATS_URL, DEFAULT_REDIS_URL, KeyValueKind, KeyValueSettings, SettingsError,
-};
+pub use settings::{DEFAULT_NATS_URL, DEFAULT_REDIS_URL, KeyValueKind, KeyValueSettings};
 
 #[cfg(test)]
 mod contract {

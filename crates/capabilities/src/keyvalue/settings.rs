@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::settings_error::SettingsError;
+
 /// The backends weft can run.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum KeyValueKind {
@@ -38,29 +40,6 @@ pub struct KeyValueSettings {
     pub kind: KeyValueKind,
 }
 
-/// A link's config that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SettingsError {
-    /// A key no backend reads.
-    #[error("unknown config key `{key}`; the accepted keys are: {accepted}")]
-    UnknownKey {
-        /// The key.
-        key: String,
-        /// What is accepted.
-        accepted: String,
-    },
-    /// A value that means nothing here.
-    #[error("`{key}: {value}` is not accepted; use {accepted}")]
-    BadValue {
-        /// The key.
-        key: String,
-        /// The value given.
-        value: String,
-        /// What is accepted.
-        accepted: String,
-    },
-}
-
 const ACCEPTED_KEYS: &[&str] = &[
     "backend",
     "url",
@@ -85,11 +64,7 @@ impl KeyValueSettings {
         let mut bucket = None;
         let mut auto_create = true;
         for (key, value) in config {
-            let bad = |accepted: &str| SettingsError::BadValue {
-                key: key.clone(),
-                value: value.clone(),
-                accepted: accepted.to_owned(),
-            };
+            let bad = |accepted: &str| SettingsError::bad_value(key, value, accepted);
             match key.to_ascii_lowercase().as_str() {
                 "url" | "cluster_uri" => {
                     if !["redis://", "rediss://", "nats://", "tls://"]
@@ -111,12 +86,7 @@ impl KeyValueSettings {
                 "enable_bucket_auto_create" => {
                     auto_create = value.parse::<bool>().map_err(|_| bad("true or false"))?;
                 }
-                _ => {
-                    return Err(SettingsError::UnknownKey {
-                        key: key.clone(),
-                        accepted: ACCEPTED_KEYS.join(", "),
-                    });
-                }
+                _ => return Err(SettingsError::unknown_key(key, ACCEPTED_KEYS)),
             }
         }
         let url_kind = url.as_deref().map(|url| {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::subject::valid_pattern;
-use crate::keyvalue::SettingsError;
+use crate::settings_error::SettingsError;
 
 /// wasmCloud's NATS keys are accepted so its manifests load; the in-process broker needs none.
 const ACCEPTED_KEYS: &[&str] = &["subscriptions", "cluster_uris", "client_jwt", "client_seed"];
@@ -38,12 +38,7 @@ impl MessagingLinkSettings {
                     }
                 }
                 "cluster_uris" | "client_jwt" | "client_seed" => {}
-                _ => {
-                    return Err(SettingsError::UnknownKey {
-                        key: key.clone(),
-                        accepted: ACCEPTED_KEYS.join(", "),
-                    });
-                }
+                _ => return Err(SettingsError::unknown_key(key, ACCEPTED_KEYS)),
             }
         }
         Ok(settings)

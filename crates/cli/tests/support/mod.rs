@@ -399,3 +399,23 @@ impl Drop for NatsServer {
         let _ = self.child.wait();
     }
 }
+
+/// One `spec.components` entry (YAML): an HTTP server capability named `server` serving
+/// component `target` on 127.0.0.1:`port`.
+pub fn http_server_component(target: &str, port: u16) -> String {
+    format!(
+        r#"    - name: server
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: {target}}}
+            source:
+              config: [{{name: address, properties: {{address: "127.0.0.1:{port}"}}}}]
+"#
+    )
+}
