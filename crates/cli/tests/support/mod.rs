@@ -303,9 +303,37 @@ pub fn hello_wasm(state: &Path) -> String {
         .to_string()
 }
 
-/// A `redis-server` this test started on a free port; stopped when dropped.
+/// A server process this test started; killed when dropped.
+pub struct Started(Child);
+
+impl Started {
+    /// Spawns `command` (output discarded) and waits until it listens on 127.0.0.1:`port`.
+    pub fn listening(mut command: Command, port: u16, what: &str) -> Self {
+        let child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| panic!("{what} runs (scripts/test installs it): {error}"));
+        let started = Self(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "{what} never listened on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        started
+    }
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A `redis-server` this test started on a free port.
 pub struct RedisServer {
-    child: Child,
+    _process: Started,
     /// Its port on 127.0.0.1.
     pub port: u16,
 }
@@ -313,23 +341,14 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts one on `port` and waits until it accepts connections.
     pub fn start(port: u16) -> Self {
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (scripts/test installs it)");
-        let server = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server never listened on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
+            .args(["--save", "", "--appendonly", "no"]);
+        Self {
+            _process: Started::listening(command, port, "redis-server"),
+            port,
         }
-        server
     }
 
     /// Its URL.
@@ -347,16 +366,9 @@ impl RedisServer {
     }
 }
 
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A `nats-server -js` this test started on a free port; stopped when dropped.
+/// A `nats-server -js` this test started on a free port.
 pub struct NatsServer {
-    child: Child,
+    _process: Started,
     /// Its port on 127.0.0.1.
     pub port: u16,
     /// Where JetStream keeps its data.
@@ -367,36 +379,21 @@ impl NatsServer {
     /// Starts one with JetStream on `port` and waits until it accepts connections.
     pub fn start(port: u16) -> Self {
         let store = tempfile::tempdir().unwrap();
-        let child = Command::new("nats-server")
+        let mut command = Command::new("nats-server");
+        command
             .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
             .arg("-sd")
-            .arg(store.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server runs (scripts/test installs it)");
-        let server = Self { child, port, store };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server never listened on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
+            .arg(store.path());
+        Self {
+            _process: Started::listening(command, port, "nats-server"),
+            port,
+            store,
         }
-        server
     }
 
     /// Its URL.
     pub fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for NatsServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
