@@ -65,6 +65,8 @@ pub struct ControlPlane {
     records: Records<EmbeddedStore>,
     reconciler: Arc<Reconciler<Host>>,
     events: Mutex<Option<Subscription>>,
+    /// Deployed apps whose stored manifest no longer loads (found at restore), with why.
+    unloadable: Mutex<BTreeMap<String, AppStatus>>,
     changes: broadcast::Sender<String>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
@@ -81,6 +83,7 @@ impl ControlPlane {
                 ReconcilerSettings::default(),
             )),
             events: Mutex::new(Some(events)),
+            unloadable: Mutex::new(BTreeMap::new()),
             changes: broadcast::channel(256).0,
             tasks: Mutex::new(Vec::new()),
         }
@@ -153,11 +156,23 @@ impl ControlPlane {
                         .apply(manifest_state(&loaded.manifest, &stored.file))
                         .await;
                 }
-                Err(diagnostics) => tracing::warn!(
-                    app = %app.name,
-                    "the stored manifest of {} {deployed} no longer loads ({diagnostics}); deploy a corrected version",
-                    app.name
-                ),
+                Err(diagnostics) => {
+                    let reason = format!(
+                        "the stored manifest of {} {deployed} no longer loads ({diagnostics}); deploy a corrected version",
+                        app.name
+                    );
+                    tracing::warn!(app = %app.name, "{reason}");
+                    self.unloadable
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(
+                            app.name.clone(),
+                            AppStatus {
+                                state: AppState::Failed,
+                                reasons: vec![reason],
+                            },
+                        );
+                }
             }
         }
         Ok(())
@@ -185,6 +200,7 @@ impl ControlPlane {
         by: &str,
     ) -> Result<AppView, ControlError> {
         let (stored, manifest) = self.apps.deploy(name, version, by).await?;
+        self.forget_unloadable(name);
         self.reconciler
             .apply(manifest_state(&manifest, &stored.file))
             .await;
@@ -195,6 +211,7 @@ impl ControlPlane {
     /// Undeploys and removes everything the app owns.
     pub async fn undeploy(&self, name: &str, by: &str) -> Result<AppView, ControlError> {
         self.apps.undeploy(name, by).await?;
+        self.forget_unloadable(name);
         self.reconciler.remove(name).await;
         let _ = self.changes.send(name.to_owned());
         self.view(name).await
@@ -215,7 +232,7 @@ impl ControlPlane {
     /// One app's view.
     pub async fn view(&self, name: &str) -> Result<AppView, ControlError> {
         let app = self.apps.get(name).await?;
-        Ok(to_view(&app, self.reconciler.status(name)))
+        Ok(to_view(&app, self.status(name)))
     }
 
     /// Everything stored about one app: versions and history.
@@ -239,7 +256,7 @@ impl ControlPlane {
             .list()
             .await?
             .iter()
-            .map(|app| to_view(app, self.reconciler.status(&app.name)))
+            .map(|app| to_view(app, self.status(&app.name)))
             .collect())
     }
 
@@ -412,6 +429,24 @@ impl ControlPlane {
         self.host().shutdown().await;
     }
 
+    /// An app's status: the reconciler's, or why its stored manifest could not be loaded.
+    fn status(&self, name: &str) -> Option<AppStatus> {
+        self.reconciler.status(name).or_else(|| {
+            self.unloadable
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(name)
+                .cloned()
+        })
+    }
+
+    fn forget_unloadable(&self, name: &str) {
+        self.unloadable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(name);
+    }
+
     fn host(&self) -> &Host {
         self.reconciler.lattice()
     }
@@ -458,10 +493,7 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
             .to_owned(),
             status.reasons,
         ),
-        (Some(_), None) => (
-            "failed".to_owned(),
-            vec!["its stored manifest no longer loads; deploy a corrected version".to_owned()],
-        ),
+        (Some(_), None) => ("reconciling".to_owned(), Vec::new()),
     };
     AppView {
         name: app.name.clone(),

@@ -85,19 +85,12 @@ impl<S: Store> Records<S> {
             app: None,
             ..link.clone()
         };
-        self.write(&link_key(&link), &link).await
+        self.write(&link_record(link.key()), &link).await
     }
 
     /// Removes the hand-made link with this key; returns whether it existed.
     pub async fn delete_link(&self, key: (&str, &str, &str, &str)) -> Result<bool, RecordError> {
-        let (source, namespace, package, name) = key;
-        Ok(self
-            .store
-            .delete(
-                &format!("{LINKS}{source}/{namespace}:{package}/{name}"),
-                Expect::Any,
-            )
-            .await?)
+        Ok(self.store.delete(&link_record(key), Expect::Any).await?)
     }
 
     /// Every hand-made link.
@@ -135,11 +128,9 @@ impl<S: Store> Records<S> {
     }
 }
 
-fn link_key(link: &LinkSpec) -> String {
-    format!(
-        "{LINKS}{}/{}:{}/{}",
-        link.source_id, link.namespace, link.package, link.name
-    )
+/// The store key of the hand-made link with this (source, namespace, package, name).
+fn link_record((source, namespace, package, name): (&str, &str, &str, &str)) -> String {
+    format!("{LINKS}{source}/{namespace}:{package}/{name}")
 }
 
 #[cfg(test)]
