@@ -416,9 +416,8 @@ impl Host {
             return Ok(());
         }
         let config = self.merged_config(&link.source_config);
-        let describe = || format!("{} -(wasi:http)-> {}", link.source_id, link.target_id);
         let (addr, spec) = route_of(&config).map_err(|reason| HostError::Route {
-            link: describe(),
+            link: describe_link(link),
             reason,
         })?;
         let key = link_key(link);
@@ -446,7 +445,7 @@ impl Host {
             .add_route(addr, spec.clone(), owner.clone(), Arc::clone(&handler) as _)
             .await
             .map_err(|error| HostError::Route {
-                link: describe(),
+                link: describe_link(link),
                 reason: error.to_string(),
             })?;
         tracing::info!(app = link.app.as_deref().unwrap_or("-"), address = %bound, target = %link.target_id, "serving HTTP");
