@@ -11,15 +11,30 @@ fn main() {
         "cargo:rerun-if-changed={}",
         root.join("../../wit").display()
     );
-    for (directory, package, variable) in [
-        ("hello", "http-hello-world", "WEFT_EXAMPLE_HELLO"),
-        ("counter", "http-counter", "WEFT_EXAMPLE_COUNTER"),
+    for (directory, guests) in [
+        ("hello", &[("http-hello-world", "WEFT_EXAMPLE_HELLO")][..]),
+        ("counter", &[("http-counter", "WEFT_EXAMPLE_COUNTER")]),
+        (
+            "pipeline",
+            &[
+                ("pipeline-front", "WEFT_EXAMPLE_PIPELINE_FRONT"),
+                ("pipeline-shout", "WEFT_EXAMPLE_PIPELINE_SHOUT"),
+            ],
+        ),
     ] {
         let manifest = root.join(format!("../../examples/{directory}/Cargo.toml"));
-        let paths = build_guests(&manifest, &[Guest { package }]);
-        let [built] = paths.as_slice() else {
-            panic!("expected one built component for {directory}");
-        };
-        println!("cargo:rustc-env={variable}={}", built.display());
+        let packages: Vec<Guest<'_>> = guests
+            .iter()
+            .map(|(package, _)| Guest { package })
+            .collect();
+        let paths = build_guests(&manifest, &packages);
+        assert_eq!(
+            paths.len(),
+            guests.len(),
+            "expected one component per guest of {directory}"
+        );
+        for ((_, variable), built) in guests.iter().zip(&paths) {
+            println!("cargo:rustc-env={variable}={}", built.display());
+        }
     }
 }

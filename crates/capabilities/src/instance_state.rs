@@ -7,7 +7,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
 
-use crate::links::{CapabilitiesView, ComponentLinks};
+use crate::component_calls::{ComponentCallError, MAX_CALL_DEPTH, package_of, unversioned};
+use crate::http_server::ComponentHandler;
+use crate::links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK};
 use crate::outgoing_http::{LINK_HINT, OutgoingHooks, OutgoingHttpPolicy, RUN_HINT, UNLINKED_HINT};
 use crate::stdio::GuestLogStream;
 
@@ -20,6 +22,8 @@ pub struct HttpInstanceState {
     hooks: OutgoingHooks,
     links: Arc<ComponentLinks>,
     chosen_links: std::collections::BTreeMap<String, String>,
+    /// How many component → component calls led to this instance (0 for a request).
+    call_depth: u32,
 }
 
 impl HttpInstanceState {
@@ -48,7 +52,57 @@ impl HttpInstanceState {
             hooks: hooks(component, outgoing, &links),
             links,
             chosen_links: std::collections::BTreeMap::new(),
+            call_depth: 0,
         }
+    }
+
+    /// The same state for an instance answering a call from another component, `depth` calls
+    /// deep.
+    pub(crate) fn called_at_depth(mut self, depth: u32) -> Self {
+        self.call_depth = depth;
+        self
+    }
+
+    /// The component a call to `interface` (an import served by a component link) goes to,
+    /// with the depth the call runs at.
+    pub(crate) fn component_call(
+        &self,
+        interface: &str,
+    ) -> Result<(Arc<ComponentHandler>, u32), ComponentCallError> {
+        let component = &*self.links.component_id;
+        let name = unversioned(interface);
+        let package = package_of(interface).unwrap_or(name);
+        let depth = self.call_depth + 1;
+        if depth > MAX_CALL_DEPTH {
+            return Err(ComponentCallError::TooDeep {
+                component: component.to_owned(),
+                interface: name.to_owned(),
+                depth,
+            });
+        }
+        let link_name = self
+            .chosen_links
+            .get(name)
+            .map_or(DEFAULT_LINK, String::as_str);
+        let target = self
+            .links
+            .components
+            .get(link_name)
+            .and_then(|targets| targets.get(package))
+            .ok_or_else(|| ComponentCallError::NoLink {
+                component: component.to_owned(),
+                interface: name.to_owned(),
+                package: package.to_owned(),
+                link_name: link_name.to_owned(),
+            })?;
+        let handler = self.links.directory.get(target).ok_or_else(|| {
+            ComponentCallError::TargetNotRunning {
+                component: component.to_owned(),
+                interface: name.to_owned(),
+                target: target.clone(),
+            }
+        })?;
+        Ok((handler, depth))
     }
 
     /// The capability side of this state, for the capability bindings.

@@ -8,6 +8,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
 use crate::bindings;
+use crate::component_calls::ComponentDirectory;
 use crate::http_client::HttpClientSettings;
 use crate::keyvalue::KeyValueBackend;
 use crate::logging::LogLimiter;
@@ -31,6 +32,11 @@ pub struct ComponentLinks {
     pub messaging: BTreeMap<String, Arc<crate::messaging::Broker>>,
     /// What its outgoing HTTP may reach, when it is linked to an HTTP client.
     pub outgoing_http: Option<HttpClientSettings>,
+    /// The components its imports from other components go to: target id by link name, then
+    /// by `namespace:package`.
+    pub components: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where those targets are found when a call is made.
+    pub directory: ComponentDirectory,
     /// The names of its links by `namespace:package`, for `wasmcloud:bus/lattice`.
     pub link_names: BTreeMap<String, BTreeSet<String>>,
     /// How many log lines it may write (shared by all its instances).
@@ -48,6 +54,8 @@ impl ComponentLinks {
             blobstore: BTreeMap::new(),
             messaging: BTreeMap::new(),
             outgoing_http: None,
+            components: BTreeMap::new(),
+            directory: ComponentDirectory::default(),
             link_names: BTreeMap::new(),
             logs: Arc::new(LogLimiter::default()),
         }

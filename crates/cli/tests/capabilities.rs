@@ -8,7 +8,7 @@ mod support;
 
 use std::path::Path;
 
-use support::{NatsServer, RedisServer, client, free_port, get, up};
+use support::{NatsServer, RedisServer, client, free_port, get, send, up};
 
 /// The counter example in `dir`, served on `port`; `edit` adjusts its manifest.
 fn counter_app(dir: &Path, port: u16, edit: impl Fn(String) -> String) -> String {
@@ -528,23 +528,6 @@ spec:
     file.display().to_string()
 }
 
-/// PUT `body` to `url`; returns status and body.
-fn put(url: &str, body: &'static str) -> (u16, String) {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let response = reqwest::Client::new()
-                .put(url)
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            (response.status().as_u16(), response.text().await.unwrap())
-        })
-}
-
 #[test]
 fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
     let state = tempfile::tempdir().unwrap();
@@ -562,7 +545,7 @@ fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
     assert_eq!(code, 0, "{stderr}");
     let url = |name: &str| format!("http://127.0.0.1:{port}/?name={name}");
 
-    assert_eq!(put(&url("notes/hello.txt"), "hi there").0, 200);
+    assert_eq!(send("PUT", &url("notes/hello.txt"), "hi there").0, 200);
     assert_eq!(get(&url("notes/hello.txt")), (200, "hi there".into()));
     assert_eq!(
         std::fs::read_to_string(root.join("files/notes/hello.txt")).unwrap(),
@@ -576,7 +559,7 @@ fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
     let outside = dir.path().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::os::unix::fs::symlink(&outside, root.join("files/out")).unwrap();
-    let (status, body) = put(&url("out/planted"), "x");
+    let (status, body) = send("PUT", &url("out/planted"), "x");
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("outside the blobstore root"), "{body}");
     assert!(!outside.join("planted").exists());

@@ -31,6 +31,25 @@ pub const COUNTER: Example = Example {
     wasm: include_bytes!(env!("WEFT_EXAMPLE_COUNTER")),
 };
 
+/// The two-component pipeline (`examples/pipeline`): `front` serves HTTP and calls `shout`
+/// through a component → component link. Like the counter, it needs `weft up`.
+pub const PIPELINE: Pipeline = Pipeline {
+    manifest: include_str!("../../../examples/pipeline/wadm.yaml"),
+    front: include_bytes!(env!("WEFT_EXAMPLE_PIPELINE_FRONT")),
+    shout: include_bytes!(env!("WEFT_EXAMPLE_PIPELINE_SHOUT")),
+};
+
+/// The pipeline example: one manifest, two components.
+#[derive(Debug, Clone, Copy)]
+pub struct Pipeline {
+    /// `examples/pipeline/wadm.yaml`.
+    pub manifest: &'static str,
+    /// The HTTP front (`build/pipeline_front.wasm` in the manifest).
+    pub front: &'static [u8],
+    /// The transform it calls (`build/pipeline_shout.wasm`).
+    pub shout: &'static [u8],
+}
+
 /// Finds a bundled example by name.
 pub fn find(name: &str) -> Option<&'static Example> {
     EXAMPLES.iter().find(|example| example.name == name)

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use weft_capabilities::blobstore::{BlobstoreSettings, FsBlobstore};
+use weft_capabilities::component_calls::{self, ComponentDirectory};
 use weft_capabilities::keyvalue::{
     DEFAULT_NATS_URL, DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind,
     KeyValueSettings, MemoryKeyValue, NatsKeyValue, RedisKeyValue,
@@ -36,6 +37,8 @@ pub(crate) struct LinkResolver {
     brokers: HashMap<String, Arc<Broker>>,
     /// The open filesystem blobstore of each blobstore capability, with its settings.
     blobstores: HashMap<String, (BlobstoreSettings, Arc<FsBlobstore>)>,
+    /// The components running here, which component → component links call.
+    directory: ComponentDirectory,
 }
 
 /// What the resolver reads from the host's state.
@@ -48,10 +51,12 @@ pub(crate) struct LinkInputs<'a> {
 }
 
 impl LinkResolver {
-    /// A resolver keeping durable data under `data_dir`.
-    pub(crate) fn new(data_dir: Option<PathBuf>) -> Self {
+    /// A resolver keeping durable data under `data_dir`, whose component links call the
+    /// components in `directory`.
+    pub(crate) fn new(data_dir: Option<PathBuf>, directory: ComponentDirectory) -> Self {
         Self {
             data_dir,
+            directory,
             ..Self::default()
         }
     }
@@ -73,6 +78,10 @@ impl LinkResolver {
     ) -> Result<Option<StoreRequest>, String> {
         if !inputs.components.contains_key(&link.source_id) {
             return Ok(None); // Not a component's import (e.g. an HTTP server's link).
+        }
+        if inputs.components.contains_key(&link.target_id) {
+            self.check_component_link(link)?;
+            return Ok(None);
         }
         let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
             return Ok(None); // The target starts later; resolution runs again then.
@@ -109,6 +118,44 @@ impl LinkResolver {
             settings,
             data_dir: self.data_dir.clone(),
         }))
+    }
+
+    /// Checks a component → component link: the source imports each of the link's interfaces
+    /// from components and the target exports it (both must be prepared already).
+    fn check_component_link(&self, link: &LinkSpec) -> Result<(), String> {
+        let (Some(source), Some(target)) = (
+            self.directory.get(&link.source_id),
+            self.directory.get(&link.target_id),
+        ) else {
+            return Ok(()); // Checked again once both run.
+        };
+        for interface in &link.interfaces {
+            let name = format!("{}:{}/{interface}", link.namespace, link.package);
+            let imported = source
+                .linked_imports()
+                .iter()
+                .any(|import| component_calls::unversioned(import) == name);
+            if !imported {
+                let imports = source.linked_imports().join(", ");
+                return Err(format!(
+                    "component `{}` does not import {name}, so the link has nothing to carry; it imports from other components: {}",
+                    link.source_id,
+                    if imports.is_empty() {
+                        "nothing"
+                    } else {
+                        &imports
+                    }
+                ));
+            }
+            if !target.exports_interface(&name) {
+                return Err(format!(
+                    "component `{}` does not export {name}; it exports {}",
+                    link.target_id,
+                    target.exported_interfaces()
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Keeps a store opened for a [`StoreRequest`].
@@ -193,11 +240,22 @@ impl LinkResolver {
             let mut messaging = BTreeMap::new();
             let mut blobstore = BTreeMap::new();
             let mut link_names: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            let mut components: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
             for link in inputs.links.iter().filter(|link| &link.source_id == id) {
                 link_names
                     .entry(format!("{}:{}", link.namespace, link.package))
                     .or_default()
                     .insert(link.name.clone());
+                if inputs.components.contains_key(&link.target_id) {
+                    components
+                        .entry(link.name.clone())
+                        .or_default()
+                        .insert(
+                            format!("{}:{}", link.namespace, link.package),
+                            link.target_id.clone(),
+                        );
+                    continue;
+                }
                 if !inputs
                     .capabilities
                     .get(&link.target_id)
@@ -263,6 +321,8 @@ impl LinkResolver {
                 blobstore,
                 messaging,
                 outgoing_http,
+                components,
+                directory: self.directory.clone(),
                 link_names,
                 logs,
             };

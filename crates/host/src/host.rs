@@ -3,12 +3,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use weft_capabilities::OutgoingHttpPolicy;
+use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
 use weft_capabilities::messaging::MessagingLinkSettings;
 use weft_lattice::{EventBus, LatticeEvent};
@@ -22,7 +23,7 @@ use crate::builtin::{self, Builtin};
 use crate::component_links::{LinkInputs, LinkResolver, StoreRequest, merged};
 use crate::error::HostError;
 use crate::event::event_for;
-use crate::http_link::{Directory, LinkedComponent, is_incoming_http, route_of};
+use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
 use crate::message_link::{LinkedHandler, is_handler_link};
 
 /// What runs on this host, as last changed by a command.
@@ -72,7 +73,7 @@ pub struct Host {
     bus: Arc<dyn EventBus>,
     runtime: Arc<Runtime>,
     http: HttpServer,
-    directory: Directory,
+    directory: ComponentDirectory,
     state: Mutex<State>,
     resolver: Mutex<LinkResolver>,
 }
@@ -96,18 +97,19 @@ impl Host {
         let started_at_ms = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| since.as_millis() as u64);
+        let directory = ComponentDirectory::default();
         Self {
             id,
             started_at_ms,
             bus,
             runtime,
             http: HttpServer::new(grace),
-            directory: Arc::new(RwLock::new(Default::default())),
+            directory: directory.clone(),
             state: Mutex::new(State {
                 labels,
                 ..State::default()
             }),
-            resolver: Mutex::new(LinkResolver::new(None)),
+            resolver: Mutex::new(LinkResolver::new(None, directory)),
         }
     }
 
@@ -132,7 +134,7 @@ impl Host {
 
     /// Keeps durable capability data (the embedded key-value store) under `dir`.
     pub fn with_data_dir(self, dir: PathBuf) -> Self {
-        *self.resolver() = LinkResolver::new(Some(dir));
+        *self.resolver() = LinkResolver::new(Some(dir), self.directory.clone());
         self
     }
 
@@ -220,10 +222,7 @@ impl Host {
                 ..
             } => {
                 if *count == 0 {
-                    self.directory
-                        .write()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .remove(component_id);
+                    self.directory.remove(component_id);
                     let mut state = self.lock();
                     state.components.remove(component_id);
                     state.component_configs.remove(component_id);
@@ -239,10 +238,7 @@ impl Host {
                 self.lock()
                     .component_configs
                     .insert(component_id.clone(), config.clone());
-                self.directory
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .insert(component_id.clone(), Arc::new(handler));
+                self.directory.insert(component_id, Arc::new(handler));
                 self.lock().components.insert(
                     component_id.clone(),
                     RunningComponent {
@@ -386,7 +382,7 @@ impl Host {
                 reason: error.to_string(),
             })?;
         let sink = Arc::new(LinkedHandler {
-            directory: Arc::clone(&self.directory),
+            directory: self.directory.clone(),
             target_id: link.target_id.clone(),
         });
         self.resolver().broker(&link.source_id).subscribe(
@@ -437,7 +433,7 @@ impl Host {
         }
         self.unroute(&key).await;
         let handler = Arc::new(LinkedComponent::new(
-            Arc::clone(&self.directory),
+            self.directory.clone(),
             &link.target_id,
         ));
         let bound = self

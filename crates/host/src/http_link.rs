@@ -1,21 +1,17 @@
 //! HTTP server → component links: the route a link asks for, and the handler that finds the
 //! target component when a request arrives.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 use hyper::body::Incoming;
-use weft_capabilities::http_server::{
-    ComponentHandler, RequestHandler, ResponseFuture, RouteSpec, text_response,
-};
+use weft_capabilities::component_calls::ComponentDirectory;
+use weft_capabilities::http_server::{RequestHandler, ResponseFuture, RouteSpec, text_response};
 use weft_manager::LinkSpec;
 
 /// Where the HTTP server listens when the link's config names no `address`.
 pub(crate) const DEFAULT_ADDRESS: &str = "127.0.0.1:8000";
-
-/// The components running on a host, by id, shared with the routes that call them.
-pub(crate) type Directory = Arc<RwLock<HashMap<String, Arc<ComponentHandler>>>>;
 
 /// Whether `link` is one the HTTP server serves: `wasi:http/incoming-handler`.
 pub(crate) fn is_incoming_http(link: &LinkSpec) -> bool {
@@ -44,13 +40,13 @@ pub(crate) fn route_of(
 /// Calls the link's target component, looked up when each request arrives. The target can
 /// be switched while requests flow (an upgrade that renames a component).
 pub(crate) struct LinkedComponent {
-    directory: Directory,
+    directory: ComponentDirectory,
     target_id: RwLock<String>,
 }
 
 impl LinkedComponent {
     /// Routes to `target_id`, found in `directory`.
-    pub(crate) fn new(directory: Directory, target_id: &str) -> Self {
+    pub(crate) fn new(directory: ComponentDirectory, target_id: &str) -> Self {
         Self {
             directory,
             target_id: RwLock::new(target_id.to_owned()),
@@ -76,12 +72,7 @@ impl LinkedComponent {
 impl RequestHandler for LinkedComponent {
     fn handle(&self, request: hyper::Request<Incoming>) -> ResponseFuture {
         let target = self.target();
-        let handler = self
-            .directory
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&target)
-            .cloned();
+        let handler = self.directory.get(&target);
         match handler {
             Some(handler) => handler.handle(request),
             None => Box::pin(async move {

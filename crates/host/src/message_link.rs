@@ -8,7 +8,7 @@ use std::pin::Pin;
 use weft_capabilities::messaging::{BrokerMessage, MessageSink};
 use weft_manager::LinkSpec;
 
-use crate::http_link::Directory;
+use weft_capabilities::component_calls::ComponentDirectory;
 
 /// Whether `link` delivers messages to its target (a `wasmcloud:messaging` handler link).
 pub(crate) fn is_handler_link(link: &LinkSpec) -> bool {
@@ -19,7 +19,7 @@ pub(crate) fn is_handler_link(link: &LinkSpec) -> bool {
 
 /// Delivers to the link's target component.
 pub(crate) struct LinkedHandler {
-    pub(crate) directory: Directory,
+    pub(crate) directory: ComponentDirectory,
     pub(crate) target_id: String,
 }
 
@@ -28,12 +28,7 @@ impl MessageSink for LinkedHandler {
         &self,
         message: BrokerMessage,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
-        let handler = self
-            .directory
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&self.target_id)
-            .cloned();
+        let handler = self.directory.get(&self.target_id);
         let target = self.target_id.clone();
         Box::pin(async move {
             match handler {

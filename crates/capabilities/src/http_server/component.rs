@@ -1,12 +1,13 @@
 //! Serving requests with a component: a fresh, isolated instance per request from a
 //! pre-instantiated `wasi:http/proxy` component.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use wasmtime::Store;
-use wasmtime::component::Linker;
+use wasmtime::component::{InstancePre, Linker, Val};
 use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -14,6 +15,9 @@ use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, 
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
+use crate::component_calls::{
+    ComponentCallError, define_linked_imports, exported_interfaces, unversioned,
+};
 use crate::links::{ComponentLinks, LinkSlot};
 use crate::messaging::BrokerMessage;
 use crate::{HttpInstanceState, OutgoingHttpPolicy};
@@ -42,11 +46,19 @@ pub enum ComponentHandlerError {
     },
     /// It exports nothing weft can call.
     #[error(
-        "{component} exports neither {INCOMING_HANDLER} nor wasmcloud:messaging/handler, so nothing can call it"
+        "{component} exports no interface ({INCOMING_HANDLER}, wasmcloud:messaging/handler or one of its own), so nothing can call it"
     )]
     NothingToCall {
         /// The component's name.
         component: String,
+    },
+    /// An import meant for a component link cannot be forwarded.
+    #[error("{component} cannot be linked to other components: {reason}")]
+    UnlinkableImport {
+        /// The component's name.
+        component: String,
+        /// Which import, and why.
+        reason: String,
     },
     /// The linker could not be set up.
     #[error("cannot set up the host interfaces: {0}")]
@@ -60,6 +72,12 @@ pub struct ComponentHandler {
     pre: Option<ProxyPre<HttpInstanceState>>,
     /// Set when it exports `wasmcloud:messaging/handler`.
     message_pre: Option<MessageHandlerPre<HttpInstanceState>>,
+    /// For calls from other components into its exports.
+    instance_pre: InstancePre<HttpInstanceState>,
+    /// The interfaces it exports, full name by unversioned name.
+    exports: HashMap<String, String>,
+    /// The interfaces it imports from other components (through component links).
+    linked_imports: Vec<String>,
     limits: InstanceLimits,
     outgoing: OutgoingHttpPolicy,
     links: LinkSlot,
@@ -98,6 +116,14 @@ impl ComponentHandler {
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
         crate::links::add_to_linker(&mut linker, HttpInstanceState::capabilities)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
+        let linked_imports =
+            define_linked_imports(&mut linker, &component.component, runtime.engine()).map_err(
+                |reason| ComponentHandlerError::UnlinkableImport {
+                    component: component.name.clone(),
+                    reason,
+                },
+            )?;
+        let exports = exported_interfaces(&component.component, runtime.engine());
 
         let instance_pre = linker
             .instantiate_pre(&component.component)
@@ -106,8 +132,8 @@ impl ComponentHandler {
                 reason: format!("{error:#}"),
             })?;
         let pre = ProxyPre::new(instance_pre.clone()).ok();
-        let message_pre = MessageHandlerPre::new(instance_pre).ok();
-        if pre.is_none() && message_pre.is_none() {
+        let message_pre = MessageHandlerPre::new(instance_pre.clone()).ok();
+        if exports.is_empty() {
             return Err(ComponentHandlerError::NothingToCall {
                 component: component.name.clone(),
             });
@@ -116,6 +142,9 @@ impl ComponentHandler {
             name: Arc::from(component.name.as_str()),
             pre,
             message_pre,
+            instance_pre,
+            exports,
+            linked_imports,
             limits: runtime.limits(),
             outgoing,
             links: LinkSlot::new(ComponentLinks::unlinked(&component.name)),
@@ -131,6 +160,78 @@ impl ComponentHandler {
     /// The component's name, as logs call it.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The interfaces it imports through component links (full names).
+    pub fn linked_imports(&self) -> &[String] {
+        &self.linked_imports
+    }
+
+    /// Whether it exports `interface` (`namespace:package/interface`, any version).
+    pub fn exports_interface(&self, interface: &str) -> bool {
+        self.exports.contains_key(unversioned(interface))
+    }
+
+    /// The interfaces it exports, for hints.
+    pub fn exported_interfaces(&self) -> String {
+        let mut names: Vec<&str> = self.exports.values().map(String::as_str).collect();
+        names.sort_unstable();
+        names.join(", ")
+    }
+
+    /// Calls `interface`.`function` of this component for another component, `depth` calls
+    /// deep, in a fresh instance; `params` and `results` are plain values.
+    pub async fn call_export(
+        &self,
+        interface: &str,
+        function: &str,
+        params: &[Val],
+        results: &mut [Val],
+        depth: u32,
+    ) -> Result<(), ComponentCallError> {
+        let not_exported = || ComponentCallError::NotExported {
+            target: self.name.to_string(),
+            interface: unversioned(interface).to_owned(),
+            function: function.to_owned(),
+            exports: self.exported_interfaces(),
+        };
+        let full_name = self
+            .exports
+            .get(unversioned(interface))
+            .ok_or_else(not_exported)?;
+        let component = self.instance_pre.component();
+        let index = component
+            .get_export_index(None, full_name)
+            .and_then(|instance| component.get_export_index(Some(&instance), function))
+            .ok_or_else(not_exported)?;
+        let mut store = Store::new(
+            self.instance_pre.engine(),
+            HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
+                .called_at_depth(depth),
+        );
+        prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
+        let outcome = async {
+            let instance = self.instance_pre.instantiate_async(&mut store).await?;
+            let func = instance
+                .get_func(&mut store, index)
+                .ok_or_else(|| wasmtime::format_err!("{full_name}.{function} is not a function"))?;
+            func.call_async(&mut store, params, results).await
+        }
+        .await;
+        outcome.map_err(|error| {
+            let failure = InvocationFailure::classify(&error);
+            tracing::warn!(
+                component = &*self.name,
+                reason = failure.reason(),
+                "call from another component failed: {failure}"
+            );
+            ComponentCallError::Failed {
+                target: self.name.to_string(),
+                interface: unversioned(interface).to_owned(),
+                function: function.to_owned(),
+                reason: failure.to_string(),
+            }
+        })
     }
 
     /// Calls the component's `wasmcloud:messaging/handler.handle-message` with `message` in a

@@ -162,6 +162,28 @@ pub fn get(url: &str) -> (u16, String) {
     })
 }
 
+/// A blocking request with `method` and `body`; returns status and body.
+pub fn send(method: &str, url: &str, body: &str) -> (u16, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
+    let body = body.to_owned();
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let response = reqwest::Client::new()
+                .request(method, url)
+                .body(body)
+                .send()
+                .await
+                .expect("request sent");
+            (
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default(),
+            )
+        })
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

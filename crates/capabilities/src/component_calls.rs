@@ -1,0 +1,238 @@
+//! Component → component links: an interface a component imports that no capability serves is
+//! answered by the component its link points at, called in process. The importer's linker
+//! gets one forwarding function per imported function; each call looks up the link's target
+//! when it is made, runs the target's export in a fresh instance of the target, and hands the
+//! results back. Only plain values cross (no resources), as between two wRPC peers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use wasmtime::Engine;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Linker};
+
+use crate::HttpInstanceState;
+use crate::http_server::ComponentHandler;
+
+/// How deep calls may nest (A calls B calls C …) before the host refuses: a link cycle would
+/// otherwise start instances without end.
+pub const MAX_CALL_DEPTH: u32 = 8;
+
+/// The packages the host serves itself; a component's imports from any other package are
+/// answered by the components its links point at.
+const HOST_PACKAGES: &[&str] = &["wasmcloud:bus", "wasmcloud:messaging", "wasmcloud:secrets"];
+
+/// The components running on a host, by id, shared with everything that calls them: HTTP
+/// routes, message subscriptions and other components.
+#[derive(Clone, Default)]
+pub struct ComponentDirectory {
+    handlers: Arc<RwLock<HashMap<String, Arc<ComponentHandler>>>>,
+}
+
+impl ComponentDirectory {
+    /// The handler of component `id`, if it runs here.
+    pub fn get(&self, id: &str) -> Option<Arc<ComponentHandler>> {
+        self.handlers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned()
+    }
+
+    /// Makes `handler` the one that answers for component `id`.
+    pub fn insert(&self, id: &str, handler: Arc<ComponentHandler>) {
+        self.handlers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), handler);
+    }
+
+    /// Forgets component `id`.
+    pub fn remove(&self, id: &str) {
+        self.handlers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
+}
+
+/// Why a call from one component to another did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ComponentCallError {
+    /// The caller has no link for the interface.
+    #[error(
+        "component `{component}` calls {interface} but has no link named `{link_name}` for {package}; add a link trait (namespace/package of {package}) on `{component}` whose target is the component that exports it"
+    )]
+    NoLink {
+        /// The caller.
+        component: String,
+        /// The interface it called (`namespace:package/interface`).
+        interface: String,
+        /// `namespace:package`.
+        package: String,
+        /// The link name in use.
+        link_name: String,
+    },
+    /// The link's target does not run on this host.
+    #[error("component `{component}` calls {interface} on `{target}`, which is not running here")]
+    TargetNotRunning {
+        /// The caller.
+        component: String,
+        /// The interface it called.
+        interface: String,
+        /// The link's target.
+        target: String,
+    },
+    /// The target does not export the function.
+    #[error(
+        "component `{target}` does not export {interface}.{function}, which a link points at it for; it exports {exports}"
+    )]
+    NotExported {
+        /// The link's target.
+        target: String,
+        /// The interface called.
+        interface: String,
+        /// The function called.
+        function: String,
+        /// What the target does export, for the hint.
+        exports: String,
+    },
+    /// Calls nested deeper than [`MAX_CALL_DEPTH`].
+    #[error(
+        "component `{component}` calls {interface} at depth {depth}, past the limit of {MAX_CALL_DEPTH}; do its links form a cycle?"
+    )]
+    TooDeep {
+        /// The caller.
+        component: String,
+        /// The interface it called.
+        interface: String,
+        /// The depth the call would have run at.
+        depth: u32,
+    },
+    /// The target failed while answering.
+    #[error("component `{target}` failed while answering {interface}.{function}: {reason}")]
+    Failed {
+        /// The link's target.
+        target: String,
+        /// The interface called.
+        interface: String,
+        /// The function called.
+        function: String,
+        /// Why, as Wasmtime put it.
+        reason: String,
+    },
+}
+
+/// `namespace:package/interface` without its `@version`.
+pub fn unversioned(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(name, _)| name)
+}
+
+/// `namespace:package` of an interface name, if it has one.
+pub fn package_of(interface: &str) -> Option<&str> {
+    unversioned(interface)
+        .split_once('/')
+        .map(|(package, _)| package)
+}
+
+/// Whether the host itself serves `interface` (all of `wasi:` and wasmCloud's host packages).
+fn served_by_host(interface: &str) -> bool {
+    let Some(package) = package_of(interface) else {
+        return true; // A bare name is no interface a link can name.
+    };
+    package.starts_with("wasi:") || HOST_PACKAGES.contains(&package)
+}
+
+/// The interfaces `component` exports, full name by unversioned name.
+pub(crate) fn exported_interfaces(
+    component: &Component,
+    engine: &Engine,
+) -> HashMap<String, String> {
+    component
+        .component_type()
+        .exports(engine)
+        .filter(|(_, export)| matches!(export.ty, ComponentItem::ComponentInstance(_)))
+        .map(|(name, _)| (unversioned(name).to_owned(), name.to_owned()))
+        .collect()
+}
+
+/// Defines a forwarding function in `linker` for every function `component` imports from a
+/// package the host does not serve; returns those interfaces' full names. An imported
+/// interface that carries resources cannot be forwarded: the error names it.
+pub(crate) fn define_linked_imports(
+    linker: &mut Linker<HttpInstanceState>,
+    component: &Component,
+    engine: &Engine,
+) -> Result<Vec<String>, String> {
+    let mut linked = Vec::new();
+    for (name, import) in component.component_type().imports(engine) {
+        let ComponentItem::ComponentInstance(instance) = import.ty else {
+            continue;
+        };
+        if served_by_host(name) {
+            continue;
+        }
+        let interface: Arc<str> = Arc::from(name);
+        let mut functions = Vec::new();
+        for (function, item) in instance.exports(engine) {
+            match item.ty {
+                ComponentItem::ComponentFunc(_) => functions.push(function.to_owned()),
+                ComponentItem::Resource(_) => {
+                    return Err(format!(
+                        "it imports {name}, which carries the resource `{function}`; links between components carry plain values only, so export functions that take and return records, lists and strings"
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let mut scope = linker
+            .instance(name)
+            .map_err(|error| format!("cannot link {name}: {error:#}"))?;
+        for function in functions {
+            let forwarded_interface = Arc::clone(&interface);
+            let forwarded_function: Arc<str> = Arc::from(function.as_str());
+            scope
+                .func_new_async(&function, move |store, _ty, params, results| {
+                    let interface = Arc::clone(&forwarded_interface);
+                    let function = Arc::clone(&forwarded_function);
+                    Box::new(async move {
+                        let (target, depth) = store.data().component_call(&interface)?;
+                        target
+                            .call_export(&interface, &function, params, results, depth)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .map_err(|error| format!("cannot link {name}.{function}: {error:#}"))?;
+        }
+        linked.push(name.to_owned());
+    }
+    Ok(linked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_packages_are_not_forwarded() {
+        assert!(served_by_host("wasi:keyvalue/store@0.2.0-draft"));
+        assert!(served_by_host("wasi:http/types@0.2.6"));
+        assert!(served_by_host("wasmcloud:messaging/consumer@0.2.0"));
+        assert!(!served_by_host("example:pipeline/transform@0.1.0"));
+        assert!(!served_by_host("wasmcloud:example/greet"));
+    }
+
+    #[test]
+    fn names_split_into_package_and_version() {
+        assert_eq!(
+            unversioned("example:pipeline/transform@0.1.0"),
+            "example:pipeline/transform"
+        );
+        assert_eq!(
+            package_of("example:pipeline/transform@0.1.0"),
+            Some("example:pipeline")
+        );
+        assert_eq!(package_of("run"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! Component → component links through the real binary: the pipeline example calls its second
+//! component in process; links that cannot carry anything are refused with the reason, and a
+//! component calling without a link fails its request with a log line naming the link to add.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use support::{client, free_port, send, up};
+
+/// The pipeline example as app `name` in `dir`, served on `port`; `edit` adjusts its manifest.
+fn pipeline_app(dir: &Path, name: &str, port: u16, edit: impl Fn(String) -> String) -> String {
+    let example = weft_examples::PIPELINE;
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    std::fs::write(dir.join("build/pipeline_front.wasm"), example.front).unwrap();
+    std::fs::write(dir.join("build/pipeline_shout.wasm"), example.shout).unwrap();
+    let manifest = edit(
+        example
+            .manifest
+            .replace("name: pipeline\n", &format!("name: {name}\n"))
+            .replace("name: pipeline-http", &format!("name: {name}-http"))
+            .replace("127.0.0.1:8002", &format!("127.0.0.1:{port}")),
+    );
+    let file = dir.join(format!("{name}.yaml"));
+    std::fs::write(&file, manifest).unwrap();
+    file.display().to_string()
+}
+
+/// POSTs `body` until the app answers something other than "nothing listens" (5 s at most).
+fn post_when_served(url: &str, body: &str) -> (u16, String) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let answer = std::panic::catch_unwind(|| send("POST", url, body));
+        match answer {
+            Ok(answer) if answer.0 != 404 => return answer,
+            _ => assert!(Instant::now() < deadline, "{url} was never served"),
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_pipeline_calls_its_second_component_in_process() {
+    let state = tempfile::tempdir().unwrap();
+    let running = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = pipeline_app(dir.path(), "pipeline", port, |manifest| manifest);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let url = format!("http://127.0.0.1:{port}/");
+    assert_eq!(
+        post_when_served(&url, "hello pipeline"),
+        (200, "HELLO PIPELINE! (2 words)\n".into())
+    );
+    assert_eq!(
+        send("POST", &url, "  a b c  "),
+        (200, "A B C! (3 words)\n".into())
+    );
+
+    // Without the link, the front's call fails and the log names the link to add.
+    let unlinked = pipeline_app(dir.path(), "unlinked", free_port(), |manifest| {
+        let start = manifest
+            .find("        - type: link\n          properties:\n            namespace: example")
+            .unwrap();
+        let end = manifest[start..]
+            .find("              name: shout\n")
+            .unwrap()
+            + start;
+        format!(
+            "{}{}",
+            &manifest[..start],
+            &manifest[end + "              name: shout\n".len()..]
+        )
+    });
+    let unlinked_port = std::fs::read_to_string(&unlinked)
+        .unwrap()
+        .split("address: 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap()
+        .to_owned();
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &unlinked]);
+    assert_eq!(code, 0, "{stderr}");
+    let (status, body) = post_when_served(&format!("http://127.0.0.1:{unlinked_port}/"), "quiet");
+    assert_eq!(status, 500, "{body}");
+    running.wait_for_log("the missing link", |event| {
+        support::field(event, "message").contains(
+            "component `unlinked-front` calls example:pipeline/transform but has no link named `default` for example:pipeline",
+        )
+    });
+}
+
+#[test]
+fn component_links_that_carry_nothing_are_refused() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+
+    let typo = pipeline_app(dir.path(), "typo", free_port(), |manifest| {
+        manifest.replace("interfaces: [transform]", "interfaces: [transfrom]")
+    });
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &typo]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("component `typo-front` does not import example:pipeline/transfrom")
+            && stderr.contains("example:pipeline/transform@0.1.0"),
+        "{stderr}"
+    );
+
+    // The images swapped: the link now starts at `shout`'s code, which imports nothing.
+    let reversed = pipeline_app(dir.path(), "reversed", free_port(), |manifest| {
+        manifest
+            .replace("pipeline_front.wasm", "PLACEHOLDER")
+            .replace("pipeline_shout.wasm", "pipeline_front.wasm")
+            .replace("PLACEHOLDER", "pipeline_shout.wasm")
+    });
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &reversed]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("component `reversed-front` does not import example:pipeline/transform")
+            && stderr.contains("imports from other components: nothing"),
+        "{stderr}"
+    );
+}
