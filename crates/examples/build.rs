@@ -15,6 +15,10 @@ fn main() {
         ("hello", &[("http-hello-world", "WEFT_EXAMPLE_HELLO")][..]),
         ("counter", &[("http-counter", "WEFT_EXAMPLE_COUNTER")]),
         (
+            "secret-check",
+            &[("secret-check", "WEFT_EXAMPLE_SECRET_CHECK")],
+        ),
+        (
             "pipeline",
             &[
                 ("pipeline-front", "WEFT_EXAMPLE_PIPELINE_FRONT"),

@@ -16,7 +16,12 @@ use weft_manager::{
     resolve_relative_images,
 };
 
-use crate::names::{check_config_name, check_label_key};
+use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
+
+use crate::names::{check_config_name, check_label_key, check_secret_name};
+
+/// The largest secret value `weft secret put` takes.
+pub const MAX_SECRET_BYTES: usize = 64 * 1024;
 
 /// How often the host says it is alive.
 const HEARTBEAT: Duration = Duration::from_secs(30);
@@ -30,6 +35,9 @@ pub enum ControlError {
     /// Stored configs or links could not be read or written.
     #[error(transparent)]
     Records(#[from] RecordError),
+    /// The secret store failed (the message never holds a value).
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
     /// The host could not put it into effect.
     #[error(transparent)]
     Host(#[from] HostError),
@@ -63,6 +71,7 @@ pub struct AppView {
 pub struct ControlPlane {
     apps: AppStore<EmbeddedStore>,
     records: Records<EmbeddedStore>,
+    secrets: SecretVault<EmbeddedStore>,
     reconciler: Arc<Reconciler<Host>>,
     events: Mutex<Option<Subscription>>,
     /// Deployed apps whose stored manifest no longer loads (found at restore), with why.
@@ -72,12 +81,19 @@ pub struct ControlPlane {
 }
 
 impl ControlPlane {
-    /// Applications and records in `store`, run on `host`; `events` is a subscription to the
-    /// bus the host publishes on (taken before anything runs, so no event is missed).
-    pub fn new(store: EmbeddedStore, host: Host, events: Subscription) -> Self {
+    /// Applications, records and secrets (sealed with `secret_key`) in `store`, run on
+    /// `host`; `events` is a subscription to the bus the host publishes on (taken before
+    /// anything runs, so no event is missed).
+    pub fn new(
+        store: EmbeddedStore,
+        secret_key: SecretKey,
+        host: Host,
+        events: Subscription,
+    ) -> Self {
         Self {
             apps: AppStore::new(store.clone()),
-            records: Records::new(store),
+            records: Records::new(store.clone()),
+            secrets: SecretVault::new(store, secret_key),
             reconciler: Arc::new(Reconciler::new(
                 Arc::new(host),
                 ReconcilerSettings::default(),
@@ -139,6 +155,14 @@ impl ControlPlane {
                     app: None,
                 })
                 .await?;
+        }
+        for (info, value) in self.secrets.reveal_all().await? {
+            match value {
+                Ok(value) => self
+                    .host()
+                    .set_secret(&info.name, Some((info.version, value))),
+                Err(error) => tracing::warn!(%error, "a stored secret cannot be read"),
+            }
         }
         for link in self.records.links().await? {
             if let Err(error) = self.host().execute(&Command::PutLink(link)).await {
@@ -413,6 +437,46 @@ impl ControlPlane {
                 name: name.to_owned(),
             })
             .await?;
+        Ok(())
+    }
+
+    /// What may be said about every secret: names and versions, never values.
+    pub async fn secrets(&self) -> Result<Vec<SecretInfo>, ControlError> {
+        Ok(self.secrets.list().await?)
+    }
+
+    /// Stores `value` as the next version of secret `name`, sealed; components reading it
+    /// see it from their next instance, and apps waiting for it deploy at once.
+    pub async fn put_secret(
+        &self,
+        name: &str,
+        value: SecretValue,
+    ) -> Result<SecretInfo, ControlError> {
+        check_secret_name(name).map_err(ControlError::Invalid)?;
+        if value.is_empty() {
+            return Err(ControlError::Invalid(format!(
+                "the value of secret `{name}` is empty; pipe the value in: `weft secret put {name} < FILE`"
+            )));
+        }
+        if value.len() > MAX_SECRET_BYTES {
+            return Err(ControlError::Invalid(format!(
+                "the value of secret `{name}` has {} bytes; a secret may have at most {MAX_SECRET_BYTES}",
+                value.len()
+            )));
+        }
+        let info = self.secrets.put(name, &value).await?;
+        self.host().set_secret(name, Some((info.version, value)));
+        Ok(info)
+    }
+
+    /// Removes secret `name`; components reading it lose it from their next instance.
+    pub async fn delete_secret(&self, name: &str) -> Result<(), ControlError> {
+        if !self.secrets.delete(name).await? {
+            return Err(ControlError::NotFound(format!(
+                "there is no secret `{name}`; `weft secret list` lists them"
+            )));
+        }
+        self.host().set_secret(name, None);
         Ok(())
     }
 

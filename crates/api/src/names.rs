@@ -11,6 +11,13 @@ pub(crate) fn check_config_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a secret name: the same characters as a config name.
+pub(crate) fn check_secret_name(name: &str) -> Result<(), String> {
+    check_config_name(name).map_err(|_| {
+        format!("`{name}` is not a secret name: use 1 to 253 letters, digits, `-`, `_` or `.`")
+    })
+}
+
 /// Checks a label key: like a config name, and not under `hostcore.` (facts the host reports
 /// about itself).
 pub(crate) fn check_label_key(key: &str) -> Result<(), String> {

@@ -17,6 +17,7 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use tokio::net::TcpListener;
 use weft_manager::{AppStoreError, LinkSpec};
+use weft_secrets::SecretValue;
 
 use crate::control::{ControlError, ControlPlane};
 use crate::path::decode_segment;
@@ -274,6 +275,18 @@ async fn route(
             .delete_link((source, namespace, package, name))
             .await
             .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": true }))),
+        (&Method::GET, ["v1", "secrets"]) => control
+            .secrets()
+            .await
+            .map(|secrets| json(StatusCode::OK, &secrets)),
+        (&Method::PUT, ["v1", "secrets", name]) => control
+            .put_secret(name, SecretValue::new(body.to_vec()))
+            .await
+            .map(|info| json(StatusCode::OK, &info)),
+        (&Method::DELETE, ["v1", "secrets", name]) => control
+            .delete_secret(name)
+            .await
+            .map(|()| json(StatusCode::OK, &serde_json::json!({ "deleted": name }))),
         (&Method::GET, ["v1", "configs"]) => Ok(json(StatusCode::OK, &control.configs())),
         (&Method::GET, ["v1", "configs", name]) => control
             .config(name)
@@ -395,7 +408,8 @@ fn control_error(failure: &ControlError) -> ApiResponse {
         | ControlError::Conflict(_) => StatusCode::CONFLICT,
         ControlError::Host(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ControlError::Apps(AppStoreError::Store(_) | AppStoreError::Damaged { .. })
-        | ControlError::Records(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        | ControlError::Records(_)
+        | ControlError::Secrets(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     error(status, &failure.to_string())
 }

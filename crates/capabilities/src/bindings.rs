@@ -1,4 +1,5 @@
-//! Host bindings for the capability interfaces in `wit/` (key-value, config, logging).
+//! Host bindings for the capability interfaces in `wit/` (key-value, config, logging,
+//! blobstore, messaging, secrets).
 
 #![allow(missing_docs)] // Generated code.
 
@@ -14,6 +15,7 @@ wasmtime::component::bindgen!({
         "wasi:blobstore/container.stream-object-names": crate::blobstore::ObjectNames,
         "wasi:blobstore/types.outgoing-value": crate::blobstore::OutgoingValue,
         "wasi:blobstore/types.incoming-value": crate::blobstore::IncomingValue,
+        "wasmcloud:secrets/store.secret": crate::secrets::Secret,
     },
     trappable_error_type: {
         "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueError,

@@ -20,6 +20,7 @@ mod links;
 mod logging;
 pub mod messaging;
 mod outgoing_http;
+mod secrets;
 mod settings_error;
 mod stdio;
 

@@ -7,6 +7,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
+use weft_secrets::SecretValue;
+
 use crate::bindings;
 use crate::component_calls::ComponentDirectory;
 use crate::http_client::HttpClientSettings;
@@ -37,6 +39,9 @@ pub struct ComponentLinks {
     pub components: BTreeMap<String, BTreeMap<String, String>>,
     /// Where those targets are found when a call is made.
     pub directory: ComponentDirectory,
+    /// The secrets its manifest gives it, by the name it asks for: the value, or why it
+    /// cannot have it (e.g. a `field` the stored value lacks; never quoting the value).
+    pub secrets: BTreeMap<String, Result<SecretValue, String>>,
     /// The names of its links by `namespace:package`, for `wasmcloud:bus/lattice`.
     pub link_names: BTreeMap<String, BTreeSet<String>>,
     /// How many log lines it may write (shared by all its instances).
@@ -56,6 +61,7 @@ impl ComponentLinks {
             outgoing_http: None,
             components: BTreeMap::new(),
             directory: ComponentDirectory::default(),
+            secrets: BTreeMap::new(),
             link_names: BTreeMap::new(),
             logs: Arc::new(LogLimiter::default()),
         }
@@ -132,5 +138,7 @@ pub fn add_to_linker<T: Send + 'static>(
     bindings::wasi::blobstore::types::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::blobstore::container::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::blobstore::blobstore::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::secrets::store::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::secrets::reveal::add_to_linker::<T, Capabilities>(linker, view)?;
     Ok(())
 }

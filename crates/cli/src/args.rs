@@ -88,6 +88,10 @@ pub enum Command {
     #[command(subcommand)]
     Config(ConfigCommand),
 
+    /// Secrets components read through wasmcloud:secrets, encrypted at rest: put, del, list.
+    #[command(subcommand)]
+    Secret(SecretCommand),
+
     /// Links made by hand (those in manifests come and go with their apps): put, get, del.
     #[command(subcommand)]
     Link(LinkCommand),
@@ -238,6 +242,28 @@ pub enum ConfigCommand {
         /// Config name.
         name: String,
     },
+}
+
+/// `weft secret ...`.
+#[derive(Debug, Subcommand)]
+pub enum SecretCommand {
+    /// Store a secret's value (its next version), read from standard input or a file; apps
+    /// waiting for it deploy at once. Values are never taken as arguments, so they stay out
+    /// of shell history.
+    Put {
+        /// Secret name (the manifest's `key`).
+        name: String,
+        /// Read the value from this file instead of standard input.
+        #[arg(long, value_name = "PATH")]
+        from_file: Option<std::path::PathBuf>,
+    },
+    /// Delete a secret.
+    Del {
+        /// Secret name.
+        name: String,
+    },
+    /// List secrets: names, versions and when they changed (never values).
+    List,
 }
 
 /// `weft link ...`.

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Down => commands::down::execute(&endpoint, &output),
         Command::App(app) => commands::app::execute(app, &endpoint, &output),
         Command::Config(config) => commands::config::execute(config, &endpoint, &output),
+        Command::Secret(secret) => commands::secret::execute(secret, &endpoint, &output),
         Command::Link(link) => commands::link::execute(link, &endpoint, &output),
         Command::Label(label) => commands::label::execute(label, &endpoint, &output),
         Command::Get(get) => commands::get::execute(get, &endpoint, &output),

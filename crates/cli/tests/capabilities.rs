@@ -617,24 +617,12 @@ spec:
     assert_eq!(count(), (200, "default: 1\n".into()));
     assert_eq!(count(), (200, "default: 2\n".into()));
     // The bucket (`hits`, the identifier the component opens) is a JetStream stream.
-    let streams = walk(nats.store.path());
+    let streams: Vec<_> = support::entries_under(nats.store.path())
+        .into_iter()
+        .filter(|path| path.is_dir())
+        .collect();
     assert!(
         streams.iter().any(|path| path.ends_with("KV_hits")),
         "no KV_hits stream under the NATS store: {streams:?}"
     );
-}
-
-/// Every directory under `root`.
-fn walk(root: &Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            if entry.path().is_dir() {
-                pending.push(entry.path());
-                found.push(entry.path());
-            }
-        }
-    }
-    found
 }

@@ -31,6 +31,15 @@ pub const COUNTER: Example = Example {
     wasm: include_bytes!(env!("WEFT_EXAMPLE_COUNTER")),
 };
 
+/// The secret check (`examples/secret-check`): compares a presented key with a secret read
+/// through `wasmcloud:secrets`. Like the counter, it needs `weft up`.
+pub const SECRET_CHECK: Example = Example {
+    name: "secret-check",
+    description: "checks a presented key against a secret read through wasmcloud:secrets",
+    manifest: include_str!("../../../examples/secret-check/wadm.yaml"),
+    wasm: include_bytes!(env!("WEFT_EXAMPLE_SECRET_CHECK")),
+};
+
 /// The two-component pipeline (`examples/pipeline`): `front` serves HTTP and calls `shout`
 /// through a component → component link. Like the counter, it needs `weft up`.
 pub const PIPELINE: Pipeline = Pipeline {

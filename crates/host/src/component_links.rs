@@ -14,7 +14,8 @@ use weft_capabilities::keyvalue::{
 };
 use weft_capabilities::messaging::Broker;
 use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter};
-use weft_manager::{LinkSpec, RunningComponent, StoredConfig};
+use weft_manager::{LinkSpec, RunningComponent, SecretBinding, StoredConfig};
+use weft_secrets::SecretValue;
 
 use crate::builtin::Builtin;
 
@@ -48,6 +49,8 @@ pub(crate) struct LinkInputs<'a> {
     pub(crate) capabilities: &'a BTreeMap<String, Builtin>,
     pub(crate) links: &'a [LinkSpec],
     pub(crate) configs: &'a BTreeMap<String, StoredConfig>,
+    pub(crate) component_secrets: &'a HashMap<String, Vec<SecretBinding>>,
+    pub(crate) secrets: &'a BTreeMap<String, (u64, SecretValue)>,
 }
 
 impl LinkResolver {
@@ -247,13 +250,10 @@ impl LinkResolver {
                     .or_default()
                     .insert(link.name.clone());
                 if inputs.components.contains_key(&link.target_id) {
-                    components
-                        .entry(link.name.clone())
-                        .or_default()
-                        .insert(
-                            format!("{}:{}", link.namespace, link.package),
-                            link.target_id.clone(),
-                        );
+                    components.entry(link.name.clone()).or_default().insert(
+                        format!("{}:{}", link.namespace, link.package),
+                        link.target_id.clone(),
+                    );
                     continue;
                 }
                 if !inputs
@@ -323,12 +323,35 @@ impl LinkResolver {
                 outgoing_http,
                 components,
                 directory: self.directory.clone(),
+                secrets: component_secrets(
+                    inputs.component_secrets.get(id).map(Vec::as_slice),
+                    inputs.secrets,
+                ),
                 link_names,
                 logs,
             };
             self.slot(id).set(links);
         }
     }
+}
+
+/// The secrets a component reads, by the name it asks for, from the stored values.
+fn component_secrets(
+    bindings: Option<&[SecretBinding]>,
+    stored: &BTreeMap<String, (u64, SecretValue)>,
+) -> BTreeMap<String, Result<SecretValue, String>> {
+    bindings
+        .unwrap_or_default()
+        .iter()
+        .map(|binding| {
+            let value = match (stored.get(&binding.key), &binding.field) {
+                (None, _) => Err(format!("the stored secret `{}` is gone", binding.key)),
+                (Some((_, value)), None) => Ok(value.clone()),
+                (Some((_, value)), Some(field)) => value.field(field),
+            };
+            (binding.name.clone(), value)
+        })
+        .collect()
 }
 
 /// A key-value store a link needs opened.

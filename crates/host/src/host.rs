@@ -15,9 +15,10 @@ use weft_capabilities::messaging::MessagingLinkSettings;
 use weft_lattice::{EventBus, LatticeEvent};
 use weft_manager::{
     Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
-    StoredConfig,
+    SecretBinding, StoredConfig,
 };
 use weft_runtime::{ComponentSource, Runtime};
+use weft_secrets::SecretValue;
 
 use crate::builtin::{self, Builtin};
 use crate::component_links::{LinkInputs, LinkResolver, StoreRequest, merged};
@@ -36,6 +37,10 @@ struct State {
     capabilities: BTreeMap<String, (RunningCapability, Builtin)>,
     links: Vec<LinkSpec>,
     configs: BTreeMap<String, StoredConfig>,
+    /// The secrets each component reads.
+    component_secrets: HashMap<String, Vec<SecretBinding>>,
+    /// Every stored secret's version and value.
+    secrets: BTreeMap<String, (u64, SecretValue)>,
     /// Routes served for links, by link key.
     routes: BTreeMap<String, ServedRoute>,
 }
@@ -129,7 +134,37 @@ impl Host {
             }],
             links: state.links.clone(),
             configs: state.configs.clone(),
+            secrets: state
+                .secrets
+                .iter()
+                .map(|(name, (version, _))| (name.clone(), *version))
+                .collect(),
         }
+    }
+
+    /// Gives components the value of secret `name` (at `version`), or takes it away with
+    /// `None`; the next instance of every component that reads it sees the change, and the
+    /// lattice hears of it (never the value).
+    pub fn set_secret(&self, name: &str, secret: Option<(u64, SecretValue)>) {
+        let event = match secret {
+            Some((version, value)) => {
+                self.lock()
+                    .secrets
+                    .insert(name.to_owned(), (version, value));
+                LatticeEvent::SecretSet {
+                    name: name.to_owned(),
+                    version,
+                }
+            }
+            None => {
+                self.lock().secrets.remove(name);
+                LatticeEvent::SecretDeleted {
+                    name: name.to_owned(),
+                }
+            }
+        };
+        self.refresh_links();
+        self.bus.publish(event);
     }
 
     /// Keeps durable capability data (the embedded key-value store) under `dir`.
@@ -219,6 +254,7 @@ impl Host {
                 count,
                 app,
                 config,
+                secrets,
                 ..
             } => {
                 if *count == 0 {
@@ -226,6 +262,7 @@ impl Host {
                     let mut state = self.lock();
                     state.components.remove(component_id);
                     state.component_configs.remove(component_id);
+                    state.component_secrets.remove(component_id);
                     drop(state);
                     self.resolver().component_removed(component_id);
                     return Ok(());
@@ -235,9 +272,15 @@ impl Host {
                     .prepare_component(component_id, image)
                     .await?
                     .with_links(slot);
-                self.lock()
-                    .component_configs
-                    .insert(component_id.clone(), config.clone());
+                {
+                    let mut state = self.lock();
+                    state
+                        .component_configs
+                        .insert(component_id.clone(), config.clone());
+                    state
+                        .component_secrets
+                        .insert(component_id.clone(), secrets.clone());
+                }
                 self.directory.insert(component_id, Arc::new(handler));
                 self.lock().components.insert(
                     component_id.clone(),
@@ -245,6 +288,7 @@ impl Host {
                         id: component_id.clone(),
                         image: image.clone(),
                         count: *count,
+                        secrets: secrets.clone(),
                         app: app.clone(),
                     },
                 );
@@ -544,6 +588,8 @@ impl Host {
             capabilities: &capabilities,
             links: &state.links,
             configs: &state.configs,
+            component_secrets: &state.component_secrets,
+            secrets: &state.secrets,
         };
         work(&inputs, &mut self.resolver())
     }

@@ -130,6 +130,18 @@ pub enum LatticeEvent {
         /// Config name.
         name: String,
     },
+    /// A secret was put (never its value).
+    SecretSet {
+        /// Secret name.
+        name: String,
+        /// Its new version.
+        version: u64,
+    },
+    /// A secret was removed.
+    SecretDeleted {
+        /// Secret name.
+        name: String,
+    },
 }
 
 impl LatticeEvent {
@@ -150,6 +162,8 @@ impl LatticeEvent {
             Self::LinkDeleted { .. } => "link_deleted",
             Self::ConfigSet { .. } => "config_set",
             Self::ConfigDeleted { .. } => "config_deleted",
+            Self::SecretSet { .. } => "secret_set",
+            Self::SecretDeleted { .. } => "secret_deleted",
         }
     }
 }

@@ -36,6 +36,19 @@ impl LinkSpec {
     }
 }
 
+/// A secret a component reads: the name it asks for and which stored secret answers.
+/// Never the value.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SecretBinding {
+    /// The name the component passes to `wasmcloud:secrets/store.get`.
+    pub name: String,
+    /// The stored secret's name (the manifest's `key`).
+    pub key: String,
+    /// The string member of a JSON-object secret to hand over instead of the whole value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 /// One goal for the lattice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
@@ -66,6 +79,9 @@ pub enum Command {
         count: usize,
         /// Config names it reads.
         config: Vec<String>,
+        /// Secrets it reads.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        secrets: Vec<SecretBinding>,
         /// The owning application.
         app: String,
     },

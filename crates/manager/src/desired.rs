@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use weft_manifest::{
     CapabilityOrComponent, ConfigProperty, DAEMONSCALER_TRAIT, Manifest, SPREADSCALER_TRAIT,
-    TraitProperties, component_id, managed_config_name,
+    SecretProperty, TraitProperties, component_id, managed_config_name,
 };
 
-use crate::command::LinkSpec;
+use crate::command::{LinkSpec, SecretBinding};
 
 /// Default weight of a spread, as in wadm.
 const DEFAULT_WEIGHT: usize = 100;
@@ -23,6 +23,8 @@ pub struct DesiredApp {
     pub links: Vec<DesiredLink>,
     /// Configs they read: owned ones with values, external ones that must exist.
     pub configs: Vec<DesiredConfig>,
+    /// What the manifest asks for that weft cannot give, in words a person can act on.
+    pub unsupported: Vec<String>,
 }
 
 impl DesiredApp {
@@ -33,6 +35,7 @@ impl DesiredApp {
             workloads: Vec::new(),
             links: Vec::new(),
             configs: Vec::new(),
+            unsupported: Vec::new(),
         }
     }
 
@@ -67,7 +70,24 @@ pub struct DesiredWorkload {
     pub scaler: Option<Scaler>,
     /// Config names it reads.
     pub config: Vec<String>,
+    /// Secrets it reads.
+    pub secrets: Vec<DesiredSecret>,
 }
+
+/// A secret a workload reads, as the manifest asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesiredSecret {
+    /// What the component asks for and which stored secret answers.
+    pub binding: SecretBinding,
+    /// The policy's `backend`.
+    pub backend: String,
+    /// The version the manifest asks for, if any.
+    pub version: Option<String>,
+}
+
+/// The secret backends weft answers from its own encrypted store: its own name, and the name
+/// of wasmCloud's reference backend, so manifests written for it run unchanged.
+pub const SECRET_BACKENDS: &[&str] = &["weft", "nats-kv"];
 
 /// How many instances, where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +163,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
 
     let mut workloads = Vec::new();
     let mut links = Vec::new();
+    let mut unsupported = Vec::new();
     for component in &manifest.spec.components {
         let Some(image) = component.properties.image.clone() else {
             // A shared application's component is run by that application.
@@ -189,6 +210,17 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
                 .map(|s| config_names(&s.config))
                 .unwrap_or_default();
             let target_config = config_names(&link.target.config);
+            let link_secrets = link.target.secrets.len()
+                + link
+                    .source
+                    .as_ref()
+                    .map_or(0, |source| source.secrets.len());
+            if link_secrets > 0 {
+                unsupported.push(format!(
+                    "the {}:{} link of `{}` to `{}` lists secrets; weft hands secrets to components only (through wasmcloud:secrets), so move them to the component's `secrets`",
+                    link.namespace, link.package, component.name, link.target.name
+                ));
+            }
             links.push(LinkSpec {
                 source_id: id.clone(),
                 target_id: target_id.clone(),
@@ -208,6 +240,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
             image,
             scaler,
             config,
+            secrets: desired_secrets(manifest, &component.properties.secrets),
         });
     }
     DesiredApp {
@@ -215,7 +248,34 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
         workloads,
         links,
         configs,
+        unsupported,
     }
+}
+
+/// The secrets a component lists, with the backend of the policy each names.
+fn desired_secrets(manifest: &Manifest, secrets: &[SecretProperty]) -> Vec<DesiredSecret> {
+    secrets
+        .iter()
+        .map(|secret| {
+            let backend = manifest
+                .spec
+                .policies
+                .iter()
+                .find(|policy| policy.name == secret.properties.policy)
+                .and_then(|policy| policy.properties.get("backend"))
+                .cloned()
+                .unwrap_or_default();
+            DesiredSecret {
+                binding: SecretBinding {
+                    name: secret.name.clone(),
+                    key: secret.properties.key.clone(),
+                    field: secret.properties.field.clone(),
+                },
+                backend,
+                version: secret.properties.version.clone(),
+            }
+        })
+        .collect()
 }
 
 /// Rewrites `file://` images relative to `base_dir` (the manifest's directory) into absolute

@@ -26,10 +26,10 @@ mod records;
 
 pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredVersion};
 pub use backoff::Backoff;
-pub use command::{Command, LinkSpec};
+pub use command::{Command, LinkSpec, SecretBinding};
 pub use desired::{
-    DesiredApp, DesiredConfig, DesiredLink, DesiredWorkload, Scaler, Share, WorkloadKind,
-    desired_state, resolve_relative_images,
+    DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, SECRET_BACKENDS,
+    Scaler, Share, WorkloadKind, desired_state, resolve_relative_images,
 };
 pub use lattice::Lattice;
 pub use observed::{

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::LinkSpec;
+use crate::command::{LinkSpec, SecretBinding};
 
 /// The lattice as last observed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -15,6 +15,8 @@ pub struct ObservedLattice {
     pub links: Vec<LinkSpec>,
     /// Every named config.
     pub configs: BTreeMap<String, StoredConfig>,
+    /// The version of every stored secret, by name (never a value).
+    pub secrets: BTreeMap<String, u64>,
 }
 
 /// A named config and who created it.
@@ -48,6 +50,9 @@ pub struct RunningComponent {
     pub image: String,
     /// Its instance budget on this host.
     pub count: usize,
+    /// The secrets it reads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretBinding>,
     /// The application that started it.
     pub app: String,
 }

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::command::{Command, LinkSpec};
-use crate::desired::{DesiredApp, DesiredWorkload, Scaler, Share, WorkloadKind};
+use crate::command::{Command, LinkSpec, SecretBinding};
+use crate::desired::{DesiredApp, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind};
 use crate::observed::{ObservedHost, ObservedLattice};
 use crate::placement::{split_by_weight, split_evenly};
 
@@ -49,6 +49,7 @@ pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
         removals: Vec::new(),
         reasons: Vec::new(),
     };
+    planner.reasons.extend(desired.unsupported.iter().cloned());
     let blocked = planner.configs(desired);
     for workload in &desired.workloads {
         let missing: Vec<&String> = workload
@@ -56,7 +57,7 @@ pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
             .iter()
             .filter(|name| blocked.contains(name.as_str()))
             .collect();
-        if missing.is_empty() {
+        if missing.is_empty() && planner.secrets_available(workload) {
             planner.workload(workload);
         }
     }
@@ -122,6 +123,38 @@ impl<'a> Planner<'a> {
             }
         }
         missing
+    }
+
+    /// Whether every secret `workload` reads is stored (in the version asked for) in a
+    /// backend weft has; otherwise says what to do.
+    fn secrets_available(&mut self, workload: &DesiredWorkload) -> bool {
+        let mut available = true;
+        for secret in &workload.secrets {
+            let key = &secret.binding.key;
+            let reason = if !SECRET_BACKENDS.contains(&secret.backend.as_str()) {
+                Some(format!(
+                    "secret `{}` of `{}` uses the backend `{}`, which weft does not have; weft keeps secrets in its own encrypted store: set the policy's `backend: weft` and `weft secret put {key}`",
+                    secret.binding.name, workload.name, secret.backend
+                ))
+            } else {
+                match (self.observed.secrets.get(key), &secret.version) {
+                    (None, _) => Some(format!(
+                        "secret `{key}` (read by `{}`) does not exist; put it with `weft secret put {key}`",
+                        workload.name
+                    )),
+                    (Some(stored), Some(wanted)) if stored.to_string() != *wanted => Some(format!(
+                        "secret `{key}` is at version {stored}, and `{}` asks for version {wanted}; change the manifest's `version` or remove it to follow the latest",
+                        workload.name
+                    )),
+                    _ => None,
+                }
+            };
+            if let Some(reason) = reason {
+                self.reasons.push(reason);
+                available = false;
+            }
+        }
+        available
     }
 
     fn workload(&mut self, workload: &DesiredWorkload) {
@@ -227,8 +260,13 @@ impl<'a> Planner<'a> {
             .iter()
             .find(|c| c.id == workload.id && c.app == self.app);
         let current = running.map_or(0, |c| c.count);
-        let same_image = running.is_none_or(|c| c.image == workload.image);
-        if current == wanted && same_image {
+        let secrets: Vec<SecretBinding> = workload
+            .secrets
+            .iter()
+            .map(|secret| secret.binding.clone())
+            .collect();
+        let same_setup = running.is_none_or(|c| c.image == workload.image && c.secrets == secrets);
+        if current == wanted && same_setup {
             return;
         }
         let command = Command::ScaleComponent {
@@ -237,6 +275,7 @@ impl<'a> Planner<'a> {
             image: workload.image.clone(),
             count: wanted,
             config: workload.config.clone(),
+            secrets,
             app: self.app.to_owned(),
         };
         if wanted == 0 {
@@ -326,6 +365,7 @@ impl<'a> Planner<'a> {
                         image: component.image.clone(),
                         count: 0,
                         config: Vec::new(),
+                        secrets: Vec::new(),
                         app: self.app.to_owned(),
                     });
                 }

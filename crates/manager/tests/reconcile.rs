@@ -128,6 +128,70 @@ spec:
     );
 }
 
+/// An app whose component reads secret `api` (stored key `api-key`) through `backend`.
+fn secret_app(backend: &str, version: Option<&str>) -> DesiredApp {
+    let version = version.map_or(String::new(), |v| format!(", version: \"{v}\""));
+    manifest(&format!(
+        r#"
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {{name: secretive}}
+spec:
+  policies:
+    - {{name: vault, type: policy.secret.wasmcloud.dev/v1alpha1, properties: {{backend: {backend}}}}}
+  components:
+    - name: api
+      type: component
+      properties:
+        image: "file://api.wasm"
+        secrets: [{{name: api, properties: {{policy: vault, key: api-key{version}}}}}]
+      traits: [{{type: spreadscaler, properties: {{instances: 1}}}}]
+"#
+    ))
+}
+
+#[test]
+fn a_component_waits_for_its_secrets_and_follows_their_bindings() {
+    let desired = secret_app("weft", None);
+    let mut observed = one_host();
+    let plan = reconcile(&desired, &observed);
+    assert_eq!(plan.status.state, AppState::Failed);
+    assert!(
+        plan.status.reasons[0].contains("secret `api-key` (read by `api`) does not exist")
+            && plan.status.reasons[0].contains("weft secret put api-key"),
+        "{:?}",
+        plan.status
+    );
+    assert!(plan.commands.is_empty());
+
+    observed.secrets.insert("api-key".into(), 2);
+    assert_eq!(converge(&desired, &mut observed), 1);
+    let running = &observed.hosts[0].components[0];
+    assert_eq!(running.secrets[0].name, "api");
+    assert_eq!(running.secrets[0].key, "api-key");
+
+    // wasmCloud's reference backend name reads weft's store; a pinned version must match.
+    assert_eq!(
+        reconcile(&secret_app("nats-kv", Some("2")), &observed)
+            .status
+            .state,
+        AppState::Deployed
+    );
+    let pinned = reconcile(&secret_app("weft", Some("1")), &observed);
+    assert!(
+        pinned.status.reasons[0]
+            .contains("secret `api-key` is at version 2, and `api` asks for version 1"),
+        "{:?}",
+        pinned.status
+    );
+    let vault = reconcile(&secret_app("vault", None), &observed);
+    assert!(
+        vault.status.reasons[0].contains("uses the backend `vault`, which weft does not have"),
+        "{:?}",
+        vault.status
+    );
+}
+
 #[test]
 fn undeploy_removes_only_what_the_app_owns() {
     let desired = manifest(HELLO);
@@ -137,6 +201,7 @@ fn undeploy_removes_only_what_the_app_owns() {
         id: "other-x".into(),
         image: "file://x.wasm".into(),
         count: 3,
+        secrets: Vec::new(),
         app: "other".into(),
     });
     observed
@@ -177,6 +242,7 @@ fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
         id: "hello-http_component".into(),
         image: "x".into(),
         count: 1,
+        secrets: Vec::new(),
         app: "squatter".into(),
     });
     let plan = reconcile(&desired, &observed);

@@ -38,7 +38,7 @@ impl Client {
         path: &str,
         body: serde_json::Value,
     ) -> anyhow::Result<T> {
-        self.send(reqwest::Method::POST, path, Some(body))
+        self.send(reqwest::Method::POST, path, Some(json_body(&body)))
     }
 
     /// PUT `body` to `path`.
@@ -47,7 +47,16 @@ impl Client {
         path: &str,
         body: serde_json::Value,
     ) -> anyhow::Result<T> {
-        self.send(reqwest::Method::PUT, path, Some(body))
+        self.send(reqwest::Method::PUT, path, Some(json_body(&body)))
+    }
+
+    /// PUT raw `bytes` to `path` (a secret value: sent as is, never logged).
+    pub fn put_bytes<T: DeserializeOwned>(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<T> {
+        self.send(
+            reqwest::Method::PUT,
+            path,
+            Some(("application/octet-stream", bytes)),
+        )
     }
 
     /// GETs the server-sent events at `path`, calling `on_event` with each event's data until
@@ -96,7 +105,7 @@ impl Client {
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Option<serde_json::Value>,
+        body: Option<(&'static str, Vec<u8>)>,
     ) -> anyhow::Result<T> {
         let url = format!("{}{path}", self.api.url);
         let mut request = self
@@ -104,10 +113,10 @@ impl Client {
             .request(method, &url)
             .bearer_auth(&self.api.token)
             .header(weft_api::USER_HEADER, user());
-        if let Some(body) = body {
+        if let Some((content_type, bytes)) = body {
             request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.to_string());
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes);
         }
         self.runtime.block_on(async {
             let response = request.send().await.map_err(|_| {
@@ -127,6 +136,11 @@ impl Client {
             serde_json::from_slice(&bytes).context("the API answered something unexpected")
         })
     }
+}
+
+/// A JSON request body.
+fn json_body(value: &serde_json::Value) -> (&'static str, Vec<u8>) {
+    ("application/json", value.to_string().into_bytes())
 }
 
 /// Who is calling, for the app history: the login name, or `cli`.

@@ -9,5 +9,6 @@ pub mod get;
 pub mod label;
 pub mod link;
 pub mod run;
+pub mod secret;
 pub mod state;
 pub mod up;

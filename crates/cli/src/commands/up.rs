@@ -10,6 +10,7 @@ use weft_api::ControlPlane;
 use weft_host::Host;
 use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus};
 use weft_runtime::{Runtime, RuntimeSettings};
+use weft_secrets::SecretKey;
 
 use crate::args::UpArgs;
 use crate::commands::config::parse_values;
@@ -64,7 +65,8 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         bus,
     )
     .with_data_dir(state_dir.join("data"));
-    let control = Arc::new(ControlPlane::new(store, host, events));
+    let secret_key = SecretKey::load_or_create(&state_dir.join("secrets.key"))?;
+    let control = Arc::new(ControlPlane::new(store, secret_key, host, events));
     control.restore().await?;
     control.start();
     if !args.no_example && control.list().await?.is_empty() {

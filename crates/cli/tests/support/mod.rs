@@ -184,6 +184,21 @@ pub fn send(method: &str, url: &str, body: &str) -> (u16, String) {
         })
 }
 
+/// Every file and directory under `root`, at any depth.
+pub fn entries_under(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                pending.push(entry.path());
+            }
+            found.push(entry.path());
+        }
+    }
+    found
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

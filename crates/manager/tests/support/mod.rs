@@ -30,6 +30,7 @@ pub fn apply(observed: &mut ObservedLattice, command: &Command) {
             image,
             count,
             app,
+            secrets,
             ..
         } => {
             let host = observed
@@ -43,6 +44,7 @@ pub fn apply(observed: &mut ObservedLattice, command: &Command) {
                     id: component_id.clone(),
                     image: image.clone(),
                     count: *count,
+                    secrets: secrets.clone(),
                     app: app.clone(),
                 });
             }
