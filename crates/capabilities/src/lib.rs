@@ -19,6 +19,7 @@ pub mod keyvalue;
 mod links;
 mod logging;
 pub mod messaging;
+mod nats;
 mod outgoing_http;
 mod secrets;
 mod settings_error;

@@ -132,7 +132,9 @@ pub fn add_to_linker<T: Send + 'static>(
     bindings::wasi::keyvalue::batch::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::config::store::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::logging::logging::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::bus::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasi::config::runtime::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::bus1_0_0::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
+    bindings::wasmcloud::bus2_0_0::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasmcloud::messaging::types::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasmcloud::messaging::consumer::add_to_linker::<T, Capabilities>(linker, view)?;
     bindings::wasi::blobstore::types::add_to_linker::<T, Capabilities>(linker, view)?;

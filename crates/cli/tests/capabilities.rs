@@ -341,7 +341,7 @@ fn outgoing_http_without_a_link_or_with_a_wrong_key_is_refused() {
 #[test]
 fn a_component_picks_one_of_its_key_value_links_by_name() {
     let state = tempfile::tempdir().unwrap();
-    let _up = up(state.path(), free_port());
+    let running = up(state.path(), free_port());
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let manifest = format!(
@@ -400,11 +400,82 @@ spec:
         body.contains("no wasi:keyvalue link named `third`") && body.contains("default, second"),
         "{body}"
     );
+
+    // wasmcloud:bus/lattice@1.0.0 picks the same way; it reports nothing back, so an unknown
+    // name shows in the log and in the call that follows.
+    let count_v1 = |link: &str| get(&format!("http://127.0.0.1:{port}/?link={link}&bus=1"));
+    assert_eq!(count_v1("second"), (200, "second: 3\n".into()));
+    assert_eq!(count_v1("default"), (200, "default: 3\n".into()));
+    let (status, body) = count_v1("third");
+    assert_eq!(status, 500, "{body}");
+    running.wait_for_log("the unknown link name", |event| {
+        support::field(event, "message").contains(
+            "set-link-name: component picker-picker has no wasi:keyvalue link named `third`",
+        )
+    });
 }
 
-/// App `NAME`: the ask guest on `port` requests through an in-process messaging capability
-/// whose link delivers `subscription` subjects to the (handler-only) echo guest.
-fn messaging_app(dir: &Path, name: &str, port: u16, link_config: &str) -> String {
+#[test]
+fn config_reads_the_same_through_store_and_the_legacy_runtime_interface() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = support::HttpApp {
+        name: "readback",
+        version: None,
+        component: "reader",
+        image: weft_test_components::CONFIG_READBACK,
+        port,
+        config: Some("readback-settings"),
+        requires: None,
+    }
+    .write(dir.path());
+    let (code, _, stderr) = client(
+        state.path(),
+        &[
+            "config",
+            "put",
+            "readback-settings",
+            "greeting=hi",
+            "mode=fast",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("http://127.0.0.1:{port}");
+    assert_eq!(
+        get(&format!("{url}/greeting")),
+        (200, "store: hi\nruntime: hi\n".into())
+    );
+    assert_eq!(
+        get(&format!("{url}/absent")),
+        (200, "store: -\nruntime: -\n".into())
+    );
+    assert_eq!(
+        get(&format!("{url}/")),
+        (200, "store: greeting,mode\nruntime: greeting,mode\n".into())
+    );
+}
+
+/// App `NAME`: the ask guest on `port` requests through a messaging capability whose link
+/// (source config `link_config`) delivers subjects to the (handler-only) echo guest; with
+/// `nats`, the components' consumer links use those servers too.
+fn messaging_app(
+    dir: &Path,
+    name: &str,
+    port: u16,
+    link_config: &str,
+    nats: Option<&str>,
+) -> String {
+    let consumer_target = |who: &str| match nats {
+        Some(url) => format!(
+            "{{name: broker, config: [{{name: {name}-{who}-nats, properties: {{cluster_uris: \"{url}\"}}}}]}}"
+        ),
+        None => "{name: broker}".to_owned(),
+    };
+    let (ask_target, echo_target) = (consumer_target("ask"), consumer_target("echo"));
     let manifest = format!(
         r#"apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -423,7 +494,7 @@ spec:
             namespace: wasmcloud
             package: messaging
             interfaces: [consumer]
-            target: {{name: broker}}
+            target: {ask_target}
     - name: echo
       type: component
       properties: {{image: "file://{echo}"}}
@@ -435,7 +506,7 @@ spec:
             namespace: wasmcloud
             package: messaging
             interfaces: [consumer]
-            target: {{name: broker}}
+            target: {echo_target}
     - name: broker
       type: capability
       properties: {{image: ghcr.io/wasmcloud/messaging-nats:0.23.1}}
@@ -458,13 +529,73 @@ spec:
     file.display().to_string()
 }
 
+/// GETs `url` until it answers `expected` (within `patience`); returns the last answer.
+fn get_until(url: &str, expected: &(u16, String), patience: std::time::Duration) -> (u16, String) {
+    let deadline = std::time::Instant::now() + patience;
+    loop {
+        let answer = std::panic::catch_unwind(|| get(url)).unwrap_or((0, String::new()));
+        if &answer == expected || std::time::Instant::now() > deadline {
+            return answer;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn messaging_runs_over_nats_waits_for_it_and_survives_its_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let nats_port = free_port();
+    let url = format!("nats://127.0.0.1:{nats_port}");
+    let file = messaging_app(
+        dir.path(),
+        "natsmessages",
+        port,
+        &format!("{{subscriptions: \"echo.>|echoers\", cluster_uris: \"{url}\"}}"),
+        Some(&url),
+    );
+    // NATS is not up yet: the deploy fails naming it, and goes through once it is.
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains(&format!("cannot reach NATS at {url}")),
+        "{stderr}"
+    );
+    let nats = NatsServer::start(nats_port);
+    let ask = format!("http://127.0.0.1:{port}/?subject=echo.hi&body=hello");
+    let echoed = (200, "echo: hello".to_owned());
+    let patience = std::time::Duration::from_secs(20);
+    assert_eq!(get_until(&ask, &echoed, patience), echoed);
+    let (status, body) = get(&format!(
+        "http://127.0.0.1:{port}/?subject=nobody.home&body=x"
+    ));
+    assert_eq!(status, 502);
+    assert!(body.contains("no subscriber for `nobody.home`"), "{body}");
+
+    // The messages really go through NATS: without it requests fail, and once it is back
+    // the connections and subscriptions come back by themselves.
+    drop(nats);
+    let (status, _) = get(&ask);
+    assert_eq!(status, 502);
+    let _nats = NatsServer::start(nats_port);
+    assert_eq!(get_until(&ask, &echoed, patience), echoed);
+}
+
 #[test]
 fn messages_reach_a_handler_only_component_and_its_reply_comes_back() {
     let state = tempfile::tempdir().unwrap();
     let _up = up(state.path(), free_port());
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let file = messaging_app(dir.path(), "messages", port, "{subscriptions: \"echo.>\"}");
+    let file = messaging_app(
+        dir.path(),
+        "messages",
+        port,
+        "{subscriptions: \"echo.>\"}",
+        None,
+    );
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
 
@@ -484,6 +615,7 @@ fn messages_reach_a_handler_only_component_and_its_reply_comes_back() {
         "misconfigured",
         free_port(),
         "{topics: \"echo.>\"}",
+        None,
     );
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 1);

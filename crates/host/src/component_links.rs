@@ -12,7 +12,7 @@ use weft_capabilities::keyvalue::{
     DEFAULT_NATS_URL, DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind,
     KeyValueSettings, MemoryKeyValue, NatsKeyValue, RedisKeyValue,
 };
-use weft_capabilities::messaging::Broker;
+use weft_capabilities::messaging::{Broker, MessagingLinkSettings};
 use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter};
 use weft_manager::{LinkSpec, RunningComponent, SecretBinding, StoredConfig};
 use weft_secrets::SecretValue;
@@ -34,8 +34,9 @@ pub(crate) struct LinkResolver {
     limiters: HashMap<String, Arc<LogLimiter>>,
     /// Backends by (capability id, link settings).
     stores: HashMap<String, KeyValueStore>,
-    /// The broker of each messaging capability.
-    brokers: HashMap<String, Arc<Broker>>,
+    /// The brokers of each messaging capability, by (capability id, NATS servers; none for
+    /// the in-process broker).
+    brokers: HashMap<(String, Vec<String>), Arc<Broker>>,
     /// The open filesystem blobstore of each blobstore capability, with its settings.
     blobstores: HashMap<String, (BlobstoreSettings, Arc<FsBlobstore>)>,
     /// The components running here, which component → component links call.
@@ -72,13 +73,13 @@ impl LinkResolver {
             .clone()
     }
 
-    /// Checks that `link` can be put into effect; returns the key-value store it needs if
-    /// that is not open yet. The error says what is wrong in the user's terms.
+    /// Checks that `link` can be put into effect; returns the store or connection it needs
+    /// if that is not open yet. The error says what is wrong in the user's terms.
     pub(crate) fn prepare(
         &self,
         link: &LinkSpec,
         inputs: &LinkInputs<'_>,
-    ) -> Result<Option<StoreRequest>, String> {
+    ) -> Result<Option<OpenRequest>, String> {
         if !inputs.components.contains_key(&link.source_id) {
             return Ok(None); // Not a component's import (e.g. an HTTP server's link).
         }
@@ -108,7 +109,18 @@ impl LinkResolver {
                 blobstore_settings(link, inputs)?;
                 return Ok(None);
             }
-            Builtin::Messaging | Builtin::HttpServer => return Ok(None),
+            Builtin::Messaging => {
+                let settings = messaging_settings(&link.target_config, inputs)?;
+                let open = settings.cluster_uris.is_empty()
+                    || self
+                        .nats_broker(&link.target_id, &settings.cluster_uris)
+                        .is_some();
+                return Ok((!open).then(|| OpenRequest::Broker {
+                    capability_id: link.target_id.clone(),
+                    cluster_uris: settings.cluster_uris,
+                }));
+            }
+            Builtin::HttpServer => return Ok(None),
             Builtin::KeyValue | Builtin::KeyValueRedis | Builtin::KeyValueNats => {}
         }
         let settings = keyvalue_settings(builtin, link, inputs)?;
@@ -116,10 +128,12 @@ impl LinkResolver {
             .stores
             .get(&link.target_id)
             .is_some_and(|store| store.settings == settings);
-        Ok((!open).then(|| StoreRequest {
-            capability_id: link.target_id.clone(),
-            settings,
-            data_dir: self.data_dir.clone(),
+        Ok((!open).then(|| {
+            OpenRequest::KeyValue(StoreRequest {
+                capability_id: link.target_id.clone(),
+                settings,
+                data_dir: self.data_dir.clone(),
+            })
         }))
     }
 
@@ -161,26 +175,33 @@ impl LinkResolver {
         Ok(())
     }
 
-    /// Keeps a store opened for a [`StoreRequest`].
-    pub(crate) fn insert_store(
-        &mut self,
-        request: StoreRequest,
-        backend: Arc<dyn KeyValueBackend>,
-    ) {
-        self.stores.insert(
-            request.capability_id,
-            KeyValueStore {
-                settings: request.settings,
-                backend,
-            },
-        );
+    /// Keeps what an [`OpenRequest`] opened.
+    pub(crate) fn insert_opened(&mut self, opened: Opened) {
+        match opened {
+            Opened::KeyValue(request, backend) => {
+                self.stores.insert(
+                    request.capability_id,
+                    KeyValueStore {
+                        settings: request.settings,
+                        backend,
+                    },
+                );
+            }
+            Opened::Broker(capability_id, cluster_uris, broker) => {
+                // A connection opened meanwhile for the same servers stays: links may
+                // already have subscribed on it.
+                self.brokers
+                    .entry((capability_id, cluster_uris))
+                    .or_insert(broker);
+            }
+        }
     }
 
     /// Forgets what capability `id` held (its in-memory data, its open file, its broker and
     /// subscriptions).
     pub(crate) fn capability_stopped(&mut self, id: &str) {
         self.stores.remove(id);
-        self.brokers.remove(id);
+        self.brokers.retain(|(capability, _), _| capability != id);
         self.blobstores.remove(id);
     }
 
@@ -212,9 +233,24 @@ impl LinkResolver {
         Ok(store)
     }
 
-    /// The broker of messaging capability `id` (created on first use).
-    pub(crate) fn broker(&mut self, id: &str) -> Arc<Broker> {
-        Arc::clone(self.brokers.entry(id.to_owned()).or_default())
+    /// The broker of messaging capability `id` on `cluster_uris`: the in-process one
+    /// (created on first use) when there are none, else the NATS connection if it is open.
+    pub(crate) fn broker(&mut self, id: &str, cluster_uris: &[String]) -> Option<Arc<Broker>> {
+        if cluster_uris.is_empty() {
+            return Some(Arc::clone(
+                self.brokers
+                    .entry((id.to_owned(), Vec::new()))
+                    .or_insert_with(|| Arc::new(Broker::in_process())),
+            ));
+        }
+        self.nats_broker(id, cluster_uris)
+    }
+
+    /// The open NATS broker of messaging capability `id` on `cluster_uris`, if any.
+    fn nats_broker(&self, id: &str, cluster_uris: &[String]) -> Option<Arc<Broker>> {
+        self.brokers
+            .get(&(id.to_owned(), cluster_uris.to_vec()))
+            .cloned()
     }
 
     /// Ends the subscriptions of the link with key `owner`, wherever they are.
@@ -280,7 +316,19 @@ impl LinkResolver {
                     continue;
                 }
                 if builtin == Builtin::Messaging {
-                    messaging.insert(link.name.clone(), self.broker(&link.target_id));
+                    let broker =
+                        messaging_settings(&link.target_config, inputs).and_then(|settings| {
+                            self.broker(&link.target_id, &settings.cluster_uris)
+                                .ok_or_else(|| "its NATS connection is not open yet".to_owned())
+                        });
+                    match broker {
+                        Ok(broker) => {
+                            messaging.insert(link.name.clone(), broker);
+                        }
+                        Err(error) => {
+                            tracing::warn!(component = %id, target = %link.target_id, %error, "messaging link not usable")
+                        }
+                    }
                     continue;
                 }
                 if builtin == Builtin::HttpClient {
@@ -354,6 +402,47 @@ fn component_secrets(
         .collect()
 }
 
+/// What a link needs opened before it can work: a key-value store, or a NATS connection for
+/// a messaging capability.
+pub(crate) enum OpenRequest {
+    /// A key-value store.
+    KeyValue(StoreRequest),
+    /// A NATS broker.
+    Broker {
+        capability_id: String,
+        cluster_uris: Vec<String>,
+    },
+}
+
+/// What an [`OpenRequest`] opened, for [`LinkResolver::insert_opened`].
+pub(crate) enum Opened {
+    KeyValue(StoreRequest, Arc<dyn KeyValueBackend>),
+    Broker(String, Vec<String>, Arc<Broker>),
+}
+
+impl OpenRequest {
+    /// Opens it (connecting to a server if it has one); the error names where.
+    pub(crate) async fn open(self) -> Result<Opened, String> {
+        match self {
+            Self::KeyValue(request) => {
+                let backend = request.open().await?;
+                Ok(Opened::KeyValue(request, backend))
+            }
+            Self::Broker {
+                capability_id,
+                cluster_uris,
+            } => {
+                let broker = Broker::nats(&cluster_uris).await?;
+                Ok(Opened::Broker(
+                    capability_id,
+                    cluster_uris,
+                    Arc::new(broker),
+                ))
+            }
+        }
+    }
+}
+
 /// A key-value store a link needs opened.
 pub(crate) struct StoreRequest {
     capability_id: String,
@@ -363,7 +452,7 @@ pub(crate) struct StoreRequest {
 
 impl StoreRequest {
     /// Opens the store (connecting to a server if it has one); the error names where.
-    pub(crate) async fn open(&self) -> Result<Arc<dyn KeyValueBackend>, String> {
+    async fn open(&self) -> Result<Arc<dyn KeyValueBackend>, String> {
         Ok(match &self.settings.kind {
             KeyValueKind::Memory => Arc::new(MemoryKeyValue::new()),
             KeyValueKind::Embedded => {
@@ -402,6 +491,15 @@ fn blobstore_settings(
 ) -> Result<BlobstoreSettings, String> {
     let config = merged(&link.target_config, inputs.configs);
     BlobstoreSettings::from_config(&config).map_err(|error| error.to_string())
+}
+
+/// The settings of a messaging link from the named configs of one of its sides.
+pub(crate) fn messaging_settings(
+    config_names: &[String],
+    inputs: &LinkInputs<'_>,
+) -> Result<MessagingLinkSettings, String> {
+    let config = merged(config_names, inputs.configs);
+    MessagingLinkSettings::from_config(&config).map_err(|error| error.to_string())
 }
 
 /// The settings of an HTTP client link, from its target config.

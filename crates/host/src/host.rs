@@ -21,7 +21,7 @@ use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
 
 use crate::builtin::{self, Builtin};
-use crate::component_links::{LinkInputs, LinkResolver, StoreRequest, merged};
+use crate::component_links::{LinkInputs, LinkResolver, OpenRequest, merged};
 use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
@@ -417,24 +417,56 @@ impl Host {
         })
     }
 
-    /// Subscribes a messaging → component link's subjects in the capability's broker.
-    fn subscribe_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+    /// Subscribes a messaging → component link's subjects in the capability's broker (on
+    /// NATS when the link's source config names servers, connecting if needed).
+    async fn subscribe_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+        let failed = |reason: String| HostError::Link {
+            link: describe_link(link),
+            reason,
+        };
         let config = self.merged_config(&link.source_config);
-        let settings =
-            MessagingLinkSettings::from_config(&config).map_err(|error| HostError::Link {
-                link: describe_link(link),
-                reason: error.to_string(),
-            })?;
+        let settings = MessagingLinkSettings::from_config(&config)
+            .map_err(|error| failed(error.to_string()))?;
+        let open = self
+            .resolver()
+            .broker(&link.source_id, &settings.cluster_uris);
+        let broker = match open {
+            Some(broker) => broker,
+            None => {
+                let opened = OpenRequest::Broker {
+                    capability_id: link.source_id.clone(),
+                    cluster_uris: settings.cluster_uris.clone(),
+                }
+                .open()
+                .await
+                .map_err(failed)?;
+                self.resolver().insert_opened(opened);
+                self.resolver()
+                    .broker(&link.source_id, &settings.cluster_uris)
+                    .ok_or_else(|| failed("its NATS connection closed at once".to_owned()))?
+            }
+        };
         let sink = Arc::new(LinkedHandler {
             directory: self.directory.clone(),
             target_id: link.target_id.clone(),
         });
-        self.resolver().broker(&link.source_id).subscribe(
-            &link_key(link),
-            &settings.subscriptions,
-            sink,
-        );
-        tracing::info!(app = link.app.as_deref().unwrap_or("-"), subjects = %settings.subscriptions.join(","), target = %link.target_id, "delivering messages");
+        // One broker per link side: the same link moving to other servers leaves the old ones.
+        self.resolver().unsubscribe(&link_key(link));
+        broker
+            .subscribe(&link_key(link), &settings.subscriptions, sink)
+            .await
+            .map_err(failed)?;
+        let subjects: Vec<&str> = settings
+            .subscriptions
+            .iter()
+            .map(|subscription| subscription.subject.as_str())
+            .collect();
+        let via = if settings.cluster_uris.is_empty() {
+            "in process".to_owned()
+        } else {
+            settings.cluster_uris.join(",")
+        };
+        tracing::info!(app = link.app.as_deref().unwrap_or("-"), subjects = %subjects.join(","), target = %link.target_id, %via, "delivering messages");
         Ok(())
     }
 
@@ -446,7 +478,7 @@ impl Host {
             Some((_, Builtin::Messaging))
         );
         if source_is_messaging && is_handler_link(link) {
-            return self.subscribe_link(link);
+            return self.subscribe_link(link).await;
         }
         let source_is_http_server = matches!(
             self.lock().capabilities.get(&link.source_id),
@@ -542,15 +574,15 @@ impl Host {
             .with_link_inputs(|inputs, resolver| resolver.prepare(link, inputs))
             .map_err(failed)?;
         if let Some(request) = request {
-            let backend = request.open().await.map_err(failed)?;
-            self.resolver().insert_store(request, backend);
+            let opened = request.open().await.map_err(failed)?;
+            self.resolver().insert_opened(opened);
         }
         Ok(())
     }
 
     /// Opens the store of every recorded link that needs one and has none yet.
     async fn open_missing_stores(&self) -> Result<(), HostError> {
-        let requests: Vec<(LinkSpec, StoreRequest)> = self.with_link_inputs(|inputs, resolver| {
+        let requests: Vec<(LinkSpec, OpenRequest)> = self.with_link_inputs(|inputs, resolver| {
             inputs
                 .links
                 .iter()
@@ -564,11 +596,11 @@ impl Host {
                 .collect()
         });
         for (link, request) in requests {
-            let backend = request.open().await.map_err(|reason| HostError::Link {
+            let opened = request.open().await.map_err(|reason| HostError::Link {
                 link: describe_link(&link),
                 reason,
             })?;
-            self.resolver().insert_store(request, backend);
+            self.resolver().insert_opened(opened);
         }
         Ok(())
     }

@@ -10,7 +10,9 @@
 //! - `FETCH`: fetches `?url=http://...` over `wasi:http/outgoing-handler`.
 //! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
 //! - `KV_LINKS`: picks a `wasi:keyvalue` link by name (`?link=NAME`, through
-//!   `wasmcloud:bus/lattice`) and counts there.
+//!   `wasmcloud:bus/lattice@2.0.0`, or `@1.0.0` with `&bus=1`) and counts there.
+//! - `CONFIG_READBACK`: `GET /KEY` reads KEY through `wasi:config/store` and the legacy
+//!   `wasi:config/runtime`.
 //! - `MESSAGE_ECHO`: exports only `wasmcloud:messaging/handler`; replies `echo: BODY`.
 //! - `BLOBS`: `PUT /?name=N` stores the body in `wasi:blobstore`, `GET /?name=N` reads it.
 //! - `MESSAGE_ASK`: `?subject=S&body=B` sends a messaging request and answers the reply.

@@ -2,7 +2,6 @@
 //! names), created on first use unless the link turns that off.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_nats::jetstream::{self, kv};
 use async_trait::async_trait;
@@ -11,8 +10,6 @@ use tokio::sync::Mutex;
 
 use super::backend::{KeyValueBackend, KeyValueError, KeyValuePage, add_to_counter, page_of};
 
-/// How long connecting may take before the link is reported as failed.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Compare-and-swap attempts of one increment under contention.
 const INCREMENT_ATTEMPTS: usize = 64;
 
@@ -33,12 +30,9 @@ impl NatsKeyValue {
         bucket: Option<String>,
         auto_create: bool,
     ) -> Result<Self, KeyValueError> {
-        let unreachable =
-            |reason: String| KeyValueError::Other(format!("cannot reach NATS at {url}: {reason}"));
-        let client = tokio::time::timeout(CONNECT_TIMEOUT, async_nats::connect(url))
+        let client = crate::nats::connect(&[url.to_owned()])
             .await
-            .map_err(|_| unreachable(format!("no answer within {CONNECT_TIMEOUT:?}")))?
-            .map_err(|error| unreachable(error.to_string()))?;
+            .map_err(KeyValueError::Other)?;
         Ok(Self {
             url: url.to_owned(),
             jetstream: jetstream::new(client),

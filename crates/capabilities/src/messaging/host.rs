@@ -38,6 +38,10 @@ impl consumer::Host for CapabilitiesView<'_> {
     }
 
     async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
-        Ok(self.broker().map(|broker| broker.publish(message)))
+        let broker = match self.broker() {
+            Ok(broker) => std::sync::Arc::clone(broker),
+            Err(error) => return Ok(Err(error)),
+        };
+        Ok(broker.publish(message).await)
     }
 }

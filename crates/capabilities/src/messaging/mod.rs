@@ -1,14 +1,18 @@
 //! `wasmcloud:messaging@0.2.0`: components publish and request through the consumer
 //! interface; a messaging capability delivers messages on the subjects a link subscribes to
-//! to the linked component's `handler` export. In the embedded default the broker runs in
-//! process ([`Broker`]).
+//! to the linked component's `handler` export. The broker runs in process unless the link
+//! names NATS servers (`cluster_uris`), then on NATS ([`Broker`]).
 
 mod broker;
 mod host;
+mod in_process;
+mod nats_broker;
 mod settings;
 mod subject;
 
 pub use crate::bindings::wasmcloud::messaging::types::BrokerMessage;
 pub use broker::{Broker, MessageSink};
-pub use settings::MessagingLinkSettings;
+pub use in_process::InProcessBroker;
+pub use nats_broker::NatsBroker;
+pub use settings::{MessagingLinkSettings, SubjectSubscription};
 pub use subject::{matches, valid_pattern};
