@@ -29,7 +29,7 @@ pub struct ComponentLinks {
     /// Key-value stores by link name.
     pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
     /// Blob stores by link name (`wasi:blobstore`).
-    pub blobstore: BTreeMap<String, Arc<crate::blobstore::FsBlobstore>>,
+    pub blobstore: BTreeMap<String, Arc<dyn crate::blobstore::BlobBackend>>,
     /// Message brokers by link name (`wasmcloud:messaging/consumer`).
     pub messaging: BTreeMap<String, Arc<crate::messaging::Broker>>,
     /// What its outgoing HTTP may reach, when it is linked to an HTTP client.

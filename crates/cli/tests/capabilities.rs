@@ -627,6 +627,18 @@ fn messages_reach_a_handler_only_component_and_its_reply_comes_back() {
 
 /// App `NAME`: the blobs guest on `port`, linked to a filesystem blobstore with `config`.
 fn blobs_app(dir: &Path, name: &str, port: u16, config: &str) -> String {
+    blobs_app_on(
+        dir,
+        name,
+        port,
+        config,
+        "ghcr.io/wasmcloud/blobstore-fs:0.10.1",
+    )
+}
+
+/// App `NAME`: the blobs guest on `port`, linked (target config `config`) to the blobstore
+/// capability `image`.
+fn blobs_app_on(dir: &Path, name: &str, port: u16, config: &str, capability: &str) -> String {
     let manifest = format!(
         r#"apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -650,7 +662,7 @@ spec:
               config: [{{name: {name}-files, properties: {config}}}]
     - name: files
       type: capability
-      properties: {{image: ghcr.io/wasmcloud/blobstore-fs:0.10.1}}
+      properties: {{image: {capability}}}
 {server}"#,
         server = support::http_server_component("blobs", port),
         image = weft_test_components::BLOBS,
@@ -701,6 +713,47 @@ fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
     assert_eq!(code, 1);
     assert!(
         stderr.contains("`bucket`") && stderr.contains("root, max_object_bytes"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn blobs_on_nats_object_stores() {
+    let nats = NatsServer::start(free_port());
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let image = "ghcr.io/wasmcloud/blobstore-nats:0.3.1";
+    let config = format!("{{cluster_uri: \"{}\"}}", nats.url());
+    let file = blobs_app_on(dir.path(), "natsblobs", port, &config, image);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = |name: &str| format!("http://127.0.0.1:{port}/?name={name}");
+    assert_eq!(send("PUT", &url("notes/hello.txt"), "hi there").0, 200);
+    assert_eq!(get(&url("notes/hello.txt")), (200, "hi there".into()));
+    assert_eq!(send("PUT", &url("notes/hello.txt"), "replaced").0, 200);
+    assert_eq!(get(&url("notes/hello.txt")), (200, "replaced".into()));
+    assert_eq!(get(&url("absent")).0, 404);
+    // The container (`files`, what the guest creates) is a JetStream object store.
+    assert!(
+        support::entries_under(nats.store.path())
+            .iter()
+            .any(|path| path.is_dir() && path.ends_with("OBJ_files")),
+        "no OBJ_files stream under the NATS store"
+    );
+
+    let file = blobs_app_on(
+        dir.path(),
+        "natsmisconfigured",
+        free_port(),
+        "{root: /x}",
+        image,
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`root`") && stderr.contains("cluster_uri, js_domain"),
         "{stderr}"
     );
 }

@@ -22,6 +22,8 @@ pub enum Builtin {
     Messaging,
     /// Gives components linked to it `wasi:blobstore` over a directory.
     BlobstoreFs,
+    /// Gives components linked to it `wasi:blobstore` over NATS JetStream object stores.
+    BlobstoreNats,
 }
 
 impl Builtin {
@@ -35,6 +37,7 @@ impl Builtin {
             Self::HttpClient => "http-client",
             Self::Messaging => "messaging",
             Self::BlobstoreFs => "blobstore-fs",
+            Self::BlobstoreNats => "blobstore-nats",
         }
     }
 
@@ -47,7 +50,9 @@ impl Builtin {
             }
             Self::HttpClient => namespace == "wasi" && package == "http",
             Self::Messaging => namespace == "wasmcloud" && package == "messaging",
-            Self::BlobstoreFs => namespace == "wasi" && package == "blobstore",
+            Self::BlobstoreFs | Self::BlobstoreNats => {
+                namespace == "wasi" && package == "blobstore"
+            }
         }
     }
 
@@ -58,7 +63,7 @@ impl Builtin {
             Self::KeyValue | Self::KeyValueRedis | Self::KeyValueNats => "wasi:keyvalue",
             Self::HttpClient => "wasi:http/outgoing-handler",
             Self::Messaging => "wasmcloud:messaging/consumer",
-            Self::BlobstoreFs => "wasi:blobstore",
+            Self::BlobstoreFs | Self::BlobstoreNats => "wasi:blobstore",
         }
     }
 }
@@ -88,6 +93,9 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("wasmcloud.azurecr.io/blobstore_fs", Builtin::BlobstoreFs),
     ("weft+builtin://blobstore-fs", Builtin::BlobstoreFs),
     ("wasmcloud+builtin://blobstore-fs", Builtin::BlobstoreFs),
+    ("ghcr.io/wasmcloud/blobstore-nats", Builtin::BlobstoreNats),
+    ("weft+builtin://blobstore-nats", Builtin::BlobstoreNats),
+    ("wasmcloud+builtin://blobstore-nats", Builtin::BlobstoreNats),
 ];
 
 /// The built-in capability an image names, if any.
@@ -141,7 +149,10 @@ mod tests {
             resolve("ghcr.io/wasmcloud/keyvalue-nats:0.3.1"),
             Some(Builtin::KeyValueNats)
         );
-        assert_eq!(resolve("ghcr.io/wasmcloud/blobstore-nats:0.3.1"), None);
+        assert_eq!(
+            resolve("ghcr.io/wasmcloud/blobstore-nats:0.3.1"),
+            Some(Builtin::BlobstoreNats)
+        );
         assert_eq!(resolve("ghcr.io/wasmcloud/http-server-fork:1"), None);
     }
 }

@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use weft_capabilities::blobstore::{BlobstoreSettings, FsBlobstore};
+use weft_capabilities::blobstore::{
+    BlobBackend, BlobstoreSettings, FsBlobstore, NatsBlobstore, NatsBlobstoreSettings,
+};
 use weft_capabilities::component_calls::{self, ComponentDirectory};
 use weft_capabilities::keyvalue::{
     DEFAULT_NATS_URL, DEFAULT_REDIS_URL, EmbeddedKeyValue, KeyValueBackend, KeyValueKind,
@@ -39,6 +41,8 @@ pub(crate) struct LinkResolver {
     brokers: HashMap<(String, Vec<String>), Arc<Broker>>,
     /// The open filesystem blobstore of each blobstore capability, with its settings.
     blobstores: HashMap<String, (BlobstoreSettings, Arc<FsBlobstore>)>,
+    /// The NATS connection of each NATS blobstore capability, with its settings.
+    nats_blobstores: HashMap<String, (NatsBlobstoreSettings, Arc<NatsBlobstore>)>,
     /// The components running here, which component → component links call.
     directory: ComponentDirectory,
 }
@@ -108,6 +112,17 @@ impl LinkResolver {
             Builtin::BlobstoreFs => {
                 blobstore_settings(link, inputs)?;
                 return Ok(None);
+            }
+            Builtin::BlobstoreNats => {
+                let settings = nats_blobstore_settings(link, inputs)?;
+                let open = self
+                    .nats_blobstores
+                    .get(&link.target_id)
+                    .is_some_and(|(open, _)| *open == settings);
+                return Ok((!open).then(|| OpenRequest::NatsBlobstore {
+                    capability_id: link.target_id.clone(),
+                    settings,
+                }));
             }
             Builtin::Messaging => {
                 let settings = messaging_settings(&link.target_config, inputs)?;
@@ -187,6 +202,10 @@ impl LinkResolver {
                     },
                 );
             }
+            Opened::NatsBlobstore(capability_id, settings, store) => {
+                self.nats_blobstores
+                    .insert(capability_id, (settings, store));
+            }
             Opened::Broker(capability_id, cluster_uris, broker) => {
                 // A connection opened meanwhile for the same servers stays: links may
                 // already have subscribed on it.
@@ -203,6 +222,7 @@ impl LinkResolver {
         self.stores.remove(id);
         self.brokers.retain(|(capability, _), _| capability != id);
         self.blobstores.remove(id);
+        self.nats_blobstores.remove(id);
     }
 
     /// The filesystem blobstore capability `id` serves with `settings`, opened on first use
@@ -302,9 +322,20 @@ impl LinkResolver {
                 let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
                     continue;
                 };
-                if builtin == Builtin::BlobstoreFs {
-                    let opened = blobstore_settings(link, inputs)
-                        .and_then(|settings| self.blobstore(&link.target_id, settings));
+                if matches!(builtin, Builtin::BlobstoreFs | Builtin::BlobstoreNats) {
+                    let opened = if builtin == Builtin::BlobstoreFs {
+                        blobstore_settings(link, inputs)
+                            .and_then(|settings| self.blobstore(&link.target_id, settings))
+                            .map(|store| store as Arc<dyn BlobBackend>)
+                    } else {
+                        nats_blobstore_settings(link, inputs).and_then(|settings| {
+                            self.nats_blobstores
+                                .get(&link.target_id)
+                                .filter(|(open, _)| *open == settings)
+                                .map(|(_, store)| Arc::clone(store) as Arc<dyn BlobBackend>)
+                                .ok_or_else(|| "its NATS connection is not open yet".to_owned())
+                        })
+                    };
                     match opened {
                         Ok(store) => {
                             blobstore.insert(link.name.clone(), store);
@@ -407,6 +438,11 @@ fn component_secrets(
 pub(crate) enum OpenRequest {
     /// A key-value store.
     KeyValue(StoreRequest),
+    /// A NATS blobstore.
+    NatsBlobstore {
+        capability_id: String,
+        settings: NatsBlobstoreSettings,
+    },
     /// A NATS broker.
     Broker {
         capability_id: String,
@@ -417,6 +453,7 @@ pub(crate) enum OpenRequest {
 /// What an [`OpenRequest`] opened, for [`LinkResolver::insert_opened`].
 pub(crate) enum Opened {
     KeyValue(StoreRequest, Arc<dyn KeyValueBackend>),
+    NatsBlobstore(String, NatsBlobstoreSettings, Arc<NatsBlobstore>),
     Broker(String, Vec<String>, Arc<Broker>),
 }
 
@@ -427,6 +464,17 @@ impl OpenRequest {
             Self::KeyValue(request) => {
                 let backend = request.open().await?;
                 Ok(Opened::KeyValue(request, backend))
+            }
+            Self::NatsBlobstore {
+                capability_id,
+                settings,
+            } => {
+                let store = NatsBlobstore::connect(settings.clone()).await?;
+                Ok(Opened::NatsBlobstore(
+                    capability_id,
+                    settings,
+                    Arc::new(store),
+                ))
             }
             Self::Broker {
                 capability_id,
@@ -500,6 +548,15 @@ pub(crate) fn messaging_settings(
 ) -> Result<MessagingLinkSettings, String> {
     let config = merged(config_names, inputs.configs);
     MessagingLinkSettings::from_config(&config).map_err(|error| error.to_string())
+}
+
+/// The settings of a NATS blobstore link, from its target config.
+fn nats_blobstore_settings(
+    link: &LinkSpec,
+    inputs: &LinkInputs<'_>,
+) -> Result<NatsBlobstoreSettings, String> {
+    let config = merged(&link.target_config, inputs.configs);
+    NatsBlobstoreSettings::from_config(&config).map_err(|error| error.to_string())
 }
 
 /// The settings of an HTTP client link, from its target config.

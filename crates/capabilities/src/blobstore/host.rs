@@ -1,4 +1,5 @@
-//! `wasi:blobstore` calls from a component, answered by the filesystem store its link chose.
+//! `wasi:blobstore` calls from a component, answered by the blobstore its link chose (a
+//! directory tree or NATS object stores, behind [`BlobBackend`]).
 
 use std::sync::Arc;
 
@@ -7,13 +8,16 @@ use wasmtime::component::Resource;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
 
-use super::fs::{FsBlobstore, modified_secs};
+use super::backend::BlobBackend;
 use crate::bindings::wasi::blobstore::{blobstore, container, types};
 use crate::links::CapabilitiesView;
 
+/// The object size limit when a component has no blobstore link.
+const UNLINKED_MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
+
 /// A container a component holds.
 pub struct Container {
-    store: Arc<FsBlobstore>,
+    store: Arc<dyn BlobBackend>,
     name: String,
 }
 
@@ -23,10 +27,13 @@ pub struct ObjectNames {
     next: usize,
 }
 
+/// Where a finished value goes: the store, the container and the object name.
+type WriteTarget = (Arc<dyn BlobBackend>, String, String);
+
 /// A value being written: its bytes, and where `finish` puts them.
 pub struct OutgoingValue {
     body: MemoryOutputPipe,
-    target: Option<(Arc<FsBlobstore>, std::path::PathBuf)>,
+    target: Option<WriteTarget>,
 }
 
 /// A value read from a container.
@@ -37,7 +44,7 @@ pub struct IncomingValue {
 type Outcome<T> = wasmtime::Result<Result<T, String>>;
 
 impl CapabilitiesView<'_> {
-    fn blobstore(&self) -> Result<Arc<FsBlobstore>, String> {
+    fn blobstore(&self) -> Result<Arc<dyn BlobBackend>, String> {
         let name = self.link_name("wasi:blobstore/blobstore");
         self.links.blobstore.get(name).cloned().ok_or_else(|| {
             format!(
@@ -47,24 +54,22 @@ impl CapabilitiesView<'_> {
         })
     }
 
-    fn open_container(&mut self, name: &str, create: bool) -> Outcome<Resource<Container>> {
+    async fn open_container(&mut self, name: &str, create: bool) -> Outcome<Resource<Container>> {
         let store = match self.blobstore() {
             Ok(store) => store,
             Err(error) => return Ok(Err(error)),
         };
-        let dir = match store.container_dir(name) {
-            Ok(dir) => dir,
-            Err(error) => return Ok(Err(error)),
+        let ready = if create {
+            store.create_container(name).await
+        } else {
+            match store.container_exists(name).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(format!("container `{name}` does not exist")),
+                Err(error) => Err(error),
+            }
         };
-        if create {
-            if dir.exists() {
-                return Ok(Err(format!("container `{name}` already exists")));
-            }
-            if let Err(error) = std::fs::create_dir_all(&dir) {
-                return Ok(Err(format!("cannot create container `{name}`: {error}")));
-            }
-        } else if !dir.is_dir() {
-            return Ok(Err(format!("container `{name}` does not exist")));
+        if let Err(error) = ready {
+            return Ok(Err(error));
         }
         Ok(Ok(self.table.push(Container {
             store,
@@ -75,77 +80,64 @@ impl CapabilitiesView<'_> {
     fn container(
         &self,
         container: &Resource<Container>,
-    ) -> wasmtime::Result<(Arc<FsBlobstore>, String)> {
+    ) -> wasmtime::Result<(Arc<dyn BlobBackend>, String)> {
         let container = self.table.get(container)?;
         Ok((Arc::clone(&container.store), container.name.clone()))
     }
 }
 
-fn failed<T>(what: &str, error: std::io::Error) -> Result<T, String> {
-    Err(format!("{what}: {error}"))
-}
-
 impl blobstore::Host for CapabilitiesView<'_> {
     async fn create_container(&mut self, name: String) -> Outcome<Resource<Container>> {
-        self.open_container(&name, true)
+        self.open_container(&name, true).await
     }
 
     async fn get_container(&mut self, name: String) -> Outcome<Resource<Container>> {
-        self.open_container(&name, false)
+        self.open_container(&name, false).await
     }
 
     async fn delete_container(&mut self, name: String) -> Outcome<()> {
-        let dir = match self
-            .blobstore()
-            .and_then(|store| store.container_dir(&name))
-        {
-            Ok(dir) => dir,
-            Err(error) => return Ok(Err(error)),
-        };
-        Ok(std::fs::remove_dir_all(&dir)
-            .or_else(|error| failed(&format!("cannot delete container `{name}`"), error)))
+        Ok(match self.blobstore() {
+            Ok(store) => store.delete_container(&name).await,
+            Err(error) => Err(error),
+        })
     }
 
     async fn container_exists(&mut self, name: String) -> Outcome<bool> {
-        Ok(self
-            .blobstore()
-            .and_then(|store| store.container_dir(&name))
-            .map(|dir| dir.is_dir()))
+        Ok(match self.blobstore() {
+            Ok(store) => store.container_exists(&name).await,
+            Err(error) => Err(error),
+        })
     }
 
     async fn copy_object(&mut self, src: types::ObjectId, dest: types::ObjectId) -> Outcome<()> {
-        let paths = self.blobstore().and_then(|store| {
-            Ok((
-                store.object_path(&src.container, &src.object)?,
-                store.object_path(&dest.container, &dest.object)?,
-            ))
-        });
-        let (from, to) = match paths {
-            Ok(paths) => paths,
-            Err(error) => return Ok(Err(error)),
-        };
-        if let Some(parent) = to.parent()
-            && let Err(error) = std::fs::create_dir_all(parent)
-        {
-            return Ok(failed("cannot create the destination", error));
-        }
-        Ok(std::fs::copy(&from, &to)
-            .map(|_| ())
-            .or_else(|error| failed(&format!("cannot copy `{}`", src.object), error)))
+        Ok(match self.blobstore() {
+            Ok(store) => {
+                store
+                    .copy(
+                        (&src.container, &src.object),
+                        (&dest.container, &dest.object),
+                    )
+                    .await
+            }
+            Err(error) => Err(error),
+        })
     }
 
     async fn move_object(&mut self, src: types::ObjectId, dest: types::ObjectId) -> Outcome<()> {
-        let copied = self.copy_object(src.clone(), dest).await?;
-        if let Err(error) = copied {
+        let store = match self.blobstore() {
+            Ok(store) => store,
+            Err(error) => return Ok(Err(error)),
+        };
+        if let Err(error) = store
+            .copy(
+                (&src.container, &src.object),
+                (&dest.container, &dest.object),
+            )
+            .await
+        {
             return Ok(Err(error));
         }
-        let path = self
-            .blobstore()
-            .and_then(|store| store.object_path(&src.container, &src.object));
-        Ok(path.and_then(|path| {
-            std::fs::remove_file(path)
-                .or_else(|error| failed(&format!("cannot remove `{}`", src.object), error))
-        }))
+        Ok(store.delete(&src.container, &src.object).await)
     }
 }
 
@@ -159,11 +151,9 @@ impl container::HostContainer for CapabilitiesView<'_> {
     async fn info(&mut self, container: Resource<Container>) -> Outcome<types::ContainerMetadata> {
         let (store, name) = self.container(&container)?;
         Ok(store
-            .container_dir(&name)
-            .map(|dir| types::ContainerMetadata {
-                created_at: modified_secs(&dir),
-                name,
-            }))
+            .container_created_at(&name)
+            .await
+            .map(|created_at| types::ContainerMetadata { name, created_at }))
     }
 
     async fn get_data(
@@ -174,18 +164,9 @@ impl container::HostContainer for CapabilitiesView<'_> {
         end: u64,
     ) -> Outcome<Resource<IncomingValue>> {
         let (store, container) = self.container(&container)?;
-        let path = match store.object_path(&container, &name) {
-            Ok(path) => path,
-            Err(error) => return Ok(Err(error)),
-        };
-        let bytes = match std::fs::read(&path) {
+        let bytes = match store.read(&container, &name).await {
             Ok(bytes) => bytes,
-            Err(error) => {
-                return Ok(failed(
-                    &format!("cannot read `{name}` in `{container}`"),
-                    error,
-                ));
-            }
+            Err(error) => return Ok(Err(error)),
         };
         let length = bytes.len() as u64;
         let from = start.min(length) as usize;
@@ -202,11 +183,7 @@ impl container::HostContainer for CapabilitiesView<'_> {
         data: Resource<OutgoingValue>,
     ) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        let path = match store.object_path(&container, &name) {
-            Ok(path) => path,
-            Err(error) => return Ok(Err(error)),
-        };
-        self.table.get_mut(&data)?.target = Some((store, path));
+        self.table.get_mut(&data)?.target = Some((store, container, name));
         Ok(Ok(()))
     }
 
@@ -215,40 +192,16 @@ impl container::HostContainer for CapabilitiesView<'_> {
         container: Resource<Container>,
     ) -> Outcome<Resource<ObjectNames>> {
         let (store, container) = self.container(&container)?;
-        let dir = match store.container_dir(&container) {
-            Ok(dir) => dir,
+        let names = match store.list(&container).await {
+            Ok(names) => names,
             Err(error) => return Ok(Err(error)),
         };
-        let mut names = Vec::new();
-        let mut pending = vec![dir.clone()];
-        while let Some(next) = pending.pop() {
-            let entries = match std::fs::read_dir(&next) {
-                Ok(entries) => entries,
-                Err(error) => return Ok(failed(&format!("cannot list `{container}`"), error)),
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                if path.is_dir() {
-                    pending.push(path);
-                } else if let Ok(relative) = path.strip_prefix(&dir) {
-                    names.push(relative.to_string_lossy().into_owned());
-                }
-            }
-        }
-        names.sort();
         Ok(Ok(self.table.push(ObjectNames { names, next: 0 })?))
     }
 
     async fn delete_object(&mut self, container: Resource<Container>, name: String) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        Ok(store
-            .object_path(&container, &name)
-            .and_then(|path| match std::fs::remove_file(path) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    failed(&format!("cannot delete `{name}`"), error)
-                }
-                _ => Ok(()),
-            }))
+        Ok(store.delete(&container, &name).await)
     }
 
     async fn delete_objects(
@@ -256,9 +209,9 @@ impl container::HostContainer for CapabilitiesView<'_> {
         container: Resource<Container>,
         names: Vec<String>,
     ) -> Outcome<()> {
+        let (store, container) = self.container(&container)?;
         for name in names {
-            let handle = Resource::new_borrow(container.rep());
-            if let Err(error) = self.delete_object(handle, name).await? {
+            if let Err(error) = store.delete(&container, &name).await {
                 return Ok(Err(error));
             }
         }
@@ -267,9 +220,7 @@ impl container::HostContainer for CapabilitiesView<'_> {
 
     async fn has_object(&mut self, container: Resource<Container>, name: String) -> Outcome<bool> {
         let (store, container) = self.container(&container)?;
-        Ok(store
-            .object_path(&container, &name)
-            .map(|path| path.is_file()))
+        Ok(store.has(&container, &name).await)
     }
 
     async fn object_info(
@@ -278,29 +229,20 @@ impl container::HostContainer for CapabilitiesView<'_> {
         name: String,
     ) -> Outcome<types::ObjectMetadata> {
         let (store, container) = self.container(&container)?;
-        let path = match store.object_path(&container, &name) {
-            Ok(path) => path,
-            Err(error) => return Ok(Err(error)),
-        };
-        Ok(match std::fs::metadata(&path) {
-            Ok(metadata) => Ok(types::ObjectMetadata {
-                created_at: modified_secs(&path),
-                size: metadata.len(),
+        Ok(store
+            .facts(&container, &name)
+            .await
+            .map(|facts| types::ObjectMetadata {
+                created_at: facts.created_at,
+                size: facts.size,
                 name,
                 container,
-            }),
-            Err(error) => failed(&format!("no object `{name}` in `{container}`"), error),
-        })
+            }))
     }
 
     async fn clear(&mut self, container: Resource<Container>) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        let dir = match store.container_dir(&container) {
-            Ok(dir) => dir,
-            Err(error) => return Ok(Err(error)),
-        };
-        let cleared = std::fs::remove_dir_all(&dir).and_then(|()| std::fs::create_dir_all(&dir));
-        Ok(cleared.or_else(|error| failed(&format!("cannot clear `{container}`"), error)))
+        Ok(store.clear(&container).await)
     }
 
     async fn drop(&mut self, container: Resource<Container>) -> wasmtime::Result<()> {
@@ -352,7 +294,7 @@ impl types::HostOutgoingValue for CapabilitiesView<'_> {
     async fn new_outgoing_value(&mut self) -> wasmtime::Result<Resource<OutgoingValue>> {
         let limit = self
             .blobstore()
-            .map_or(64 * 1024 * 1024, |store| store.max_object_bytes());
+            .map_or(UNLINKED_MAX_OBJECT_BYTES, |store| store.max_object_bytes());
         Ok(self.table.push(OutgoingValue {
             body: MemoryOutputPipe::new(limit),
             target: None,
@@ -370,16 +312,12 @@ impl types::HostOutgoingValue for CapabilitiesView<'_> {
 
     async fn finish(&mut self, value: Resource<OutgoingValue>) -> Outcome<()> {
         let value = self.table.delete(value)?;
-        let Some((_, path)) = value.target else {
+        let Some((store, container, name)) = value.target else {
             return Ok(Ok(()));
         };
-        if let Some(parent) = path.parent()
-            && let Err(error) = std::fs::create_dir_all(parent)
-        {
-            return Ok(failed("cannot create the object's directory", error));
-        }
-        Ok(std::fs::write(&path, value.body.contents())
-            .or_else(|error| failed("cannot write the object", error)))
+        Ok(store
+            .write(&container, &name, value.body.contents().to_vec())
+            .await)
     }
 
     async fn drop(&mut self, value: Resource<OutgoingValue>) -> wasmtime::Result<()> {

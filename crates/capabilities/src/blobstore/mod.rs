@@ -1,9 +1,16 @@
-//! `wasi:blobstore@0.2.0-draft` on a filesystem: containers are directories under a root the
-//! link's target config names, objects are files in them. Paths that would leave the root
-//! (`..`, absolute names, symlinks pointing out) are refused.
+//! `wasi:blobstore@0.2.0-draft`: containers of named objects behind [`BlobBackend`]. On a
+//! filesystem ([`FsBlobstore`]) containers are directories under a root the link's target
+//! config names and objects are files; paths that would leave the root (`..`, absolute
+//! names, symlinks pointing out) are refused. On NATS ([`NatsBlobstore`]) containers are
+//! JetStream object store buckets.
 
+mod backend;
 mod fs;
+mod fs_backend;
 mod host;
+mod nats;
 
+pub use backend::{BlobBackend, ObjectFacts};
 pub use fs::{BlobstoreSettings, FsBlobstore};
 pub use host::{Container, IncomingValue, ObjectNames, OutgoingValue};
+pub use nats::{DEFAULT_NATS_BLOBSTORE_URL, NatsBlobstore, NatsBlobstoreSettings};

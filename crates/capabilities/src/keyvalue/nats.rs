@@ -10,8 +10,11 @@ use tokio::sync::Mutex;
 
 use super::backend::{KeyValueBackend, KeyValueError, KeyValuePage, add_to_counter, page_of};
 
-/// Compare-and-swap attempts of one increment under contention.
+/// Compare-and-swap attempts of one increment under contention from other processes.
 const INCREMENT_ATTEMPTS: usize = 64;
+/// Increments of keys hashing to the same stripe run one at a time in this process, so
+/// concurrent instances do not race each other's compare-and-swap.
+const INCREMENT_STRIPES: usize = 64;
 
 /// A NATS server's JetStream key-value buckets.
 pub struct NatsKeyValue {
@@ -21,6 +24,7 @@ pub struct NatsKeyValue {
     bucket: Option<String>,
     auto_create: bool,
     stores: Mutex<HashMap<String, kv::Store>>,
+    increments: [Mutex<()>; INCREMENT_STRIPES],
 }
 
 impl NatsKeyValue {
@@ -39,6 +43,7 @@ impl NatsKeyValue {
             bucket,
             auto_create,
             stores: Mutex::new(HashMap::new()),
+            increments: std::array::from_fn(|_| Mutex::new(())),
         })
     }
 
@@ -124,6 +129,12 @@ impl KeyValueBackend for NatsKeyValue {
 
     async fn increment(&self, bucket: &str, key: &str, delta: u64) -> Result<u64, KeyValueError> {
         let store = self.store(bucket).await?;
+        let stripe = {
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&(bucket, key), &mut hasher);
+            std::hash::Hasher::finish(&hasher) as usize % INCREMENT_STRIPES
+        };
+        let _turn = self.increments[stripe].lock().await;
         for _ in 0..INCREMENT_ATTEMPTS {
             let entry = store
                 .entry(key)
