@@ -6,7 +6,7 @@ use weft_wasm_build::{Guest, build_guests};
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.
 fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    // The counter's bindings come from the shared WIT contracts.
+    // Several examples bind the shared WIT contracts.
     println!(
         "cargo:rerun-if-changed={}",
         root.join("../../wit").display()
@@ -17,6 +17,19 @@ fn main() {
         (
             "secret-check",
             &[("secret-check", "WEFT_EXAMPLE_SECRET_CHECK")],
+        ),
+        ("blobs", &[("blob-files", "WEFT_EXAMPLE_BLOBS")]),
+        (
+            "config-readback",
+            &[("config-readback", "WEFT_EXAMPLE_CONFIG_READBACK")],
+        ),
+        ("fetch", &[("http-fetch", "WEFT_EXAMPLE_FETCH")]),
+        (
+            "messaging",
+            &[
+                ("messaging-ask", "WEFT_EXAMPLE_MESSAGING_ASK"),
+                ("messaging-echo", "WEFT_EXAMPLE_MESSAGING_ECHO"),
+            ],
         ),
         (
             "pipeline",

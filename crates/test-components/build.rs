@@ -15,18 +15,13 @@ const GUESTS: &[&str] = &[
     "cli-command",
     "slow",
     "wasi-0-2-0",
-    "fetch",
     "kv-links",
-    "message-echo",
-    "message-ask",
-    "blobs",
-    "config-readback",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.
 fn main() {
     let root = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    // kv-links and config-readback bind the shared WIT contracts.
+    // kv-links binds the shared WIT contracts.
     println!(
         "cargo:rerun-if-changed={}",
         root.join("../../wit").display()

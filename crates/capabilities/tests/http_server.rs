@@ -397,7 +397,7 @@ async fn outgoing_http_is_denied_unless_the_destination_is_allowed() {
 
     let denied = serve(
         &server,
-        handler(&runtime, weft_test_components::FETCH),
+        handler(&runtime, weft_examples::FETCH.path),
         "deny",
     )
     .await;
@@ -409,7 +409,7 @@ async fn outgoing_http_is_denied_unless_the_destination_is_allowed() {
     let star = OutgoingHttpPolicy::allow(["*"]).unwrap();
     let anywhere = serve(
         &server,
-        handler_with(&runtime, weft_test_components::FETCH, star),
+        handler_with(&runtime, weft_examples::FETCH.path, star),
         "star",
     )
     .await;
@@ -419,7 +419,7 @@ async fn outgoing_http_is_denied_unless_the_destination_is_allowed() {
     let named = OutgoingHttpPolicy::allow([upstream.to_string().as_str()]).unwrap();
     let allowed = serve(
         &server,
-        handler_with(&runtime, weft_test_components::FETCH, named),
+        handler_with(&runtime, weft_examples::FETCH.path, named),
         "allow",
     )
     .await;

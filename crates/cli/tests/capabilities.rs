@@ -13,16 +13,12 @@ use support::{NatsServer, RedisServer, client, free_port, get, send, up};
 /// The counter example in `dir`, served on `port`; `edit` adjusts its manifest.
 fn counter_app(dir: &Path, port: u16, edit: impl Fn(String) -> String) -> String {
     let example = weft_examples::COUNTER;
-    std::fs::create_dir_all(dir.join("build")).unwrap();
-    std::fs::write(dir.join("build/http_counter.wasm"), example.wasm).unwrap();
     let manifest = edit(
         example
             .manifest
             .replace("127.0.0.1:8001", &format!("127.0.0.1:{port}")),
     );
-    let file = dir.join("wadm.yaml");
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+    support::example_app(dir, "wadm", &manifest, &[&example], &[])
 }
 
 #[test]
@@ -153,7 +149,7 @@ fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
     assert_eq!(get(&format!("{url}/a")), (200, "hits /a: 1\n".into()));
     assert_eq!(get(&format!("{url}/a")), (200, "hits /a: 2\n".into()));
     assert_eq!(
-        redis.get("hits:/a"),
+        redis.get("hits/a"),
         "2",
         "other Redis clients read the counter"
     );
@@ -189,75 +185,50 @@ fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
     );
 }
 
-/// App `proxy`: the fetch guest on `fetch_port` and the slow guest on `slow_port`, both behind
-/// one HTTP server; the fetch guest is linked to the HTTP client with `client_config` (YAML
-/// flow mapping) unless it is `None`.
-fn proxy_app(dir: &Path, fetch_port: u16, slow_port: u16, client_config: Option<&str>) -> String {
-    let client_link = client_config
-        .map(|config| {
-            format!(
-                r#"
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [outgoing-handler]
-            target:
-              name: client
-              config: [{{name: client-settings, properties: {config}}}]"#
-            )
-        })
-        .unwrap_or_default();
-    let manifest = format!(
-        r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: proxy
-spec:
-  components:
-    - name: fetch
-      type: component
-      properties: {{image: "file://{fetch}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}{client_link}
-    - name: slow
-      type: component
-      properties: {{image: "file://{slow}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}
-    - name: client
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-client:0.12.0}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: fetch}}
-            source:
-              config: [{{name: fetch-address, properties: {{address: "127.0.0.1:{fetch_port}"}}}}]
-        - type: link
-          properties:
-            name: slow
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: slow}}
-            source:
-              config: [{{name: slow-address, properties: {{address: "127.0.0.1:{slow_port}"}}}}]
-"#,
-        fetch = weft_test_components::FETCH,
-        slow = weft_test_components::SLOW,
-    );
-    let file = dir.join("proxy.yaml");
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+/// The fetch example as app `name` on `port`: its HTTP client link's target config is
+/// `client_config` (a YAML flow mapping), or the link is gone when that is `None`.
+fn fetch_app(dir: &Path, name: &str, port: u16, client_config: Option<&str>) -> String {
+    let example = weft_examples::FETCH;
+    let settings = "                  properties:\n                    allowed_hosts: example.com\n                    first_byte_timeout_ms: \"5000\"\n";
+    let link_start = "        - type: link\n          properties:\n            namespace: wasi\n            package: http\n            interfaces: [outgoing-handler]\n";
+    let manifest = match client_config {
+        Some(config) => example.manifest.replace(
+            settings,
+            &format!("                  properties: {config}\n"),
+        ),
+        None => {
+            let start = example.manifest.find(link_start).unwrap();
+            let end = example.manifest.find(settings).unwrap() + settings.len();
+            format!("{}{}", &example.manifest[..start], &example.manifest[end..])
+        }
+    };
+    support::example_app(
+        dir,
+        name,
+        &manifest,
+        &[&example],
+        &[
+            (
+                "name: fetch\n  annotations",
+                &format!("name: {name}\n  annotations"),
+            ),
+            ("127.0.0.1:8007", &format!("127.0.0.1:{port}")),
+        ],
+    )
+}
+
+/// App `slow`: the slow test guest on `port`, the upstream that takes its time.
+fn slow_app(dir: &Path, port: u16) -> String {
+    support::HttpApp {
+        name: "slow",
+        version: None,
+        component: "slow",
+        image: weft_test_components::SLOW,
+        port,
+        config: None,
+        requires: None,
+    }
+    .write(dir)
 }
 
 #[test]
@@ -270,7 +241,10 @@ fn outgoing_http_reaches_what_the_link_allows_within_its_timeouts() {
     let config = format!(
         "{{allowed_hosts: \"127.0.0.1:{hello_port}, 127.0.0.1:{slow_port}\", first_byte_timeout_ms: \"400\"}}"
     );
-    let file = proxy_app(dir.path(), fetch_port, slow_port, Some(&config));
+    let file = fetch_app(dir.path(), "proxy", fetch_port, Some(&config));
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let file = slow_app(dir.path(), slow_port);
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
 
@@ -308,24 +282,19 @@ fn outgoing_http_without_a_link_or_with_a_wrong_key_is_refused() {
     let running = up(state.path(), hello_port);
 
     let wrong = tempfile::tempdir().unwrap();
-    let file = proxy_app(
-        wrong.path(),
-        free_port(),
-        free_port(),
-        Some("{timeout: \"5\"}"),
-    );
+    let file = fetch_app(wrong.path(), "wrong", free_port(), Some("{timeout: \"5\"}"));
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 1);
     assert!(
         stderr.contains("`timeout`") && stderr.contains("allowed_hosts, connect_timeout_ms"),
         "{stderr}"
     );
-    let (code, _, _) = client(state.path(), &["app", "undeploy", "proxy"]);
+    let (code, _, _) = client(state.path(), &["app", "undeploy", "wrong"]);
     assert_eq!(code, 0);
 
     let unlinked = tempfile::tempdir().unwrap();
     let fetch_port = free_port();
-    let file = proxy_app(unlinked.path(), fetch_port, free_port(), None);
+    let file = fetch_app(unlinked.path(), "unlinked", fetch_port, None);
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
     let (status, body) = get(&format!(
@@ -421,33 +390,36 @@ fn config_reads_the_same_through_store_and_the_legacy_runtime_interface() {
     let _up = up(state.path(), free_port());
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let file = support::HttpApp {
-        name: "readback",
-        version: None,
-        component: "reader",
-        image: weft_test_components::CONFIG_READBACK,
-        port,
-        config: Some("readback-settings"),
-        requires: None,
-    }
-    .write(dir.path());
+    let example = weft_examples::CONFIG_READBACK;
+    let file = support::example_app(
+        dir.path(),
+        "readback",
+        example.manifest,
+        &[&example],
+        &[("127.0.0.1:8006", &format!("127.0.0.1:{port}"))],
+    );
+    // The app waits for the config made by hand.
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("weft config put readback-overrides"),
+        "{stderr}"
+    );
     let (code, _, stderr) = client(
         state.path(),
-        &[
-            "config",
-            "put",
-            "readback-settings",
-            "greeting=hi",
-            "mode=fast",
-        ],
+        &["config", "put", "readback-overrides", "mode=fast"],
     );
     assert_eq!(code, 0, "{stderr}");
-    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
     let url = format!("http://127.0.0.1:{port}");
+    let patience = std::time::Duration::from_secs(5);
+    let greeting = (200, "store: hello\nruntime: hello\n".to_owned());
     assert_eq!(
-        get(&format!("{url}/greeting")),
-        (200, "store: hi\nruntime: hi\n".into())
+        get_until(&format!("{url}/greeting"), &greeting, patience),
+        greeting
+    );
+    assert_eq!(
+        get(&format!("{url}/mode")),
+        (200, "store: fast\nruntime: fast\n".into())
     );
     assert_eq!(
         get(&format!("{url}/absent")),
@@ -457,76 +429,58 @@ fn config_reads_the_same_through_store_and_the_legacy_runtime_interface() {
         get(&format!("{url}/")),
         (200, "store: greeting,mode\nruntime: greeting,mode\n".into())
     );
+    let (code, _, _) = client(
+        state.path(),
+        &["config", "put", "readback-overrides", "mode=slow"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        get(&format!("{url}/mode")),
+        (200, "store: slow\nruntime: slow\n".into())
+    );
 }
 
-/// App `NAME`: the ask guest on `port` requests through a messaging capability whose link
-/// (source config `link_config`) delivers subjects to the (handler-only) echo guest; with
-/// `nats`, the components' consumer links use those servers too.
+/// The messaging example as app `NAME` on `port`, its handler link's source config
+/// `link_config` (a YAML flow mapping); with `nats_config`, both consumer links also read
+/// that (existing) config.
 fn messaging_app(
     dir: &Path,
     name: &str,
     port: u16,
     link_config: &str,
-    nats: Option<&str>,
+    nats_config: Option<&str>,
 ) -> String {
-    let consumer_target = |who: &str| match nats {
-        Some(url) => format!(
-            "{{name: broker, config: [{{name: {name}-{who}-nats, properties: {{cluster_uris: \"{url}\"}}}}]}}"
+    let consumer_target = "            target:\n              name: broker\n";
+    let nats_target = nats_config.map(|config| {
+        format!("            target:\n              name: broker\n              config:\n                - name: {config}\n")
+    });
+    let subscriptions = format!("                  properties: {link_config}\n");
+    let mut edits = vec![
+        (
+            "name: messaging\n  annotations",
+            format!("name: {name}\n  annotations"),
         ),
-        None => "{name: broker}".to_owned(),
-    };
-    let (ask_target, echo_target) = (consumer_target("ask"), consumer_target("echo"));
-    let manifest = format!(
-        r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: {name}
-spec:
-  components:
-    - name: ask
-      type: component
-      properties: {{image: "file://{ask}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}
-        - type: link
-          properties:
-            namespace: wasmcloud
-            package: messaging
-            interfaces: [consumer]
-            target: {ask_target}
-    - name: echo
-      type: component
-      properties: {{image: "file://{echo}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}
-        - type: link
-          properties:
-            namespace: wasmcloud
-            package: messaging
-            interfaces: [consumer]
-            target: {echo_target}
-    - name: broker
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/messaging-nats:0.23.1}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasmcloud
-            package: messaging
-            interfaces: [handler]
-            target: {{name: echo}}
-            source:
-              config: [{{name: {name}-subscriptions, properties: {link_config}}}]
-{server}"#,
-        server = support::http_server_component("ask", port),
-        ask = weft_test_components::MESSAGE_ASK,
-        echo = weft_test_components::MESSAGE_ECHO,
-    );
-    let file = dir.join(format!("{name}.yaml"));
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+        ("127.0.0.1:8005", format!("127.0.0.1:{port}")),
+        (
+            "                  properties:\n                    subscriptions: \"echo.>\"\n",
+            subscriptions,
+        ),
+    ];
+    if let Some(target) = nats_target {
+        edits.push((consumer_target, target));
+    }
+    let edits: Vec<(&str, &str)> = edits
+        .iter()
+        .map(|(from, to)| (*from, to.as_str()))
+        .collect();
+    let example = weft_examples::MESSAGING_ASK;
+    support::example_app(
+        dir,
+        name,
+        example.manifest,
+        &[&example, &weft_examples::MESSAGING_ECHO],
+        &edits,
+    )
 }
 
 /// GETs `url` until it answers `expected` (within `patience`); returns the last answer.
@@ -549,12 +503,22 @@ fn messaging_runs_over_nats_waits_for_it_and_survives_its_restart() {
     let port = free_port();
     let nats_port = free_port();
     let url = format!("nats://127.0.0.1:{nats_port}");
+    let (code, _, stderr) = client(
+        state.path(),
+        &[
+            "config",
+            "put",
+            "nats-servers",
+            &format!("cluster_uris={url}"),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
     let file = messaging_app(
         dir.path(),
         "natsmessages",
         port,
         &format!("{{subscriptions: \"echo.>|echoers\", cluster_uris: \"{url}\"}}"),
-        Some(&url),
+        Some("nats-servers"),
     );
     // NATS is not up yet: the deploy fails naming it, and goes through once it is.
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
@@ -625,7 +589,8 @@ fn messages_reach_a_handler_only_component_and_its_reply_comes_back() {
     );
 }
 
-/// App `NAME`: the blobs guest on `port`, linked to a filesystem blobstore with `config`.
+/// The blobs example as app `NAME` on `port`, its blobstore link's target config `config`
+/// (a YAML flow mapping), on the filesystem blobstore.
 fn blobs_app(dir: &Path, name: &str, port: u16, config: &str) -> String {
     blobs_app_on(
         dir,
@@ -636,40 +601,30 @@ fn blobs_app(dir: &Path, name: &str, port: u16, config: &str) -> String {
     )
 }
 
-/// App `NAME`: the blobs guest on `port`, linked (target config `config`) to the blobstore
-/// capability `image`.
+/// The same on the blobstore capability `capability` (an image).
 fn blobs_app_on(dir: &Path, name: &str, port: u16, config: &str, capability: &str) -> String {
-    let manifest = format!(
-        r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: {name}
-spec:
-  components:
-    - name: blobs
-      type: component
-      properties: {{image: "file://{image}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}
-        - type: link
-          properties:
-            namespace: wasi
-            package: blobstore
-            interfaces: [blobstore]
-            target:
-              name: files
-              config: [{{name: {name}-files, properties: {config}}}]
-    - name: files
-      type: capability
-      properties: {{image: {capability}}}
-{server}"#,
-        server = support::http_server_component("blobs", port),
-        image = weft_test_components::BLOBS,
-    );
-    let file = dir.join(format!("{name}.yaml"));
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+    let example = weft_examples::BLOBS;
+    support::example_app(
+        dir,
+        name,
+        example.manifest,
+        &[&example],
+        &[
+            (
+                "name: blobs\n  annotations",
+                &format!("name: {name}\n  annotations"),
+            ),
+            ("127.0.0.1:8004", &format!("127.0.0.1:{port}")),
+            (
+                "image: ghcr.io/wasmcloud/blobstore-fs:0.10.1",
+                &format!("image: {capability}"),
+            ),
+            (
+                "                  properties:\n                    max_object_bytes: \"16777216\"\n",
+                &format!("                  properties: {config}\n"),
+            ),
+        ],
+    )
 }
 
 #[test]

@@ -13,20 +13,21 @@ use support::{client, free_port, send, up};
 
 /// The pipeline example as app `name` in `dir`, served on `port`; `edit` adjusts its manifest.
 fn pipeline_app(dir: &Path, name: &str, port: u16, edit: impl Fn(String) -> String) -> String {
-    let example = weft_examples::PIPELINE;
-    std::fs::create_dir_all(dir.join("build")).unwrap();
-    std::fs::write(dir.join("build/pipeline_front.wasm"), example.front).unwrap();
-    std::fs::write(dir.join("build/pipeline_shout.wasm"), example.shout).unwrap();
+    let front = weft_examples::PIPELINE_FRONT;
     let manifest = edit(
-        example
+        front
             .manifest
             .replace("name: pipeline\n", &format!("name: {name}\n"))
             .replace("name: pipeline-http", &format!("name: {name}-http"))
             .replace("127.0.0.1:8002", &format!("127.0.0.1:{port}")),
     );
-    let file = dir.join(format!("{name}.yaml"));
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+    support::example_app(
+        dir,
+        name,
+        &manifest,
+        &[&front, &weft_examples::PIPELINE_SHOUT],
+        &[],
+    )
 }
 
 /// POSTs `body` until the app answers something other than "nothing listens" (5 s at most).

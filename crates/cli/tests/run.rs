@@ -164,7 +164,7 @@ fn bad_inputs_fail_with_one_line_that_names_the_file_and_the_expectation() {
 
 #[test]
 fn outgoing_http_is_denied_by_default_with_a_log_line_that_says_how_to_allow_it() {
-    let weft = Weft::run(&[weft_test_components::FETCH, "--no-cache"]);
+    let weft = Weft::run(&[weft_examples::FETCH.path, "--no-cache"]);
     let (status, body) = get(&format!("{}?url=http://192.0.2.1:9/", weft.url()));
     assert_eq!(status, 502, "{body}");
     weft.wait_for_log("about the denied request", |event| {
@@ -173,7 +173,7 @@ fn outgoing_http_is_denied_by_default_with_a_log_line_that_says_how_to_allow_it(
             && field(event, "message").contains("--allow-http 192.0.2.1:9")
     });
 
-    let error = start_error(&[weft_test_components::FETCH, "--allow-http", "http://x"]);
+    let error = start_error(&[weft_examples::FETCH.path, "--allow-http", "http://x"]);
     assert!(error.contains("not an outgoing HTTP rule"), "{error}");
 }
 

@@ -60,14 +60,13 @@ fn client_with_input(state: &Path, args: &[&str], input: &str) -> (i32, String, 
 /// The secret-check example in `dir`, served on `port`.
 fn secret_check_app(dir: &Path, port: u16) -> String {
     let example = weft_examples::SECRET_CHECK;
-    std::fs::create_dir_all(dir.join("build")).unwrap();
-    std::fs::write(dir.join("build/secret_check.wasm"), example.wasm).unwrap();
-    let manifest = example
-        .manifest
-        .replace("127.0.0.1:8003", &format!("127.0.0.1:{port}"));
-    let file = dir.join("wadm.yaml");
-    std::fs::write(&file, manifest).unwrap();
-    file.display().to_string()
+    support::example_app(
+        dir,
+        "wadm",
+        example.manifest,
+        &[&example],
+        &[("127.0.0.1:8003", &format!("127.0.0.1:{port}"))],
+    )
 }
 
 /// POSTs `key` until the answer is `expected` (5 s at most); returns the last answer.

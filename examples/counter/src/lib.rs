@@ -1,6 +1,6 @@
-//! A request counter over `wasi:keyvalue`: each request increments the counter of its path in
-//! the bucket named by config key `bucket` (default `counter`) and answers with the new count,
-//! prefixed by config key `greeting` (default `count`). Every count is logged through
+//! A request counter over `wasi:keyvalue`: each request increments the counter of its path
+//! (key `hits/PATH`) in the bucket named by config key `bucket` (default `counter`) and
+//! answers with the new count, prefixed by config key `greeting` (default `count`). Every count is logged through
 //! `wasi:logging`. The same component runs on wasmCloud 1.x: these are the interface versions
 //! wasmCloud hosts provide.
 use std::io::Write as _;
@@ -31,11 +31,27 @@ impl Counter {
         };
         let bucket = store::open(&setting("bucket", "counter"))
             .map_err(|error| format!("cannot open the bucket: {error:?}"))?;
-        let count = atomics::increment(&bucket, &format!("hits:{path}"), 1)
+        let count = atomics::increment(&bucket, &key_of(path), 1)
             .map_err(|error| format!("cannot count: {error:?}"))?;
         log(Level::Info, "counter", &format!("{path} counted {count}"));
         Ok(format!("{} {path}: {count}\n", setting("greeting", "count")))
     }
+}
+
+/// The counter's key for `path`: `hits/a` for `/a`. Characters outside letters, digits and
+/// `-/_=.` become `_`, so the key is valid in every key-value backend (NATS is the strictest).
+fn key_of(path: &str) -> String {
+    let safe: String = path
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-/_=.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("hits{safe}")
 }
 
 impl wasip2::exports::http::incoming_handler::Guest for Counter {

@@ -332,6 +332,35 @@ spec:
     }
 }
 
+/// Writes `manifest` (an example's `wadm.yaml`) into `dir` as `FILE.yaml` with each
+/// `(from, to)` edit applied (a `from` the manifest lacks fails the test, so a changed
+/// example cannot silently skip an edit), and copies `components` into `dir/build/`, where
+/// the example's `file://./build/NAME.wasm` images point. Returns the manifest's path.
+pub fn example_app(
+    dir: &Path,
+    file: &str,
+    manifest: &str,
+    components: &[&weft_examples::Example],
+    edits: &[(&str, &str)],
+) -> String {
+    std::fs::create_dir_all(dir.join("build")).unwrap();
+    for component in components {
+        let built = Path::new(component.path);
+        std::fs::copy(built, dir.join("build").join(built.file_name().unwrap())).unwrap();
+    }
+    let mut text = manifest.to_owned();
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "the example manifest has no `{from}`:\n{text}"
+        );
+        text = text.replace(from, to);
+    }
+    let path = dir.join(format!("{file}.yaml"));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
 /// The bundled hello component that `weft up` wrote into `state`.
 pub fn hello_wasm(state: &Path) -> String {
     state

@@ -7,7 +7,7 @@ use wasip2::http::types::{
 };
 
 wit_bindgen::generate!({
-    path: "../../../../wit",
+    path: "../../wit",
     world: "weft:host/capabilities",
     generate_all,
 });

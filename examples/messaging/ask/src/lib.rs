@@ -4,7 +4,7 @@ use std::io::Write as _;
 use wasip2::http::types::{Fields, IncomingRequest, OutgoingBody, OutgoingResponse, ResponseOutparam};
 
 wit_bindgen::generate!({
-    path: "../../../../wit",
+    path: "../../../wit",
     world: "weft:host/capabilities",
     generate_all,
 });

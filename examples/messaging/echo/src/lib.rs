@@ -2,7 +2,7 @@
 //! with `echo: BODY`, published through `wasmcloud:messaging/consumer`.
 
 wit_bindgen::generate!({
-    path: "../../../../wit",
+    path: "../../../wit",
     world: "weft:host/message-handler",
     generate_all,
 });
