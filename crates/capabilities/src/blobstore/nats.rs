@@ -23,6 +23,7 @@ const ACCEPTED_KEYS: &[&str] = &[
     "storage_type",
     "num_replicas",
     "max_object_bytes",
+    "compression",
 ];
 
 /// A NATS blobstore link's settings (its merged target config).
@@ -44,8 +45,8 @@ pub struct NatsBlobstoreSettings {
 
 impl NatsBlobstoreSettings {
     /// Reads `cluster_uri`, `js_domain`, `max_age` (seconds), `storage_type` (`file` or
-    /// `memory`), `num_replicas` and `max_object_bytes`; unknown keys are named with the
-    /// accepted ones.
+    /// `memory`), `num_replicas`, `compression` (only `false`) and `max_object_bytes`;
+    /// unknown keys are named with the accepted ones.
     pub fn from_config(config: &BTreeMap<String, String>) -> Result<Self, SettingsError> {
         let mut settings = Self {
             url: DEFAULT_NATS_BLOBSTORE_URL.to_owned(),
@@ -80,6 +81,15 @@ impl NatsBlobstoreSettings {
                         .filter(|replicas| (1..=5).contains(replicas))
                         .ok_or_else(|| bad("1 to 5"))?;
                 }
+                "compression" => match value.to_ascii_lowercase().as_str() {
+                    "false" => {}
+                    "true" => {
+                        return Err(bad(
+                            "`false`: weft does not compress object stores yet; leave `compression` out",
+                        ));
+                    }
+                    _ => return Err(bad("`true` or `false`")),
+                },
                 "max_object_bytes" => {
                     settings.max_object_bytes =
                         usize::try_from(number("a number of bytes above 0")?)

@@ -7,8 +7,16 @@ use std::collections::BTreeMap;
 use super::subject::valid_pattern;
 use crate::settings_error::SettingsError;
 
-/// The keys a messaging link's config may have (wasmCloud's `messaging-nats` keys).
-const ACCEPTED_KEYS: &[&str] = &["subscriptions", "cluster_uris", "client_jwt", "client_seed"];
+/// The keys a messaging link's config may have (wasmCloud's `messaging-nats` keys; its older
+/// `subscription` and `uri` mean the same as `subscriptions` and `cluster_uris`).
+const ACCEPTED_KEYS: &[&str] = &[
+    "subscriptions",
+    "cluster_uris",
+    "client_jwt",
+    "client_seed",
+    "subscription",
+    "uri",
+];
 
 /// One subject a handler link subscribes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +47,7 @@ impl MessagingLinkSettings {
         let mut signed_with = None;
         for (key, value) in config {
             match key.to_ascii_lowercase().as_str() {
-                "subscriptions" => {
+                "subscriptions" | "subscription" => {
                     for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
                         let (subject, queue) = match entry.split_once('|') {
                             Some((subject, queue)) => (subject.trim(), Some(queue.trim())),
@@ -60,7 +68,7 @@ impl MessagingLinkSettings {
                         });
                     }
                 }
-                "cluster_uris" => {
+                "cluster_uris" | "uri" => {
                     for uri in value.split(',').map(str::trim).filter(|u| !u.is_empty()) {
                         if uri.parse::<async_nats::ServerAddr>().is_err() {
                             return Err(SettingsError::BadValue {
