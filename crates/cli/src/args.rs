@@ -104,6 +104,16 @@ pub enum Command {
     #[command(subcommand)]
     Get(GetCommand),
 
+    /// Push a component to an OCI registry (the layout `wash push` and `oci-wasm` use).
+    Push(PushArgs),
+
+    /// Pull a component from an OCI registry into the cache (and a file with `-o`).
+    Pull(PullArgs),
+
+    /// Show what an image reference or a component file is: digests, size, media types,
+    /// annotations, and the component's imports and exports.
+    Inspect(InspectArgs),
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell to complete for.
@@ -129,6 +139,75 @@ pub struct UpArgs {
     /// A label of this host, for spread requirements (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+
+    /// How images are pulled.
+    #[command(flatten)]
+    pub oci: OciArgs,
+}
+
+/// How weft reaches OCI registries.
+#[derive(Debug, Args, Clone)]
+pub struct OciArgs {
+    /// A registry reached over plain HTTP instead of HTTPS (repeatable, or comma-separated in
+    /// the environment).
+    #[arg(
+        long = "allow-insecure",
+        value_name = "HOST:PORT",
+        env = "WEFT_OCI_ALLOW_INSECURE",
+        value_delimiter = ','
+    )]
+    pub allow_insecure: Vec<String>,
+
+    /// Allow images tagged `latest` (or untagged), which can change under a running app.
+    #[arg(long, env = "WEFT_OCI_ALLOW_LATEST")]
+    pub allow_latest: bool,
+}
+
+/// `weft push`.
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// The component file.
+    pub file: PathBuf,
+    /// Where to push it, e.g. `127.0.0.1:5000/org/app:1.2.0`.
+    pub reference: String,
+    /// Annotation `org.opencontainers.image.version`.
+    #[arg(long = "image-version", value_name = "VERSION")]
+    pub image_version: Option<String>,
+    /// Annotation `org.opencontainers.image.description`.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Annotation `org.opencontainers.image.source` (a URL).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Any other annotation (repeatable).
+    #[arg(long = "annotation", value_name = "KEY=VALUE")]
+    pub annotations: Vec<String>,
+    /// Registry access.
+    #[command(flatten)]
+    pub oci: OciArgs,
+}
+
+/// `weft pull`.
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// The image reference.
+    pub reference: String,
+    /// Also write the component to this file.
+    #[arg(long = "out", short = 'O', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Registry access.
+    #[command(flatten)]
+    pub oci: OciArgs,
+}
+
+/// `weft inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// An image reference, or a component file.
+    pub target: String,
+    /// Registry access.
+    #[command(flatten)]
+    pub oci: OciArgs,
 }
 
 /// `weft label ...`.

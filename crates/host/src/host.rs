@@ -17,6 +17,7 @@ use weft_manager::{
     Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
     SecretBinding, StoredConfig,
 };
+use weft_oci::{ArtifactCache, Registry};
 use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
 
@@ -81,6 +82,8 @@ pub struct Host {
     directory: ComponentDirectory,
     state: Mutex<State>,
     resolver: Mutex<LinkResolver>,
+    /// Where OCI images come from, when the host may pull them.
+    oci: Option<Arc<(ArtifactCache, Registry)>>,
 }
 
 impl Host {
@@ -115,6 +118,7 @@ impl Host {
                 ..State::default()
             }),
             resolver: Mutex::new(LinkResolver::new(None, directory)),
+            oci: None,
         }
     }
 
@@ -170,6 +174,12 @@ impl Host {
     /// Keeps durable capability data (the embedded key-value store) under `dir`.
     pub fn with_data_dir(self, dir: PathBuf) -> Self {
         *self.resolver() = LinkResolver::new(Some(dir), self.directory.clone());
+        self
+    }
+
+    /// Lets the host run OCI images: pulled through `registry`, kept in `cache`.
+    pub fn with_oci(mut self, cache: ArtifactCache, registry: Registry) -> Self {
+        self.oci = Some(Arc::new((cache, registry)));
         self
     }
 
@@ -383,29 +393,50 @@ impl Host {
         });
     }
 
+    /// Where component `image` comes from: a `file://` path, or an OCI reference pulled
+    /// through the cache (no download when the registry still names what is cached).
+    async fn component_source(&self, image: &str) -> Result<ComponentSource, HostError> {
+        let unusable = |reason: String| HostError::Image {
+            image: image.to_owned(),
+            reason,
+        };
+        if let Some(path) = image.strip_prefix("file://") {
+            let path = PathBuf::from(path);
+            if !path.is_absolute() {
+                return Err(unusable(
+                    "the path is relative; resolve it against the manifest's directory first"
+                        .into(),
+                ));
+            }
+            return Ok(ComponentSource::File(path));
+        }
+        let Some(oci) = &self.oci else {
+            return Err(unusable(
+                "this host does not pull OCI images; use a file:// image".into(),
+            ));
+        };
+        let (cache, registry) = &**oci;
+        let fetched = cache
+            .fetch(registry, image)
+            .await
+            .map_err(|error| unusable(error.to_string()))?;
+        tracing::info!(image, digest = %fetched.layer_digest, downloaded = fetched.downloaded, "component image ready");
+        Ok(ComponentSource::Bytes {
+            name: image.to_owned(),
+            bytes: Arc::from(fetched.bytes),
+        })
+    }
+
     /// Loads (compiling on first use, on the blocking pool) and prepares a component.
     async fn prepare_component(
         &self,
         id: &str,
         image: &str,
     ) -> Result<ComponentHandler, HostError> {
-        let path = image.strip_prefix("file://").ok_or_else(|| HostError::Image {
-            image: image.to_owned(),
-            reason: "only file:// images can be run so far (OCI references arrive with weft's OCI support)".into(),
-        })?;
-        let path = PathBuf::from(path);
-        if !path.is_absolute() {
-            return Err(HostError::Image {
-                image: image.to_owned(),
-                reason: "the path is relative; resolve it against the manifest's directory first"
-                    .into(),
-            });
-        }
+        let source = self.component_source(image).await?;
         let runtime = Arc::clone(&self.runtime);
         let prepared = tokio::task::spawn_blocking(move || {
-            let component = runtime
-                .load(&ComponentSource::File(path))
-                .map_err(|error| error.to_string())?;
+            let component = runtime.load(&source).map_err(|error| error.to_string())?;
             ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
                 .map_err(|error| error.to_string())
         })

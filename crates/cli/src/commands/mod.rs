@@ -8,6 +8,7 @@ pub mod down;
 pub mod get;
 pub mod label;
 pub mod link;
+pub mod oci;
 pub mod run;
 pub mod secret;
 pub mod state;

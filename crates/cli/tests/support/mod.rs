@@ -432,6 +432,44 @@ impl RedisServer {
     }
 }
 
+/// A CNCF distribution registry (`docker-registry`) this test started on a free port, on
+/// plain HTTP, storing under a temporary directory.
+pub struct RegistryServer {
+    _process: Started,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Where it keeps blobs and manifests.
+    pub storage: tempfile::TempDir,
+}
+
+impl RegistryServer {
+    /// Starts one on `port` and waits until it accepts connections.
+    pub fn start(port: u16) -> Self {
+        let storage = tempfile::tempdir().unwrap();
+        let config = storage.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                storage.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let mut command = Command::new("docker-registry");
+        command.arg("serve").arg(&config);
+        Self {
+            _process: Started::listening(command, port, "docker-registry"),
+            port,
+            storage,
+        }
+    }
+
+    /// `127.0.0.1:PORT`, what `--allow-insecure` takes.
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
 /// A `nats-server -js` this test started on a free port.
 pub struct NatsServer {
     _process: Started,

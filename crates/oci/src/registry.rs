@@ -1,0 +1,235 @@
+//! Talking to registries: pull, push and look up component artifacts.
+
+use std::collections::BTreeMap;
+
+use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
+use oci_client::manifest::OciImageManifest;
+use oci_client::secrets::RegistryAuth;
+use oci_client::{Client, Reference};
+use sha2::{Digest as _, Sha256};
+
+use crate::media::{ACCEPTED_LAYER_MEDIA_TYPES, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
+use crate::{OciError, OciSettings};
+
+/// A component artifact as pulled.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    /// The component.
+    pub bytes: Vec<u8>,
+    /// The manifest's digest (what the tag pointed at).
+    pub manifest_digest: String,
+    /// The layer's digest (the component's `sha256:`).
+    pub layer_digest: String,
+    /// The layer's media type.
+    pub layer_media_type: String,
+    /// The config's media type.
+    pub config_media_type: String,
+    /// The manifest's annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// What a push stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// The manifest's digest, as the registry reports it.
+    pub manifest_digest: String,
+    /// The layer's digest.
+    pub layer_digest: String,
+    /// The component's size in bytes.
+    pub size: u64,
+}
+
+/// A client of OCI registries.
+pub struct Registry {
+    client: Client,
+    settings: OciSettings,
+}
+
+impl Registry {
+    /// A client that reaches registries over HTTPS, except the insecure ones `settings` list.
+    pub fn new(settings: OciSettings) -> Self {
+        let protocol = if settings.allow_insecure.is_empty() {
+            ClientProtocol::Https
+        } else {
+            ClientProtocol::HttpsExcept(settings.allow_insecure.clone())
+        };
+        let client = Client::new(ClientConfig {
+            protocol,
+            ..ClientConfig::default()
+        });
+        Self { client, settings }
+    }
+
+    /// Parses `reference`, refusing `:latest` (or no tag) unless allowed.
+    pub fn parse(&self, reference: &str) -> Result<Reference, OciError> {
+        let parsed: Reference =
+            reference
+                .parse()
+                .map_err(|error: oci_client::ParseError| OciError::Reference {
+                    reference: reference.to_owned(),
+                    reason: error.to_string(),
+                })?;
+        let floating = parsed.digest().is_none() && parsed.tag().is_none_or(|tag| tag == "latest");
+        if floating && !self.settings.allow_latest {
+            return Err(OciError::Latest {
+                reference: reference.to_owned(),
+            });
+        }
+        Ok(parsed)
+    }
+
+    /// The digest of the manifest `reference` names now (one small request).
+    pub async fn manifest_digest(&self, reference: &Reference) -> Result<String, OciError> {
+        self.client
+            .fetch_manifest_digest(reference, &RegistryAuth::Anonymous)
+            .await
+            .map_err(|error| self.failed("pulling", reference, &error))
+    }
+
+    /// Pulls the component `reference` names, checking that it is one and that its bytes
+    /// match their digest.
+    pub async fn pull(&self, reference: &Reference) -> Result<Pulled, OciError> {
+        let (manifest, manifest_digest) = self
+            .client
+            .pull_image_manifest(reference, &RegistryAuth::Anonymous)
+            .await
+            .map_err(|error| self.failed("pulling", reference, &error))?;
+        let layer = component_layer(reference, &manifest)?;
+        let mut bytes = Vec::with_capacity(usize::try_from(layer.size).unwrap_or(0));
+        self.client
+            .pull_blob(reference, &layer, &mut bytes)
+            .await
+            .map_err(|error| self.failed("pulling", reference, &error))?;
+        let actual = sha256_digest(&bytes);
+        if actual != layer.digest {
+            return Err(OciError::DigestMismatch {
+                reference: reference.whole(),
+                expected: layer.digest.clone(),
+                actual,
+            });
+        }
+        Ok(Pulled {
+            bytes,
+            manifest_digest,
+            layer_digest: layer.digest.clone(),
+            layer_media_type: layer.media_type.clone(),
+            config_media_type: manifest.config.media_type.clone(),
+            annotations: manifest.annotations.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Pushes `component` as `reference` in the `oci-wasm` layout, with `annotations` on the
+    /// manifest.
+    pub async fn push(
+        &self,
+        reference: &Reference,
+        component: Vec<u8>,
+        annotations: BTreeMap<String, String>,
+    ) -> Result<Pushed, OciError> {
+        let layer_digest = sha256_digest(&component);
+        let size = component.len() as u64;
+        let config = serde_json::json!({
+            "architecture": "wasm",
+            "os": "wasip2",
+            "layerDigests": [layer_digest],
+        });
+        let config = Config::new(
+            config.to_string().into_bytes(),
+            WASM_CONFIG_MEDIA_TYPE.to_owned(),
+            None,
+        );
+        let layers = [ImageLayer::new(
+            component,
+            WASM_LAYER_MEDIA_TYPE.to_owned(),
+            None,
+        )];
+        let annotations = (!annotations.is_empty()).then_some(annotations);
+        let manifest = OciImageManifest::build(&layers, &config, annotations);
+        self.client
+            .push(
+                reference,
+                &layers,
+                config,
+                &RegistryAuth::Anonymous,
+                Some(manifest),
+            )
+            .await
+            .map_err(|error| self.failed("pushing", reference, &error))?;
+        let manifest_digest = self.manifest_digest(reference).await?;
+        Ok(Pushed {
+            manifest_digest,
+            layer_digest,
+            size,
+        })
+    }
+
+    fn failed(
+        &self,
+        operation: &'static str,
+        reference: &Reference,
+        error: &oci_client::errors::OciDistributionError,
+    ) -> OciError {
+        let reason = error.to_string();
+        let registry = reference.registry();
+        let lowered = reason.to_ascii_lowercase();
+        let hint = if lowered.contains("error sending request")
+            || lowered.contains("connect")
+            || lowered.contains("dns")
+        {
+            if self.settings.is_insecure(registry) {
+                format!("; is the registry at {registry} running?")
+            } else {
+                format!(
+                    "; is the registry at {registry} running and serving HTTPS? For a registry on plain HTTP, add `--allow-insecure {registry}`"
+                )
+            }
+        } else if lowered.contains("digest") {
+            "; what arrived does not match its digest, so it was not used (the registry's storage or something between changed it)".to_owned()
+        } else if lowered.contains("not found") || lowered.contains("unknown") {
+            "; check the repository and tag (`weft inspect REF` shows what a reference names)"
+                .to_owned()
+        } else {
+            String::new()
+        };
+        OciError::Registry {
+            operation,
+            reference: reference.whole(),
+            reason,
+            hint,
+        }
+    }
+}
+
+/// The one component layer of `manifest`, or why it is not a component artifact.
+fn component_layer(
+    reference: &Reference,
+    manifest: &OciImageManifest,
+) -> Result<oci_client::manifest::OciDescriptor, OciError> {
+    match manifest.layers.as_slice() {
+        [layer] if ACCEPTED_LAYER_MEDIA_TYPES.contains(&layer.media_type.as_str()) => {
+            Ok(layer.clone())
+        }
+        layers => Err(OciError::NotAComponent {
+            reference: reference.whole(),
+            found: if layers.is_empty() {
+                "none".to_owned()
+            } else {
+                layers
+                    .iter()
+                    .map(|layer| format!("`{}`", layer.media_type))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            expected: ACCEPTED_LAYER_MEDIA_TYPES
+                .iter()
+                .map(|media| format!("`{media}`"))
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }),
+    }
+}
+
+/// `sha256:HEX` of `bytes`.
+pub(crate) fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
