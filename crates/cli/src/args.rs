@@ -161,6 +161,33 @@ pub struct OciArgs {
     /// Allow images tagged `latest` (or untagged), which can change under a running app.
     #[arg(long, env = "WEFT_OCI_ALLOW_LATEST")]
     pub allow_latest: bool,
+
+    /// The registry (`HOST:PORT`) `--registry-user` and `--registry-password` are for; they
+    /// are sent to it only. Without flags, the docker config.json (`docker login`) is read.
+    #[arg(long, value_name = "HOST:PORT", env = "WEFT_OCI_REGISTRY")]
+    pub registry: Option<String>,
+
+    /// User name for `--registry`.
+    #[arg(long, env = "WEFT_OCI_USER", requires = "registry")]
+    pub registry_user: Option<String>,
+
+    /// Password or token for `--registry`.
+    #[arg(
+        long,
+        env = "WEFT_OCI_PASSWORD",
+        hide_env_values = true,
+        requires = "registry_user"
+    )]
+    pub registry_password: Option<String>,
+
+    /// An extra CA certificate (PEM) to trust for HTTPS registries (repeatable).
+    #[arg(
+        long = "ca-cert",
+        value_name = "FILE",
+        env = "WEFT_OCI_CA_CERTS",
+        value_delimiter = ','
+    )]
+    pub ca_certs: Vec<PathBuf>,
 }
 
 /// `weft push`.

@@ -314,3 +314,212 @@ fn apps_deploy_from_the_registry_and_from_the_cache_once_it_is_down() {
         "{stderr}"
     );
 }
+
+/// Runs `weft ARGS --state-dir STATE` with `env` set; (code, stdout, stderr).
+fn client_with_env(state: &Path, args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
+    let mut command = weft();
+    command.args(args).arg("--state-dir").arg(state);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_registry_with_basic_auth_gets_the_credentials_given_for_it() {
+    let secrets = tempfile::tempdir().unwrap();
+    let htpasswd = secrets.path().join("htpasswd");
+    let hash = bcrypt::hash("s3cret", 4).unwrap();
+    std::fs::write(&htpasswd, format!("ann:{hash}\n")).unwrap();
+    let registry = RegistryServer::start_with(
+        free_port(),
+        "",
+        &format!(
+            "auth:\n  htpasswd:\n    realm: weft-test\n    path: {}\n",
+            htpasswd.display()
+        ),
+    );
+    let host = registry.host();
+    let state = tempfile::tempdir().unwrap();
+    let reference = format!("{host}/private/hello:1.0.0");
+
+    let (code, _, stderr) = oci(state.path(), &registry, &["push", hello(), &reference]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains(&format!("docker login {host}")), "{stderr}");
+    let (code, _, stderr) = oci(
+        state.path(),
+        &registry,
+        &[
+            "push",
+            hello(),
+            &reference,
+            "--registry",
+            &host,
+            "--registry-user",
+            "ann",
+            "--registry-password",
+            "wrong",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("refused the credentials"), "{stderr}");
+    let (code, _, stderr) = oci(
+        state.path(),
+        &registry,
+        &[
+            "push",
+            hello(),
+            &reference,
+            "--registry",
+            &host,
+            "--registry-user",
+            "ann",
+            "--registry-password",
+            "s3cret",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+
+    // `docker login` leaves them in config.json (`auth` is base64 of `ann:s3cret`).
+    let docker = tempfile::tempdir().unwrap();
+    std::fs::write(
+        docker.path().join("config.json"),
+        format!(r#"{{"auths": {{"{host}": {{"auth": "YW5uOnMzY3JldA=="}}}}}}"#),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = client_with_env(
+        state.path(),
+        &["pull", &reference, "--allow-insecure", &host],
+        &[("DOCKER_CONFIG", docker.path())],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("downloaded"), "{stdout}");
+}
+
+/// Runs `openssl ARGS` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let status = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+#[test]
+fn an_https_registry_with_its_own_ca_is_trusted_with_ca_cert() {
+    let pki = tempfile::tempdir().unwrap();
+    let dir = pki.path();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=weft test CA",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+        ],
+    );
+    let registry = RegistryServer::start_with(
+        free_port(),
+        &format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            dir.join("server.crt").display(),
+            dir.join("server.key").display()
+        ),
+        "",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let reference = format!("{}/secure/hello:1.0.0", registry.host());
+
+    let (code, _, stderr) = client(state.path(), &["push", hello(), &reference]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--ca-cert"), "{stderr}");
+    let ca = dir.join("ca.crt");
+    let (code, _, stderr) = client(
+        state.path(),
+        &[
+            "push",
+            hello(),
+            &reference,
+            "--ca-cert",
+            ca.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = client(
+        state.path(),
+        &["pull", &reference, "--ca-cert", ca.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("already cached") || stdout.contains("downloaded"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = client(
+        state.path(),
+        &[
+            "pull",
+            &reference,
+            "--ca-cert",
+            dir.join("ext.cnf").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is not a PEM certificate"), "{stderr}");
+}

@@ -59,6 +59,22 @@ pub enum OciError {
         /// The digest of what arrived.
         actual: String,
     },
+    /// The docker config file cannot be read.
+    #[error("cannot read registry credentials from {path}: {reason}")]
+    Credentials {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A CA certificate file cannot be used.
+    #[error("cannot use the CA certificate {path}: {reason}")]
+    Certificate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The cache directory failed.
     #[error("the OCI cache at {path} failed: {source}")]
     Cache {

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use oci_client::client::{ClientConfig, ClientProtocol, Config, ImageLayer};
+use oci_client::client::{
+    Certificate, CertificateEncoding, ClientConfig, ClientProtocol, Config, ImageLayer,
+};
 use oci_client::manifest::OciImageManifest;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -53,8 +55,17 @@ impl Registry {
         } else {
             ClientProtocol::HttpsExcept(settings.allow_insecure.clone())
         };
+        let extra_root_certificates = settings
+            .ca_certificates
+            .iter()
+            .map(|pem| Certificate {
+                encoding: CertificateEncoding::Pem,
+                data: pem.clone(),
+            })
+            .collect();
         let client = Client::new(ClientConfig {
             protocol,
+            extra_root_certificates,
             ..ClientConfig::default()
         });
         Self { client, settings }
@@ -78,10 +89,20 @@ impl Registry {
         Ok(parsed)
     }
 
+    /// The credentials for `reference`'s registry, if any were given for it.
+    fn auth(&self, reference: &Reference) -> RegistryAuth {
+        match self.settings.credentials.get(reference.registry()) {
+            Some(credential) => {
+                RegistryAuth::Basic(credential.username.clone(), credential.password.clone())
+            }
+            None => RegistryAuth::Anonymous,
+        }
+    }
+
     /// The digest of the manifest `reference` names now (one small request).
     pub async fn manifest_digest(&self, reference: &Reference) -> Result<String, OciError> {
         self.client
-            .fetch_manifest_digest(reference, &RegistryAuth::Anonymous)
+            .fetch_manifest_digest(reference, &self.auth(reference))
             .await
             .map_err(|error| self.failed("pulling", reference, &error))
     }
@@ -91,7 +112,7 @@ impl Registry {
     pub async fn pull(&self, reference: &Reference) -> Result<Pulled, OciError> {
         let (manifest, manifest_digest) = self
             .client
-            .pull_image_manifest(reference, &RegistryAuth::Anonymous)
+            .pull_image_manifest(reference, &self.auth(reference))
             .await
             .map_err(|error| self.failed("pulling", reference, &error))?;
         let layer = component_layer(reference, &manifest)?;
@@ -150,7 +171,7 @@ impl Registry {
                 reference,
                 &layers,
                 config,
-                &RegistryAuth::Anonymous,
+                &self.auth(reference),
                 Some(manifest),
             )
             .await
@@ -169,10 +190,35 @@ impl Registry {
         reference: &Reference,
         error: &oci_client::errors::OciDistributionError,
     ) -> OciError {
-        let reason = error.to_string();
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !reason.contains(&cause_text) {
+                reason.push_str(": ");
+                reason.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
         let registry = reference.registry();
         let lowered = reason.to_ascii_lowercase();
-        let hint = if lowered.contains("error sending request")
+        let hint = if lowered.contains("401")
+            || lowered.contains("unauthorized")
+            || lowered.contains("authentication")
+        {
+            if self.settings.credentials.contains_key(registry) {
+                format!(
+                    "; the registry at {registry} refused the credentials given for it; check the user and password"
+                )
+            } else {
+                format!(
+                    "; the registry at {registry} wants credentials: `docker login {registry}` (weft reads the docker config.json), or `--registry {registry} --registry-user USER --registry-password PASSWORD`"
+                )
+            }
+        } else if lowered.contains("certificate") || lowered.contains("tls") {
+            "; the registry's certificate is not trusted: give its CA with `--ca-cert FILE`"
+                .to_owned()
+        } else if lowered.contains("error sending request")
             || lowered.contains("connect")
             || lowered.contains("dns")
         {

@@ -1,5 +1,9 @@
 //! How weft talks to registries.
 
+use std::collections::BTreeMap;
+
+use crate::Credential;
+
 /// Registry access settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OciSettings {
@@ -7,6 +11,10 @@ pub struct OciSettings {
     pub allow_latest: bool,
     /// Registries (`HOST:PORT`) reached over plain HTTP instead of HTTPS.
     pub allow_insecure: Vec<String>,
+    /// Credentials by registry (`HOST[:PORT]`); each is sent to its registry only.
+    pub credentials: BTreeMap<String, Credential>,
+    /// Extra CA certificates (PEM) trusted for HTTPS registries.
+    pub ca_certificates: Vec<Vec<u8>>,
 }
 
 impl OciSettings {

@@ -12,12 +12,48 @@ use crate::args::{InspectArgs, OciArgs, PullArgs, PushArgs};
 use crate::commands::config::parse_values;
 use crate::output::Output;
 
-/// The registry settings the flags ask for.
-pub fn settings(args: &OciArgs) -> OciSettings {
-    OciSettings {
+/// The registry settings the flags ask for: credentials from the docker config.json, then
+/// the flags' (which win for their registry), and the extra CA certificates.
+pub fn settings(args: &OciArgs) -> anyhow::Result<OciSettings> {
+    let mut credentials = match weft_oci::docker_config_path() {
+        Some(path) => weft_oci::docker_credentials(&path)?,
+        None => Default::default(),
+    };
+    if let (Some(registry), Some(username)) = (&args.registry, &args.registry_user) {
+        let Some(password) = &args.registry_password else {
+            bail!(
+                "give the password for {username} at {registry} with `--registry-password` or WEFT_OCI_PASSWORD"
+            );
+        };
+        credentials.insert(
+            registry.clone(),
+            weft_oci::Credential {
+                username: username.clone(),
+                password: password.clone(),
+            },
+        );
+    }
+    let ca_certificates = args
+        .ca_certs
+        .iter()
+        .map(|path| {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read the CA certificate {}", path.display()))?;
+            anyhow::ensure!(
+                pem.windows(27)
+                    .any(|window| window == b"-----BEGIN CERTIFICATE-----"),
+                "{} is not a PEM certificate (it has no `-----BEGIN CERTIFICATE-----`)",
+                path.display()
+            );
+            Ok(pem)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(OciSettings {
         allow_latest: args.allow_latest,
         allow_insecure: args.allow_insecure.clone(),
-    }
+        credentials,
+        ca_certificates,
+    })
 }
 
 /// The image cache in `state_dir`, shared with `weft up`'s host.
@@ -52,7 +88,7 @@ pub fn push(args: PushArgs, output: &Output) -> anyhow::Result<()> {
             annotations.insert(key.to_owned(), value.clone());
         }
     }
-    let registry = Registry::new(settings(&args.oci));
+    let registry = Registry::new(settings(&args.oci)?);
     let reference = registry.parse(&args.reference)?;
     let pushed =
         runtime_for_io()?.block_on(registry.push(&reference, bytes, annotations.clone()))?;
@@ -74,7 +110,7 @@ pub fn push(args: PushArgs, output: &Output) -> anyhow::Result<()> {
 
 /// `weft pull REF [--out FILE]`.
 pub fn pull(args: PullArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let registry = Registry::new(settings(&args.oci));
+    let registry = Registry::new(settings(&args.oci)?);
     let fetched =
         runtime_for_io()?.block_on(cache(state_dir)?.fetch(&registry, &args.reference))?;
     if let Some(out) = &args.out {
@@ -146,7 +182,7 @@ pub fn inspect(args: InspectArgs, state_dir: &Path, output: &Output) -> anyhow::
         }
         .with_interfaces(state_dir, bytes)?
     } else {
-        let registry = Registry::new(settings(&args.oci));
+        let registry = Registry::new(settings(&args.oci)?);
         let fetched =
             runtime_for_io()?.block_on(cache(state_dir)?.fetch(&registry, &args.target))?;
         Inspection {

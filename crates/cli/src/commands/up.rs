@@ -67,7 +67,7 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
     .with_data_dir(state_dir.join("data"))
     .with_oci(
         crate::commands::oci::cache(state_dir)?,
-        weft_oci::Registry::new(crate::commands::oci::settings(&args.oci)),
+        weft_oci::Registry::new(crate::commands::oci::settings(&args.oci)?),
     );
     let secret_key = SecretKey::load_or_create(&state_dir.join("secrets.key"))?;
     let control = Arc::new(ControlPlane::new(store, secret_key, host, events));

@@ -445,12 +445,18 @@ pub struct RegistryServer {
 impl RegistryServer {
     /// Starts one on `port` and waits until it accepts connections.
     pub fn start(port: u16) -> Self {
+        Self::start_with(port, "", "")
+    }
+
+    /// Starts one on `port` with `http_extra` added under `http:` (e.g. `tls:`) and
+    /// `extra` at the top level of its config (e.g. `auth:`), both indented YAML.
+    pub fn start_with(port: u16, http_extra: &str, extra: &str) -> Self {
         let storage = tempfile::tempdir().unwrap();
         let config = storage.path().join("config.yml");
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{http_extra}{extra}",
                 storage.path().join("data").display()
             ),
         )
