@@ -420,7 +420,7 @@ impl Host {
             .fetch(registry, image)
             .await
             .map_err(|error| unusable(error.to_string()))?;
-        tracing::info!(image, digest = %fetched.layer_digest, downloaded = fetched.downloaded, "component image ready");
+        tracing::info!(image, digest = %fetched.facts.layer_digest, downloaded = fetched.downloaded, "component image ready");
         Ok(ComponentSource::Bytes {
             name: image.to_owned(),
             bytes: Arc::from(fetched.bytes),

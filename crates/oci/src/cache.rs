@@ -1,42 +1,22 @@
-//! Pulled components on disk, by digest. A tag's record says which manifest and layer it
-//! named when it was last pulled; the layer's bytes live under their digest, written
+//! Pulled components on disk, by digest. A reference's record (its [`ArtifactFacts`]) says
+//! which manifest and layer it named when it was last pulled; the layer's bytes live under their digest, written
 //! atomically and checked again when read.
 
-use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use oci_client::Reference;
-use serde::{Deserialize, Serialize};
 
 use crate::registry::sha256_digest;
-use crate::{OciError, Pulled, Registry};
-
-/// What a reference named when it was pulled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Record {
-    manifest_digest: String,
-    layer_digest: String,
-    layer_media_type: String,
-    config_media_type: String,
-    annotations: BTreeMap<String, String>,
-}
+use crate::{ArtifactFacts, OciError, Pulled, Registry};
 
 /// A component fetched through the cache.
 #[derive(Debug, Clone)]
 pub struct Fetched {
     /// The component.
     pub bytes: Vec<u8>,
-    /// The manifest's digest.
-    pub manifest_digest: String,
-    /// The layer's digest.
-    pub layer_digest: String,
-    /// The layer's media type.
-    pub layer_media_type: String,
-    /// The config's media type.
-    pub config_media_type: String,
-    /// The manifest's annotations.
-    pub annotations: BTreeMap<String, String>,
+    /// What the artifact is.
+    pub facts: ArtifactFacts,
     /// Whether the bytes were downloaded now (not read from the cache).
     pub downloaded: bool,
     /// Why the registry was not asked, when it could not be reached and the cache answered.
@@ -68,24 +48,37 @@ impl ArtifactCache {
         let record = self.record(&parsed);
         match registry.manifest_digest(&parsed).await {
             Ok(digest) => {
-                if let Some(record) = record.filter(|record| record.manifest_digest == digest)
-                    && let Some(bytes) = self.blob(&record.layer_digest)
+                if let Some(facts) = record.filter(|facts| facts.manifest_digest == digest)
+                    && let Some(bytes) = self.blob(&facts.layer_digest)
                 {
-                    return Ok(fetched(bytes, record, false, None));
+                    return Ok(Fetched {
+                        bytes,
+                        facts,
+                        downloaded: false,
+                        offline: None,
+                    });
                 }
                 let pulled = registry.pull(&parsed).await?;
                 self.store(&parsed, &pulled)?;
-                let record = record_of(&pulled);
-                Ok(fetched(pulled.bytes, record, true, None))
+                Ok(Fetched {
+                    bytes: pulled.bytes,
+                    facts: pulled.facts,
+                    downloaded: true,
+                    offline: None,
+                })
             }
             Err(error) => {
-                let cached = record.and_then(|record| {
-                    self.blob(&record.layer_digest).map(|bytes| (bytes, record))
-                });
+                let cached = record
+                    .and_then(|facts| self.blob(&facts.layer_digest).map(|bytes| (bytes, facts)));
                 match cached {
-                    Some((bytes, record)) => {
-                        tracing::warn!(reference, %error, digest = %record.layer_digest, "the registry did not answer; using the cached copy");
-                        Ok(fetched(bytes, record, false, Some(error.to_string())))
+                    Some((bytes, facts)) => {
+                        tracing::warn!(reference, %error, digest = %facts.layer_digest, "the registry did not answer; using the cached copy");
+                        Ok(Fetched {
+                            bytes,
+                            facts,
+                            downloaded: false,
+                            offline: Some(error.to_string()),
+                        })
                     }
                     None => Err(error),
                 }
@@ -95,12 +88,12 @@ impl ArtifactCache {
 
     /// Keeps `pulled` as what `reference` names.
     fn store(&self, reference: &Reference, pulled: &Pulled) -> Result<(), OciError> {
-        self.write_atomically(&self.blob_path(&pulled.layer_digest), &pulled.bytes)?;
-        let record = serde_json::to_vec_pretty(&record_of(pulled)).unwrap_or_default();
+        self.write_atomically(&self.blob_path(&pulled.facts.layer_digest), &pulled.bytes)?;
+        let record = serde_json::to_vec_pretty(&pulled.facts).unwrap_or_default();
         self.write_atomically(&self.record_path(reference), &record)
     }
 
-    fn record(&self, reference: &Reference) -> Option<Record> {
+    fn record(&self, reference: &Reference) -> Option<ArtifactFacts> {
         let bytes = std::fs::read(self.record_path(reference)).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
@@ -142,28 +135,5 @@ impl ArtifactCache {
             .and_then(|()| file.sync_all())
             .map_err(failed)?;
         std::fs::rename(&temporary, path).map_err(failed)
-    }
-}
-
-fn record_of(pulled: &Pulled) -> Record {
-    Record {
-        manifest_digest: pulled.manifest_digest.clone(),
-        layer_digest: pulled.layer_digest.clone(),
-        layer_media_type: pulled.layer_media_type.clone(),
-        config_media_type: pulled.config_media_type.clone(),
-        annotations: pulled.annotations.clone(),
-    }
-}
-
-fn fetched(bytes: Vec<u8>, record: Record, downloaded: bool, offline: Option<String>) -> Fetched {
-    Fetched {
-        bytes,
-        manifest_digest: record.manifest_digest,
-        layer_digest: record.layer_digest,
-        layer_media_type: record.layer_media_type,
-        config_media_type: record.config_media_type,
-        annotations: record.annotations,
-        downloaded,
-        offline,
     }
 }

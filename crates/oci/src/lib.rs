@@ -17,5 +17,5 @@ pub use cache::{ArtifactCache, Fetched};
 pub use credentials::{Credential, docker_config_path, docker_credentials};
 pub use error::OciError;
 pub use media::{ACCEPTED_LAYER_MEDIA_TYPES, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
-pub use registry::{Pulled, Pushed, Registry};
+pub use registry::{ArtifactFacts, Pulled, Pushed, Registry};
 pub use settings::OciSettings;

@@ -8,16 +8,16 @@ use oci_client::client::{
 use oci_client::manifest::OciImageManifest;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::media::{ACCEPTED_LAYER_MEDIA_TYPES, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
 use crate::{OciError, OciSettings};
 
-/// A component artifact as pulled.
-#[derive(Debug, Clone)]
-pub struct Pulled {
-    /// The component.
-    pub bytes: Vec<u8>,
+/// What a component artifact is, apart from its bytes (what the cache records per
+/// reference).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArtifactFacts {
     /// The manifest's digest (what the tag pointed at).
     pub manifest_digest: String,
     /// The layer's digest (the component's `sha256:`).
@@ -28,6 +28,15 @@ pub struct Pulled {
     pub config_media_type: String,
     /// The manifest's annotations.
     pub annotations: BTreeMap<String, String>,
+}
+
+/// A component artifact as pulled.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    /// The component.
+    pub bytes: Vec<u8>,
+    /// What the artifact is.
+    pub facts: ArtifactFacts,
 }
 
 /// What a push stored.
@@ -131,11 +140,13 @@ impl Registry {
         }
         Ok(Pulled {
             bytes,
-            manifest_digest,
-            layer_digest: layer.digest.clone(),
-            layer_media_type: layer.media_type.clone(),
-            config_media_type: manifest.config.media_type.clone(),
-            annotations: manifest.annotations.clone().unwrap_or_default(),
+            facts: ArtifactFacts {
+                manifest_digest,
+                layer_digest: layer.digest.clone(),
+                layer_media_type: layer.media_type.clone(),
+                config_media_type: manifest.config.media_type.clone(),
+                annotations: manifest.annotations.clone().unwrap_or_default(),
+            },
         })
     }
 

@@ -126,7 +126,7 @@ pub fn pull(args: PullArgs, state_dir: &Path, output: &Output) -> anyhow::Result
         &format!(
             "{} {how}: {} ({} bytes){}",
             args.reference,
-            fetched.layer_digest,
+            fetched.facts.layer_digest,
             fetched.bytes.len(),
             args.out
                 .as_ref()
@@ -135,8 +135,8 @@ pub fn pull(args: PullArgs, state_dir: &Path, output: &Output) -> anyhow::Result
         ),
         &serde_json::json!({
             "reference": args.reference,
-            "manifest_digest": fetched.manifest_digest,
-            "layer_digest": fetched.layer_digest,
+            "manifest_digest": fetched.facts.manifest_digest,
+            "layer_digest": fetched.facts.layer_digest,
             "size": fetched.bytes.len(),
             "downloaded": fetched.downloaded,
             "offline": fetched.offline,
@@ -187,12 +187,12 @@ pub fn inspect(args: InspectArgs, state_dir: &Path, output: &Output) -> anyhow::
             runtime_for_io()?.block_on(cache(state_dir)?.fetch(&registry, &args.target))?;
         Inspection {
             target: args.target.clone(),
-            manifest_digest: Some(fetched.manifest_digest),
-            digest: fetched.layer_digest,
+            manifest_digest: Some(fetched.facts.manifest_digest),
+            digest: fetched.facts.layer_digest,
             size: fetched.bytes.len(),
-            layer_media_type: Some(fetched.layer_media_type),
-            config_media_type: Some(fetched.config_media_type),
-            annotations: fetched.annotations,
+            layer_media_type: Some(fetched.facts.layer_media_type),
+            config_media_type: Some(fetched.facts.config_media_type),
+            annotations: fetched.facts.annotations,
             imports: Vec::new(),
             exports: Vec::new(),
         }

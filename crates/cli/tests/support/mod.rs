@@ -231,12 +231,21 @@ pub fn up(state: &Path, example_port: u16) -> Weft {
 
 /// Runs `weft ARGS --state-dir STATE`; returns (exit code, stdout, stderr).
 pub fn client(state: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = weft()
-        .args(args)
-        .arg("--state-dir")
-        .arg(state)
-        .output()
-        .unwrap();
+    client_with_env(state, args, &[])
+}
+
+/// The same with environment variables `env` set.
+pub fn client_with_env(
+    state: &Path,
+    args: &[&str],
+    env: &[(&str, &Path)],
+) -> (i32, String, String) {
+    let mut command = weft();
+    command.args(args).arg("--state-dir").arg(state);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -309,19 +318,8 @@ spec:
       traits:
         - type: spreadscaler
           properties: {{instances: 50{spread}}}
-    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: {component}}}
-            source:
-              config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
-"#
+{server}"#,
+            server = http_server_component(component, port),
         );
         let file = dir.join(match self.version {
             Some(version) => format!("{name}-{version}.yaml"),
@@ -522,7 +520,7 @@ pub fn http_server_component(target: &str, port: u16) -> String {
             interfaces: [incoming-handler]
             target: {{name: {target}}}
             source:
-              config: [{{name: address, properties: {{address: "127.0.0.1:{port}"}}}}]
+              config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
 "#
     )
 }
