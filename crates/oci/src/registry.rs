@@ -1,6 +1,7 @@
 //! Talking to registries: pull, push and look up component artifacts.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use oci_client::client::{
     Certificate, CertificateEncoding, ClientConfig, ClientProtocol, Config, ImageLayer,
@@ -13,6 +14,11 @@ use sha2::{Digest as _, Sha256};
 
 use crate::media::{ACCEPTED_LAYER_MEDIA_TYPES, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
 use crate::{OciError, OciSettings};
+
+/// How long connecting to a registry may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a registry may go silent in the middle of an answer.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What a component artifact is, apart from its bytes (what the cache records per
 /// reference).
@@ -75,6 +81,10 @@ impl Registry {
         let client = Client::new(ClientConfig {
             protocol,
             extra_root_certificates,
+            // A registry that does not answer must not hold a deploy forever: the cache can
+            // answer instead, or the deploy fails and is retried.
+            connect_timeout: Some(CONNECT_TIMEOUT),
+            read_timeout: Some(READ_TIMEOUT),
             ..ClientConfig::default()
         });
         Self { client, settings }
