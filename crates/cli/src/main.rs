@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod logging;
 mod output;
+mod progress;
 mod units;
 
 use std::process::ExitCode;

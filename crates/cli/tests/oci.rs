@@ -81,6 +81,7 @@ fn push_pull_inspect_and_skopeo_read_each_others_artifacts() {
         ],
     );
     assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.is_empty(), "no progress under -o json: {stderr}");
     let pulled: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(pulled["downloaded"], true);
     assert_eq!(pulled["layer_digest"], layer.as_str());
@@ -88,8 +89,13 @@ fn push_pull_inspect_and_skopeo_read_each_others_artifacts() {
         std::fs::read(&out).unwrap(),
         std::fs::read(hello()).unwrap()
     );
-    let (_, stdout, _) = oci(state.path(), &registry, &["pull", &reference]);
+    let (_, stdout, stderr) = oci(state.path(), &registry, &["pull", &reference]);
     assert!(stdout.contains("already cached"), "{stdout}");
+    assert_eq!(
+        stderr,
+        format!("pulling {reference}: resolving\npulling {reference}: already in the cache\n"),
+        "progress as plain lines off a terminal"
+    );
 
     let (code, stdout, stderr) = oci(
         state.path(),
@@ -246,6 +252,59 @@ fn pulls_that_go_wrong_say_why() {
     assert!(stderr.to_lowercase().contains("digest"), "{stderr}");
 }
 
+/// Runs `weft ARGS --state-dir STATE` on a terminal (`script` gives it one); what the
+/// terminal showed.
+fn on_a_terminal(state: &Path, args: &[&str]) -> String {
+    let command = [env!("CARGO_BIN_EXE_weft")]
+        .iter()
+        .chain(args)
+        .chain(&["--state-dir", state.to_str().unwrap()])
+        .map(|arg| format!("'{arg}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let output = Command::new("script")
+        .args(["--quiet", "--return", "--command", &command, "/dev/null"])
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script runs (util-linux)");
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "{command}: {shown}");
+    shown
+}
+
+#[test]
+fn progress_is_a_bar_on_a_terminal() {
+    let registry = RegistryServer::start(free_port());
+    let state = tempfile::tempdir().unwrap();
+    let reference = format!("{}/demo/hello:2.0.0", registry.host());
+    let host = registry.host();
+    let insecure = ["--allow-insecure", host.as_str()];
+
+    let shown = on_a_terminal(
+        state.path(),
+        &[&["push", hello(), &reference][..], &insecure].concat(),
+    );
+    assert!(
+        shown.contains(&format!("\r\x1b[2Kpushing {reference}  uploading"))
+            && shown.contains("writing the manifest")
+            && shown.contains(&format!("\r\x1b[2Kpushed {reference}")),
+        "the steps redraw one line, cleared before the result: {shown:?}"
+    );
+    let shown = on_a_terminal(
+        state.path(),
+        &[&["pull", &reference][..], &insecure].concat(),
+    );
+    let size = std::fs::metadata(hello()).unwrap().len();
+    assert!(
+        shown.contains(&format!("[{}]   0%  0 B / ", "-".repeat(30)))
+            && shown.contains(&format!("[{}] 100%", "#".repeat(30)))
+            && shown.contains(&format!("\r\x1b[2K{reference} downloaded"))
+            && shown.contains(&format!("({size} bytes)")),
+        "a bar from 0 to 100%, cleared before the result: {shown:?}"
+    );
+}
+
 /// `weft up` on `state` that may pull from `registry` over plain HTTP.
 fn up_with_registry(state: &Path, registry: &RegistryServer) -> Weft {
     let mut command = weft();
@@ -277,7 +336,8 @@ fn hello_from(dir: &Path, name: &str, port: u16, image: &str) -> String {
 
 #[test]
 fn apps_deploy_from_the_registry_and_from_the_cache_once_it_is_down() {
-    let registry = RegistryServer::start(free_port());
+    let registry_port = free_port();
+    let registry = RegistryServer::start(registry_port);
     let state = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let image = format!("{}/demo/hello:1.0.0", registry.host());
@@ -306,12 +366,36 @@ fn apps_deploy_from_the_registry_and_from_the_cache_once_it_is_down() {
         (200, "Hello from weft!\n".into())
     );
     let missing = image.replace("hello:1.0.0", "other:1.0.0");
-    let file = hello_from(dir.path(), "third", free_port(), &missing);
+    let third_port = free_port();
+    let file = hello_from(dir.path(), "third", third_port, &missing);
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 1);
     assert!(
         stderr.contains(&format!("cannot run `{missing}`")) && stderr.contains("running?"),
         "{stderr}"
+    );
+    // `app status` keeps the registry's answer and what to do while the app waits for its
+    // retry; the image appears, and the app deploys by itself.
+    let (_, stdout, _) = client(state.path(), &["app", "status", "third"]);
+    assert!(
+        stdout.starts_with("third v0.1.0: failed")
+            && stdout.contains(&format!("pulling `{missing}` failed"))
+            && stdout.contains("running?"),
+        "{stdout}"
+    );
+    let registry = RegistryServer::start(registry_port);
+    let (code, _, stderr) = oci(state.path(), &registry, &["push", hello(), &missing]);
+    assert_eq!(code, 0, "{stderr}");
+    let deployed = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let (_, stdout, _) = client(state.path(), &["app", "status", "third", "-o", "json"]);
+        stdout.contains(r#""status":"deployed""#)
+    });
+    let (_, stdout, _) = client(state.path(), &["app", "status", "third"]);
+    assert!(deployed, "the retry pulls it: {stdout}");
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{third_port}/")),
+        (200, "Hello from weft!\n".into())
     );
 }
 
@@ -384,6 +468,54 @@ fn a_registry_with_basic_auth_gets_the_credentials_given_for_it() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("downloaded"), "{stdout}");
+
+    // A credential helper keeps them, named for this registry or for all.
+    let helpers = tempfile::tempdir().unwrap();
+    let asked = helpers.path().join("asked.log");
+    let helper = helpers.path().join("docker-credential-weft-test");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread -r server\necho \"$server\" >> {}\nif [ \"$server\" = \"{host}\" ]; then\n  printf '{{\"ServerURL\":\"%s\",\"Username\":\"ann\",\"Secret\":\"s3cret\"}}' \"$server\"\nelse\n  echo 'credentials not found in native keychain'\n  exit 1\nfi\n",
+            asked.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        helpers.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let with_config = |config: String| {
+        std::fs::write(docker.path().join("config.json"), config).unwrap();
+        let fresh = tempfile::tempdir().unwrap();
+        client_with_env(
+            fresh.path(),
+            &["pull", &reference, "--allow-insecure", &host],
+            &[("DOCKER_CONFIG", docker.path()), ("PATH", Path::new(&path))],
+        )
+    };
+    for config in [
+        format!(r#"{{"credHelpers": {{"{host}": "weft-test"}}}}"#),
+        // `docker login` with a store leaves an empty entry in `auths`.
+        format!(r#"{{"auths": {{"{host}": {{}}}}, "credsStore": "weft-test"}}"#),
+    ] {
+        let (code, stdout, stderr) = with_config(config);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("downloaded"), "{stdout}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&asked).unwrap(),
+        format!("{host}\n{host}\n"),
+        "each run asks the helper once, for this registry only"
+    );
+    let (code, _, stderr) = with_config(format!(r#"{{"credHelpers": {{"{host}": "absent"}}}}"#));
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("`docker-credential-absent` failed") && stderr.contains("not installed"),
+        "{stderr}"
+    );
 }
 
 /// Runs `openssl ARGS` in `dir`.

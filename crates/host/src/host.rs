@@ -417,7 +417,7 @@ impl Host {
         };
         let (cache, registry) = &**oci;
         let fetched = cache
-            .fetch(registry, image)
+            .fetch(registry, image, &weft_oci::Silent)
             .await
             .map_err(|error| unusable(error.to_string()))?;
         tracing::info!(image, digest = %fetched.facts.layer_digest, downloaded = fetched.downloaded, "component image ready");

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use oci_client::Reference;
 
 use crate::registry::sha256_digest;
-use crate::{ArtifactFacts, OciError, Pulled, Registry};
+use crate::{ArtifactFacts, OciError, Progress, Pulled, Registry, Transfer};
 
 /// A component fetched through the cache.
 #[derive(Debug, Clone)]
@@ -42,15 +42,23 @@ impl ArtifactCache {
 
     /// The component `reference` names: from the cache when the registry still names the
     /// same manifest (one small request, no download), pulled otherwise; from the cache alone
-    /// when the registry cannot be reached but the reference was pulled before.
-    pub async fn fetch(&self, registry: &Registry, reference: &str) -> Result<Fetched, OciError> {
+    /// when the registry cannot be reached but the reference was pulled before. `progress`
+    /// hears each step.
+    pub async fn fetch(
+        &self,
+        registry: &Registry,
+        reference: &str,
+        progress: &dyn Progress,
+    ) -> Result<Fetched, OciError> {
         let parsed = registry.parse(reference)?;
         let record = self.record(&parsed);
+        progress.report(Transfer::Resolving);
         match registry.manifest_digest(&parsed).await {
             Ok(digest) => {
                 if let Some(facts) = record.filter(|facts| facts.manifest_digest == digest)
                     && let Some(bytes) = self.blob(&facts.layer_digest)
                 {
+                    progress.report(Transfer::Cached);
                     return Ok(Fetched {
                         bytes,
                         facts,
@@ -58,7 +66,7 @@ impl ArtifactCache {
                         offline: None,
                     });
                 }
-                let pulled = registry.pull(&parsed).await?;
+                let pulled = registry.pull(&parsed, progress).await?;
                 self.store(&parsed, &pulled)?;
                 Ok(Fetched {
                     bytes: pulled.bytes,
@@ -72,6 +80,7 @@ impl ArtifactCache {
                     .and_then(|facts| self.blob(&facts.layer_digest).map(|bytes| (bytes, facts)));
                 match cached {
                     Some((bytes, facts)) => {
+                        progress.report(Transfer::Cached);
                         tracing::warn!(reference, %error, digest = %facts.layer_digest, "the registry did not answer; using the cached copy");
                         Ok(Fetched {
                             bytes,

@@ -67,6 +67,16 @@ pub enum OciError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A docker credential helper failed.
+    #[error("the docker credential helper `{program}` failed for {registry}: {reason}")]
+    CredentialHelper {
+        /// The helper's program.
+        program: String,
+        /// The registry it was asked about.
+        registry: String,
+        /// What went wrong, and what to do.
+        reason: String,
+    },
     /// A CA certificate file cannot be used.
     #[error("cannot use the CA certificate {path}: {reason}")]
     Certificate {

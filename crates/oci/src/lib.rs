@@ -7,15 +7,18 @@
 //! its registry is down.
 
 mod cache;
+mod credential_helper;
 mod credentials;
 mod error;
 mod media;
+mod progress;
 mod registry;
 mod settings;
 
 pub use cache::{ArtifactCache, Fetched};
-pub use credentials::{Credential, docker_config_path, docker_credentials};
+pub use credentials::{Credential, DockerCredentials, docker_config_path, docker_credentials};
 pub use error::OciError;
 pub use media::{ACCEPTED_LAYER_MEDIA_TYPES, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
+pub use progress::{Progress, Silent, Transfer};
 pub use registry::{ArtifactFacts, Pulled, Pushed, Registry};
 pub use settings::OciSettings;

@@ -3,9 +3,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use futures_util::StreamExt as _;
 use oci_client::client::{
     Certificate, CertificateEncoding, ClientConfig, ClientProtocol, Config, ImageLayer,
 };
+use oci_client::errors::OciDistributionError;
 use oci_client::manifest::OciImageManifest;
 use oci_client::secrets::RegistryAuth;
 use oci_client::{Client, Reference};
@@ -13,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
 use crate::media::{ACCEPTED_LAYER_MEDIA_TYPES, WASM_CONFIG_MEDIA_TYPE, WASM_LAYER_MEDIA_TYPE};
-use crate::{OciError, OciSettings};
+use crate::{Credential, OciError, OciSettings, Progress, Transfer, credential_helper};
 
 /// How long connecting to a registry may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -60,6 +62,8 @@ pub struct Pushed {
 pub struct Registry {
     client: Client,
     settings: OciSettings,
+    /// What credential helpers answered, by registry.
+    helper_answers: std::sync::Mutex<BTreeMap<String, Option<Credential>>>,
 }
 
 impl Registry {
@@ -87,7 +91,11 @@ impl Registry {
             read_timeout: Some(READ_TIMEOUT),
             ..ClientConfig::default()
         });
-        Self { client, settings }
+        Self {
+            client,
+            settings,
+            helper_answers: std::sync::Mutex::default(),
+        }
     }
 
     /// Parses `reference`, refusing `:latest` (or no tag) unless allowed.
@@ -108,38 +116,104 @@ impl Registry {
         Ok(parsed)
     }
 
-    /// The credentials for `reference`'s registry, if any were given for it.
-    fn auth(&self, reference: &Reference) -> RegistryAuth {
-        match self.settings.credentials.get(reference.registry()) {
-            Some(credential) => {
-                RegistryAuth::Basic(credential.username.clone(), credential.password.clone())
-            }
+    /// The credentials for `reference`'s registry: given for it, or from its credential
+    /// helper (asked once per registry), or none.
+    async fn auth(&self, reference: &Reference) -> Result<RegistryAuth, OciError> {
+        let registry = reference.registry();
+        let credential = match self.settings.credentials.get(registry) {
+            Some(credential) => Some(credential.clone()),
+            None => self.helper_credential(registry).await?,
+        };
+        Ok(match credential {
+            Some(credential) => RegistryAuth::Basic(credential.username, credential.password),
             None => RegistryAuth::Anonymous,
+        })
+    }
+
+    /// What `registry`'s credential helper keeps for it, if one is named.
+    async fn helper_credential(&self, registry: &str) -> Result<Option<Credential>, OciError> {
+        let Some(helper) = self
+            .settings
+            .credential_helpers
+            .get(registry)
+            .or(self.settings.default_credential_helper.as_ref())
+        else {
+            return Ok(None);
+        };
+        if let Some(known) = self.lock_helper_answers().get(registry) {
+            return Ok(known.clone());
         }
+        let credential = credential_helper::ask(helper, registry).await?;
+        self.lock_helper_answers()
+            .insert(registry.to_owned(), credential.clone());
+        Ok(credential)
+    }
+
+    fn lock_helper_answers(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<String, Option<Credential>>> {
+        self.helper_answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether credentials were sent to `registry`.
+    fn sends_credentials(&self, registry: &str) -> bool {
+        self.settings.credentials.contains_key(registry)
+            || self
+                .lock_helper_answers()
+                .get(registry)
+                .is_some_and(Option::is_some)
     }
 
     /// The digest of the manifest `reference` names now (one small request).
     pub async fn manifest_digest(&self, reference: &Reference) -> Result<String, OciError> {
+        let auth = self.auth(reference).await?;
         self.client
-            .fetch_manifest_digest(reference, &self.auth(reference))
+            .fetch_manifest_digest(reference, &auth)
             .await
             .map_err(|error| self.failed("pulling", reference, &error))
     }
 
     /// Pulls the component `reference` names, checking that it is one and that its bytes
-    /// match their digest.
-    pub async fn pull(&self, reference: &Reference) -> Result<Pulled, OciError> {
-        let (manifest, manifest_digest) = self
-            .client
-            .pull_image_manifest(reference, &self.auth(reference))
-            .await
-            .map_err(|error| self.failed("pulling", reference, &error))?;
+    /// match their digest; `progress` hears how the download goes.
+    pub async fn pull(
+        &self,
+        reference: &Reference,
+        progress: &dyn Progress,
+    ) -> Result<Pulled, OciError> {
+        let auth = self.auth(reference).await?;
+        let (manifest, manifest_digest) =
+            self.client
+                .pull_image_manifest(reference, &auth)
+                .await
+                .map_err(|error| self.failed("pulling", reference, &error))?;
         let layer = component_layer(reference, &manifest)?;
-        let mut bytes = Vec::with_capacity(usize::try_from(layer.size).unwrap_or(0));
-        self.client
-            .pull_blob(reference, &layer, &mut bytes)
+        let total = u64::try_from(layer.size).unwrap_or(0);
+        progress.report(Transfer::Downloading { done: 0, total });
+        let mut stream = self
+            .client
+            .pull_blob_stream(reference, &layer)
             .await
             .map_err(|error| self.failed("pulling", reference, &error))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(total).unwrap_or(0));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|error| OciError::Registry {
+                operation: "pulling",
+                reference: reference.whole(),
+                reason: format!("the download broke off: {error}"),
+                hint: "; try again".to_owned(),
+            })?;
+            bytes.extend_from_slice(&chunk);
+            // More than the manifest announced cannot match its digest: stop reading.
+            if bytes.len() as u64 > total {
+                break;
+            }
+            progress.report(Transfer::Downloading {
+                done: bytes.len() as u64,
+                total,
+            });
+        }
         let actual = sha256_digest(&bytes);
         if actual != layer.digest {
             return Err(OciError::DigestMismatch {
@@ -161,13 +235,15 @@ impl Registry {
     }
 
     /// Pushes `component` as `reference` in the `oci-wasm` layout, with `annotations` on the
-    /// manifest.
+    /// manifest; `progress` hears each step.
     pub async fn push(
         &self,
         reference: &Reference,
         component: Vec<u8>,
         annotations: BTreeMap<String, String>,
+        progress: &dyn Progress,
     ) -> Result<Pushed, OciError> {
+        let auth = self.auth(reference).await?;
         let layer_digest = sha256_digest(&component);
         let size = component.len() as u64;
         let config = serde_json::json!({
@@ -187,16 +263,12 @@ impl Registry {
         )];
         let annotations = (!annotations.is_empty()).then_some(annotations);
         let manifest = OciImageManifest::build(&layers, &config, annotations);
+        progress.report(Transfer::Uploading { total: size });
         self.client
-            .push(
-                reference,
-                &layers,
-                config,
-                &self.auth(reference),
-                Some(manifest),
-            )
+            .push(reference, &layers, config, &auth, Some(manifest))
             .await
             .map_err(|error| self.failed("pushing", reference, &error))?;
+        progress.report(Transfer::Tagging);
         let manifest_digest = self.manifest_digest(reference).await?;
         Ok(Pushed {
             manifest_digest,
@@ -209,7 +281,7 @@ impl Registry {
         &self,
         operation: &'static str,
         reference: &Reference,
-        error: &oci_client::errors::OciDistributionError,
+        error: &OciDistributionError,
     ) -> OciError {
         let mut reason = error.to_string();
         let mut source = std::error::Error::source(error);
@@ -223,17 +295,22 @@ impl Registry {
         }
         let registry = reference.registry();
         let lowered = reason.to_ascii_lowercase();
-        let hint = if lowered.contains("401")
-            || lowered.contains("unauthorized")
-            || lowered.contains("authentication")
-        {
-            if self.settings.credentials.contains_key(registry) {
+        // By the error's kind and words, never by bare numbers: a port can read `401`.
+        let refused = matches!(
+            error,
+            OciDistributionError::AuthenticationFailure(_)
+                | OciDistributionError::UnauthorizedError { .. }
+                | OciDistributionError::ServerError { code: 401, .. }
+        ) || lowered.contains("unauthorized")
+            || lowered.contains("authentication required");
+        let hint = if refused {
+            if self.sends_credentials(registry) {
                 format!(
                     "; the registry at {registry} refused the credentials given for it; check the user and password"
                 )
             } else {
                 format!(
-                    "; the registry at {registry} wants credentials: `docker login {registry}` (weft reads the docker config.json), or `--registry {registry} --registry-user USER --registry-password PASSWORD`"
+                    "; the registry at {registry} wants credentials: `docker login {registry}` (weft reads the docker config.json and the credential helpers it names), or `--registry {registry} --registry-user USER --registry-password PASSWORD`"
                 )
             }
         } else if lowered.contains("certificate") || lowered.contains("tls") {

@@ -13,6 +13,10 @@ pub struct OciSettings {
     pub allow_insecure: Vec<String>,
     /// Credentials by registry (`HOST[:PORT]`); each is sent to its registry only.
     pub credentials: BTreeMap<String, Credential>,
+    /// Docker credential helpers by registry, asked when `credentials` has none for it.
+    pub credential_helpers: BTreeMap<String, String>,
+    /// The credential helper asked for every other registry.
+    pub default_credential_helper: Option<String>,
     /// Extra CA certificates (PEM) trusted for HTTPS registries.
     pub ca_certificates: Vec<Vec<u8>>,
 }

@@ -11,14 +11,18 @@ use weft_runtime::{ComponentSource, Runtime, RuntimeSettings};
 use crate::args::{InspectArgs, OciArgs, PullArgs, PushArgs};
 use crate::commands::config::parse_values;
 use crate::output::Output;
+use crate::progress::TransferDisplay;
 
-/// The registry settings the flags ask for: credentials from the docker config.json, then
-/// the flags' (which win for their registry), and the extra CA certificates.
+/// The registry settings the flags ask for: credentials from the flags (which win for their
+/// registry), then from the docker config.json (a registry's credential helper, the
+/// credentials written in it, the default helper), and the extra CA certificates.
 pub fn settings(args: &OciArgs) -> anyhow::Result<OciSettings> {
-    let mut credentials = match weft_oci::docker_config_path() {
+    let docker = match weft_oci::docker_config_path() {
         Some(path) => weft_oci::docker_credentials(&path)?,
         None => Default::default(),
     };
+    let mut credentials = docker.inline;
+    credentials.retain(|registry, _| !docker.helpers.contains_key(registry));
     if let (Some(registry), Some(username)) = (&args.registry, &args.registry_user) {
         let Some(password) = &args.registry_password else {
             bail!(
@@ -52,6 +56,8 @@ pub fn settings(args: &OciArgs) -> anyhow::Result<OciSettings> {
         allow_latest: args.allow_latest,
         allow_insecure: args.allow_insecure.clone(),
         credentials,
+        credential_helpers: docker.helpers,
+        default_credential_helper: docker.store,
         ca_certificates,
     })
 }
@@ -90,8 +96,14 @@ pub fn push(args: PushArgs, output: &Output) -> anyhow::Result<()> {
     }
     let registry = Registry::new(settings(&args.oci)?);
     let reference = registry.parse(&args.reference)?;
-    let pushed =
-        runtime_for_io()?.block_on(registry.push(&reference, bytes, annotations.clone()))?;
+    let display = TransferDisplay::new("pushing", &args.reference, output);
+    let pushed = runtime_for_io()?.block_on(registry.push(
+        &reference,
+        bytes,
+        annotations.clone(),
+        &display,
+    ))?;
+    drop(display);
     output.result(
         &format!(
             "pushed {} ({} bytes)\nmanifest {}\nlayer    {}",
@@ -111,8 +123,13 @@ pub fn push(args: PushArgs, output: &Output) -> anyhow::Result<()> {
 /// `weft pull REF [--out FILE]`.
 pub fn pull(args: PullArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
     let registry = Registry::new(settings(&args.oci)?);
-    let fetched =
-        runtime_for_io()?.block_on(cache(state_dir)?.fetch(&registry, &args.reference))?;
+    let display = TransferDisplay::new("pulling", &args.reference, output);
+    let fetched = runtime_for_io()?.block_on(cache(state_dir)?.fetch(
+        &registry,
+        &args.reference,
+        &display,
+    ))?;
+    drop(display);
     if let Some(out) = &args.out {
         std::fs::write(out, &fetched.bytes)
             .with_context(|| format!("cannot write {}", out.display()))?;
@@ -183,8 +200,13 @@ pub fn inspect(args: InspectArgs, state_dir: &Path, output: &Output) -> anyhow::
         .with_interfaces(state_dir, bytes)?
     } else {
         let registry = Registry::new(settings(&args.oci)?);
-        let fetched =
-            runtime_for_io()?.block_on(cache(state_dir)?.fetch(&registry, &args.target))?;
+        let display = TransferDisplay::new("pulling", &args.target, output);
+        let fetched = runtime_for_io()?.block_on(cache(state_dir)?.fetch(
+            &registry,
+            &args.target,
+            &display,
+        ))?;
+        drop(display);
         Inspection {
             target: args.target.clone(),
             manifest_digest: Some(fetched.facts.manifest_digest),
