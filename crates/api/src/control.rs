@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use weft_host::{Host, HostError, HostInfo};
-use weft_lattice::{EmbeddedStore, Subscription};
+use weft_lattice::{LatticeStore, Subscription};
 use weft_manager::{
     AppState, AppStatus, AppStore, AppStoreError, Command, LinkSpec, ObservedHost, Reconciler,
     ReconcilerSettings, RecordError, Records, StoredConfig, StoredVersion, desired_state,
@@ -69,15 +69,17 @@ pub struct AppView {
 
 /// Applications, configs and links over one host.
 pub struct ControlPlane {
-    apps: AppStore<EmbeddedStore>,
-    records: Records<EmbeddedStore>,
-    secrets: SecretVault<EmbeddedStore>,
+    apps: AppStore<LatticeStore>,
+    records: Records<LatticeStore>,
+    secrets: SecretVault<LatticeStore>,
     reconciler: Arc<Reconciler<Host>>,
     events: Mutex<Option<Subscription>>,
     /// Deployed apps whose stored manifest no longer loads (found at restore), with why.
     unloadable: Mutex<BTreeMap<String, AppStatus>>,
     changes: broadcast::Sender<String>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Why changes are refused here, while another manager acts on the lattice.
+    standing_by: Mutex<Option<String>>,
 }
 
 impl ControlPlane {
@@ -85,7 +87,7 @@ impl ControlPlane {
     /// `host`; `events` is a subscription to the bus the host publishes on (taken before
     /// anything runs, so no event is missed).
     pub fn new(
-        store: EmbeddedStore,
+        store: LatticeStore,
         secret_key: SecretKey,
         host: Host,
         events: Subscription,
@@ -102,6 +104,7 @@ impl ControlPlane {
             unloadable: Mutex::new(BTreeMap::new()),
             changes: broadcast::channel(256).0,
             tasks: Mutex::new(Vec::new()),
+            standing_by: Mutex::new(None),
         }
     }
 
@@ -138,6 +141,23 @@ impl ControlPlane {
                 reconciler.lattice().heartbeat();
             }
         }));
+    }
+
+    /// Refuses changes with `reason` (another manager acts on the lattice), or accepts them
+    /// again with `None`.
+    pub fn set_standing_by(&self, reason: Option<String>) {
+        *self
+            .standing_by
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = reason;
+    }
+
+    /// Why changes are refused here, if they are.
+    pub fn standing_by(&self) -> Option<String> {
+        self.standing_by
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Brings back hand-made labels, configs and links, then every deployed application (after a

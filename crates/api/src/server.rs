@@ -141,6 +141,12 @@ async fn route(
             "this call changes state and needs the API token: send `Authorization: Bearer TOKEN` with the token `weft up` wrote to api.json in its state directory (the weft CLI does this by itself)",
         );
     }
+    if mutating
+        && path != "/v1/shutdown"
+        && let Some(reason) = control.standing_by()
+    {
+        return error(StatusCode::SERVICE_UNAVAILABLE, &reason);
+    }
     let body = match request.into_body().collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(read_error) => {

@@ -143,6 +143,78 @@ pub struct UpArgs {
     /// How images are pulled.
     #[command(flatten)]
     pub oci: OciArgs,
+
+    /// The lattice to join over NATS (none: this process alone, on an embedded store).
+    #[command(flatten)]
+    pub nats: NatsArgs,
+
+    /// The key that seals secrets at rest (created if missing; default
+    /// `STATE_DIR/secrets.key`). Every manager of a lattice needs the same one.
+    #[arg(long, value_name = "FILE", env = "WEFT_SECRETS_KEY")]
+    pub secrets_key: Option<PathBuf>,
+
+    /// With `--nats`: how long the acting manager's lease lasts unrenewed before a standby
+    /// takes over (it is renewed every third of this).
+    #[arg(long, default_value = "3s", value_parser = parse_duration, env = "WEFT_LEASE_TERM")]
+    pub lease_term: std::time::Duration,
+}
+
+/// How a process joins a lattice over NATS.
+#[derive(Debug, Args, Clone)]
+pub struct NatsArgs {
+    /// NATS servers of the lattice (repeatable, or comma-separated); a user and password may
+    /// be in the URL. Without it, weft runs alone on an embedded store.
+    #[arg(
+        long = "nats",
+        value_name = "URL",
+        env = "WEFT_NATS_URL",
+        value_delimiter = ','
+    )]
+    pub urls: Vec<String>,
+
+    /// The lattice to join: it scopes every subject and bucket, so lattices can share one NATS.
+    #[arg(long, default_value = "default", env = "WEFT_LATTICE")]
+    pub lattice: weft_lattice::LatticeName,
+
+    /// A NATS credentials file (JWT and seed, as `nsc` writes it).
+    #[arg(long = "nats-creds", value_name = "FILE", env = "WEFT_NATS_CREDS")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// A NATS token.
+    #[arg(long = "nats-token", env = "WEFT_NATS_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// A NATS user (with `--nats-password`).
+    #[arg(long = "nats-user", env = "WEFT_NATS_USER", requires = "password")]
+    pub user: Option<String>,
+
+    /// The NATS user's password.
+    #[arg(
+        long = "nats-password",
+        env = "WEFT_NATS_PASSWORD",
+        hide_env_values = true,
+        requires = "user"
+    )]
+    pub password: Option<String>,
+
+    /// A CA certificate (PEM) for NATS over TLS; giving it requires TLS.
+    #[arg(long = "nats-tls-ca", value_name = "FILE", env = "WEFT_NATS_TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+}
+
+impl NatsArgs {
+    /// The connection settings, if NATS servers were named.
+    pub fn settings(&self, client_name: &str) -> Option<weft_lattice::NatsSettings> {
+        (!self.urls.is_empty()).then(|| weft_lattice::NatsSettings {
+            urls: self.urls.clone(),
+            credentials_file: self.credentials_file.clone(),
+            token: self.token.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+            tls_ca: self.tls_ca.clone(),
+            client_name: Some(client_name.to_owned()),
+        })
+    }
 }
 
 /// How weft reaches OCI registries.

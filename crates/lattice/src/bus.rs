@@ -5,7 +5,7 @@ use tokio::sync::broadcast;
 use crate::event::LatticeEvent;
 
 /// Events a subscriber may fall behind by before it is told it missed some.
-const BACKLOG: usize = 1024;
+pub(crate) const BACKLOG: usize = 1024;
 
 /// Publish/subscribe of lattice events. The in-process implementation is [`InProcessBus`];
 /// the NATS one carries the same events between machines.
@@ -35,6 +35,11 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// A subscription reading `receiver`.
+    pub(crate) fn new(receiver: broadcast::Receiver<LatticeEvent>) -> Self {
+        Self { receiver }
+    }
+
     /// Waits for the next event.
     pub async fn next(&mut self) -> Received {
         match self.receiver.recv().await {

@@ -6,14 +6,30 @@
 //! - The [`EventBus`]: hosts publish typed [`LatticeEvent`]s, the deployment manager
 //!   subscribes and reacts at once. [`InProcessBus`] serves `weft up`.
 //!
-//! The NATS bus and the JetStream store follow with the distributed lattice.
+//! - The same two over NATS, for a lattice of many processes: [`NatsStore`] (a JetStream
+//!   key-value bucket per lattice, compare-and-swap by expected revision) and [`NatsBus`]
+//!   (events as wasmCloud-shaped CloudEvents on `wasmbus.evt.{lattice}.…`), reached with
+//!   [`NatsSettings::connect`]. A [`LatticeName`] scopes both.
 
+mod any_store;
 mod bus;
+mod cloud_event;
 mod embedded;
 mod event;
+mod lattice_name;
+mod nats_bus;
+mod nats_connect;
+mod nats_key;
+mod nats_store;
 mod store;
 
+pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
+pub use cloud_event::{CloudEvent, events_subject};
 pub use embedded::EmbeddedStore;
 pub use event::LatticeEvent;
+pub use lattice_name::{InvalidLatticeName, LatticeName};
+pub use nats_bus::NatsBus;
+pub use nats_connect::{NatsConnectError, NatsSettings};
+pub use nats_store::NatsStore;
 pub use store::{Entry, Expect, Store, StoreError};

@@ -11,13 +11,15 @@
 //! [`Lattice`], woken at once by lattice events, retrying failed commands with [`Backoff`].
 //!
 //! [`AppStore`] keeps every manifest version put, which one is deployed and the history, in
-//! the lattice store; [`Records`] keeps the configs and links put by hand.
+//! the lattice store; [`Records`] keeps the configs and links put by hand. [`Lease`] makes
+//! one manager of several the one that acts.
 
 mod apps;
 mod backoff;
 mod command;
 mod desired;
 mod lattice;
+mod lease;
 mod observed;
 mod placement;
 mod reconcile;
@@ -32,6 +34,7 @@ pub use desired::{
     Scaler, Share, WorkloadKind, desired_state, resolve_relative_images,
 };
 pub use lattice::Lattice;
+pub use lease::{Lease, LeaseError, LeaseRecord};
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
 };

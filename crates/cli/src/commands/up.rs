@@ -8,12 +8,14 @@ use anyhow::Context as _;
 use serde::Serialize;
 use weft_api::ControlPlane;
 use weft_host::Host;
-use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus};
+use weft_manager::{Lease, LeaseError, LeaseRecord};
 use weft_runtime::{Runtime, RuntimeSettings};
 use weft_secrets::SecretKey;
 
 use crate::args::UpArgs;
 use crate::commands::config::parse_values;
+use crate::commands::lattice_join::join_lattice;
+use crate::commands::manager_role::{Role, hold, standby_reason, take_over};
 use crate::commands::run::StopSignal;
 use crate::commands::state::{ApiFile, api_file_path, new_token, write_api_file};
 use crate::output::Output;
@@ -23,6 +25,15 @@ use crate::output::Output;
 struct Ready {
     api: String,
     state_dir: String,
+    /// The lattice joined over NATS, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lattice: Option<String>,
+    host_id: String,
+    /// `alone`, `leader` or `standby`.
+    role: &'static str,
+    /// Who manages the lattice, when this process stands by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leader: Option<LeaseRecord>,
     apps: Vec<weft_api::AppView>,
 }
 
@@ -42,7 +53,7 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
     // Absolute, so the example's `file://` image and stored paths do not depend on the cwd.
     let state_dir = &std::path::absolute(state_dir)
         .with_context(|| format!("cannot resolve the state directory {}", state_dir.display()))?;
-    let store = EmbeddedStore::open(state_dir.join("state.redb"))?;
+    let joined = join_lattice(&args, state_dir).await?;
     let runtime = Runtime::new(&RuntimeSettings {
         cache_dir: Some(state_dir.join("compiled")),
         ..RuntimeSettings::default()
@@ -55,27 +66,31 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             std::env::consts::ARCH.to_owned(),
         ),
     ]);
-    let bus = Arc::new(InProcessBus::new());
-    let events = bus.subscribe();
+    let events = joined.bus.subscribe();
     let host = Host::new(
-        "local",
+        joined.host_id.clone(),
         labels,
         Arc::new(runtime),
         Duration::from_secs(10),
-        bus,
+        joined.bus,
     )
     .with_data_dir(state_dir.join("data"))
     .with_oci(
         crate::commands::oci::cache(state_dir)?,
         weft_oci::Registry::new(crate::commands::oci::settings(&args.oci)?),
     );
-    let secret_key = SecretKey::load_or_create(&state_dir.join("secrets.key"))?;
-    let control = Arc::new(ControlPlane::new(store, secret_key, host, events));
-    control.restore().await?;
-    control.start();
-    if !args.no_example && control.list().await?.is_empty() {
-        deploy_bundled_example(&control, state_dir, &args).await?;
-    }
+    let secret_key = SecretKey::load_or_create(
+        &args
+            .secrets_key
+            .clone()
+            .unwrap_or_else(|| state_dir.join("secrets.key")),
+    )?;
+    let control = Arc::new(ControlPlane::new(
+        joined.store.clone(),
+        secret_key,
+        host,
+        events,
+    ));
 
     let token = new_token()?;
     let api = weft_api::serve(Arc::clone(&control), args.api_addr, token.clone())
@@ -87,6 +102,42 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             )
         })?;
     let url = format!("http://{}", api.addr);
+    let example = BundledExample {
+        enabled: !args.no_example,
+        address: args.example_address,
+        state_dir: state_dir.clone(),
+    };
+    let (lost_sender, mut lost) = tokio::sync::mpsc::channel::<LeaseError>(1);
+    let mut lease = None;
+    let role = match &joined.lattice {
+        None => {
+            act(&control, &example).await?;
+            Role::Alone
+        }
+        Some(lattice) => {
+            let claim = Arc::new(Lease::new(
+                joined.store.clone(),
+                LeaseRecord {
+                    holder: joined.host_id.clone(),
+                    api: Some(url.clone()),
+                },
+                args.lease_term,
+            ));
+            lease = Some(Arc::clone(&claim));
+            match claim.try_acquire().await? {
+                Ok(fence) => {
+                    act(&control, &example).await?;
+                    tokio::spawn(hold(claim, fence, lost_sender));
+                    Role::Leader
+                }
+                Err(holder) => {
+                    control.set_standing_by(Some(standby_reason(lattice, &holder)));
+                    tokio::spawn(take_over(claim, Arc::clone(&control), example, lost_sender));
+                    Role::Standby { leader: holder }
+                }
+            }
+        }
+    };
     write_api_file(
         state_dir,
         &ApiFile {
@@ -97,6 +148,20 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
 
     let apps = control.list().await?;
     let mut text = format!("weft is up: API at {url}, state in {}", state_dir.display());
+    if let Some(lattice) = &joined.lattice {
+        text.push_str(&format!(
+            "\n  lattice {lattice} on NATS at {}, host {}",
+            args.nats.urls.join(","),
+            joined.host_id
+        ));
+    }
+    if let Role::Standby { leader } = &role {
+        text.push_str(&format!(
+            "\n  standing by: {} manages the lattice (API {}); this process takes over if it stops",
+            leader.holder,
+            leader.api.as_deref().unwrap_or("unknown")
+        ));
+    }
     for app in &apps {
         text.push_str(&format!(
             "\n  app {} {}: {}{}",
@@ -115,38 +180,77 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         &Ready {
             api: url,
             state_dir: state_dir.display().to_string(),
+            lattice: joined.lattice.as_ref().map(ToString::to_string),
+            host_id: joined.host_id.clone(),
+            role: role.name(),
+            leader: match &role {
+                Role::Standby { leader } => Some(leader.clone()),
+                _ => None,
+            },
             apps,
         },
     );
 
-    tokio::select! {
-        () = stop.wait() => {}
-        () = api.shutdown_requested() => tracing::info!("stop requested through the API (weft down)"),
-    }
+    let outcome = tokio::select! {
+        () = stop.wait() => Ok(()),
+        () = api.shutdown_requested() => {
+            tracing::info!("stop requested through the API (weft down)");
+            Ok(())
+        }
+        Some(lost) = lost.recv() => Err(lost),
+    };
     tracing::info!("shutting down: finishing in-flight requests");
     api.stop();
     let _ = std::fs::remove_file(api_file_path(state_dir));
     control.shutdown().await;
+    match outcome {
+        Ok(()) => {
+            if let Some(lease) = lease
+                && let Err(error) = lease.release().await
+            {
+                tracing::warn!(%error, "cannot give up the manager lease; a standby takes over once it lapses");
+            }
+            Ok(())
+        }
+        Err(lost) => Err(lost.into()),
+    }
+}
+
+/// The bundled example, deployed by the first manager of an empty store.
+#[derive(Clone)]
+pub struct BundledExample {
+    /// Whether to deploy it.
+    pub enabled: bool,
+    /// Where it serves.
+    pub address: std::net::SocketAddr,
+    /// Where its files go.
+    pub state_dir: std::path::PathBuf,
+}
+
+/// Starts acting: brings back what the store holds, starts the reconciler, and deploys the
+/// bundled example into an empty store.
+pub async fn act(control: &ControlPlane, example: &BundledExample) -> anyhow::Result<()> {
+    control.restore().await?;
+    control.start();
+    if example.enabled && control.list().await?.is_empty() {
+        deploy_bundled_example(control, example).await?;
+    }
     Ok(())
 }
 
 /// Writes the bundled hello example into the state directory and deploys it.
 async fn deploy_bundled_example(
     control: &ControlPlane,
-    state_dir: &Path,
-    args: &UpArgs,
+    example: &BundledExample,
 ) -> anyhow::Result<()> {
-    let example =
+    let hello =
         weft_examples::find("hello").context("the hello example is missing from this build")?;
-    let dir = state_dir.join("examples").join(example.name);
+    let dir = example.state_dir.join("examples").join(hello.name);
     std::fs::create_dir_all(dir.join("build"))?;
-    std::fs::write(
-        dir.join("build").join("http_hello_world.wasm"),
-        example.wasm,
-    )?;
-    let manifest = example
+    std::fs::write(dir.join("build").join("http_hello_world.wasm"), hello.wasm)?;
+    let manifest = hello
         .manifest
-        .replace("127.0.0.1:8000", &args.example_address.to_string());
+        .replace("127.0.0.1:8000", &example.address.to_string());
     let file = dir.join("wadm.yaml");
     std::fs::write(&file, &manifest)?;
     let file = file.display().to_string();

@@ -10,6 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[allow(unused_imports)] // Each test binary uses a different subset.
+pub use weft_test_servers::{NatsServer, RedisServer, RegistryServer, Started, free_port};
+
 /// How long a `weft` process may take to start serving.
 const START_DEADLINE: Duration = Duration::from_secs(60);
 
@@ -199,15 +202,6 @@ pub fn entries_under(root: &Path) -> Vec<std::path::PathBuf> {
     found
 }
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Starts `weft up` on `state` (API on a free port, the bundled example on `example_port`).
 pub fn up(state: &Path, example_port: u16) -> Weft {
     let mut command = weft();
@@ -365,144 +359,6 @@ pub fn hello_wasm(state: &Path) -> String {
         .join("examples/hello/build/http_hello_world.wasm")
         .display()
         .to_string()
-}
-
-/// A server process this test started; killed when dropped.
-pub struct Started(Child);
-
-impl Started {
-    /// Spawns `command` (output discarded) and waits until it listens on 127.0.0.1:`port`.
-    pub fn listening(mut command: Command, port: u16, what: &str) -> Self {
-        let child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| panic!("{what} runs (scripts/test installs it): {error}"));
-        let started = Self(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "{what} never listened on {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        started
-    }
-}
-
-impl Drop for Started {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A `redis-server` this test started on a free port.
-pub struct RedisServer {
-    _process: Started,
-    /// Its port on 127.0.0.1.
-    pub port: u16,
-}
-
-impl RedisServer {
-    /// Starts one on `port` and waits until it accepts connections.
-    pub fn start(port: u16) -> Self {
-        let mut command = Command::new("redis-server");
-        command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"]);
-        Self {
-            _process: Started::listening(command, port, "redis-server"),
-            port,
-        }
-    }
-
-    /// Its URL.
-    pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// `redis-cli GET key`.
-    pub fn get(&self, key: &str) -> String {
-        let output = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string(), "GET", key])
-            .output()
-            .expect("redis-cli runs");
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    }
-}
-
-/// A CNCF distribution registry (`docker-registry`) this test started on a free port, on
-/// plain HTTP, storing under a temporary directory.
-pub struct RegistryServer {
-    _process: Started,
-    /// Its port on 127.0.0.1.
-    pub port: u16,
-    /// Where it keeps blobs and manifests.
-    pub storage: tempfile::TempDir,
-}
-
-impl RegistryServer {
-    /// Starts one on `port` and waits until it accepts connections.
-    pub fn start(port: u16) -> Self {
-        Self::start_with(port, "", "")
-    }
-
-    /// Starts one on `port` with `http_extra` added under `http:` (e.g. `tls:`) and
-    /// `extra` at the top level of its config (e.g. `auth:`), both indented YAML.
-    pub fn start_with(port: u16, http_extra: &str, extra: &str) -> Self {
-        let storage = tempfile::tempdir().unwrap();
-        let config = storage.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{http_extra}{extra}",
-                storage.path().join("data").display()
-            ),
-        )
-        .unwrap();
-        let mut command = Command::new("docker-registry");
-        command.arg("serve").arg(&config);
-        Self {
-            _process: Started::listening(command, port, "docker-registry"),
-            port,
-            storage,
-        }
-    }
-
-    /// `127.0.0.1:PORT`, what `--allow-insecure` takes.
-    pub fn host(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-/// A `nats-server -js` this test started on a free port.
-pub struct NatsServer {
-    _process: Started,
-    /// Its port on 127.0.0.1.
-    pub port: u16,
-    /// Where JetStream keeps its data.
-    pub store: tempfile::TempDir,
-}
-
-impl NatsServer {
-    /// Starts one with JetStream on `port` and waits until it accepts connections.
-    pub fn start(port: u16) -> Self {
-        let store = tempfile::tempdir().unwrap();
-        let mut command = Command::new("nats-server");
-        command
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
-            .arg("-sd")
-            .arg(store.path());
-        Self {
-            _process: Started::listening(command, port, "nats-server"),
-            port,
-            store,
-        }
-    }
-
-    /// Its URL.
-    pub fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
 }
 
 /// One `spec.components` entry (YAML): an HTTP server capability named `server` serving

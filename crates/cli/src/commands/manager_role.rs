@@ -1,0 +1,80 @@
+//! Which manager acts on a lattice: the holder of the lease acts; the others stand by, refuse
+//! changes with where to send them, and take over when the lease lapses.
+
+use std::sync::Arc;
+
+use weft_api::ControlPlane;
+use weft_lattice::{LatticeName, LatticeStore};
+use weft_manager::{Lease, LeaseError, LeaseRecord};
+
+use crate::commands::up::{BundledExample, act};
+
+/// What this process does in its lattice.
+pub enum Role {
+    /// No lattice: it is the only manager.
+    Alone,
+    /// It holds the manager lease and acts.
+    Leader,
+    /// Another manager holds the lease; this one waits to take over.
+    Standby {
+        /// Who acts.
+        leader: LeaseRecord,
+    },
+}
+
+impl Role {
+    /// How the ready line names it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Alone => "alone",
+            Self::Leader => "leader",
+            Self::Standby { .. } => "standby",
+        }
+    }
+}
+
+/// Why a standby refuses changes.
+pub fn standby_reason(lattice: &LatticeName, leader: &LeaseRecord) -> String {
+    format!(
+        "this weft is standing by for lattice {lattice}: {} manages it; send changes to its API ({}), or here once it stops",
+        leader.holder,
+        leader.api.as_deref().unwrap_or("unknown")
+    )
+}
+
+/// Keeps the lease; reports on `lost` when another manager has it.
+pub async fn hold(
+    lease: Arc<Lease<LatticeStore>>,
+    fence: u64,
+    lost: tokio::sync::mpsc::Sender<LeaseError>,
+) {
+    let error = lease.hold(fence).await;
+    let _ = lost.send(error).await;
+}
+
+/// Waits for the lease, then acts and keeps it.
+pub async fn take_over(
+    lease: Arc<Lease<LatticeStore>>,
+    control: Arc<ControlPlane>,
+    example: BundledExample,
+    lost: tokio::sync::mpsc::Sender<LeaseError>,
+) {
+    let acquired = lease
+        .acquire(|leader| {
+            tracing::info!(leader = %leader.holder, api = leader.api.as_deref().unwrap_or("unknown"), "standing by for the manager lease");
+        })
+        .await;
+    let fence = match acquired {
+        Ok(fence) => fence,
+        Err(error) => {
+            let _ = lost.send(LeaseError::Store(error)).await;
+            return;
+        }
+    };
+    tracing::info!("took over as the lattice's manager");
+    control.set_standing_by(None);
+    if let Err(error) = act(&control, &example).await {
+        tracing::error!(error = %format!("{error:#}"), "taking over failed");
+    }
+    hold(lease, fence, lost).await;
+}

@@ -1,0 +1,225 @@
+//! `weft up --nats`: the API, manager and host of one process on a lattice over a real
+//! `nats-server -js` started on a free port. Apps live in the lattice's JetStream bucket, so a
+//! new process on the lattice brings them back; lattices on one NATS stay apart; NATS that is
+//! not up yet is waited for; refused credentials end the start with what to do.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+mod support;
+
+use std::path::Path;
+use std::process::Stdio;
+
+use support::{NatsServer, Weft, client, free_port, get, weft};
+
+/// `weft up --nats URL --lattice LATTICE` on `state`, the bundled example on `example_port`.
+fn up_on_nats(state: &Path, url: &str, lattice: &str, example_port: u16, extra: &[&str]) -> Weft {
+    let mut command = weft();
+    command
+        .args(["up", "--api-addr", "127.0.0.1:0", "-o", "json"])
+        .args(["--log-format", "json", "--nats", url, "--lattice", lattice])
+        .args(["--example-address", &format!("127.0.0.1:{example_port}")])
+        .args(extra)
+        .arg("--state-dir")
+        .arg(state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Weft::spawn(command)
+}
+
+fn app_names(state: &Path) -> Vec<String> {
+    let (code, stdout, stderr) = client(state, &["app", "list", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let listed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    listed["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|app| app["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn apps_live_in_the_lattice_and_lattices_stay_apart() {
+    let nats = NatsServer::start(free_port());
+    let (first_state, other_state, next_state) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let port = free_port();
+    let first = up_on_nats(first_state.path(), &nats.url(), "blue", port, &[]);
+    assert_eq!(first.ready["lattice"], "blue");
+    assert!(
+        first.ready["host_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("weft-"),
+        "{}",
+        first.ready
+    );
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{port}/")),
+        (200, "Hello from weft!\n".into())
+    );
+    assert_eq!(app_names(first_state.path()), ["hello"]);
+
+    let other = up_on_nats(
+        other_state.path(),
+        &nats.url(),
+        "green",
+        free_port(),
+        &["--no-example"],
+    );
+    assert!(
+        app_names(other_state.path()).is_empty(),
+        "green sees nothing of blue"
+    );
+    drop(other);
+
+    // A new process on blue, with a state directory of its own, runs what blue holds.
+    assert!(first.interrupt().success());
+    let next = up_on_nats(
+        next_state.path(),
+        &nats.url(),
+        "blue",
+        free_port(),
+        &["--no-example"],
+    );
+    assert_eq!(next.ready["apps"][0]["name"], "hello", "{}", next.ready);
+    assert_eq!(
+        next.ready["apps"][0]["status"], "deployed",
+        "{}",
+        next.ready
+    );
+    assert_eq!(
+        get(&format!("http://127.0.0.1:{port}/")),
+        (200, "Hello from weft!\n".into())
+    );
+}
+
+#[test]
+fn nats_not_up_yet_is_waited_for_and_refused_credentials_end_the_start() {
+    let port = free_port();
+    let late = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        NatsServer::start(port)
+    });
+    let state = tempfile::tempdir().unwrap();
+    let url = format!("nats://127.0.0.1:{port}");
+    let running = up_on_nats(
+        state.path(),
+        &url,
+        "default",
+        free_port(),
+        &["--no-example"],
+    );
+    let _nats = late.join().unwrap();
+    let logs = running.logs();
+    assert!(
+        logs.contains(&format!("cannot reach NATS at {url}")) && logs.contains("retrying in"),
+        "{logs}"
+    );
+    drop(running);
+
+    let guarded_port = free_port();
+    let _guarded = NatsServer::start_with(guarded_port, &["--user", "ann", "--pass", "s3cret"]);
+    let output = weft()
+        .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"])
+        .args(["--nats", &format!("nats://127.0.0.1:{guarded_port}")])
+        .args(["--nats-user", "ann", "--nats-password", "wrong"])
+        .arg("--state-dir")
+        .arg(state.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("refused the connection") && stderr.contains("--nats-user"),
+        "{stderr}"
+    );
+
+    let output = weft()
+        .args(["up", "--nats", &url, "--lattice", "blue.green"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not a lattice name"), "{stderr}");
+}
+
+/// Waits (up to `limit`) until `url` answers 200; how long that took.
+fn serving_within(url: &str, limit: std::time::Duration) -> Option<std::time::Duration> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        let answered = std::panic::catch_unwind(|| get(url)).ok();
+        if answered.is_some_and(|(status, _)| status == 200) {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+}
+
+#[test]
+fn a_standby_takes_over_when_the_manager_stops_or_dies() {
+    let nats = NatsServer::start(free_port());
+    let states: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let term = ["--lease-term", "1s"];
+    let standby_args = ["--no-example", "--lease-term", "1s"];
+
+    let first = up_on_nats(states[0].path(), &nats.url(), "ha", port, &term);
+    assert_eq!(first.ready["role"], "leader", "{}", first.ready);
+    assert_eq!(get(&url).0, 200);
+    let second = up_on_nats(
+        states[1].path(),
+        &nats.url(),
+        "ha",
+        free_port(),
+        &standby_args,
+    );
+    assert_eq!(second.ready["role"], "standby", "{}", second.ready);
+    assert_eq!(second.ready["leader"]["holder"], first.ready["host_id"]);
+    assert_eq!(second.ready["leader"]["api"], first.ready["api"]);
+    let (code, _, stderr) = client(states[1].path(), &["config", "put", "extra", "a=b"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("standing by for lattice ha")
+            && stderr.contains(first.ready["api"].as_str().unwrap()),
+        "{stderr}"
+    );
+
+    // A clean stop gives the lease up: the standby takes over at once.
+    assert!(first.interrupt().success());
+    let back = serving_within(&url, std::time::Duration::from_secs(5));
+    assert!(
+        back.is_some_and(|took| took < std::time::Duration::from_secs(1)),
+        "served again after {back:?}, within the term"
+    );
+    let (code, _, stderr) = client(states[1].path(), &["config", "put", "extra", "a=b"]);
+    assert_eq!(code, 0, "the new manager takes changes: {stderr}");
+
+    // A manager that dies is replaced once its lease lapses (one term).
+    let third = up_on_nats(
+        states[2].path(),
+        &nats.url(),
+        "ha",
+        free_port(),
+        &standby_args,
+    );
+    assert_eq!(third.ready["role"], "standby", "{}", third.ready);
+    assert_eq!(third.ready["leader"]["holder"], second.ready["host_id"]);
+    drop(second); // SIGKILL
+    let back = serving_within(&url, std::time::Duration::from_secs(10));
+    assert!(
+        back.is_some_and(|took| took < std::time::Duration::from_secs(3)),
+        "served again after {back:?}"
+    );
+    let (_, stdout, _) = client(states[2].path(), &["config", "get", "extra", "-o", "json"]);
+    assert!(
+        stdout.contains(r#""a":"b""#),
+        "what the dead manager stored is kept: {stdout}"
+    );
+}

@@ -1,0 +1,150 @@
+//! Connecting a weft process to its lattice's NATS: credentials and TLS from flags or the
+//! environment, retries with backoff while the servers cannot be reached, and an immediate,
+//! plain error when they refuse the credentials.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_nats::{ConnectErrorKind, ConnectOptions, ServerAddr};
+
+/// How to reach a lattice's NATS.
+#[derive(Debug, Clone, Default)]
+pub struct NatsSettings {
+    /// Server URLs (`nats://HOST:PORT`, `tls://…`; a user and password may be in the URL).
+    pub urls: Vec<String>,
+    /// A `.creds` file (JWT and seed), as `nsc` writes it.
+    pub credentials_file: Option<PathBuf>,
+    /// A token.
+    pub token: Option<String>,
+    /// A user name (with `password`).
+    pub user: Option<String>,
+    /// The user's password.
+    pub password: Option<String>,
+    /// A CA certificate (PEM) to trust for TLS; setting it requires TLS.
+    pub tls_ca: Option<PathBuf>,
+    /// The name this connection shows in the server's monitoring.
+    pub client_name: Option<String>,
+}
+
+/// Why connecting failed for good.
+#[derive(Debug, thiserror::Error)]
+pub enum NatsConnectError {
+    /// The settings cannot be used.
+    #[error("{0}")]
+    Settings(String),
+    /// The servers refused the credentials.
+    #[error(
+        "NATS at {servers} refused the connection: {reason}; check the credentials (`--nats-user`/`--nats-password`, `--nats-token`, `--nats-creds`, or a user in the URL)"
+    )]
+    Refused {
+        /// The servers.
+        servers: String,
+        /// What they said.
+        reason: String,
+    },
+    /// TLS failed.
+    #[error(
+        "cannot set up TLS with NATS at {servers}: {reason}; give the servers' CA with `--nats-tls-ca FILE`"
+    )]
+    Tls {
+        /// The servers.
+        servers: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The first wait between attempts; it doubles up to [`MAX_RETRY_DELAY`].
+const FIRST_RETRY_DELAY: Duration = Duration::from_millis(250);
+/// The longest wait between attempts.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// How long one attempt may take.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+
+impl NatsSettings {
+    /// The servers, for messages.
+    pub fn servers(&self) -> String {
+        self.urls.join(",")
+    }
+
+    /// Connects, retrying with backoff (calling `waiting` with the reason and the wait before
+    /// each retry) while the servers cannot be reached; refused credentials and TLS failures
+    /// end it at once. The client reconnects by itself afterwards.
+    pub async fn connect(
+        &self,
+        waiting: impl Fn(&str, Duration),
+    ) -> Result<async_nats::Client, NatsConnectError> {
+        let servers = self.servers();
+        if self.urls.is_empty() {
+            return Err(NatsConnectError::Settings(
+                "name at least one NATS server (`--nats nats://HOST:PORT`)".to_owned(),
+            ));
+        }
+        let addresses = self
+            .urls
+            .iter()
+            .map(|url| {
+                url.parse::<ServerAddr>().map_err(|error| {
+                    NatsConnectError::Settings(format!(
+                        "`{url}` is not a NATS URL ({error}); write nats://HOST:PORT"
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut delay = FIRST_RETRY_DELAY;
+        loop {
+            let options = self.options().await?;
+            let attempt =
+                tokio::time::timeout(ATTEMPT_TIMEOUT, options.connect(addresses.clone())).await;
+            let reason = match attempt {
+                Ok(Ok(client)) => return Ok(client),
+                Ok(Err(error)) => match error.kind() {
+                    ConnectErrorKind::AuthorizationViolation | ConnectErrorKind::Authentication => {
+                        return Err(NatsConnectError::Refused {
+                            servers,
+                            reason: error.to_string(),
+                        });
+                    }
+                    ConnectErrorKind::Tls => {
+                        return Err(NatsConnectError::Tls {
+                            servers,
+                            reason: error.to_string(),
+                        });
+                    }
+                    _ => error.to_string(),
+                },
+                Err(_) => format!("no answer within {ATTEMPT_TIMEOUT:?}"),
+            };
+            waiting(&format!("cannot reach NATS at {servers}: {reason}"), delay);
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(MAX_RETRY_DELAY);
+        }
+    }
+
+    async fn options(&self) -> Result<ConnectOptions, NatsConnectError> {
+        let mut options = match &self.credentials_file {
+            Some(path) => ConnectOptions::with_credentials_file(path.clone())
+                .await
+                .map_err(|error| {
+                    NatsConnectError::Settings(format!(
+                        "cannot use the NATS credentials file {}: {error}",
+                        path.display()
+                    ))
+                })?,
+            None => ConnectOptions::new(),
+        };
+        if let Some(token) = &self.token {
+            options = options.token(token.clone());
+        }
+        if let (Some(user), Some(password)) = (&self.user, &self.password) {
+            options = options.user_and_password(user.clone(), password.clone());
+        }
+        if let Some(ca) = &self.tls_ca {
+            options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        if let Some(name) = &self.client_name {
+            options = options.name(name);
+        }
+        Ok(options)
+    }
+}

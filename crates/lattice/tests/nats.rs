@@ -1,0 +1,261 @@
+//! The NATS half of the lattice against a real `nats-server -js` on a free port: the store's
+//! compare-and-swap and listing, two lattices on one server, events between processes as
+//! CloudEvents, and connecting (servers that come up late, credentials refused).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use weft_lattice::{
+    CloudEvent, EventBus as _, Expect, LatticeEvent, LatticeName, NatsBus, NatsConnectError,
+    NatsSettings, NatsStore, Received, Store as _, StoreError,
+};
+use weft_test_servers::{NatsServer, free_port};
+
+fn settings(url: String) -> NatsSettings {
+    NatsSettings {
+        urls: vec![url],
+        ..NatsSettings::default()
+    }
+}
+
+async fn client(nats: &NatsServer) -> async_nats::Client {
+    settings(nats.url()).connect(|_, _| {}).await.unwrap()
+}
+
+async fn store(nats: &NatsServer, lattice: &str) -> NatsStore {
+    NatsStore::open(client(nats).await, &lattice.parse().unwrap(), &nats.url())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn writes_compare_and_swap_by_revision() {
+    let nats = NatsServer::start(free_port());
+    let store = store(&nats, "cas").await;
+    let key = "links/shop-web/wasi:http/default";
+
+    let first = store
+        .put(key, b"v1".to_vec(), Expect::Absent)
+        .await
+        .unwrap();
+    let again = store.put(key, b"other".to_vec(), Expect::Absent).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { found: Some(found), .. }) if found == first),
+        "{again:?}"
+    );
+    let second = store
+        .put(key, b"v2".to_vec(), Expect::Revision(first))
+        .await
+        .unwrap();
+    assert!(second > first);
+    let stale = store
+        .put(key, b"v3".to_vec(), Expect::Revision(first))
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    let entry = store.get(key).await.unwrap().unwrap();
+    assert_eq!(
+        (entry.value.as_slice(), entry.revision),
+        (&b"v2"[..], second)
+    );
+
+    // Deletes check too, and a deleted key can be created again.
+    let stale = store.delete(key, Expect::Revision(first)).await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { .. })),
+        "{stale:?}"
+    );
+    assert!(store.delete(key, Expect::Revision(second)).await.unwrap());
+    assert_eq!(store.get(key).await.unwrap(), None);
+    assert!(!store.delete(key, Expect::Any).await.unwrap());
+    let gone = store.delete(key, Expect::Revision(second)).await;
+    assert!(
+        matches!(gone, Err(StoreError::Conflict { found: None, .. })),
+        "{gone:?}"
+    );
+    let third = store
+        .put(key, b"v4".to_vec(), Expect::Absent)
+        .await
+        .unwrap();
+    assert!(third > second);
+    let any = store.put(key, b"v5".to_vec(), Expect::Any).await.unwrap();
+    assert!(any > third);
+}
+
+#[tokio::test]
+async fn lists_by_prefix_in_key_order_and_lattices_stay_apart() {
+    let nats = NatsServer::start(free_port());
+    let prod = store(&nats, "prod").await;
+    let dev = store(&nats, "dev").await;
+    assert!(
+        prod.list("apps/").await.unwrap().is_empty(),
+        "an empty bucket lists nothing"
+    );
+    for key in [
+        "apps/b",
+        "apps/a.b c",
+        "apps/a/nested",
+        "appsx/no",
+        "configs/c",
+    ] {
+        prod.put(key, key.as_bytes().to_vec(), Expect::Any)
+            .await
+            .unwrap();
+    }
+    prod.delete("apps/b", Expect::Any).await.unwrap();
+    dev.put("apps/only-dev", b"x".to_vec(), Expect::Any)
+        .await
+        .unwrap();
+
+    let keys = |entries: Vec<(String, weft_lattice::Entry)>| {
+        entries.into_iter().map(|(key, _)| key).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(prod.list("apps/").await.unwrap()),
+        ["apps/a.b c", "apps/a/nested"],
+        "deleted keys and other prefixes are left out"
+    );
+    assert_eq!(keys(prod.list("app").await.unwrap()).len(), 3);
+    assert_eq!(keys(dev.list("apps/").await.unwrap()), ["apps/only-dev"]);
+    let listed = prod.list("configs/").await.unwrap();
+    assert_eq!(listed[0].1.value, b"configs/c");
+    assert_eq!(
+        listed[0].1.revision,
+        prod.get("configs/c").await.unwrap().unwrap().revision
+    );
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_a_server_restart() {
+    let port = free_port();
+    let nats = NatsServer::start(port);
+    let store = store(&nats, "durable").await;
+    let revision = store
+        .put("apps/kept", b"manifest".to_vec(), Expect::Absent)
+        .await
+        .unwrap();
+    let data = nats.stop();
+    let nats = NatsServer::start_in(port, data, &[]);
+    let reopened = self::store(&nats, "durable").await;
+    let entry = reopened.get("apps/kept").await.unwrap().unwrap();
+    assert_eq!(
+        (entry.value, entry.revision),
+        (b"manifest".to_vec(), revision)
+    );
+}
+
+fn config_set(name: &str) -> LatticeEvent {
+    LatticeEvent::ConfigSet {
+        name: name.to_owned(),
+    }
+}
+
+async fn next(subscription: &mut weft_lattice::Subscription) -> Received {
+    tokio::time::timeout(Duration::from_secs(5), subscription.next())
+        .await
+        .expect("an event within 5 s")
+}
+
+#[tokio::test]
+async fn events_cross_processes_as_cloud_events_once_each() {
+    let nats = NatsServer::start(free_port());
+    let lattice: LatticeName = "events".parse().unwrap();
+    let here = NatsBus::start(client(&nats).await, lattice.clone(), "host-a")
+        .await
+        .unwrap();
+    let there = NatsBus::start(client(&nats).await, lattice.clone(), "host-b")
+        .await
+        .unwrap();
+    let elsewhere = NatsBus::start(client(&nats).await, "other".parse().unwrap(), "host-c")
+        .await
+        .unwrap();
+    let watcher = client(&nats).await;
+    let mut wire = watcher.subscribe("wasmbus.evt.events.>").await.unwrap();
+    watcher.flush().await.unwrap();
+    let (mut at_here, mut at_there, mut at_elsewhere) =
+        (here.subscribe(), there.subscribe(), elsewhere.subscribe());
+
+    here.publish(config_set("one"));
+    there.publish(config_set("two"));
+    for subscription in [&mut at_here, &mut at_there] {
+        let mut got = vec![next(subscription).await, next(subscription).await];
+        got.sort_by_key(|received| format!("{received:?}"));
+        assert_eq!(
+            got,
+            [
+                Received::Event(config_set("one")),
+                Received::Event(config_set("two"))
+            ]
+        );
+    }
+    let message = tokio::time::timeout(Duration::from_secs(5), wire.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(message.subject.as_str(), "wasmbus.evt.events.config_set");
+    let cloud: CloudEvent = serde_json::from_slice(&message.payload).unwrap();
+    assert_eq!(cloud.kind, "com.wasmcloud.lattice.config_set");
+    assert_eq!(cloud.specversion, "1.0");
+    assert!(["host-a", "host-b"].contains(&cloud.source.as_str()));
+
+    // Nothing more: no echo of a bus's own events, nothing from the other lattice.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(at_here.try_next(), None);
+    assert_eq!(at_there.try_next(), None);
+    assert_eq!(at_elsewhere.try_next(), None);
+}
+
+#[tokio::test]
+async fn connecting_waits_for_late_servers_and_stops_at_refused_credentials() {
+    let port = free_port();
+    let waits = Arc::new(Mutex::new(Vec::new()));
+    let connecting = {
+        let waits = Arc::clone(&waits);
+        tokio::spawn(async move {
+            settings(format!("nats://127.0.0.1:{port}"))
+                .connect(move |reason, delay| {
+                    waits.lock().unwrap().push((reason.to_owned(), delay));
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let _nats = NatsServer::start(port);
+    let client = tokio::time::timeout(Duration::from_secs(10), connecting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(client.is_ok(), "{:?}", client.err());
+    let waits = waits.lock().unwrap().clone();
+    assert!(waits.len() >= 2, "{waits:?}");
+    assert!(
+        waits[0]
+            .0
+            .contains(&format!("cannot reach NATS at nats://127.0.0.1:{port}")),
+        "{waits:?}"
+    );
+    assert!(waits[1].1 > waits[0].1, "backoff grows: {waits:?}");
+
+    let guarded_port = free_port();
+    let _guarded = NatsServer::start_with(guarded_port, &["--user", "ann", "--pass", "s3cret"]);
+    let mut wrong = settings(format!("nats://127.0.0.1:{guarded_port}"));
+    wrong.user = Some("ann".into());
+    wrong.password = Some("wrong".into());
+    let refused = tokio::time::timeout(Duration::from_secs(10), wrong.connect(|_, _| {}))
+        .await
+        .expect("refused credentials are not retried");
+    assert!(
+        matches!(&refused, Err(NatsConnectError::Refused { .. })),
+        "{:?}",
+        refused.err()
+    );
+    let message = refused.err().unwrap().to_string();
+    assert!(message.contains("--nats-user"), "{message}");
+    wrong.password = Some("s3cret".into());
+    assert!(wrong.connect(|_, _| {}).await.is_ok());
+}
