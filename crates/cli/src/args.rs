@@ -155,7 +155,7 @@ pub struct UpArgs {
 
     /// With `--nats`: how long the acting manager's lease lasts unrenewed before a standby
     /// takes over (it is renewed every third of this).
-    #[arg(long, default_value = "3s", value_parser = parse_duration, env = "WEFT_LEASE_TERM")]
+    #[arg(long, default_value = "2s", value_parser = parse_duration, env = "WEFT_LEASE_TERM")]
     pub lease_term: std::time::Duration,
 }
 

@@ -75,7 +75,7 @@ impl<S: Store> Lease<S> {
     /// Waits until this process holds the lease and returns its fencing revision; `waiting`
     /// hears each new holder it waits on.
     pub async fn acquire(&self, waiting: impl Fn(&LeaseRecord)) -> Result<u64, StoreError> {
-        let poll = (self.term / 8).max(Duration::from_millis(50));
+        let poll = (self.term / 8).clamp(Duration::from_millis(20), Duration::from_millis(100));
         let mut watched: Option<(u64, Instant)> = None;
         let mut announced: Option<LeaseRecord> = None;
         loop {
