@@ -1,9 +1,11 @@
 //! The control plane `weft up` runs: [`ControlPlane`] keeps applications, configs and links in
 //! the store and has the manager's reconciler keep the deployed apps converged on the host,
 //! woken by every lattice event; [`serve`] exposes it as HTTP + JSON on localhost (server-sent
-//! events for watches), with a bearer token for every call that changes something.
+//! events for watches), with a bearer token for every call that changes something; [`ctl`]
+//! answers wasmCloud-shaped control requests on NATS when the process is in a lattice.
 
 mod control;
+pub mod ctl;
 mod names;
 mod path;
 mod server;

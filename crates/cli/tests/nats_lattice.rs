@@ -223,3 +223,109 @@ fn a_standby_takes_over_when_the_manager_stops_or_dies() {
         "what the dead manager stored is kept: {stdout}"
     );
 }
+
+/// Sends a control request on `subject` with `body`; the JSON reply.
+fn ctl(nats: &NatsServer, subject: &str, body: &str) -> serde_json::Value {
+    let (url, subject, body) = (nats.url(), subject.to_owned(), body.to_owned());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async move {
+            let client = async_nats::connect(url).await.unwrap();
+            let reply = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                client.request(subject.clone(), body.into()),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("no answer on {subject}"))
+            .unwrap();
+            serde_json::from_slice(&reply.payload).unwrap()
+        })
+}
+
+#[test]
+fn the_control_interface_answers_like_wasmcloud() {
+    let nats = NatsServer::start(free_port());
+    let state = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let running = up_on_nats(
+        state.path(),
+        &nats.url(),
+        "ctl",
+        port,
+        &["--label", "zone=eu"],
+    );
+    let host_id = running.ready["host_id"].as_str().unwrap().to_owned();
+    let subject = |rest: &str| format!("wasmbus.ctl.v1.ctl.{rest}");
+
+    let ping = ctl(&nats, &subject("host.ping"), "");
+    assert_eq!(ping["success"], true, "{ping}");
+    assert_eq!(ping["response"]["id"], host_id.as_str());
+    assert_eq!(ping["response"]["lattice"], "ctl");
+    assert_eq!(ping["response"]["labels"]["zone"], "eu");
+
+    let inventory = ctl(&nats, &subject(&format!("host.get.{host_id}")), "");
+    let components = inventory["response"]["components"].as_array().unwrap();
+    assert_eq!(components.len(), 1, "{inventory}");
+    assert_eq!(components[0]["id"], "hello-http_component");
+    assert_eq!(components[0]["annotations"]["weft.app"], "hello");
+    assert_eq!(
+        inventory["response"]["providers"][0]["id"],
+        "hello-httpserver"
+    );
+
+    // Labels, configs and links change through it as through the API.
+    let put = ctl(
+        &nats,
+        &subject(&format!("label.put.{host_id}")),
+        r#"{"key": "tier", "value": "gold"}"#,
+    );
+    assert_eq!(put["success"], true, "{put}");
+    let (_, hosts, _) = client(state.path(), &["get", "hosts"]);
+    assert!(hosts.contains("tier=gold"), "{hosts}");
+    let put = ctl(
+        &nats,
+        &subject("config.put.shared"),
+        r#"{"greeting": "hi"}"#,
+    );
+    assert_eq!(put["success"], true, "{put}");
+    let got = ctl(&nats, &subject("config.get.shared"), "");
+    assert_eq!(got["response"]["greeting"], "hi", "{got}");
+    let links = ctl(&nats, &subject("link.get"), "");
+    let links = links["response"].as_array().unwrap();
+    assert!(
+        links
+            .iter()
+            .any(|link| link["source_id"] == "hello-httpserver"
+                && link["target"] == "hello-http_component"
+                && link["wit_namespace"] == "wasi"),
+        "{links:?}"
+    );
+
+    // What cannot be read changes nothing and says what was expected.
+    for (rest, body, expected) in [
+        ("config.put.shared", "not json", "send JSON"),
+        ("config.put.shared", r#"{"n": 1}"#, "string values only"),
+        (
+            &format!("label.put.{host_id}") as &str,
+            r#"{"value": "x"}"#,
+            "key",
+        ),
+        (
+            &format!("component.scale.{host_id}"),
+            "{}",
+            "deploy a manifest",
+        ),
+    ] {
+        let answer = ctl(&nats, &subject(rest), body);
+        assert_eq!(answer["success"], false, "{rest}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(expected),
+            "{rest}: {answer}"
+        );
+    }
+    let got = ctl(&nats, &subject("config.get.shared"), "");
+    assert_eq!(got["response"], serde_json::json!({"greeting": "hi"}));
+    assert_eq!(get(&format!("http://127.0.0.1:{port}/")).0, 200);
+}

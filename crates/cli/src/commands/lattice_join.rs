@@ -21,6 +21,8 @@ pub struct Joined {
     pub host_id: String,
     /// The lattice joined over NATS, if any.
     pub lattice: Option<LatticeName>,
+    /// The connection to the lattice's NATS, if any.
+    pub client: Option<async_nats::Client>,
 }
 
 /// Opens the embedded store, or joins the lattice over NATS when servers are named
@@ -33,6 +35,7 @@ pub async fn join_lattice(args: &UpArgs, state_dir: &Path) -> anyhow::Result<Joi
             bus: Arc::new(InProcessBus::new()),
             host_id: "local".to_owned(),
             lattice: None,
+            client: None,
         });
     };
     let lattice = args.nats.lattice.clone();
@@ -44,7 +47,7 @@ pub async fn join_lattice(args: &UpArgs, state_dir: &Path) -> anyhow::Result<Joi
         })
         .await?;
     let store = NatsStore::open(client.clone(), &lattice, &settings.servers()).await?;
-    let bus = NatsBus::start(client, lattice.clone(), &host_id)
+    let bus = NatsBus::start(client.clone(), lattice.clone(), &host_id)
         .await
         .with_context(|| format!("cannot subscribe to the events of lattice {lattice}"))?;
     tracing::info!(%lattice, host_id, servers = %settings.servers(), "joined the lattice over NATS");
@@ -53,5 +56,6 @@ pub async fn join_lattice(args: &UpArgs, state_dir: &Path) -> anyhow::Result<Joi
         bus: Arc::new(bus),
         host_id,
         lattice: Some(lattice),
+        client: Some(client),
     })
 }

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use weft_api::ControlPlane;
+use weft_api::ctl::CtlServer;
 use weft_lattice::{LatticeName, LatticeStore};
 use weft_manager::{Lease, LeaseError, LeaseRecord};
 
@@ -57,6 +58,7 @@ pub async fn take_over(
     lease: Arc<Lease<LatticeStore>>,
     control: Arc<ControlPlane>,
     example: BundledExample,
+    ctl: Option<Arc<CtlServer>>,
     lost: tokio::sync::mpsc::Sender<LeaseError>,
 ) {
     let acquired = lease
@@ -73,7 +75,7 @@ pub async fn take_over(
     };
     tracing::info!("took over as the lattice's manager");
     control.set_standing_by(None);
-    if let Err(error) = act(&control, &example).await {
+    if let Err(error) = act(&control, &example, ctl.as_deref()).await {
         tracing::error!(error = %format!("{error:#}"), "taking over failed");
     }
     hold(lease, fence, lost).await;

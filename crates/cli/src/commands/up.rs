@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde::Serialize;
 use weft_api::ControlPlane;
+use weft_api::ctl::CtlServer;
 use weft_host::Host;
 use weft_manager::{Lease, LeaseError, LeaseRecord};
 use weft_runtime::{Runtime, RuntimeSettings};
@@ -107,11 +108,24 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         address: args.example_address,
         state_dir: state_dir.clone(),
     };
+    let ctl = match (&joined.client, &joined.lattice) {
+        (Some(client), Some(lattice)) => Some(Arc::new(
+            CtlServer::start(
+                client.clone(),
+                lattice.as_str(),
+                &joined.host_id,
+                Arc::clone(&control),
+            )
+            .await
+            .with_context(|| format!("cannot answer control requests of lattice {lattice}"))?,
+        )),
+        _ => None,
+    };
     let (lost_sender, mut lost) = tokio::sync::mpsc::channel::<LeaseError>(1);
     let mut lease = None;
     let role = match &joined.lattice {
         None => {
-            act(&control, &example).await?;
+            act(&control, &example, None).await?;
             Role::Alone
         }
         Some(lattice) => {
@@ -126,13 +140,19 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             lease = Some(Arc::clone(&claim));
             match claim.try_acquire().await? {
                 Ok(fence) => {
-                    act(&control, &example).await?;
+                    act(&control, &example, ctl.as_deref()).await?;
                     tokio::spawn(hold(claim, fence, lost_sender));
                     Role::Leader
                 }
                 Err(holder) => {
                     control.set_standing_by(Some(standby_reason(lattice, &holder)));
-                    tokio::spawn(take_over(claim, Arc::clone(&control), example, lost_sender));
+                    tokio::spawn(take_over(
+                        claim,
+                        Arc::clone(&control),
+                        example,
+                        ctl.clone(),
+                        lost_sender,
+                    ));
                     Role::Standby { leader: holder }
                 }
             }
@@ -227,11 +247,20 @@ pub struct BundledExample {
     pub state_dir: std::path::PathBuf,
 }
 
-/// Starts acting: brings back what the store holds, starts the reconciler, and deploys the
-/// bundled example into an empty store.
-pub async fn act(control: &ControlPlane, example: &BundledExample) -> anyhow::Result<()> {
+/// Starts acting: brings back what the store holds, starts the reconciler, answers the
+/// lattice's control requests, and deploys the bundled example into an empty store.
+pub async fn act(
+    control: &ControlPlane,
+    example: &BundledExample,
+    ctl: Option<&CtlServer>,
+) -> anyhow::Result<()> {
     control.restore().await?;
     control.start();
+    if let Some(ctl) = ctl {
+        ctl.serve_lattice()
+            .await
+            .context("cannot answer the lattice's control requests")?;
+    }
     if example.enabled && control.list().await?.is_empty() {
         deploy_bundled_example(control, example).await?;
     }

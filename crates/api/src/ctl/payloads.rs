@@ -1,0 +1,211 @@
+//! The control interface's JSON, shaped like wasmCloud 1.x's (`CtlResponse`, `Host`,
+//! `HostInventory`, `Link`), so its clients can read a weft lattice.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Every reply: `{success, message, response?}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CtlResponse {
+    /// Whether the request was carried out.
+    pub success: bool,
+    /// Why not, or an empty string.
+    pub message: String,
+    /// What was asked for, if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response: Option<serde_json::Value>,
+}
+
+impl CtlResponse {
+    /// Success carrying `response`.
+    pub fn ok(response: impl Serialize) -> Self {
+        Self {
+            success: true,
+            message: String::new(),
+            response: serde_json::to_value(response).ok(),
+        }
+    }
+
+    /// Success with nothing to return.
+    pub fn done() -> Self {
+        Self {
+            success: true,
+            message: String::new(),
+            response: None,
+        }
+    }
+
+    /// Failure, saying why.
+    pub fn failed(message: impl Into<String>) -> Self {
+        Self {
+            success: false,
+            message: message.into(),
+            response: None,
+        }
+    }
+}
+
+/// A host as `host.ping` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostSummary {
+    /// Host id.
+    pub id: String,
+    /// A name for people (weft uses the id).
+    pub friendly_name: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// The lattice it is in.
+    pub lattice: String,
+    /// The weft version it runs.
+    pub version: String,
+    /// Seconds since it started.
+    pub uptime_seconds: u64,
+    /// The same for people (`1h 2m 3s`).
+    pub uptime_human: String,
+}
+
+/// What `host.get.{id}` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HostInventory {
+    /// Host id.
+    pub host_id: String,
+    /// A name for people.
+    pub friendly_name: String,
+    /// Its labels.
+    pub labels: BTreeMap<String, String>,
+    /// The weft version it runs.
+    pub version: String,
+    /// Seconds since it started.
+    pub uptime_seconds: u64,
+    /// The same for people.
+    pub uptime_human: String,
+    /// Components it runs.
+    pub components: Vec<ComponentDescription>,
+    /// Capabilities it runs (wasmCloud's providers).
+    pub providers: Vec<ProviderDescription>,
+}
+
+/// A running component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentDescription {
+    /// Component id.
+    pub id: String,
+    /// Its image.
+    pub image_ref: String,
+    /// Its name (the id).
+    pub name: String,
+    /// The application that runs it.
+    pub annotations: BTreeMap<String, String>,
+    /// Its instance budget on the host.
+    pub max_instances: usize,
+    /// Always 0 (weft components carry no claims revision).
+    pub revision: u64,
+}
+
+/// A running capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderDescription {
+    /// Capability id.
+    pub id: String,
+    /// Its image.
+    pub image_ref: String,
+    /// Its name (the id).
+    pub name: String,
+    /// The application that runs it.
+    pub annotations: BTreeMap<String, String>,
+    /// Always 0.
+    pub revision: u64,
+}
+
+/// A link as `link.put` takes it and `link.get` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    /// The caller.
+    pub source_id: String,
+    /// The callee.
+    pub target: String,
+    /// The link name.
+    #[serde(default = "default_link_name")]
+    pub name: String,
+    /// WIT namespace.
+    pub wit_namespace: String,
+    /// WIT package.
+    pub wit_package: String,
+    /// WIT interfaces.
+    pub interfaces: Vec<String>,
+    /// Config names for the caller's side.
+    #[serde(default)]
+    pub source_config: Vec<String>,
+    /// Config names for the callee's side.
+    #[serde(default)]
+    pub target_config: Vec<String>,
+}
+
+fn default_link_name() -> String {
+    "default".to_owned()
+}
+
+/// What `link.del` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LinkDelete {
+    /// The caller.
+    pub source_id: String,
+    /// The link name.
+    #[serde(default = "default_link_name")]
+    pub name: String,
+    /// WIT namespace.
+    pub wit_namespace: String,
+    /// WIT package.
+    pub wit_package: String,
+}
+
+/// What `label.put.{id}` takes (`label.del.{id}` needs only the key).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LabelChange {
+    /// The label's key.
+    pub key: String,
+    /// Its value (for `label.put`).
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// `1d 2h 3m 4s`, leaving out leading zero units.
+pub fn human_uptime(seconds: u64) -> String {
+    let (days, hours, minutes, seconds) = (
+        seconds / 86_400,
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+    );
+    let mut parts = Vec::new();
+    for (value, unit) in [(days, "d"), (hours, "h"), (minutes, "m")] {
+        if value > 0 || !parts.is_empty() {
+            parts.push(format!("{value}{unit}"));
+        }
+    }
+    parts.push(format!("{seconds}s"));
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_reads_like_wasmcloud() {
+        assert_eq!(human_uptime(5), "5s");
+        assert_eq!(human_uptime(3723), "1h 2m 3s");
+        assert_eq!(human_uptime(86_400 + 5), "1d 0h 0m 5s");
+    }
+
+    #[test]
+    fn links_default_their_name() {
+        let link: Link = serde_json::from_str(
+            r#"{"source_id":"a","target":"b","wit_namespace":"wasi","wit_package":"http","interfaces":["incoming-handler"]}"#,
+        )
+        .unwrap();
+        assert_eq!(link.name, "default");
+        assert!(link.source_config.is_empty());
+    }
+}

@@ -1,0 +1,94 @@
+//! Which control request a subject names. Subjects are wasmCloud's:
+//! `wasmbus.ctl.v1.{lattice}.{operation}`, per host (`host.get.{id}`, `label.put.{id}`, …)
+//! or for the whole lattice (`config.put.{name}`, `link.get`, …).
+
+/// A control request, as its subject names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// `host.ping`: every host describes itself.
+    HostPing,
+    /// `host.get.{id}`: the host's inventory.
+    HostGet,
+    /// `label.put.{id}`.
+    LabelPut,
+    /// `label.del.{id}`.
+    LabelDel,
+    /// `config.put.{name}`.
+    ConfigPut(String),
+    /// `config.get.{name}`.
+    ConfigGet(String),
+    /// `config.del.{name}`.
+    ConfigDel(String),
+    /// `link.put`.
+    LinkPut,
+    /// `link.del`.
+    LinkDel,
+    /// `link.get`.
+    LinkGet,
+    /// Anything else weft hears (e.g. `component.scale`), named.
+    Unsupported(String),
+}
+
+/// `wasmbus.ctl.v1.{lattice}.`, the start of every control subject.
+pub fn prefix(lattice: &str) -> String {
+    format!("wasmbus.ctl.v1.{lattice}.")
+}
+
+/// The operation `subject` names, for the host `host_id`; `None` when it is not a control
+/// subject of this lattice.
+pub fn parse(subject: &str, prefix: &str, host_id: &str) -> Option<Operation> {
+    let rest = subject.strip_prefix(prefix)?;
+    if rest == "host.ping" {
+        return Some(Operation::HostPing);
+    }
+    if let Some(name) = rest.strip_prefix("config.") {
+        let (verb, name) = name.split_once('.')?;
+        return Some(match verb {
+            "put" => Operation::ConfigPut(name.to_owned()),
+            "get" => Operation::ConfigGet(name.to_owned()),
+            "del" => Operation::ConfigDel(name.to_owned()),
+            other => Operation::Unsupported(format!("config.{other}")),
+        });
+    }
+    match rest {
+        "link.put" => return Some(Operation::LinkPut),
+        "link.del" => return Some(Operation::LinkDel),
+        "link.get" => return Some(Operation::LinkGet),
+        _ => {}
+    }
+    let operation = rest.strip_suffix(host_id)?.strip_suffix('.')?;
+    Some(match operation {
+        "host.get" => Operation::HostGet,
+        "label.put" => Operation::LabelPut,
+        "label.del" => Operation::LabelDel,
+        other => Operation::Unsupported(other.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_name_operations() {
+        let prefix = prefix("prod");
+        let parse = |rest: &str| parse(&format!("{prefix}{rest}"), &prefix, "weft-1");
+        assert_eq!(parse("host.ping"), Some(Operation::HostPing));
+        assert_eq!(parse("host.get.weft-1"), Some(Operation::HostGet));
+        assert_eq!(parse("label.del.weft-1"), Some(Operation::LabelDel));
+        assert_eq!(
+            parse("config.put.redis.url"),
+            Some(Operation::ConfigPut("redis.url".into()))
+        );
+        assert_eq!(parse("link.get"), Some(Operation::LinkGet));
+        assert_eq!(
+            parse("component.scale.weft-1"),
+            Some(Operation::Unsupported("component.scale".into()))
+        );
+        assert_eq!(parse("host.get.weft-2"), None, "another host's");
+        assert_eq!(
+            super::parse("wasmbus.ctl.v1.other.host.ping", &prefix, "weft-1"),
+            None
+        );
+    }
+}
