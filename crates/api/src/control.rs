@@ -89,17 +89,14 @@ impl ControlPlane {
     pub fn new(
         store: LatticeStore,
         secret_key: SecretKey,
-        host: Host,
+        host: Arc<Host>,
         events: Subscription,
     ) -> Self {
         Self {
             apps: AppStore::new(store.clone()),
             records: Records::new(store.clone()),
             secrets: SecretVault::new(store, secret_key),
-            reconciler: Arc::new(Reconciler::new(
-                Arc::new(host),
-                ReconcilerSettings::default(),
-            )),
+            reconciler: Arc::new(Reconciler::new(host, ReconcilerSettings::default())),
             events: Mutex::new(Some(events)),
             unloadable: Mutex::new(BTreeMap::new()),
             changes: broadcast::channel(256).0,

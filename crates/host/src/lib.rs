@@ -8,14 +8,17 @@
 //! reconciler reads (and implements the manager's [`Lattice`](weft_manager::Lattice) trait).
 //! After every command it publishes a [`LatticeEvent`](weft_lattice::LatticeEvent) on its bus.
 //! Links are resolved when a request arrives, so a link may be put before its target runs.
+//! [`HostCtl`] answers the host's control requests on NATS, the manager's commands included.
 
 pub mod builtin;
 mod component_links;
+mod ctl;
 mod error;
 mod event;
 mod host;
 mod http_link;
 mod message_link;
 
+pub use ctl::HostCtl;
 pub use error::HostError;
 pub use host::{Host, HostInfo};

@@ -10,10 +10,14 @@
 //!   key-value bucket per lattice, compare-and-swap by expected revision) and [`NatsBus`]
 //!   (events as wasmCloud-shaped CloudEvents on `wasmbus.evt.{lattice}.…`), reached with
 //!   [`NatsSettings::connect`]. A [`LatticeName`] scopes both.
+//! - The control interface's wire types, shaped like wasmCloud's: subjects
+//!   ([`parse_ctl_subject`]) and payloads ([`CtlResponse`], [`HostSummary`], …).
 
 mod any_store;
 mod bus;
 mod cloud_event;
+mod ctl_payloads;
+mod ctl_subjects;
 mod embedded;
 mod event;
 mod lattice_name;
@@ -26,6 +30,11 @@ mod store;
 pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, events_subject};
+pub use ctl_payloads::{
+    ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange, Link, LinkDelete,
+    ProviderDescription, human_uptime, parse_ctl_body,
+};
+pub use ctl_subjects::{Operation, ctl_prefix, parse_ctl_subject};
 pub use embedded::EmbeddedStore;
 pub use event::LatticeEvent;
 pub use lattice_name::{InvalidLatticeName, LatticeName};

@@ -50,7 +50,7 @@ pub struct SecretBinding {
 }
 
 /// One goal for the lattice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     /// Store a named config with exactly these values.
@@ -118,4 +118,15 @@ pub enum Command {
         /// Link name.
         name: String,
     },
+}
+
+/// A command for one host as it travels over NATS (`weft.execute.{host_id}`), with the
+/// sending manager's fencing revision: a host refuses commands whose fence is older than the
+/// newest it has seen, so a manager that lost its lease cannot act.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FencedCommand {
+    /// The manager lease's revision when it was sent.
+    pub fence: u64,
+    /// What to do.
+    pub command: Command,
 }

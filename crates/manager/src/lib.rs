@@ -28,7 +28,7 @@ mod records;
 
 pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredVersion};
 pub use backoff::Backoff;
-pub use command::{Command, LinkSpec, SecretBinding};
+pub use command::{Command, FencedCommand, LinkSpec, SecretBinding};
 pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, SECRET_BACKENDS,
     Scaler, Share, WorkloadKind, desired_state, resolve_relative_images,

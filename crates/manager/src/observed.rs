@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::command::{LinkSpec, SecretBinding};
 
 /// The lattice as last observed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedLattice {
     /// Every live host.
     pub hosts: Vec<ObservedHost>,
@@ -29,7 +29,7 @@ pub struct StoredConfig {
 }
 
 /// One live host.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObservedHost {
     /// Host id.
     pub id: String,
@@ -42,7 +42,7 @@ pub struct ObservedHost {
 }
 
 /// A component running on a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningComponent {
     /// Component id.
     pub id: String,
@@ -58,7 +58,7 @@ pub struct RunningComponent {
 }
 
 /// A capability running on a host.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningCapability {
     /// Capability id.
     pub id: String,

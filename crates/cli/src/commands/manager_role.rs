@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use weft_api::ControlPlane;
-use weft_api::ctl::CtlServer;
 use weft_lattice::{LatticeName, LatticeStore};
 use weft_manager::{Lease, LeaseError, LeaseRecord};
 
-use crate::commands::up::{BundledExample, act};
+use crate::commands::up::{BundledExample, NatsLink, act};
 
 /// What this process does in its lattice.
 pub enum Role {
@@ -58,7 +57,7 @@ pub async fn take_over(
     lease: Arc<Lease<LatticeStore>>,
     control: Arc<ControlPlane>,
     example: BundledExample,
-    ctl: Option<Arc<CtlServer>>,
+    nats: Option<NatsLink>,
     lost: tokio::sync::mpsc::Sender<LeaseError>,
 ) {
     let acquired = lease
@@ -75,8 +74,13 @@ pub async fn take_over(
     };
     tracing::info!("took over as the lattice's manager");
     control.set_standing_by(None);
-    if let Err(error) = act(&control, &example, ctl.as_deref()).await {
-        tracing::error!(error = %format!("{error:#}"), "taking over failed");
-    }
+    // Whatever acting needs lives as long as this manager holds the lease.
+    let _acting = match act(&control, &example, nats.as_ref()).await {
+        Ok(acting) => acting,
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "taking over failed");
+            None
+        }
+    };
     hold(lease, fence, lost).await;
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde::Serialize;
 use weft_api::ControlPlane;
-use weft_api::ctl::CtlServer;
-use weft_host::Host;
+use weft_api::ctl::LatticeCtl;
+use weft_host::{Host, HostCtl};
+use weft_lattice::LatticeName;
 use weft_manager::{Lease, LeaseError, LeaseRecord};
 use weft_runtime::{Runtime, RuntimeSettings};
 use weft_secrets::SecretKey;
@@ -86,10 +87,11 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             .clone()
             .unwrap_or_else(|| state_dir.join("secrets.key")),
     )?;
+    let host = Arc::new(host);
     let control = Arc::new(ControlPlane::new(
         joined.store.clone(),
         secret_key,
-        host,
+        Arc::clone(&host),
         events,
     ));
 
@@ -108,21 +110,30 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
         address: args.example_address,
         state_dir: state_dir.clone(),
     };
-    let ctl = match (&joined.client, &joined.lattice) {
-        (Some(client), Some(lattice)) => Some(Arc::new(
-            CtlServer::start(
-                client.clone(),
-                lattice.as_str(),
-                &joined.host_id,
-                Arc::clone(&control),
+    let nats = match (&joined.client, &joined.lattice) {
+        (Some(client), Some(lattice)) => Some(NatsLink {
+            client: client.clone(),
+            lattice: lattice.clone(),
+        }),
+        _ => None,
+    };
+    let _host_ctl = match &nats {
+        Some(nats) => Some(
+            HostCtl::start(
+                nats.client.clone(),
+                nats.lattice.as_str(),
+                Arc::clone(&host),
             )
             .await
-            .with_context(|| format!("cannot answer control requests of lattice {lattice}"))?,
-        )),
-        _ => None,
+            .with_context(|| {
+                format!("cannot answer control requests of lattice {}", nats.lattice)
+            })?,
+        ),
+        None => None,
     };
     let (lost_sender, mut lost) = tokio::sync::mpsc::channel::<LeaseError>(1);
     let mut lease = None;
+    let mut _lattice_ctl = None;
     let role = match &joined.lattice {
         None => {
             act(&control, &example, None).await?;
@@ -140,7 +151,7 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             lease = Some(Arc::clone(&claim));
             match claim.try_acquire().await? {
                 Ok(fence) => {
-                    act(&control, &example, ctl.as_deref()).await?;
+                    _lattice_ctl = act(&control, &example, nats.as_ref()).await?;
                     tokio::spawn(hold(claim, fence, lost_sender));
                     Role::Leader
                 }
@@ -150,7 +161,7 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
                         claim,
                         Arc::clone(&control),
                         example,
-                        ctl.clone(),
+                        nats.clone(),
                         lost_sender,
                     ));
                     Role::Standby { leader: holder }
@@ -247,24 +258,41 @@ pub struct BundledExample {
     pub state_dir: std::path::PathBuf,
 }
 
+/// The lattice's NATS, for what acting on it needs.
+#[derive(Clone)]
+pub struct NatsLink {
+    /// The connection.
+    pub client: async_nats::Client,
+    /// The lattice.
+    pub lattice: LatticeName,
+}
+
 /// Starts acting: brings back what the store holds, starts the reconciler, answers the
-/// lattice's control requests, and deploys the bundled example into an empty store.
+/// lattice's control requests (kept while the returned value lives), and deploys the bundled
+/// example into an empty store.
 pub async fn act(
-    control: &ControlPlane,
+    control: &Arc<ControlPlane>,
     example: &BundledExample,
-    ctl: Option<&CtlServer>,
-) -> anyhow::Result<()> {
+    nats: Option<&NatsLink>,
+) -> anyhow::Result<Option<LatticeCtl>> {
     control.restore().await?;
     control.start();
-    if let Some(ctl) = ctl {
-        ctl.serve_lattice()
+    let lattice_ctl = match nats {
+        Some(nats) => Some(
+            LatticeCtl::start(
+                nats.client.clone(),
+                nats.lattice.as_str(),
+                Arc::clone(control),
+            )
             .await
-            .context("cannot answer the lattice's control requests")?;
-    }
+            .context("cannot answer the lattice's control requests")?,
+        ),
+        None => None,
+    };
     if example.enabled && control.list().await?.is_empty() {
         deploy_bundled_example(control, example).await?;
     }
-    Ok(())
+    Ok(lattice_ctl)
 }
 
 /// Writes the bundled hello example into the state directory and deploys it.

@@ -170,6 +170,16 @@ pub struct LabelChange {
     pub value: Option<String>,
 }
 
+/// A request's JSON `body` as `T`, or an error showing the `shape` expected.
+pub fn parse_ctl_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|error| {
+        format!("the request body is not what this request takes ({error}); send JSON {shape}")
+    })
+}
+
 /// `1d 2h 3m 4s`, leaving out leading zero units.
 pub fn human_uptime(seconds: u64) -> String {
     let (days, hours, minutes, seconds) = (

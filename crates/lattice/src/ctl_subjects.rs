@@ -25,18 +25,20 @@ pub enum Operation {
     LinkDel,
     /// `link.get`.
     LinkGet,
+    /// `weft.execute.{id}`: a manager's command for this host, with its fence.
+    Execute,
     /// Anything else weft hears (e.g. `component.scale`), named.
     Unsupported(String),
 }
 
 /// `wasmbus.ctl.v1.{lattice}.`, the start of every control subject.
-pub fn prefix(lattice: &str) -> String {
+pub fn ctl_prefix(lattice: &str) -> String {
     format!("wasmbus.ctl.v1.{lattice}.")
 }
 
 /// The operation `subject` names, for the host `host_id`; `None` when it is not a control
 /// subject of this lattice.
-pub fn parse(subject: &str, prefix: &str, host_id: &str) -> Option<Operation> {
+pub fn parse_ctl_subject(subject: &str, prefix: &str, host_id: &str) -> Option<Operation> {
     let rest = subject.strip_prefix(prefix)?;
     if rest == "host.ping" {
         return Some(Operation::HostPing);
@@ -61,6 +63,7 @@ pub fn parse(subject: &str, prefix: &str, host_id: &str) -> Option<Operation> {
         "host.get" => Operation::HostGet,
         "label.put" => Operation::LabelPut,
         "label.del" => Operation::LabelDel,
+        "weft.execute" => Operation::Execute,
         other => Operation::Unsupported(other.to_owned()),
     })
 }
@@ -71,11 +74,12 @@ mod tests {
 
     #[test]
     fn subjects_name_operations() {
-        let prefix = prefix("prod");
-        let parse = |rest: &str| parse(&format!("{prefix}{rest}"), &prefix, "weft-1");
+        let prefix = ctl_prefix("prod");
+        let parse = |rest: &str| parse_ctl_subject(&format!("{prefix}{rest}"), &prefix, "weft-1");
         assert_eq!(parse("host.ping"), Some(Operation::HostPing));
         assert_eq!(parse("host.get.weft-1"), Some(Operation::HostGet));
         assert_eq!(parse("label.del.weft-1"), Some(Operation::LabelDel));
+        assert_eq!(parse("weft.execute.weft-1"), Some(Operation::Execute));
         assert_eq!(
             parse("config.put.redis.url"),
             Some(Operation::ConfigPut("redis.url".into()))
@@ -87,7 +91,7 @@ mod tests {
         );
         assert_eq!(parse("host.get.weft-2"), None, "another host's");
         assert_eq!(
-            super::parse("wasmbus.ctl.v1.other.host.ping", &prefix, "weft-1"),
+            parse_ctl_subject("wasmbus.ctl.v1.other.host.ping", &prefix, "weft-1"),
             None
         );
     }

@@ -1,0 +1,196 @@
+//! A host's side of the control interface on NATS: `host.ping`, `host.get.{id}`,
+//! `label.put|del.{id}` (shaped like wasmCloud's), and `weft.execute.{id}`, which carries
+//! the manager's [`FencedCommand`]s and answers with what the host runs afterwards. A
+//! command older than the newest fence seen is refused, so a manager that lost its lease
+//! cannot act.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt as _;
+use weft_lattice::{
+    ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange, Operation,
+    ProviderDescription, ctl_prefix, human_uptime, parse_ctl_body, parse_ctl_subject,
+};
+use weft_manager::{FencedCommand, ObservedHost};
+
+use crate::Host;
+
+/// Answers one host's control requests until dropped.
+pub struct HostCtl {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HostCtl {
+    /// Answers the requests for `host` in `lattice` on `client`.
+    pub async fn start(
+        client: async_nats::Client,
+        lattice: &str,
+        host: Arc<Host>,
+    ) -> Result<Self, async_nats::SubscribeError> {
+        let prefix = ctl_prefix(lattice);
+        let mut pings = client.subscribe(format!("{prefix}host.ping")).await?;
+        let mut own = client
+            .subscribe(format!("{prefix}*.*.{}", host.id()))
+            .await?;
+        let responder = Responder {
+            lattice: lattice.to_owned(),
+            prefix,
+            host,
+            newest_fence: AtomicU64::new(0),
+        };
+        let task = tokio::spawn(async move {
+            loop {
+                let message = tokio::select! {
+                    Some(message) = pings.next() => message,
+                    Some(message) = own.next() => message,
+                    else => return,
+                };
+                let Some(reply) = message.reply.clone() else {
+                    continue;
+                };
+                let answer = responder.answer(&message.subject, &message.payload).await;
+                let payload = serde_json::to_vec(&answer).unwrap_or_default();
+                if let Err(error) = client.publish(reply, payload.into()).await {
+                    tracing::warn!(%error, subject = %message.subject, "cannot answer a control request");
+                }
+            }
+        });
+        Ok(Self { task })
+    }
+}
+
+impl Drop for HostCtl {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Responder {
+    lattice: String,
+    prefix: String,
+    host: Arc<Host>,
+    newest_fence: AtomicU64,
+}
+
+impl Responder {
+    async fn answer(&self, subject: &str, body: &[u8]) -> CtlResponse {
+        let Some(operation) = parse_ctl_subject(subject, &self.prefix, self.host.id()) else {
+            return CtlResponse::failed(format!("`{subject}` is not a control request weft knows"));
+        };
+        match operation {
+            Operation::HostPing => CtlResponse::ok(self.summary()),
+            Operation::HostGet => CtlResponse::ok(self.inventory()),
+            Operation::LabelPut | Operation::LabelDel => {
+                let change: LabelChange =
+                    match parse_ctl_body(body, r#"{"key": "...", "value": "..."}"#) {
+                        Ok(change) => change,
+                        Err(message) => return CtlResponse::failed(message),
+                    };
+                if change.key.is_empty() || change.key.starts_with("hostcore.") {
+                    return CtlResponse::failed(format!(
+                        "label key `{}` cannot be changed: it is empty or a built-in `hostcore.*` label",
+                        change.key
+                    ));
+                }
+                let value = match (operation, change.value) {
+                    (Operation::LabelPut, Some(value)) => Some(value),
+                    (Operation::LabelPut, None) => {
+                        return CtlResponse::failed(
+                            "`label.put` needs a `value`; `label.del` removes a label",
+                        );
+                    }
+                    _ => None,
+                };
+                self.host.set_label(&change.key, value.as_deref());
+                CtlResponse::done()
+            }
+            Operation::Execute => {
+                let fenced: FencedCommand = match parse_ctl_body(
+                    body,
+                    r#"{"fence": N, "command": {...}} from a weft manager"#,
+                ) {
+                    Ok(fenced) => fenced,
+                    Err(message) => return CtlResponse::failed(message),
+                };
+                let newest = self.newest_fence.fetch_max(fenced.fence, Ordering::SeqCst);
+                if fenced.fence < newest {
+                    return CtlResponse::failed(format!(
+                        "refused a command fenced at {} from a manager that lost its lease (the newest fence seen is {newest})",
+                        fenced.fence
+                    ));
+                }
+                match self.host.execute(&fenced.command).await {
+                    Ok(()) => CtlResponse::ok(self.observed()),
+                    Err(error) => CtlResponse::failed(error.to_string()),
+                }
+            }
+            Operation::Unsupported(operation) => CtlResponse::failed(format!(
+                "weft does not take `{operation}` requests: components and capabilities run as parts of applications; deploy a manifest (`weft app deploy FILE`)"
+            )),
+            // The lattice's requests are the manager's.
+            _ => CtlResponse::failed(format!("a host does not answer `{subject}`")),
+        }
+    }
+
+    fn observed(&self) -> ObservedHost {
+        self.host.observe().hosts.pop().unwrap_or_default()
+    }
+
+    fn summary(&self) -> HostSummary {
+        let info = self.host.info();
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_millis() as u64)
+            .unwrap_or(info.started_at_ms);
+        let uptime = now_ms.saturating_sub(info.started_at_ms) / 1000;
+        HostSummary {
+            friendly_name: info.id.clone(),
+            id: info.id,
+            labels: info.labels,
+            lattice: self.lattice.clone(),
+            version: info.version,
+            uptime_seconds: uptime,
+            uptime_human: human_uptime(uptime),
+        }
+    }
+
+    fn inventory(&self) -> HostInventory {
+        let summary = self.summary();
+        let observed = self.observed();
+        let annotations = |app: &str| BTreeMap::from([("weft.app".to_owned(), app.to_owned())]);
+        HostInventory {
+            host_id: summary.id,
+            friendly_name: summary.friendly_name,
+            labels: summary.labels,
+            version: summary.version,
+            uptime_seconds: summary.uptime_seconds,
+            uptime_human: summary.uptime_human,
+            components: observed
+                .components
+                .iter()
+                .map(|component| ComponentDescription {
+                    id: component.id.clone(),
+                    image_ref: component.image.clone(),
+                    name: component.id.clone(),
+                    annotations: annotations(&component.app),
+                    max_instances: component.count,
+                    revision: 0,
+                })
+                .collect(),
+            providers: observed
+                .capabilities
+                .iter()
+                .map(|capability| ProviderDescription {
+                    id: capability.id.clone(),
+                    image_ref: capability.image.clone(),
+                    name: capability.id.clone(),
+                    annotations: annotations(&capability.app),
+                    revision: 0,
+                })
+                .collect(),
+        }
+    }
+}
