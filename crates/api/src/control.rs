@@ -8,16 +8,17 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
-use weft_host::{Host, HostError, HostInfo};
+use weft_host::HostInfo;
 use weft_lattice::{LatticeStore, Subscription};
 use weft_manager::{
-    AppState, AppStatus, AppStore, AppStoreError, Command, LinkSpec, ObservedHost, Reconciler,
-    ReconcilerSettings, RecordError, Records, StoredConfig, StoredVersion, desired_state,
-    resolve_relative_images,
+    AppState, AppStatus, AppStore, AppStoreError, Command, Lattice as _, LinkSpec, ObservedHost,
+    Reconciler, ReconcilerSettings, RecordError, Records, StoredConfig, StoredVersion,
+    desired_state, resolve_relative_images,
 };
 
 use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
 
+use crate::managed::{LatticeError, ManagedLattice};
 use crate::names::{check_config_name, check_label_key, check_secret_name};
 
 /// The largest secret value `weft secret put` takes.
@@ -38,9 +39,9 @@ pub enum ControlError {
     /// The secret store failed (the message never holds a value).
     #[error(transparent)]
     Secrets(#[from] SecretError),
-    /// The host could not put it into effect.
+    /// The lattice could not put it into effect.
     #[error(transparent)]
-    Host(#[from] HostError),
+    Lattice(#[from] LatticeError),
     /// It would change something another owner manages.
     #[error("{0}")]
     Conflict(String),
@@ -72,7 +73,7 @@ pub struct ControlPlane {
     apps: AppStore<LatticeStore>,
     records: Records<LatticeStore>,
     secrets: SecretVault<LatticeStore>,
-    reconciler: Arc<Reconciler<Host>>,
+    reconciler: Arc<Reconciler<ManagedLattice>>,
     events: Mutex<Option<Subscription>>,
     /// Deployed apps whose stored manifest no longer loads (found at restore), with why.
     unloadable: Mutex<BTreeMap<String, AppStatus>>,
@@ -89,14 +90,17 @@ impl ControlPlane {
     pub fn new(
         store: LatticeStore,
         secret_key: SecretKey,
-        host: Arc<Host>,
+        lattice: ManagedLattice,
         events: Subscription,
     ) -> Self {
         Self {
             apps: AppStore::new(store.clone()),
             records: Records::new(store.clone()),
             secrets: SecretVault::new(store, secret_key),
-            reconciler: Arc::new(Reconciler::new(host, ReconcilerSettings::default())),
+            reconciler: Arc::new(Reconciler::new(
+                Arc::new(lattice),
+                ReconcilerSettings::default(),
+            )),
             events: Mutex::new(Some(events)),
             unloadable: Mutex::new(BTreeMap::new()),
             changes: broadcast::channel(256).0,
@@ -162,27 +166,29 @@ impl ControlPlane {
     /// still start.
     pub async fn restore(&self) -> Result<(), ControlError> {
         for (key, value) in self.records.labels().await? {
-            self.host().set_label(&key, Some(&value));
+            self.lattice().restore_label(&key, &value);
         }
         for (name, values) in self.records.configs().await? {
-            self.host()
-                .execute(&Command::PutConfig {
-                    name,
-                    values,
-                    app: None,
-                })
-                .await?;
+            let put = Command::PutConfig {
+                name: name.clone(),
+                values,
+                app: None,
+            };
+            // Every host that did not take it gets it again when the lattice meets it.
+            if let Err(error) = self.lattice().execute(&put).await {
+                tracing::warn!(config = %name, %error, "a stored config did not reach every host");
+            }
         }
         for (info, value) in self.secrets.reveal_all().await? {
             match value {
                 Ok(value) => self
-                    .host()
+                    .lattice()
                     .set_secret(&info.name, Some((info.version, value))),
                 Err(error) => tracing::warn!(%error, "a stored secret cannot be read"),
             }
         }
         for link in self.records.links().await? {
-            if let Err(error) = self.host().execute(&Command::PutLink(link)).await {
+            if let Err(error) = self.lattice().execute(&Command::PutLink(link)).await {
                 tracing::warn!(%error, "a stored link cannot be served; `weft link put` it again once the cause is fixed");
             }
         }
@@ -308,12 +314,12 @@ impl ControlPlane {
 
     /// The hosts of the lattice.
     pub fn hosts(&self) -> Vec<HostInfo> {
-        vec![self.host().info()]
+        self.lattice().hosts()
     }
 
     /// What runs on each host.
     pub fn inventory(&self) -> Vec<ObservedHost> {
-        self.host().observe().hosts
+        self.lattice().snapshot().hosts
     }
 
     /// Sets (`Some`) or removes (`None`) label `key` on host `host_id`; kept across restarts.
@@ -324,7 +330,7 @@ impl ControlPlane {
         key: &str,
         value: Option<&str>,
     ) -> Result<(), ControlError> {
-        if host_id != self.host().id() {
+        if !self.hosts().iter().any(|host| host.id == host_id) {
             return Err(ControlError::NotFound(format!(
                 "there is no host `{host_id}`; `weft get hosts` lists them"
             )));
@@ -340,13 +346,13 @@ impl ControlPlane {
                 }
             }
         }
-        self.host().set_label(key, value);
+        self.lattice().set_label(host_id, key, value).await?;
         Ok(())
     }
 
     /// Every link, from manifests and by hand.
     pub fn links(&self) -> Vec<LinkSpec> {
-        self.host().observe().links
+        self.lattice().snapshot().links
     }
 
     /// Creates or replaces a hand-made link and puts it into effect at once.
@@ -376,7 +382,9 @@ impl ControlPlane {
                 link.source_id, link.namespace, link.package, link.name
             )));
         }
-        self.host().execute(&Command::PutLink(link.clone())).await?;
+        self.lattice()
+            .execute(&Command::PutLink(link.clone()))
+            .await?;
         self.records.put_link(&link).await?;
         Ok(link)
     }
@@ -396,7 +404,7 @@ impl ControlPlane {
                 "there is no link {source_id} {namespace}:{package} (name `{name}`); `weft link get` lists them"
             )));
         }
-        self.host()
+        self.lattice()
             .execute(&Command::DeleteLink {
                 source_id: source_id.to_owned(),
                 namespace: namespace.to_owned(),
@@ -409,7 +417,7 @@ impl ControlPlane {
 
     /// Every named config, from manifests and by hand.
     pub fn configs(&self) -> BTreeMap<String, StoredConfig> {
-        self.host().observe().configs
+        self.lattice().snapshot().configs
     }
 
     /// One named config.
@@ -430,7 +438,7 @@ impl ControlPlane {
         check_config_name(name).map_err(ControlError::Invalid)?;
         self.refuse_managed_config(name)?;
         self.records.put_config(name, &values).await?;
-        self.host()
+        self.lattice()
             .execute(&Command::PutConfig {
                 name: name.to_owned(),
                 values,
@@ -449,7 +457,7 @@ impl ControlPlane {
                 "there is no config `{name}`; `weft get config` lists them"
             )));
         }
-        self.host()
+        self.lattice()
             .execute(&Command::DeleteConfig {
                 name: name.to_owned(),
             })
@@ -482,7 +490,7 @@ impl ControlPlane {
             )));
         }
         let info = self.secrets.put(name, &value).await?;
-        self.host().set_secret(name, Some((info.version, value)));
+        self.lattice().set_secret(name, Some((info.version, value)));
         Ok(info)
     }
 
@@ -493,7 +501,7 @@ impl ControlPlane {
                 "there is no secret `{name}`; `weft secret list` lists them"
             )));
         }
-        self.host().set_secret(name, None);
+        self.lattice().set_secret(name, None);
         Ok(())
     }
 
@@ -507,7 +515,7 @@ impl ControlPlane {
         {
             task.abort();
         }
-        self.host().shutdown().await;
+        self.lattice().shutdown().await;
     }
 
     /// An app's status: the reconciler's, or why its stored manifest could not be loaded.
@@ -528,7 +536,7 @@ impl ControlPlane {
             .remove(name);
     }
 
-    fn host(&self) -> &Host {
+    fn lattice(&self) -> &ManagedLattice {
         self.reconciler.lattice()
     }
 

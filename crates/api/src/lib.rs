@@ -6,10 +6,12 @@
 
 mod control;
 pub mod ctl;
+mod managed;
 mod names;
 mod path;
 mod server;
 mod sse;
 
 pub use control::{AppView, ControlError, ControlPlane};
+pub use managed::{LatticeError, ManagedLattice};
 pub use server::{ApiHandle, USER_HEADER, serve};

@@ -412,7 +412,7 @@ fn control_error(failure: &ControlError) -> ApiResponse {
             AppStoreError::VersionExists { .. } | AppStoreError::Deployed { .. },
         )
         | ControlError::Conflict(_) => StatusCode::CONFLICT,
-        ControlError::Host(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ControlError::Lattice(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ControlError::Apps(AppStoreError::Store(_) | AppStoreError::Damaged { .. })
         | ControlError::Records(_)
         | ControlError::Secrets(_) => StatusCode::INTERNAL_SERVER_ERROR,

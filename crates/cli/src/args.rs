@@ -77,6 +77,13 @@ pub enum Command {
     /// Deployed applications come back after a restart. Ctrl-C stops it.
     Up(UpArgs),
 
+    /// Join a lattice over NATS as a host: run what the lattice's manager places here.
+    Host(HostArgs),
+
+    /// Manage a lattice over NATS: the API and the deployment manager, without a host (run
+    /// two or more: one acts, the others stand by).
+    Manager(ManagerArgs),
+
     /// Stop the `weft up` that owns the state directory (in-flight requests finish).
     Down,
 
@@ -124,10 +131,6 @@ pub enum Command {
 /// `weft up`.
 #[derive(Debug, Args)]
 pub struct UpArgs {
-    /// Address of the API (port 0 picks a free one; clients read it from the state directory).
-    #[arg(long, default_value = "127.0.0.1:7878", env = "WEFT_API_ADDR")]
-    pub api_addr: SocketAddr,
-
     /// Do not deploy the bundled hello example on a first start.
     #[arg(long)]
     pub no_example: bool,
@@ -136,13 +139,57 @@ pub struct UpArgs {
     #[arg(long, default_value = "127.0.0.1:8000")]
     pub example_address: SocketAddr,
 
+    /// The host in this process.
+    #[command(flatten)]
+    pub host: HostOptions,
+
+    /// The manager in this process.
+    #[command(flatten)]
+    pub manager: ManagerOptions,
+}
+
+/// `weft manager`: a deployment manager of a lattice over NATS, without a host.
+#[derive(Debug, Args)]
+pub struct ManagerArgs {
+    /// The manager.
+    #[command(flatten)]
+    pub manager: ManagerOptions,
+}
+
+/// `weft host`: a host joining a lattice over NATS.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// The host.
+    #[command(flatten)]
+    pub host: HostOptions,
+
+    /// The lattice to join.
+    #[command(flatten)]
+    pub nats: NatsArgs,
+}
+
+/// What a host in a process takes.
+#[derive(Debug, Args, Clone)]
+pub struct HostOptions {
     /// A label of this host, for spread requirements (repeatable).
     #[arg(long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
 
+    /// With `--nats`: how often the host tells the lattice it is alive.
+    #[arg(long, default_value = "500ms", value_parser = parse_duration, env = "WEFT_HEARTBEAT")]
+    pub heartbeat: std::time::Duration,
+
     /// How images are pulled.
     #[command(flatten)]
     pub oci: OciArgs,
+}
+
+/// What a manager in a process takes.
+#[derive(Debug, Args, Clone)]
+pub struct ManagerOptions {
+    /// Address of the API (port 0 picks a free one; clients read it from the state directory).
+    #[arg(long, default_value = "127.0.0.1:7878", env = "WEFT_API_ADDR")]
+    pub api_addr: SocketAddr,
 
     /// The lattice to join over NATS (none: this process alone, on an embedded store).
     #[command(flatten)]
@@ -157,6 +204,11 @@ pub struct UpArgs {
     /// takes over (it is renewed every third of this).
     #[arg(long, default_value = "2s", value_parser = parse_duration, env = "WEFT_LEASE_TERM")]
     pub lease_term: std::time::Duration,
+
+    /// With `--nats`: how long a host may stay silent before what it ran is placed elsewhere
+    /// (hosts beat every `--heartbeat`, 500 ms by default).
+    #[arg(long, default_value = "1500ms", value_parser = parse_duration, env = "WEFT_HOST_EXPIRY")]
+    pub host_expiry: std::time::Duration,
 }
 
 /// How a process joins a lattice over NATS.

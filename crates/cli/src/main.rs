@@ -34,6 +34,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(run) => commands::run::execute(run, &output),
         Command::Up(up) => commands::up::execute(up, &state_dir, &output),
+        Command::Host(host) => commands::host::execute(host, &state_dir, &output),
+        Command::Manager(manager) => commands::up::execute_manager(manager, &state_dir, &output),
         Command::Down => commands::down::execute(&endpoint, &output),
         Command::App(app) => commands::app::execute(app, &endpoint, &output),
         Command::Config(config) => commands::config::execute(config, &endpoint, &output),

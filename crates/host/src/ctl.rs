@@ -14,7 +14,7 @@ use weft_lattice::{
     ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange, Operation,
     ProviderDescription, ctl_prefix, human_uptime, parse_ctl_body, parse_ctl_subject,
 };
-use weft_manager::{FencedCommand, ObservedHost};
+use weft_manager::{FencedCommand, HostReport, ObservedHost};
 
 use crate::Host;
 
@@ -123,15 +123,23 @@ impl Responder {
                     ));
                 }
                 match self.host.execute(&fenced.command).await {
-                    Ok(()) => CtlResponse::ok(self.observed()),
+                    Ok(()) => CtlResponse::ok(self.report()),
                     Err(error) => CtlResponse::failed(error.to_string()),
                 }
             }
+            Operation::Observe => CtlResponse::ok(self.report()),
             Operation::Unsupported(operation) => CtlResponse::failed(format!(
                 "weft does not take `{operation}` requests: components and capabilities run as parts of applications; deploy a manifest (`weft app deploy FILE`)"
             )),
             // The lattice's requests are the manager's.
             _ => CtlResponse::failed(format!("a host does not answer `{subject}`")),
+        }
+    }
+
+    fn report(&self) -> HostReport {
+        HostReport {
+            summary: self.summary(),
+            observed: self.observed(),
         }
     }
 

@@ -13,7 +13,7 @@ pub struct CtlResponse {
     /// Why not, or an empty string.
     pub message: String,
     /// What was asked for, if anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<serde_json::Value>,
 }
 

@@ -27,6 +27,8 @@ pub enum Operation {
     LinkGet,
     /// `weft.execute.{id}`: a manager's command for this host, with its fence.
     Execute,
+    /// `weft.observe.{id}`: who the host is and what it runs, for a manager.
+    Observe,
     /// Anything else weft hears (e.g. `component.scale`), named.
     Unsupported(String),
 }
@@ -64,6 +66,7 @@ pub fn parse_ctl_subject(subject: &str, prefix: &str, host_id: &str) -> Option<O
         "label.put" => Operation::LabelPut,
         "label.del" => Operation::LabelDel,
         "weft.execute" => Operation::Execute,
+        "weft.observe" => Operation::Observe,
         other => Operation::Unsupported(other.to_owned()),
     })
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_nats::HeaderMap;
 use futures_util::StreamExt as _;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::bus::BACKLOG;
 use crate::cloud_event::{CloudEvent, events_subject};
@@ -15,10 +15,18 @@ use crate::{EventBus, LatticeEvent, LatticeName, Subscription};
 /// The header naming the bus that published an event.
 const ORIGIN: &str = "weft-origin";
 
+/// What the publishing task is handed.
+enum Outgoing {
+    /// An event to publish.
+    Event(LatticeEvent),
+    /// Say so once everything before has reached the server.
+    Flush(oneshot::Sender<()>),
+}
+
 /// A lattice's event bus on NATS.
 pub struct NatsBus {
     local: broadcast::Sender<LatticeEvent>,
-    outgoing: mpsc::UnboundedSender<LatticeEvent>,
+    outgoing: mpsc::UnboundedSender<Outgoing>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -33,7 +41,7 @@ impl NatsBus {
         let (local, _) = broadcast::channel(BACKLOG);
         let origin: Arc<str> = Arc::from(ulid::Ulid::new().to_string());
         let mut incoming = client.subscribe(events_subject(&lattice)).await?;
-        let (outgoing, mut to_send) = mpsc::unbounded_channel::<LatticeEvent>();
+        let (outgoing, mut to_send) = mpsc::unbounded_channel::<Outgoing>();
 
         let publisher = {
             let (client, origin, source, lattice) = (
@@ -43,7 +51,15 @@ impl NatsBus {
                 lattice.clone(),
             );
             tokio::spawn(async move {
-                while let Some(event) = to_send.recv().await {
+                while let Some(outgoing) = to_send.recv().await {
+                    let event = match outgoing {
+                        Outgoing::Event(event) => event,
+                        Outgoing::Flush(done) => {
+                            let _ = client.flush().await;
+                            let _ = done.send(());
+                            continue;
+                        }
+                    };
                     let cloud = CloudEvent::new(event, &source);
                     let mut headers = HeaderMap::new();
                     headers.insert(ORIGIN, &*origin);
@@ -90,11 +106,22 @@ impl NatsBus {
     }
 }
 
+impl NatsBus {
+    /// Waits (up to a second) until every event published so far has reached the server, so
+    /// a process's last events (a host stopping) are not lost when it exits.
+    pub async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.outgoing.send(Outgoing::Flush(done)).is_ok() {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), flushed).await;
+        }
+    }
+}
+
 impl EventBus for NatsBus {
     fn publish(&self, event: LatticeEvent) {
         tracing::debug!(event = event.kind(), "lattice event");
         let _ = self.local.send(event.clone());
-        let _ = self.outgoing.send(event);
+        let _ = self.outgoing.send(Outgoing::Event(event));
     }
 
     fn subscribe(&self) -> Subscription {

@@ -18,8 +18,10 @@ mod apps;
 mod backoff;
 mod command;
 mod desired;
+mod host_report;
 mod lattice;
 mod lease;
+mod nats_lattice;
 mod observed;
 mod placement;
 mod reconcile;
@@ -33,8 +35,10 @@ pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, SECRET_BACKENDS,
     Scaler, Share, WorkloadKind, desired_state, resolve_relative_images,
 };
+pub use host_report::HostReport;
 pub use lattice::Lattice;
 pub use lease::{Lease, LeaseError, LeaseRecord};
+pub use nats_lattice::{NatsLattice, RemoteError};
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
 };

@@ -51,7 +51,7 @@ pub struct RunningComponent {
     /// Its instance budget on this host.
     pub count: usize,
     /// The secrets it reads.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretBinding>,
     /// The application that started it.
     pub app: String,

@@ -73,6 +73,9 @@ pub async fn take_over(
         }
     };
     tracing::info!("took over as the lattice's manager");
+    if let Some(nats) = &nats {
+        nats.hosts.set_fence(fence);
+    }
     control.set_standing_by(None);
     // Whatever acting needs lives as long as this manager holds the lease.
     let _acting = match act(&control, &example, nats.as_ref()).await {

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod config;
 pub mod down;
 pub mod get;
+pub mod host;
 pub mod label;
 pub mod lattice_join;
 pub mod link;

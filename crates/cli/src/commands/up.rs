@@ -7,15 +7,15 @@ use std::time::Duration;
 use anyhow::Context as _;
 use serde::Serialize;
 use weft_api::ControlPlane;
+use weft_api::ManagedLattice;
 use weft_api::ctl::LatticeCtl;
-use weft_host::{Host, HostCtl};
+use weft_host::HostCtl;
 use weft_lattice::LatticeName;
-use weft_manager::{Lease, LeaseError, LeaseRecord};
-use weft_runtime::{Runtime, RuntimeSettings};
+use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
 
-use crate::args::UpArgs;
-use crate::commands::config::parse_values;
+use crate::args::{HostOptions, ManagerArgs, ManagerOptions, UpArgs};
+use crate::commands::host::{beat, build_host};
 use crate::commands::lattice_join::join_lattice;
 use crate::commands::manager_role::{Role, hold, standby_reason, take_over};
 use crate::commands::run::StopSignal;
@@ -41,57 +41,136 @@ struct Ready {
 
 /// Runs `weft up` until Ctrl-C or SIGTERM.
 pub fn execute(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(up(args, state_dir, output))
+    let example = BundledExample {
+        enabled: !args.no_example,
+        address: args.example_address,
+        state_dir: state_dir.to_path_buf(),
+    };
+    block_on(run(
+        args.manager,
+        Some((args.host, example)),
+        state_dir,
+        output,
+    ))
 }
 
-async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
+/// Runs `weft manager` until Ctrl-C or SIGTERM.
+pub fn execute_manager(args: ManagerArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
+    if args.manager.nats.urls.is_empty() {
+        anyhow::bail!(
+            "`weft manager` manages a lattice over NATS: give `--nats URL` (on one machine alone, `weft up` runs the manager with a host)"
+        );
+    }
+    block_on(run(args.manager, None, state_dir, output))
+}
+
+fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(work)
+}
+
+/// The manager (API, reconciler, lease) and, for `weft up`, a host with the bundled example.
+async fn run(
+    args: ManagerOptions,
+    with_host: Option<(HostOptions, BundledExample)>,
+    state_dir: &Path,
+    output: &Output,
+) -> anyhow::Result<()> {
     let stop = StopSignal::install()?;
     std::fs::create_dir_all(state_dir)
         .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
     // Absolute, so the example's `file://` image and stored paths do not depend on the cwd.
     let state_dir = &std::path::absolute(state_dir)
         .with_context(|| format!("cannot resolve the state directory {}", state_dir.display()))?;
-    let joined = join_lattice(&args, state_dir).await?;
-    let runtime = Runtime::new(&RuntimeSettings {
-        cache_dir: Some(state_dir.join("compiled")),
-        ..RuntimeSettings::default()
-    })?;
-    let mut labels = parse_values(&args.labels)?;
-    labels.extend([
-        ("hostcore.os".to_owned(), std::env::consts::OS.to_owned()),
-        (
-            "hostcore.arch".to_owned(),
-            std::env::consts::ARCH.to_owned(),
+    let joined = join_lattice(&args.nats, state_dir).await?;
+    let nats = match (&joined.client, &joined.lattice) {
+        (Some(client), Some(lattice)) => Some(NatsLink {
+            client: client.clone(),
+            lattice: lattice.clone(),
+            hosts: NatsLattice::new(client.clone(), lattice, args.host_expiry),
+        }),
+        _ => None,
+    };
+    // Taken before the host starts, so its first events are seen.
+    let bus_events = joined.bus.subscribe();
+    let (host_options, example) = match with_host {
+        Some((options, example)) => (
+            Some(options),
+            BundledExample {
+                state_dir: state_dir.clone(),
+                ..example
+            },
         ),
-    ]);
-    let events = joined.bus.subscribe();
-    let host = Host::new(
-        joined.host_id.clone(),
-        labels,
-        Arc::new(runtime),
-        Duration::from_secs(10),
-        joined.bus,
-    )
-    .with_data_dir(state_dir.join("data"))
-    .with_oci(
-        crate::commands::oci::cache(state_dir)?,
-        weft_oci::Registry::new(crate::commands::oci::settings(&args.oci)?),
-    );
+        None => (
+            None,
+            BundledExample {
+                enabled: false,
+                address: ([127, 0, 0, 1], 0).into(),
+                state_dir: state_dir.clone(),
+            },
+        ),
+    };
+    let host = match &host_options {
+        Some(options) => Some(Arc::new(build_host(
+            state_dir,
+            options,
+            &joined.host_id,
+            Arc::clone(&joined.bus),
+        )?)),
+        None => None,
+    };
+    let mut background = Vec::new();
+    let mut _host_ctl = None;
+    let (lattice, events) = match (&nats, &host) {
+        (None, Some(host)) => (ManagedLattice::Local(Arc::clone(host)), bus_events),
+        (Some(nats), host) => {
+            if let (Some(host), Some(options)) = (host, &host_options) {
+                _host_ctl = Some(
+                    HostCtl::start(nats.client.clone(), nats.lattice.as_str(), Arc::clone(host))
+                        .await
+                        .with_context(|| {
+                            format!("cannot answer control requests of lattice {}", nats.lattice)
+                        })?,
+                );
+                background.push(beat(Arc::clone(host), options.heartbeat));
+            }
+            let events = nats.hosts.events();
+            background.push(nats.hosts.track(bus_events));
+            // The host in this process is part of the lattice before anything is placed.
+            if let Some(host) = host
+                && !nats
+                    .hosts
+                    .wait_for(host.id(), Duration::from_secs(10))
+                    .await
+            {
+                anyhow::bail!(
+                    "the host in this process did not join lattice {} within 10 s; is NATS answering?",
+                    nats.lattice
+                );
+            }
+            (
+                ManagedLattice::Nats {
+                    hosts: Arc::clone(&nats.hosts),
+                    local: host.clone(),
+                },
+                events,
+            )
+        }
+        (None, None) => anyhow::bail!("a manager without NATS needs a host in its process"),
+    };
     let secret_key = SecretKey::load_or_create(
         &args
             .secrets_key
             .clone()
             .unwrap_or_else(|| state_dir.join("secrets.key")),
     )?;
-    let host = Arc::new(host);
     let control = Arc::new(ControlPlane::new(
         joined.store.clone(),
         secret_key,
-        Arc::clone(&host),
+        lattice,
         events,
     ));
 
@@ -105,32 +184,6 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             )
         })?;
     let url = format!("http://{}", api.addr);
-    let example = BundledExample {
-        enabled: !args.no_example,
-        address: args.example_address,
-        state_dir: state_dir.clone(),
-    };
-    let nats = match (&joined.client, &joined.lattice) {
-        (Some(client), Some(lattice)) => Some(NatsLink {
-            client: client.clone(),
-            lattice: lattice.clone(),
-        }),
-        _ => None,
-    };
-    let _host_ctl = match &nats {
-        Some(nats) => Some(
-            HostCtl::start(
-                nats.client.clone(),
-                nats.lattice.as_str(),
-                Arc::clone(&host),
-            )
-            .await
-            .with_context(|| {
-                format!("cannot answer control requests of lattice {}", nats.lattice)
-            })?,
-        ),
-        None => None,
-    };
     let (lost_sender, mut lost) = tokio::sync::mpsc::channel::<LeaseError>(1);
     let mut lease = None;
     let mut _lattice_ctl = None;
@@ -151,6 +204,9 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
             lease = Some(Arc::clone(&claim));
             match claim.try_acquire().await? {
                 Ok(fence) => {
+                    if let Some(nats) = &nats {
+                        nats.hosts.set_fence(fence);
+                    }
                     _lattice_ctl = act(&control, &example, nats.as_ref()).await?;
                     tokio::spawn(hold(claim, fence, lost_sender));
                     Role::Leader
@@ -181,8 +237,9 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
     let mut text = format!("weft is up: API at {url}, state in {}", state_dir.display());
     if let Some(lattice) = &joined.lattice {
         text.push_str(&format!(
-            "\n  lattice {lattice} on NATS at {}, host {}",
+            "\n  lattice {lattice} on NATS at {}, {} {}",
             args.nats.urls.join(","),
+            if host.is_some() { "host" } else { "manager" },
             joined.host_id
         ));
     }
@@ -234,6 +291,10 @@ async fn up(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<(
     api.stop();
     let _ = std::fs::remove_file(api_file_path(state_dir));
     control.shutdown().await;
+    for task in background {
+        task.abort();
+    }
+    joined.flush().await;
     match outcome {
         Ok(()) => {
             if let Some(lease) = lease
@@ -265,6 +326,8 @@ pub struct NatsLink {
     pub client: async_nats::Client,
     /// The lattice.
     pub lattice: LatticeName,
+    /// Its hosts, as the manager drives them.
+    pub hosts: Arc<NatsLattice>,
 }
 
 /// Starts acting: brings back what the store holds, starts the reconciler, answers the

@@ -1,0 +1,510 @@
+//! The lattice of many hosts, as a manager drives it over NATS.
+//!
+//! [`NatsLattice`] keeps a view of every live host (what it runs, from the host's own reports)
+//! and of the lattice-wide state this manager has put (configs, links, secret versions).
+//! [`observe`](Lattice::observe) reads the view; [`execute`](Lattice::execute) sends a
+//! host's command to that host (`weft.execute.{id}`, with the manager's fence) and takes the
+//! host's report back into the view, and sends lattice-wide commands to every host. Hosts are
+//! found with `host.ping` at start and by their events afterwards; a host seen for the first
+//! time gets the lattice's configs and links before the reconciler may place anything on it;
+//! a host that says nothing for the expiry is dropped from the view and the reconciler
+//! re-places what it ran. Every change to the view is republished on [`NatsLattice::events`]
+//! so the reconciler wakes after the view has it.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use tokio::time::Instant;
+use weft_lattice::{
+    CtlResponse, EventBus as _, InProcessBus, LatticeEvent, LatticeName, Received, Subscription,
+    ctl_prefix,
+};
+
+use crate::command::{Command, FencedCommand, LinkSpec};
+use crate::host_report::HostReport;
+use crate::lattice::Lattice;
+use crate::observed::{ObservedLattice, StoredConfig};
+
+/// How long a host may take to answer one request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long `host.ping` answers are collected at start.
+const DISCOVERY_WINDOW: Duration = Duration::from_millis(300);
+
+/// Why a command could not be carried out on the lattice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RemoteError(pub String);
+
+/// Why a request to one host failed.
+enum Failed {
+    /// Nobody answers on the host's subjects: it has left the lattice.
+    Gone,
+    /// It answered with a failure, or could not be reached.
+    Remote(RemoteError),
+}
+
+impl From<RemoteError> for Failed {
+    fn from(error: RemoteError) -> Self {
+        Self::Remote(error)
+    }
+}
+
+/// A host in the view.
+struct Tracked {
+    report: HostReport,
+    last_seen: Instant,
+}
+
+#[derive(Default)]
+struct View {
+    hosts: BTreeMap<String, Tracked>,
+    links: BTreeMap<(String, String, String, String), LinkSpec>,
+    configs: BTreeMap<String, StoredConfig>,
+    secrets: BTreeMap<String, u64>,
+}
+
+/// The hosts of a lattice over NATS, driven by one manager.
+pub struct NatsLattice {
+    client: async_nats::Client,
+    prefix: String,
+    fence: AtomicU64,
+    expiry: Duration,
+    view: Mutex<View>,
+    /// The view's changes, for the reconciler.
+    changes: InProcessBus,
+}
+
+impl NatsLattice {
+    /// The lattice `lattice` on `client`; a host silent for `expiry` counts as gone.
+    pub fn new(client: async_nats::Client, lattice: &LatticeName, expiry: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            client,
+            prefix: ctl_prefix(lattice.as_str()),
+            fence: AtomicU64::new(0),
+            expiry,
+            view: Mutex::new(View::default()),
+            changes: InProcessBus::new(),
+        })
+    }
+
+    /// Events after the view has taken them in (subscribe before [`NatsLattice::track`]).
+    pub fn events(&self) -> Subscription {
+        self.changes.subscribe()
+    }
+
+    /// Sets the fencing revision every command carries (the manager lease's).
+    pub fn set_fence(&self, fence: u64) {
+        self.fence.store(fence, Ordering::SeqCst);
+    }
+
+    /// Finds the hosts there are, then follows the lattice's `events` and drops hosts that
+    /// fall silent, until the returned task is aborted.
+    pub fn track(self: &Arc<Self>, mut events: Subscription) -> tokio::task::JoinHandle<()> {
+        let lattice = Arc::clone(self);
+        tokio::spawn(async move {
+            lattice.discover().await;
+            let mut sweep =
+                tokio::time::interval((lattice.expiry / 4).max(Duration::from_millis(50)));
+            loop {
+                tokio::select! {
+                    received = events.next() => match received {
+                        Received::Event(event) => lattice.take_in(event).await,
+                        Received::Missed(_) => lattice.discover().await,
+                        Received::Closed => return,
+                    },
+                    _ = sweep.tick() => lattice.sweep(),
+                }
+            }
+        })
+    }
+
+    /// Asks every host to say who it is (`host.ping`) and takes in those not yet known.
+    async fn discover(&self) {
+        let inbox = self.client.new_inbox();
+        let Ok(mut answers) = self.client.subscribe(inbox.clone()).await else {
+            return;
+        };
+        let asked = self
+            .client
+            .publish_with_reply(format!("{}host.ping", self.prefix), inbox, "".into())
+            .await;
+        if asked.is_err() {
+            return;
+        }
+        let deadline = tokio::time::sleep(DISCOVERY_WINDOW);
+        tokio::pin!(deadline);
+        let mut found = Vec::new();
+        loop {
+            tokio::select! {
+                Some(message) = answers.next() => {
+                    if let Ok(CtlResponse { success: true, response: Some(summary), .. }) =
+                        serde_json::from_slice::<CtlResponse>(&message.payload)
+                        && let Some(id) = summary.get("id").and_then(serde_json::Value::as_str)
+                    {
+                        found.push(id.to_owned());
+                    }
+                }
+                () = &mut deadline => break,
+            }
+        }
+        for host_id in found {
+            self.meet(&host_id).await;
+        }
+    }
+
+    /// Takes in one lattice event, then passes it on to the reconciler.
+    async fn take_in(&self, event: LatticeEvent) {
+        let host_id = match &event {
+            LatticeEvent::HostStarted { host_id, .. }
+            | LatticeEvent::HostHeartbeat { host_id, .. }
+            | LatticeEvent::HostLabelsChanged { host_id, .. }
+            | LatticeEvent::ComponentScaled { host_id, .. }
+            | LatticeEvent::ComponentScaleFailed { host_id, .. }
+            | LatticeEvent::CapabilityStarted { host_id, .. }
+            | LatticeEvent::CapabilityStartFailed { host_id, .. }
+            | LatticeEvent::CapabilityStopped { host_id, .. } => Some(host_id.clone()),
+            LatticeEvent::HostStopped { host_id } => {
+                self.lock().hosts.remove(host_id);
+                None
+            }
+            _ => None,
+        };
+        if let Some(host_id) = host_id {
+            let known = {
+                let mut view = self.lock();
+                match view.hosts.get_mut(&host_id) {
+                    Some(tracked) => {
+                        tracked.last_seen = Instant::now();
+                        if let LatticeEvent::HostLabelsChanged { labels, .. } = &event {
+                            tracked.report.observed.labels = labels.clone();
+                            tracked.report.summary.labels = labels.clone();
+                        }
+                        true
+                    }
+                    None => false,
+                }
+            };
+            if !known {
+                self.meet(&host_id).await;
+            }
+        }
+        self.changes.publish(event);
+    }
+
+    /// Brings a host first seen up to date with the lattice's configs and links, then adds it
+    /// to the view with what it reports.
+    async fn meet(&self, host_id: &str) {
+        if self.lock().hosts.contains_key(host_id) {
+            return;
+        }
+        let (configs, links) = {
+            let view = self.lock();
+            (
+                view.configs.clone(),
+                view.links.values().cloned().collect::<Vec<_>>(),
+            )
+        };
+        let commands = configs
+            .into_iter()
+            .map(|(name, config)| Command::PutConfig {
+                name,
+                values: config.values,
+                app: config.app,
+            })
+            .chain(links.into_iter().map(Command::PutLink));
+        let mut report = None;
+        for command in commands {
+            match self.send(host_id, &command).await {
+                Ok(answer) => report = Some(answer),
+                Err(Failed::Gone) => return,
+                Err(Failed::Remote(error)) => {
+                    tracing::warn!(host_id, %error, "a new host did not take the lattice's state; it is left out until it says something again");
+                    return;
+                }
+            }
+        }
+        let report = match report {
+            Some(report) => report,
+            None => match self
+                .request::<HostReport>(
+                    &format!("{}weft.observe.{host_id}", self.prefix),
+                    Vec::new(),
+                )
+                .await
+            {
+                Ok(report) => report,
+                Err(Failed::Gone) => return,
+                Err(Failed::Remote(error)) => {
+                    tracing::warn!(host_id, %error, "a host did not say what it runs");
+                    return;
+                }
+            },
+        };
+        tracing::info!(host_id, "a host joined the lattice");
+        self.lock().hosts.insert(
+            host_id.to_owned(),
+            Tracked {
+                report,
+                last_seen: Instant::now(),
+            },
+        );
+        self.changes.publish(LatticeEvent::HostStarted {
+            host_id: host_id.to_owned(),
+            labels: Default::default(),
+        });
+    }
+
+    /// Drops the hosts silent for longer than the expiry, and says so.
+    fn sweep(&self) {
+        let gone: Vec<String> = {
+            let mut view = self.lock();
+            let expired: Vec<String> = view
+                .hosts
+                .iter()
+                .filter(|(_, tracked)| tracked.last_seen.elapsed() > self.expiry)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in &expired {
+                view.hosts.remove(id);
+            }
+            expired
+        };
+        for host_id in gone {
+            tracing::warn!(host_id, expiry = ?self.expiry, "a host fell silent; what it ran is placed elsewhere");
+            self.changes.publish(LatticeEvent::HostStopped { host_id });
+        }
+    }
+
+    /// Sends `command` to `host_id` and takes its report into the view; a host that is gone
+    /// leaves the view.
+    async fn send(&self, host_id: &str, command: &Command) -> Result<HostReport, Failed> {
+        let fenced = FencedCommand {
+            fence: self.fence.load(Ordering::SeqCst),
+            command: command.clone(),
+        };
+        let body = serde_json::to_vec(&fenced).map_err(|error| RemoteError(error.to_string()))?;
+        let report: HostReport = match self
+            .request(&format!("{}weft.execute.{host_id}", self.prefix), body)
+            .await
+        {
+            Ok(report) => report,
+            Err(Failed::Gone) => {
+                self.lost(host_id);
+                return Err(Failed::Gone);
+            }
+            Err(failed) => return Err(failed),
+        };
+        if let Some(tracked) = self.lock().hosts.get_mut(host_id) {
+            tracked.report = report.clone();
+            tracked.last_seen = Instant::now();
+        }
+        Ok(report)
+    }
+
+    async fn request<T: serde::de::DeserializeOwned>(
+        &self,
+        subject: &str,
+        body: Vec<u8>,
+    ) -> Result<T, Failed> {
+        let answer = tokio::time::timeout(
+            REQUEST_TIMEOUT,
+            self.client.request(subject.to_owned(), body.into()),
+        )
+        .await
+        .map_err(|_| RemoteError(format!("no answer on {subject} within {REQUEST_TIMEOUT:?}")))?
+        .map_err(|error| {
+            if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
+                Failed::Gone
+            } else {
+                Failed::Remote(RemoteError(format!("{subject}: {error}")))
+            }
+        })?;
+        let response: CtlResponse = serde_json::from_slice(&answer.payload).map_err(|error| {
+            RemoteError(format!("{subject} answered what weft cannot read: {error}"))
+        })?;
+        if !response.success {
+            return Err(RemoteError(response.message).into());
+        }
+        serde_json::from_value(response.response.unwrap_or_default()).map_err(|error| {
+            RemoteError(format!("{subject} answered what weft cannot read: {error}")).into()
+        })
+    }
+
+    /// Drops a host that has left without saying so, and tells the reconciler.
+    fn lost(&self, host_id: &str) {
+        if self.lock().hosts.remove(host_id).is_some() {
+            tracing::warn!(
+                host_id,
+                "a host stopped answering; what it ran is placed elsewhere"
+            );
+            self.changes.publish(LatticeEvent::HostStopped {
+                host_id: host_id.to_owned(),
+            });
+        }
+    }
+
+    /// Waits (up to `limit`) until host `host_id` is in the view; whether it is.
+    pub async fn wait_for(&self, host_id: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while !self.lock().hosts.contains_key(host_id) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+
+    /// Who is in the view: each host's summary and what it runs.
+    pub fn hosts(&self) -> Vec<HostReport> {
+        self.lock()
+            .hosts
+            .values()
+            .map(|tracked| tracked.report.clone())
+            .collect()
+    }
+
+    /// Notes a secret's version (hosts read values from the store themselves).
+    pub fn set_secret_version(&self, name: &str, version: Option<u64>) {
+        let mut view = self.lock();
+        match version {
+            Some(version) => view.secrets.insert(name.to_owned(), version),
+            None => view.secrets.remove(name),
+        };
+    }
+
+    /// Sets or removes label `key` on host `host_id`.
+    pub async fn set_label(
+        &self,
+        host_id: &str,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), RemoteError> {
+        let (verb, body) = match value {
+            Some(value) => ("put", serde_json::json!({"key": key, "value": value})),
+            None => ("del", serde_json::json!({"key": key})),
+        };
+        let subject = format!("{}label.{verb}.{host_id}", self.prefix);
+        match self
+            .request::<Option<serde_json::Value>>(&subject, body.to_string().into_bytes())
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(Failed::Gone) => Err(RemoteError(format!("host {host_id} has left the lattice"))),
+            Err(Failed::Remote(error)) => Err(error),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, View> {
+        self.view.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl NatsLattice {
+    /// What the view holds now.
+    pub fn snapshot(&self) -> ObservedLattice {
+        let view = self.lock();
+        ObservedLattice {
+            hosts: view
+                .hosts
+                .values()
+                .map(|tracked| tracked.report.observed.clone())
+                .collect(),
+            links: view.links.values().cloned().collect(),
+            configs: view.configs.clone(),
+            secrets: view.secrets.clone(),
+        }
+    }
+}
+
+impl Lattice for NatsLattice {
+    type Error = RemoteError;
+
+    async fn observe(&self) -> ObservedLattice {
+        self.snapshot()
+    }
+
+    async fn execute(&self, command: &Command) -> Result<(), RemoteError> {
+        let host_id = match command {
+            Command::ScaleComponent { host_id, .. }
+            | Command::StartCapability { host_id, .. }
+            | Command::StopCapability { host_id, .. } => Some(host_id.clone()),
+            Command::PutConfig { .. }
+            | Command::DeleteConfig { .. }
+            | Command::PutLink(_)
+            | Command::DeleteLink { .. } => None,
+        };
+        if let Some(host_id) = host_id {
+            return match self.send(&host_id, command).await {
+                Ok(_) => Ok(()),
+                Err(Failed::Gone) => Err(RemoteError(format!(
+                    "host {host_id} has left the lattice; what it ran is placed elsewhere"
+                ))),
+                Err(Failed::Remote(error)) => Err(error),
+            };
+        }
+        {
+            let mut view = self.lock();
+            match command {
+                Command::PutConfig { name, values, app } => {
+                    view.configs.insert(
+                        name.clone(),
+                        StoredConfig {
+                            values: values.clone(),
+                            app: app.clone(),
+                        },
+                    );
+                }
+                Command::DeleteConfig { name } => {
+                    view.configs.remove(name);
+                }
+                Command::PutLink(link) => {
+                    let (source, namespace, package, name) = link.key();
+                    view.links.insert(
+                        (
+                            source.to_owned(),
+                            namespace.to_owned(),
+                            package.to_owned(),
+                            name.to_owned(),
+                        ),
+                        link.clone(),
+                    );
+                }
+                Command::DeleteLink {
+                    source_id,
+                    namespace,
+                    package,
+                    name,
+                } => {
+                    view.links.remove(&(
+                        source_id.clone(),
+                        namespace.clone(),
+                        package.clone(),
+                        name.clone(),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let hosts: Vec<String> = self.lock().hosts.keys().cloned().collect();
+        let sends = hosts.iter().map(|host_id| self.send(host_id, command));
+        let failures: Vec<String> = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .zip(&hosts)
+            .filter_map(|(result, host_id)| match result {
+                Err(Failed::Remote(error)) => Some(format!("host {host_id}: {error}")),
+                // A host that is gone has left the view; nothing to put into effect there.
+                Ok(_) | Err(Failed::Gone) => None,
+            })
+            .collect();
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(RemoteError(failures.join("; ")))
+        }
+    }
+}
