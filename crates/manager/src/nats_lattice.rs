@@ -100,12 +100,11 @@ impl NatsLattice {
         self.fence.store(fence, Ordering::SeqCst);
     }
 
-    /// Finds the hosts there are, then follows the lattice's `events` and drops hosts that
-    /// fall silent, until the returned task is aborted.
+    /// Follows the lattice's `events` and drops hosts that fall silent, until the returned
+    /// task is aborted ([`NatsLattice::discover`] first finds the hosts already there).
     pub fn track(self: &Arc<Self>, mut events: Subscription) -> tokio::task::JoinHandle<()> {
         let lattice = Arc::clone(self);
         tokio::spawn(async move {
-            lattice.discover().await;
             let mut sweep =
                 tokio::time::interval((lattice.expiry / 4).max(Duration::from_millis(50)));
             loop {
@@ -122,7 +121,7 @@ impl NatsLattice {
     }
 
     /// Asks every host to say who it is (`host.ping`) and takes in those not yet known.
-    async fn discover(&self) {
+    pub async fn discover(&self) {
         let inbox = self.client.new_inbox();
         let Ok(mut answers) = self.client.subscribe(inbox.clone()).await else {
             return;

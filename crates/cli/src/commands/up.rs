@@ -138,6 +138,7 @@ async fn run(
                 background.push(beat(Arc::clone(host), options.heartbeat));
             }
             let events = nats.hosts.events();
+            nats.hosts.discover().await;
             background.push(nats.hosts.track(bus_events));
             // The host in this process is part of the lattice before anything is placed.
             if let Some(host) = host
