@@ -181,9 +181,11 @@ impl ControlPlane {
         }
         for (info, value) in self.secrets.reveal_all().await? {
             match value {
-                Ok(value) => self
-                    .lattice()
-                    .set_secret(&info.name, Some((info.version, value))),
+                Ok(value) => {
+                    self.lattice()
+                        .set_secret(&info.name, Some((info.version, value)))
+                        .await
+                }
                 Err(error) => tracing::warn!(%error, "a stored secret cannot be read"),
             }
         }
@@ -490,7 +492,9 @@ impl ControlPlane {
             )));
         }
         let info = self.secrets.put(name, &value).await?;
-        self.lattice().set_secret(name, Some((info.version, value)));
+        self.lattice()
+            .set_secret(name, Some((info.version, value)))
+            .await;
         Ok(info)
     }
 
@@ -501,7 +505,7 @@ impl ControlPlane {
                 "there is no secret `{name}`; `weft secret list` lists them"
             )));
         }
-        self.lattice().set_secret(name, None);
+        self.lattice().set_secret(name, None).await;
         Ok(())
     }
 

@@ -91,16 +91,18 @@ impl ManagedLattice {
         }
     }
 
-    /// Gives components secret `name` (or takes it away). Over NATS only the host in this
-    /// process gets values; hosts elsewhere do not read secrets yet.
-    pub fn set_secret(&self, name: &str, secret: Option<(u64, SecretValue)>) {
+    /// Gives components secret `name` (or takes it away). Over NATS the host in this
+    /// process gets the value here; hosts elsewhere hear of the new version and read it from
+    /// the store with the managers' key.
+    pub async fn set_secret(&self, name: &str, secret: Option<(u64, SecretValue)>) {
         match self {
             Self::Local(host) => host.set_secret(name, secret),
             Self::Nats { hosts, local } => {
-                hosts.set_secret_version(name, secret.as_ref().map(|(version, _)| *version));
+                let version = secret.as_ref().map(|(version, _)| *version);
                 if let Some(local) = local {
                     local.set_secret(name, secret);
                 }
+                hosts.set_secret_version(name, version).await;
             }
         }
     }

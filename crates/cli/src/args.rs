@@ -166,6 +166,11 @@ pub struct HostArgs {
     /// The lattice to join.
     #[command(flatten)]
     pub nats: NatsArgs,
+
+    /// The managers' secrets key (`--secrets-key` of `weft manager`), so this host's
+    /// components read the lattice's secrets; without it they read none.
+    #[arg(long, value_name = "FILE", env = "WEFT_SECRETS_KEY")]
+    pub secrets_key: Option<PathBuf>,
 }
 
 /// What a host in a process takes.

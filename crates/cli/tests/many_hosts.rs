@@ -16,11 +16,23 @@ use support::{NatsServer, Weft, client, free_port, weft};
 
 /// `weft host` on `lattice` with `labels`, keeping its caches in `state`.
 fn host(nats: &NatsServer, lattice: &str, state: &Path, labels: &[&str]) -> Weft {
+    host_with(nats, lattice, state, labels, &[])
+}
+
+/// The same with `extra` arguments.
+fn host_with(
+    nats: &NatsServer,
+    lattice: &str,
+    state: &Path,
+    labels: &[&str],
+    extra: &[&str],
+) -> Weft {
     let mut command = weft();
     command
         .args(["host", "--nats", &nats.url(), "--lattice", lattice])
         .args(["-o", "json", "--log-format", "json"])
         .args(labels.iter().flat_map(|label| ["--label", label]))
+        .args(extra)
         .arg("--state-dir")
         .arg(state)
         .stdout(Stdio::piped())
@@ -30,10 +42,16 @@ fn host(nats: &NatsServer, lattice: &str, state: &Path, labels: &[&str]) -> Weft
 
 /// `weft manager` on `lattice` with its API's files in `state`.
 fn manager(nats: &NatsServer, lattice: &str, state: &Path) -> Weft {
+    manager_with(nats, lattice, state, &[])
+}
+
+/// The same with `extra` arguments.
+fn manager_with(nats: &NatsServer, lattice: &str, state: &Path, extra: &[&str]) -> Weft {
     let mut command = weft();
     command
         .args(["manager", "--nats", &nats.url(), "--lattice", lattice])
         .args(["--api-addr", "127.0.0.1:0", "--lease-term", "1s"])
+        .args(extra)
         .args(["-o", "json", "--log-format", "json"])
         .arg("--state-dir")
         .arg(state)
@@ -195,4 +213,171 @@ fn spreads_place_by_weight_and_survive_hosts_and_managers_dying() {
     );
     assert!(joined.is_ok(), "{joined:?}");
     drop(standby);
+}
+
+#[test]
+fn a_nats_restart_leaves_apps_serving_and_the_lattice_whole() {
+    let port = free_port();
+    let nats = NatsServer::start(port);
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let worker = host(&nats, "restart", dirs[0].path(), &["zone=eu"]);
+    let worker_id = worker.ready["host_id"].as_str().unwrap().to_owned();
+    let other = host(&nats, "restart", dirs[3].path(), &["zone=us"]);
+    let other_id = other.ready["host_id"].as_str().unwrap().to_owned();
+    let leader = manager(&nats, "restart", dirs[1].path());
+    let file = spread_manifest(dirs[2].path());
+    let (code, _, stderr) = client(dirs[1].path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let expected = BTreeMap::from([(worker_id.clone(), 4), (other_id, 2)]);
+    let placed = placed_within(
+        dirs[1].path(),
+        "spread-worker",
+        &expected,
+        Duration::from_secs(5),
+    );
+    assert!(placed.is_ok(), "{placed:?}");
+
+    // NATS goes away for longer than the host expiry, then comes back on its data.
+    let data = nats.stop();
+    std::thread::sleep(Duration::from_secs(2));
+    let nats = NatsServer::start_in(port, data, &[]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (code, _, _) = client(dirs[1].path(), &["config", "put", "after", "a=b"]);
+        if code == 0 && placement(dirs[1].path(), "spread-worker") == expected {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the lattice did not come back whole: {:?}\n{}",
+            placement(dirs[1].path(), "spread-worker"),
+            leader.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, stdout, _) = client(dirs[1].path(), &["app", "status", "spread", "-o", "json"]);
+    assert!(stdout.contains(r#""status":"deployed""#), "{stdout}");
+    let scaled = worker
+        .logs()
+        .lines()
+        .filter(|line| line.contains("component scaled") && line.contains("spread-worker"))
+        .count();
+    assert_eq!(
+        scaled,
+        1,
+        "scaled once, never stopped or moved:\n{}",
+        worker.logs()
+    );
+    drop(nats);
+}
+
+#[test]
+fn a_host_whose_lattice_has_no_manager_says_so() {
+    let nats = NatsServer::start(free_port());
+    let state = tempfile::tempdir().unwrap();
+    let lonely = host(&nats, "lonely", state.path(), &[]);
+    assert_eq!(lonely.ready["lattice"], "lonely");
+    lonely.wait_for_log("that no manager manages the lattice", |event| {
+        event["fields"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("no weft manager manages lattice lonely"))
+    });
+
+    let output = weft()
+        .args(["host", "--state-dir"])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("give `--nats URL`"), "{stderr}");
+    let output = weft()
+        .args(["manager", "--state-dir"])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("give `--nats URL`"), "{stderr}");
+}
+
+#[test]
+fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
+    let nats = NatsServer::start(free_port());
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let key = dirs[2].path().join("secrets.key");
+    let key_arg = key.to_str().unwrap();
+    let _manager = manager_with(
+        &nats,
+        "secrets",
+        dirs[0].path(),
+        &["--secrets-key", key_arg],
+    );
+    let _host = host_with(
+        &nats,
+        "secrets",
+        dirs[1].path(),
+        &[],
+        &["--secrets-key", key_arg],
+    );
+    let value = dirs[2].path().join("value");
+    std::fs::write(&value, "first-value").unwrap();
+    let put = |file: &Path| {
+        client(
+            dirs[0].path(),
+            &[
+                "secret",
+                "put",
+                "api-key",
+                "--from-file",
+                file.to_str().unwrap(),
+            ],
+        )
+    };
+    let (code, _, stderr) = put(&value);
+    assert_eq!(code, 0, "{stderr}");
+
+    // The secret-check example runs on the only host, outside the manager's process.
+    let port = free_port();
+    let example = weft_examples::SECRET_CHECK;
+    let file = support::example_app(
+        dirs[2].path(),
+        "wadm",
+        example.manifest,
+        &[&example],
+        &[("127.0.0.1:8003", &format!("127.0.0.1:{port}"))],
+    );
+    let (code, _, stderr) = client(dirs[0].path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("http://127.0.0.1:{port}/");
+    let answer_within = |guess: &str, expected: u16| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let answer = std::panic::catch_unwind(|| support::send("POST", &url, guess))
+                .unwrap_or((0, String::new()));
+            if answer.0 == expected || Instant::now() > deadline {
+                return answer;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert_eq!(answer_within("first-value", 200), (200, "match\n".into()));
+
+    // A new version reaches the host.
+    std::fs::write(&value, "second-value").unwrap();
+    let (code, _, stderr) = put(&value);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(answer_within("second-value", 200), (200, "match\n".into()));
+    assert_eq!(answer_within("first-value", 403).0, 403);
+
+    // A host without the key is told what to give it.
+    let output = weft()
+        .args(["host", "--nats", &nats.url(), "--lattice", "secrets"])
+        .args(["--secrets-key", "/nonexistent/secrets.key", "--state-dir"])
+        .arg(dirs[1].path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("copy the managers' key"), "{stderr}");
 }

@@ -238,6 +238,17 @@ impl Host {
             result = self.open_missing_stores().await;
             self.refresh_links();
         }
+        if let (
+            Command::ScaleComponent {
+                component_id,
+                count,
+                ..
+            },
+            Ok(()),
+        ) = (command, &result)
+        {
+            tracing::info!(component = %component_id, count, "component scaled");
+        }
         self.bus.publish(event_for(&self.id, command, &result));
         result
     }

@@ -18,7 +18,9 @@ mod event;
 mod host;
 mod http_link;
 mod message_link;
+mod secret_follower;
 
 pub use ctl::HostCtl;
 pub use error::HostError;
 pub use host::{Host, HostInfo};
+pub use secret_follower::follow_secrets;

@@ -174,6 +174,12 @@ impl<S: Store> Lease<S> {
     }
 }
 
+/// Who holds the lease in `store` now, if anyone (for a host's hint that its lattice has no
+/// manager).
+pub async fn lease_holder<S: Store>(store: &S) -> Result<Option<LeaseRecord>, StoreError> {
+    Ok(store.get(KEY).await?.map(|entry| parse(&entry.value)))
+}
+
 /// A stored lease record; one that does not parse is held by an unknown manager (it lapses
 /// like any other).
 fn parse(bytes: &[u8]) -> LeaseRecord {

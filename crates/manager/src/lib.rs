@@ -37,7 +37,7 @@ pub use desired::{
 };
 pub use host_report::HostReport;
 pub use lattice::Lattice;
-pub use lease::{Lease, LeaseError, LeaseRecord};
+pub use lease::{Lease, LeaseError, LeaseRecord, lease_holder};
 pub use nats_lattice::{NatsLattice, RemoteError};
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,

@@ -19,8 +19,8 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use tokio::time::Instant;
 use weft_lattice::{
-    CtlResponse, EventBus as _, InProcessBus, LatticeEvent, LatticeName, Received, Subscription,
-    ctl_prefix,
+    CloudEvent, CtlResponse, EventBus as _, InProcessBus, LatticeEvent, LatticeName, Received,
+    Subscription, ctl_prefix,
 };
 
 use crate::command::{Command, FencedCommand, LinkSpec};
@@ -69,6 +69,7 @@ struct View {
 /// The hosts of a lattice over NATS, driven by one manager.
 pub struct NatsLattice {
     client: async_nats::Client,
+    lattice: LatticeName,
     prefix: String,
     fence: AtomicU64,
     expiry: Duration,
@@ -82,6 +83,7 @@ impl NatsLattice {
     pub fn new(client: async_nats::Client, lattice: &LatticeName, expiry: Duration) -> Arc<Self> {
         Arc::new(Self {
             client,
+            lattice: lattice.clone(),
             prefix: ctl_prefix(lattice.as_str()),
             fence: AtomicU64::new(0),
             expiry,
@@ -366,13 +368,36 @@ impl NatsLattice {
             .collect()
     }
 
-    /// Notes a secret's version (hosts read values from the store themselves).
-    pub fn set_secret_version(&self, name: &str, version: Option<u64>) {
-        let mut view = self.lock();
-        match version {
-            Some(version) => view.secrets.insert(name.to_owned(), version),
-            None => view.secrets.remove(name),
+    /// Notes a secret's version and tells the lattice (never the value: hosts read values
+    /// from the store themselves, with the managers' key).
+    pub async fn set_secret_version(&self, name: &str, version: Option<u64>) {
+        let event = {
+            let mut view = self.lock();
+            match version {
+                Some(version) => {
+                    view.secrets.insert(name.to_owned(), version);
+                    LatticeEvent::SecretSet {
+                        name: name.to_owned(),
+                        version,
+                    }
+                }
+                None => {
+                    view.secrets.remove(name);
+                    LatticeEvent::SecretDeleted {
+                        name: name.to_owned(),
+                    }
+                }
+            }
         };
+        let cloud = CloudEvent::new(event, "manager");
+        let payload = serde_json::to_vec(&cloud).unwrap_or_default();
+        if let Err(error) = self
+            .client
+            .publish(cloud.subject(&self.lattice), payload.into())
+            .await
+        {
+            tracing::warn!(%error, secret = name, "cannot tell the lattice a secret changed");
+        }
     }
 
     /// Sets or removes label `key` on host `host_id`.

@@ -19,6 +19,20 @@ pub struct SecretKey {
 }
 
 impl SecretKey {
+    /// Reads the key at `path`, which must exist (a host uses its managers' key; a new one
+    /// would read nothing).
+    pub fn load(path: &Path) -> Result<Self, SecretError> {
+        if !path.exists() {
+            return Err(SecretError::KeyFile {
+                path: path.to_owned(),
+                reason:
+                    "it does not exist; copy the managers' key (their `--secrets-key` file) here"
+                        .to_owned(),
+            });
+        }
+        Self::load_or_create(path)
+    }
+
     /// Reads the key at `path`, creating it (32 random bytes, mode 0600) when it does not
     /// exist. A file of the wrong size is an error, never replaced: the secrets it protects
     /// would be lost.

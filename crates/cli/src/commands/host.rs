@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use weft_host::{Host, HostCtl};
-use weft_lattice::EventBus;
+use weft_host::{Host, HostCtl, follow_secrets};
+use weft_lattice::{EventBus, LatticeStore};
+use weft_manager::lease_holder;
 use weft_runtime::{Runtime, RuntimeSettings};
+use weft_secrets::{SecretKey, SecretVault};
 
 use crate::args::{HostArgs, HostOptions};
 use crate::commands::config::parse_values;
@@ -59,6 +61,20 @@ pub fn beat(host: Arc<Host>, interval: Duration) -> tokio::task::JoinHandle<()> 
     })
 }
 
+/// How long a host waits for its lattice to have a manager before saying it has none.
+const MANAGER_GRACE: Duration = Duration::from_secs(5);
+
+/// Warns, once, when nobody manages the lattice a while after the host joined: most often
+/// a `--lattice` that differs from the manager's.
+async fn hint_if_unmanaged(store: LatticeStore, lattice: String) {
+    tokio::time::sleep(MANAGER_GRACE).await;
+    if let Ok(None) = lease_holder(&store).await {
+        tracing::warn!(
+            "no weft manager manages lattice {lattice}: nothing will be placed on this host until one does; start one (`weft manager --nats URL --lattice {lattice}`), or check that this host's --lattice is the manager's"
+        );
+    }
+}
+
 /// What `weft host` reports once it is ready.
 #[derive(Debug, Serialize)]
 struct Ready {
@@ -101,6 +117,18 @@ async fn host(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot answer control requests of lattice {lattice}"))?;
     let heartbeat = beat(Arc::clone(&host), args.host.heartbeat);
+    let hint = tokio::spawn(hint_if_unmanaged(joined.store.clone(), lattice.to_string()));
+    let secrets = match &args.secrets_key {
+        Some(path) => {
+            let key = SecretKey::load(path)?;
+            Some(follow_secrets(
+                Arc::clone(&host),
+                SecretVault::new(joined.store.clone(), key),
+                joined.bus.subscribe(),
+            ))
+        }
+        None => None,
+    };
     let info = host.info();
     output.result(
         &format!(
@@ -122,6 +150,10 @@ async fn host(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Resu
     stop.wait().await;
     tracing::info!("shutting down: finishing in-flight requests");
     heartbeat.abort();
+    hint.abort();
+    if let Some(secrets) = secrets {
+        secrets.abort();
+    }
     host.shutdown().await;
     joined.flush().await;
     Ok(())
