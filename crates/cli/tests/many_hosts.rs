@@ -381,3 +381,116 @@ fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("copy the managers' key"), "{stderr}");
 }
+
+/// The hello example with its HTTP server on hosts labelled `role=edge` and its component
+/// (4 instances) on hosts labelled `role=worker`, serving on `port`.
+fn split_hello(dir: &Path, port: u16) -> String {
+    let component = dir.join("hello.wasm");
+    std::fs::copy(weft_examples::EXAMPLES[0].path, &component).unwrap();
+    let file = dir.join("split.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: split
+  annotations:
+    version: v1
+spec:
+  components:
+    - name: hello
+      type: component
+      properties:
+        image: file://{}
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 4
+            spread:
+              - name: workers
+                requirements: {{role: worker}}
+    - name: server
+      type: capability
+      properties:
+        image: ghcr.io/wasmcloud/http-server:0.27.0
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 1
+            spread:
+              - name: edge
+                requirements: {{role: edge}}
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: hello}}
+            source:
+              config:
+                - name: listen
+                  properties: {{address: "127.0.0.1:{port}"}}
+"#,
+            component.display()
+        ),
+    )
+    .unwrap();
+    file.display().to_string()
+}
+
+#[test]
+fn the_http_server_on_one_host_serves_a_component_on_others() {
+    let nats = NatsServer::start(free_port());
+    let dirs: Vec<_> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
+    let edge = host(&nats, "calls", dirs[0].path(), &["role=edge"]);
+    let first = host(&nats, "calls", dirs[1].path(), &["role=worker"]);
+    let _second = host(&nats, "calls", dirs[2].path(), &["role=worker"]);
+    let _manager = manager(&nats, "calls", dirs[3].path());
+    let port = free_port();
+    let file = split_hello(dirs[4].path(), port);
+    let (code, _, stderr) = client(dirs[3].path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let edge_id = edge.ready["host_id"].as_str().unwrap();
+    assert_eq!(
+        placement(dirs[3].path(), "split-hello").get(edge_id),
+        None,
+        "the component does not run on the edge host"
+    );
+    let url = format!("http://127.0.0.1:{port}/");
+    let answer_within = |limit: Duration| {
+        let started = Instant::now();
+        loop {
+            let answer = std::panic::catch_unwind(|| support::get(&url)).unwrap_or_default();
+            if answer.0 == 200 || started.elapsed() > limit {
+                return answer;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert_eq!(
+        answer_within(Duration::from_secs(5)),
+        (200, "Hello from weft!\n".into())
+    );
+    for _ in 0..20 {
+        assert_eq!(support::get(&url), (200, "Hello from weft!\n".into()));
+    }
+
+    // A body too large to send to another host is refused, saying why.
+    let (status, body) = support::send("POST", &url, &"x".repeat(2 << 20));
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body.contains("runs on another host") && body.contains("KiB"),
+        "{body}"
+    );
+
+    // A worker killed with kill -9: the other one answers.
+    drop(first);
+    assert_eq!(
+        answer_within(Duration::from_secs(3)),
+        (200, "Hello from weft!\n".into())
+    );
+    for _ in 0..20 {
+        assert_eq!(support::get(&url), (200, "Hello from weft!\n".into()));
+    }
+}

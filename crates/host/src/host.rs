@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::component_calls::ComponentDirectory;
-use weft_capabilities::http_server::{ComponentHandler, HttpServer, RouteSpec};
+use weft_capabilities::http_server::{ComponentHandler, HttpServer, INCOMING_HANDLER, RouteSpec};
 use weft_capabilities::messaging::MessagingLinkSettings;
 use weft_lattice::{EventBus, LatticeEvent};
 use weft_manager::{
@@ -27,6 +27,7 @@ use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
 use crate::message_link::{LinkedHandler, is_handler_link};
+use crate::remote_http::RemoteCalls;
 
 /// What runs on this host, as last changed by a command.
 #[derive(Default)]
@@ -84,6 +85,10 @@ pub struct Host {
     resolver: Mutex<LinkResolver>,
     /// Where OCI images come from, when the host may pull them.
     oci: Option<Arc<(ArtifactCache, Registry)>>,
+    /// Calls to and from the lattice's other hosts, when it has some.
+    remote: Option<RemoteCalls>,
+    /// The tasks serving this host's components to the other hosts, by component id.
+    served_remotely: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
 }
 
 impl Host {
@@ -119,6 +124,8 @@ impl Host {
             }),
             resolver: Mutex::new(LinkResolver::new(None, directory)),
             oci: None,
+            remote: None,
+            served_remotely: Mutex::default(),
         }
     }
 
@@ -174,6 +181,13 @@ impl Host {
     /// Keeps durable capability data (the embedded key-value store) under `dir`.
     pub fn with_data_dir(self, dir: PathBuf) -> Self {
         *self.resolver() = LinkResolver::new(Some(dir), self.directory.clone());
+        self
+    }
+
+    /// Lets the host serve its HTTP components to the lattice's other hosts and reach
+    /// theirs: an HTTP route to a component that runs elsewhere is sent there.
+    pub fn with_remote(mut self, calls: RemoteCalls) -> Self {
+        self.remote = Some(calls);
         self
     }
 
@@ -280,6 +294,9 @@ impl Host {
             } => {
                 if *count == 0 {
                     self.directory.remove(component_id);
+                    if let Some(serving) = self.lock_served().remove(component_id) {
+                        serving.abort();
+                    }
                     let mut state = self.lock();
                     state.components.remove(component_id);
                     state.component_configs.remove(component_id);
@@ -302,7 +319,23 @@ impl Host {
                         .component_secrets
                         .insert(component_id.clone(), secrets.clone());
                 }
-                self.directory.insert(component_id, Arc::new(handler));
+                let handler = Arc::new(handler);
+                self.directory.insert(component_id, Arc::clone(&handler));
+                if let Some(remote) = &self.remote
+                    && handler.exports_interface(INCOMING_HANDLER)
+                {
+                    let serving = remote.serve(component_id, handler).await.map_err(|error| {
+                        HostError::Component {
+                            id: component_id.clone(),
+                            reason: format!(
+                                "cannot serve it to the lattice's other hosts: {error}"
+                            ),
+                        }
+                    })?;
+                    if let Some(old) = self.lock_served().insert(component_id.clone(), serving) {
+                        old.abort();
+                    }
+                }
                 self.lock().components.insert(
                     component_id.clone(),
                     RunningComponent {
@@ -398,6 +431,9 @@ impl Host {
 
     /// Stops serving: every listener drains its in-flight requests.
     pub async fn shutdown(&self) {
+        for (_, serving) in self.lock_served().drain() {
+            serving.abort();
+        }
         self.http.shutdown().await;
         self.bus.publish(LatticeEvent::HostStopped {
             host_id: self.id.clone(),
@@ -553,6 +589,9 @@ impl Host {
         let handler = Arc::new(LinkedComponent::new(
             self.directory.clone(),
             &link.target_id,
+            self.remote
+                .clone()
+                .map(|remote| (remote, link.source_id.clone())),
         ));
         let bound = self
             .http
@@ -670,6 +709,14 @@ impl Host {
 
     fn resolver(&self) -> std::sync::MutexGuard<'_, LinkResolver> {
         self.resolver
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_served(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<String, tokio::task::JoinHandle<()>>> {
+        self.served_remotely
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }

@@ -10,6 +10,8 @@ use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{RequestHandler, ResponseFuture, RouteSpec, text_response};
 use weft_manager::LinkSpec;
 
+use crate::remote_http::RemoteCalls;
+
 /// Where the HTTP server listens when the link's config names no `address`.
 pub(crate) const DEFAULT_ADDRESS: &str = "127.0.0.1:8000";
 
@@ -42,14 +44,22 @@ pub(crate) fn route_of(
 pub(crate) struct LinkedComponent {
     directory: ComponentDirectory,
     target_id: RwLock<String>,
+    /// The lattice's other hosts, and the calling capability's id, for a target that runs
+    /// elsewhere.
+    remote: Option<(RemoteCalls, String)>,
 }
 
 impl LinkedComponent {
-    /// Routes to `target_id`, found in `directory`.
-    pub(crate) fn new(directory: ComponentDirectory, target_id: &str) -> Self {
+    /// Routes to `target_id`, found in `directory`, or on another host through `remote`.
+    pub(crate) fn new(
+        directory: ComponentDirectory,
+        target_id: &str,
+        remote: Option<(RemoteCalls, String)>,
+    ) -> Self {
         Self {
             directory,
             target_id: RwLock::new(target_id.to_owned()),
+            remote,
         }
     }
 
@@ -73,9 +83,13 @@ impl RequestHandler for LinkedComponent {
     fn handle(&self, request: hyper::Request<Incoming>) -> ResponseFuture {
         let target = self.target();
         let handler = self.directory.get(&target);
-        match handler {
-            Some(handler) => handler.handle(request),
-            None => Box::pin(async move {
+        match (handler, &self.remote) {
+            (Some(handler), _) => handler.handle(request),
+            (None, Some((remote, source_id))) => {
+                let (remote, source_id) = (remote.clone(), source_id.clone());
+                Box::pin(async move { remote.call(&target, &source_id, request).await })
+            }
+            (None, None) => Box::pin(async move {
                 text_response(
                     hyper::StatusCode::SERVICE_UNAVAILABLE,
                     format!("component {target} is not running on this host"),

@@ -18,9 +18,11 @@ mod event;
 mod host;
 mod http_link;
 mod message_link;
+mod remote_http;
 mod secret_follower;
 
 pub use ctl::HostCtl;
 pub use error::HostError;
 pub use host::{Host, HostInfo};
+pub use remote_http::{MAX_BODY_BYTES, RemoteCalls};
 pub use secret_follower::follow_secrets;

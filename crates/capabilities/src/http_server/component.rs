@@ -274,14 +274,18 @@ impl ComponentHandler {
         }
     }
 
-    async fn serve(
+    async fn serve<B>(
         name: Arc<str>,
         pre: ProxyPre<HttpInstanceState>,
         limits: InstanceLimits,
         outgoing: OutgoingHttpPolicy,
         links: Arc<ComponentLinks>,
-        request: Request<Incoming>,
-    ) -> Response<ResponseBody> {
+        request: Request<B>,
+    ) -> Response<ResponseBody>
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let mut store = Store::new(
             pre.engine(),
             HttpInstanceState::new(&name, &limits, &outgoing, links),
@@ -357,18 +361,39 @@ impl ComponentHandler {
     }
 }
 
+impl ComponentHandler {
+    /// Serves a request whose body has already been read whole (one that came from another
+    /// host).
+    pub fn handle_buffered(&self, request: Request<bytes::Bytes>) -> ResponseFuture {
+        let request = request.map(http_body_util::Full::new);
+        let Some(pre) = self.pre.clone() else {
+            return self.not_http();
+        };
+        Box::pin(Self::serve(
+            Arc::clone(&self.name),
+            pre,
+            self.limits,
+            self.outgoing.clone(),
+            self.links.get(),
+            request,
+        ))
+    }
+
+    fn not_http(&self) -> ResponseFuture {
+        let name = Arc::clone(&self.name);
+        Box::pin(async move {
+            text_response(
+                StatusCode::NOT_IMPLEMENTED,
+                format!("component {name} does not serve HTTP (it exports no {INCOMING_HANDLER})"),
+            )
+        })
+    }
+}
+
 impl RequestHandler for ComponentHandler {
     fn handle(&self, request: Request<Incoming>) -> ResponseFuture {
         let Some(pre) = self.pre.clone() else {
-            let name = Arc::clone(&self.name);
-            return Box::pin(async move {
-                text_response(
-                    StatusCode::NOT_IMPLEMENTED,
-                    format!(
-                        "component {name} does not serve HTTP (it exports no {INCOMING_HANDLER})"
-                    ),
-                )
-            });
+            return self.not_http();
         };
         Box::pin(Self::serve(
             Arc::clone(&self.name),

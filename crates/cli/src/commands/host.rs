@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Serialize;
-use weft_host::{Host, HostCtl, follow_secrets};
+use weft_host::{Host, HostCtl, RemoteCalls, follow_secrets};
 use weft_lattice::{EventBus, LatticeStore};
 use weft_manager::lease_holder;
 use weft_runtime::{Runtime, RuntimeSettings};
@@ -23,12 +23,14 @@ use crate::output::Output;
 const GRACE: Duration = Duration::from_secs(10);
 
 /// A host with `options`' labels (plus `hostcore.os`/`hostcore.arch`), publishing on `bus`,
-/// keeping its caches and data under `state_dir`.
+/// keeping its caches and data under `state_dir`, reaching the lattice's other hosts through
+/// `remote` when it is in one.
 pub fn build_host(
     state_dir: &Path,
     options: &HostOptions,
     host_id: &str,
     bus: Arc<dyn EventBus>,
+    remote: Option<RemoteCalls>,
 ) -> anyhow::Result<Host> {
     let runtime = Runtime::new(&RuntimeSettings {
         cache_dir: Some(state_dir.join("compiled")),
@@ -42,12 +44,16 @@ pub fn build_host(
             std::env::consts::ARCH.to_owned(),
         ),
     ]);
-    Ok(Host::new(host_id, labels, Arc::new(runtime), GRACE, bus)
+    let host = Host::new(host_id, labels, Arc::new(runtime), GRACE, bus)
         .with_data_dir(state_dir.join("data"))
         .with_oci(
             crate::commands::oci::cache(state_dir)?,
             weft_oci::Registry::new(crate::commands::oci::settings(&options.oci)?),
-        ))
+        );
+    Ok(match remote {
+        Some(remote) => host.with_remote(remote),
+        None => host,
+    })
 }
 
 /// Publishes `host`'s heartbeat every `interval` until the task is aborted.
@@ -112,6 +118,7 @@ async fn host(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Resu
         &args.host,
         &joined.host_id,
         Arc::clone(&joined.bus),
+        Some(RemoteCalls::new(client.clone(), lattice.as_str())),
     )?);
     let _ctl = HostCtl::start(client, lattice.as_str(), Arc::clone(&host))
         .await

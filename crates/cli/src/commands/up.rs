@@ -9,7 +9,7 @@ use serde::Serialize;
 use weft_api::ControlPlane;
 use weft_api::ManagedLattice;
 use weft_api::ctl::LatticeCtl;
-use weft_host::HostCtl;
+use weft_host::{HostCtl, RemoteCalls};
 use weft_lattice::LatticeName;
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
@@ -119,6 +119,8 @@ async fn run(
             options,
             &joined.host_id,
             Arc::clone(&joined.bus),
+            nats.as_ref()
+                .map(|nats| RemoteCalls::new(nats.client.clone(), nats.lattice.as_str())),
         )?)),
         None => None,
     };

@@ -1,0 +1,256 @@
+//! HTTP requests for a component that runs on another host of the lattice, over NATS.
+//!
+//! A host serves every HTTP component it runs on `weft.{lattice}.http.{component_id}` in the
+//! queue group `weft-http`, so requests spread over all hosts running it. A host whose HTTP
+//! server routes to a component it does not run sends the request there and relays the
+//! answer. The message is `[u32 big-endian head length][JSON head][body bytes]`; the head of
+//! a request is `{method, uri, headers}`, of a response `{status, headers}`. Bodies travel
+//! whole, so each is limited to [`MAX_BODY_BYTES`] (below NATS's default 1 MiB payload). The
+//! NATS headers carry `source-id` (the calling capability) and the request's W3C
+//! `traceparent`/`tracestate`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt as _;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use serde::{Deserialize, Serialize};
+use weft_capabilities::http_server::{ComponentHandler, ResponseBody, text_response};
+
+/// The largest request or response body a call to another host carries.
+pub const MAX_BODY_BYTES: usize = 900 * 1024;
+/// How long a call to another host may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// The queue group hosts serve components in.
+const SERVERS: &str = "weft-http";
+
+#[derive(Serialize, Deserialize)]
+struct RequestHead {
+    method: String,
+    uri: String,
+    headers: Vec<(String, String)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ResponseHead {
+    status: u16,
+    headers: Vec<(String, String)>,
+}
+
+/// Calls between the hosts of one lattice.
+#[derive(Clone)]
+pub struct RemoteCalls {
+    client: async_nats::Client,
+    lattice: String,
+}
+
+impl RemoteCalls {
+    /// Calls over `client` within `lattice`.
+    pub fn new(client: async_nats::Client, lattice: &str) -> Self {
+        Self {
+            client,
+            lattice: lattice.to_owned(),
+        }
+    }
+
+    fn subject(&self, component_id: &str) -> String {
+        format!("weft.{}.http.{component_id}", self.lattice)
+    }
+
+    /// Serves `handler` (component `component_id`) to the other hosts until the returned
+    /// task is aborted.
+    pub(crate) async fn serve(
+        &self,
+        component_id: &str,
+        handler: Arc<ComponentHandler>,
+    ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
+        let mut requests = self
+            .client
+            .queue_subscribe(self.subject(component_id), SERVERS.to_owned())
+            .await?;
+        let client = self.client.clone();
+        Ok(tokio::spawn(async move {
+            while let Some(message) = requests.next().await {
+                let Some(reply) = message.reply.clone() else {
+                    continue;
+                };
+                let (client, handler) = (client.clone(), Arc::clone(&handler));
+                tokio::spawn(async move {
+                    let response = match decode_request(&message.payload) {
+                        Ok(request) => handler.handle_buffered(request).await,
+                        Err(reason) => text_response(StatusCode::BAD_REQUEST, reason),
+                    };
+                    let answer = encode_response(response).await;
+                    if let Err(error) = client.publish(reply, answer.into()).await {
+                        tracing::warn!(%error, "cannot answer a call from another host");
+                    }
+                });
+            }
+        }))
+    }
+
+    /// Sends `request` for component `component_id` to a host that runs it and returns its
+    /// answer (an error response saying why when there is none).
+    pub(crate) async fn call(
+        &self,
+        component_id: &str,
+        source_id: &str,
+        request: Request<Incoming>,
+    ) -> Response<ResponseBody> {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => {
+                return text_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "component {component_id} runs on another host, and a request body sent there is limited to {} KiB",
+                        MAX_BODY_BYTES / 1024
+                    ),
+                );
+            }
+        };
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("source-id", source_id);
+        for name in ["traceparent", "tracestate"] {
+            if let Some(value) = parts.headers.get(name).and_then(|v| v.to_str().ok()) {
+                headers.insert(name, value);
+            }
+        }
+        let head = RequestHead {
+            method: parts.method.to_string(),
+            uri: parts.uri.to_string(),
+            headers: header_pairs(&parts.headers),
+        };
+        let payload = frame(&head, &body);
+        let answer = tokio::time::timeout(
+            CALL_TIMEOUT,
+            self.client
+                .request_with_headers(self.subject(component_id), headers, payload.into()),
+        )
+        .await;
+        match answer {
+            Err(_) => text_response(
+                StatusCode::GATEWAY_TIMEOUT,
+                format!(
+                    "component {component_id} on another host did not answer within {CALL_TIMEOUT:?}"
+                ),
+            ),
+            Ok(Err(error))
+                if error.kind() == async_nats::client::RequestErrorKind::NoResponders =>
+            {
+                text_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!("component {component_id} runs on no host of the lattice"),
+                )
+            }
+            Ok(Err(error)) => text_response(
+                StatusCode::BAD_GATEWAY,
+                format!("calling component {component_id} on another host failed: {error}"),
+            ),
+            Ok(Ok(message)) => decode_response(&message.payload).unwrap_or_else(|reason| {
+                text_response(
+                    StatusCode::BAD_GATEWAY,
+                    format!("component {component_id} on another host answered what weft cannot read: {reason}"),
+                )
+            }),
+        }
+    }
+}
+
+fn header_pairs(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+fn frame(head: &impl Serialize, body: &[u8]) -> Vec<u8> {
+    let head = serde_json::to_vec(head).unwrap_or_default();
+    let mut framed = Vec::with_capacity(4 + head.len() + body.len());
+    framed.extend_from_slice(&u32::try_from(head.len()).unwrap_or(u32::MAX).to_be_bytes());
+    framed.extend_from_slice(&head);
+    framed.extend_from_slice(body);
+    framed
+}
+
+fn unframe<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<(T, Bytes), String> {
+    let (length, rest) = payload
+        .split_first_chunk::<4>()
+        .ok_or("the message is shorter than its frame")?;
+    let length = u32::from_be_bytes(*length) as usize;
+    if rest.len() < length {
+        return Err("the message is shorter than its head".to_owned());
+    }
+    let (head, body) = rest.split_at(length);
+    let head = serde_json::from_slice(head).map_err(|error| error.to_string())?;
+    Ok((head, Bytes::copy_from_slice(body)))
+}
+
+fn decode_request(payload: &[u8]) -> Result<Request<Bytes>, String> {
+    let (head, body): (RequestHead, Bytes) = unframe(payload)?;
+    let mut request = Request::builder()
+        .method(head.method.as_str())
+        .uri(head.uri.as_str());
+    for (name, value) in &head.headers {
+        request = request.header(name, value);
+    }
+    request.body(body).map_err(|error| error.to_string())
+}
+
+async fn encode_response(response: Response<ResponseBody>) -> Vec<u8> {
+    let (parts, body) = response.into_parts();
+    let head = ResponseHead {
+        status: parts.status.as_u16(),
+        headers: header_pairs(&parts.headers),
+    };
+    let failed = |reason: String| {
+        frame(
+            &ResponseHead {
+                status: StatusCode::BAD_GATEWAY.as_u16(),
+                headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            },
+            format!("{reason}\n").as_bytes(),
+        )
+    };
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => frame(&head, &collected.to_bytes()),
+        Err(error) => failed(format!(
+            "the component's response could not be sent back to the calling host ({error}); responses sent across hosts are limited to {} KiB",
+            MAX_BODY_BYTES / 1024
+        )),
+    }
+}
+
+fn decode_response(payload: &[u8]) -> Result<Response<ResponseBody>, String> {
+    let (head, body): (ResponseHead, Bytes) = unframe(payload)?;
+    let mut response = Response::builder().status(head.status);
+    for (name, value) in &head.headers {
+        response = response.header(name, value);
+    }
+    let body: ResponseBody = Full::new(body)
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    response.body(body).map_err(|error| error.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_carry_a_head_and_a_body() {
+        let head = ResponseHead {
+            status: 201,
+            headers: vec![("x-a".into(), "b".into())],
+        };
+        let framed = frame(&head, b"body bytes");
+        let (back, body): (ResponseHead, Bytes) = unframe(&framed).unwrap();
+        assert_eq!((back.status, body.as_ref()), (201, &b"body bytes"[..]));
+        assert!(unframe::<ResponseHead>(&framed[..3]).is_err());
+        assert!(unframe::<ResponseHead>(&[0, 0, 0, 9, b'{']).is_err());
+    }
+}
