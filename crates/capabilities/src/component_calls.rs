@@ -5,6 +5,8 @@
 //! results back. Only plain values cross (no resources), as between two wRPC peers.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use wasmtime::Engine;
@@ -13,6 +15,7 @@ use wasmtime::component::{Component, Linker};
 
 use crate::HttpInstanceState;
 use crate::http_server::ComponentHandler;
+use crate::wire_val::{WireVal, from_wire, to_wire};
 
 /// How deep calls may nest (A calls B calls C …) before the host refuses: a link cycle would
 /// otherwise start instances without end.
@@ -22,14 +25,58 @@ pub const MAX_CALL_DEPTH: u32 = 8;
 /// answered by the components its links point at.
 const HOST_PACKAGES: &[&str] = &["wasmcloud:bus", "wasmcloud:messaging", "wasmcloud:secrets"];
 
+/// Components that run on the lattice's other hosts, for calls whose target does not run
+/// here.
+pub trait RemoteComponents: Send + Sync + 'static {
+    /// Calls `function` of `interface` on component `target` on another host for component
+    /// `source`, at call depth `depth`; its results, or why the call failed.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &self,
+        source: String,
+        target: String,
+        interface: String,
+        function: String,
+        params: Vec<WireVal>,
+        depth: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, String>> + Send>>;
+}
+
 /// The components running on a host, by id, shared with everything that calls them: HTTP
-/// routes, message subscriptions and other components.
+/// routes, message subscriptions and other components; and the way to those running on other
+/// hosts, when the host is in a lattice.
 #[derive(Clone, Default)]
 pub struct ComponentDirectory {
     handlers: Arc<RwLock<HashMap<String, Arc<ComponentHandler>>>>,
+    remote: Arc<RwLock<Option<Arc<dyn RemoteComponents>>>>,
+}
+
+/// Where a call to a linked component goes.
+pub(crate) enum CallTarget {
+    /// The component runs here.
+    Local(Arc<ComponentHandler>),
+    /// It runs elsewhere (its id, and the way there).
+    Remote(String, Arc<dyn RemoteComponents>),
 }
 
 impl ComponentDirectory {
+    /// Sends calls to components that do not run here through `remote`.
+    pub fn set_remote(&self, remote: Arc<dyn RemoteComponents>) {
+        *self.remote.write().unwrap_or_else(PoisonError::into_inner) = Some(remote);
+    }
+
+    /// Where a call to component `id` goes: here, or another host when there is a lattice.
+    pub(crate) fn target(&self, id: &str) -> Option<CallTarget> {
+        if let Some(handler) = self.get(id) {
+            return Some(CallTarget::Local(handler));
+        }
+        self.remote
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .map(|remote| CallTarget::Remote(id.to_owned(), remote))
+    }
+
     /// The handler of component `id`, if it runs here.
     pub fn get(&self, id: &str) -> Option<Arc<ComponentHandler>> {
         self.handlers
@@ -197,9 +244,46 @@ pub(crate) fn define_linked_imports(
                     let function = Arc::clone(&forwarded_function);
                     Box::new(async move {
                         let (target, depth) = store.data().component_call(&interface)?;
-                        target
-                            .call_export(&interface, &function, params, results, depth)
-                            .await?;
+                        match target {
+                            CallTarget::Local(target) => {
+                                target
+                                    .call_export(&interface, &function, params, results, depth)
+                                    .await?;
+                            }
+                            CallTarget::Remote(target, remote) => {
+                                let params = params
+                                    .iter()
+                                    .map(to_wire)
+                                    .collect::<Result<Vec<_>, _>>()
+                                    .map_err(wasmtime::Error::msg)?;
+                                let answer = remote
+                                    .call(
+                                        store.data().component_id().to_owned(),
+                                        target.clone(),
+                                        interface.to_string(),
+                                        function.to_string(),
+                                        params,
+                                        depth,
+                                    )
+                                    .await
+                                    .map_err(|reason| ComponentCallError::Failed {
+                                        target,
+                                        interface: unversioned(&interface).to_owned(),
+                                        function: function.to_string(),
+                                        reason,
+                                    })?;
+                                if answer.len() != results.len() {
+                                    return Err(wasmtime::format_err!(
+                                        "{interface}.{function} on another host returned {} results, not {}",
+                                        answer.len(),
+                                        results.len()
+                                    ));
+                                }
+                                for (slot, value) in results.iter_mut().zip(answer) {
+                                    *slot = from_wire(value);
+                                }
+                            }
+                        }
                         Ok(())
                     })
                 })

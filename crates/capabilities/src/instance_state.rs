@@ -7,8 +7,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
 
-use crate::component_calls::{ComponentCallError, MAX_CALL_DEPTH, package_of, unversioned};
-use crate::http_server::ComponentHandler;
+use crate::component_calls::{
+    CallTarget, ComponentCallError, MAX_CALL_DEPTH, package_of, unversioned,
+};
 use crate::links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK};
 use crate::outgoing_http::{LINK_HINT, OutgoingHooks, OutgoingHttpPolicy, RUN_HINT, UNLINKED_HINT};
 use crate::stdio::GuestLogStream;
@@ -63,12 +64,17 @@ impl HttpInstanceState {
         self
     }
 
+    /// The id of the component this instance runs.
+    pub(crate) fn component_id(&self) -> &str {
+        &self.links.component_id
+    }
+
     /// The component a call to `interface` (an import served by a component link) goes to,
     /// with the depth the call runs at.
     pub(crate) fn component_call(
         &self,
         interface: &str,
-    ) -> Result<(Arc<ComponentHandler>, u32), ComponentCallError> {
+    ) -> Result<(CallTarget, u32), ComponentCallError> {
         let component = &*self.links.component_id;
         let name = unversioned(interface);
         let package = package_of(interface).unwrap_or(name);
@@ -95,7 +101,7 @@ impl HttpInstanceState {
                 package: package.to_owned(),
                 link_name: link_name.to_owned(),
             })?;
-        let handler = self.links.directory.get(target).ok_or_else(|| {
+        let handler = self.links.directory.target(target).ok_or_else(|| {
             ComponentCallError::TargetNotRunning {
                 component: component.to_owned(),
                 interface: name.to_owned(),

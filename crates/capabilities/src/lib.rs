@@ -24,6 +24,7 @@ mod outgoing_http;
 mod secrets;
 mod settings_error;
 mod stdio;
+pub mod wire_val;
 
 pub use http_client::HttpClientSettings;
 pub use instance_state::HttpInstanceState;

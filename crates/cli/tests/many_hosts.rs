@@ -494,3 +494,84 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
         assert_eq!(support::get(&url), (200, "Hello from weft!\n".into()));
     }
 }
+
+#[test]
+fn a_component_calls_a_component_on_another_host() {
+    let nats = NatsServer::start(free_port());
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let edge = host(&nats, "links", dirs[0].path(), &["role=edge"]);
+    let worker = host(&nats, "links", dirs[1].path(), &["role=worker"]);
+    let _manager = manager(&nats, "links", dirs[2].path());
+
+    // The pipeline example: `front` and the HTTP server on the edge, `shout` on the worker.
+    let port = free_port();
+    let on = |role: &str| {
+        format!(
+            "instances: 100\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]"
+        )
+    };
+    let example = weft_examples::PIPELINE_FRONT.manifest;
+    let first = example.find("instances: 100").unwrap();
+    let manifest = format!(
+        "{}{}",
+        &example[..first],
+        example[first..].replacen("instances: 100", &on("edge"), 1)
+    );
+    let second = manifest.rfind("instances: 100").unwrap();
+    let manifest = format!(
+        "{}{}",
+        &manifest[..second],
+        manifest[second..].replacen("instances: 100", &on("worker"), 1)
+    )
+    .replace(
+        "        - type: link\n          properties:\n            namespace: wasi",
+        "        - type: spreadscaler\n          properties:\n            instances: 1\n            spread: [{name: edge, requirements: {role: edge}}]\n        - type: link\n          properties:\n            namespace: wasi",
+    )
+    .replace("127.0.0.1:8002", &format!("127.0.0.1:{port}"));
+    let file = support::example_app(
+        dirs[3].path(),
+        "pipeline",
+        &manifest,
+        &[
+            &weft_examples::PIPELINE_FRONT,
+            &weft_examples::PIPELINE_SHOUT,
+        ],
+        &[],
+    );
+    let (code, _, stderr) = client(dirs[2].path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let worker_id = worker.ready["host_id"].as_str().unwrap();
+    assert_eq!(
+        placement(dirs[2].path(), "pipeline-shout")
+            .keys()
+            .collect::<Vec<_>>(),
+        [worker_id],
+        "shout runs on the worker only"
+    );
+    assert!(
+        !placement(dirs[2].path(), "pipeline-front").contains_key(worker_id),
+        "front does not run on the worker"
+    );
+
+    let url = format!("http://127.0.0.1:{port}/");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let answer = loop {
+        let answer = std::panic::catch_unwind(|| support::send("POST", &url, "hello lattice"))
+            .unwrap_or_default();
+        if answer.0 == 200 || Instant::now() > deadline {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        answer,
+        (200, "HELLO LATTICE! (2 words)\n".into()),
+        "{}",
+        edge.logs()
+    );
+
+    // The worker gone, the call fails with a reason instead of hanging.
+    drop(worker);
+    let (status, _) = support::send("POST", &url, "anyone there");
+    assert_ne!(status, 200);
+}

@@ -152,6 +152,18 @@ impl LinkResolver {
         }))
     }
 
+    /// Whether component `source_id` imports the link's package from components (so the link
+    /// is a component → component link, wherever its target runs).
+    fn imports_from_components(&self, source_id: &str, link: &LinkSpec) -> bool {
+        let package = format!("{}:{}", link.namespace, link.package);
+        self.directory.get(source_id).is_some_and(|source| {
+            source
+                .linked_imports()
+                .iter()
+                .any(|import| component_calls::package_of(import) == Some(package.as_str()))
+        })
+    }
+
     /// Checks a component → component link: the source imports each of the link's interfaces
     /// from components and the target exports it (both must be prepared already).
     fn check_component_link(&self, link: &LinkSpec) -> Result<(), String> {
@@ -317,6 +329,14 @@ impl LinkResolver {
                     .get(&link.target_id)
                     .is_some_and(|builtin| builtin.provides(&link.namespace, &link.package))
                 {
+                    // A component's link to a component that runs on another host: calls go
+                    // there when the host is in a lattice.
+                    if self.imports_from_components(id, link) {
+                        components.entry(link.name.clone()).or_default().insert(
+                            format!("{}:{}", link.namespace, link.package),
+                            link.target_id.clone(),
+                        );
+                    }
                     continue;
                 }
                 let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {

@@ -88,7 +88,7 @@ pub struct Host {
     /// Calls to and from the lattice's other hosts, when it has some.
     remote: Option<RemoteCalls>,
     /// The tasks serving this host's components to the other hosts, by component id.
-    served_remotely: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
+    served_remotely: Mutex<HashMap<String, Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Host {
@@ -184,9 +184,10 @@ impl Host {
         self
     }
 
-    /// Lets the host serve its HTTP components to the lattice's other hosts and reach
-    /// theirs: an HTTP route to a component that runs elsewhere is sent there.
+    /// Lets the host serve its components to the lattice's other hosts and reach theirs: an
+    /// HTTP route or a component link to a component that runs elsewhere is sent there.
     pub fn with_remote(mut self, calls: RemoteCalls) -> Self {
+        self.directory.set_remote(Arc::new(calls.clone()));
         self.remote = Some(calls);
         self
     }
@@ -294,7 +295,7 @@ impl Host {
             } => {
                 if *count == 0 {
                     self.directory.remove(component_id);
-                    if let Some(serving) = self.lock_served().remove(component_id) {
+                    for serving in self.lock_served().remove(component_id).unwrap_or_default() {
                         serving.abort();
                     }
                     let mut state = self.lock();
@@ -321,19 +322,28 @@ impl Host {
                 }
                 let handler = Arc::new(handler);
                 self.directory.insert(component_id, Arc::clone(&handler));
-                if let Some(remote) = &self.remote
-                    && handler.exports_interface(INCOMING_HANDLER)
-                {
-                    let serving = remote.serve(component_id, handler).await.map_err(|error| {
-                        HostError::Component {
-                            id: component_id.clone(),
-                            reason: format!(
-                                "cannot serve it to the lattice's other hosts: {error}"
-                            ),
-                        }
-                    })?;
-                    if let Some(old) = self.lock_served().insert(component_id.clone(), serving) {
-                        old.abort();
+                if let Some(remote) = &self.remote {
+                    let unserved = |error: async_nats::SubscribeError| HostError::Component {
+                        id: component_id.clone(),
+                        reason: format!("cannot serve it to the lattice's other hosts: {error}"),
+                    };
+                    let mut serving = vec![
+                        remote
+                            .serve_calls(component_id, Arc::clone(&handler))
+                            .await
+                            .map_err(unserved)?,
+                    ];
+                    if handler.exports_interface(INCOMING_HANDLER) {
+                        serving.push(
+                            remote
+                                .serve(component_id, Arc::clone(&handler))
+                                .await
+                                .map_err(unserved)?,
+                        );
+                    }
+                    let old = self.lock_served().insert(component_id.clone(), serving);
+                    for task in old.unwrap_or_default() {
+                        task.abort();
                     }
                 }
                 self.lock().components.insert(
@@ -432,7 +442,9 @@ impl Host {
     /// Stops serving: every listener drains its in-flight requests.
     pub async fn shutdown(&self) {
         for (_, serving) in self.lock_served().drain() {
-            serving.abort();
+            for task in serving {
+                task.abort();
+            }
         }
         self.http.shutdown().await;
         self.bus.publish(LatticeEvent::HostStopped {
@@ -715,7 +727,7 @@ impl Host {
 
     fn lock_served(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, tokio::task::JoinHandle<()>>> {
+    ) -> std::sync::MutexGuard<'_, HashMap<String, Vec<tokio::task::JoinHandle<()>>>> {
         self.served_remotely
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -18,6 +18,7 @@ mod event;
 mod host;
 mod http_link;
 mod message_link;
+mod remote_components;
 mod remote_http;
 mod secret_follower;
 

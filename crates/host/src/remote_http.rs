@@ -56,6 +56,14 @@ impl RemoteCalls {
         }
     }
 
+    pub(crate) fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    pub(crate) fn lattice(&self) -> &str {
+        &self.lattice
+    }
+
     fn subject(&self, component_id: &str) -> String {
         format!("weft.{}.http.{component_id}", self.lattice)
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use wasmtime::Store;
+use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{InstancePre, Linker, Val};
 use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -177,6 +178,39 @@ impl ComponentHandler {
         let mut names: Vec<&str> = self.exports.values().map(String::as_str).collect();
         names.sort_unstable();
         names.join(", ")
+    }
+
+    /// Runs `function` of `interface` with `params` (a call from a component on another host)
+    /// and returns its results.
+    pub async fn call_export_owned(
+        &self,
+        interface: &str,
+        function: &str,
+        params: Vec<Val>,
+        depth: u32,
+    ) -> Result<Vec<Val>, ComponentCallError> {
+        let engine = self.instance_pre.engine();
+        let component_type = self.instance_pre.component().component_type();
+        let instance = self
+            .exports
+            .get(unversioned(interface))
+            .and_then(|full_name| component_type.get_export(engine, full_name))
+            .and_then(|export| match export.ty {
+                ComponentItem::ComponentInstance(instance) => Some(instance),
+                _ => None,
+            });
+        let results = instance
+            .as_ref()
+            .and_then(|instance| instance.get_export(engine, function))
+            .and_then(|export| match export.ty {
+                ComponentItem::ComponentFunc(func) => Some(func.results().len()),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let mut results = vec![Val::Bool(false); results];
+        self.call_export(interface, function, &params, &mut results, depth)
+            .await?;
+        Ok(results)
     }
 
     /// Calls `interface`.`function` of this component for another component, `depth` calls

@@ -1,0 +1,139 @@
+//! Component → component calls to a component that runs on another host of the lattice, over
+//! NATS. A host serves every component it runs on `weft.{lattice}.call.{component_id}` in the
+//! queue group `weft-call` (so calls spread over all hosts running it). A call is JSON
+//! `{interface, function, params, depth}` with values in [`WireVal`]'s self-describing form;
+//! the answer is `{"ok": [results]}` or `{"error": "why"}`. The NATS headers carry the calling
+//! component's id (`source-id`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use serde::{Deserialize, Serialize};
+use weft_capabilities::component_calls::RemoteComponents;
+use weft_capabilities::http_server::ComponentHandler;
+use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
+
+use crate::remote_http::RemoteCalls;
+
+/// How long a call to a component on another host may take.
+const CALL_TIMEOUT: Duration = Duration::from_secs(60);
+/// The queue group hosts serve component calls in.
+const SERVERS: &str = "weft-call";
+
+#[derive(Serialize, Deserialize)]
+struct Call {
+    interface: String,
+    function: String,
+    params: Vec<WireVal>,
+    depth: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Answer {
+    Ok(Vec<WireVal>),
+    Error(String),
+}
+
+impl RemoteCalls {
+    fn call_subject(&self, component_id: &str) -> String {
+        format!("weft.{}.call.{component_id}", self.lattice())
+    }
+
+    /// Serves calls to `handler` (component `component_id`) from components on other hosts
+    /// until the returned task is aborted.
+    pub(crate) async fn serve_calls(
+        &self,
+        component_id: &str,
+        handler: Arc<ComponentHandler>,
+    ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
+        let mut calls = self
+            .client()
+            .queue_subscribe(self.call_subject(component_id), SERVERS.to_owned())
+            .await?;
+        let client = self.client().clone();
+        Ok(tokio::spawn(async move {
+            while let Some(message) = calls.next().await {
+                let Some(reply) = message.reply.clone() else {
+                    continue;
+                };
+                let (client, handler) = (client.clone(), Arc::clone(&handler));
+                tokio::spawn(async move {
+                    let answer = match serde_json::from_slice::<Call>(&message.payload) {
+                        Ok(call) => answer(&handler, call).await,
+                        Err(error) => Answer::Error(format!("the call cannot be read: {error}")),
+                    };
+                    let payload = serde_json::to_vec(&answer).unwrap_or_default();
+                    if let Err(error) = client.publish(reply, payload.into()).await {
+                        tracing::warn!(%error, "cannot answer a call from another host");
+                    }
+                });
+            }
+        }))
+    }
+}
+
+async fn answer(handler: &ComponentHandler, call: Call) -> Answer {
+    let params = call.params.into_iter().map(from_wire).collect();
+    match handler
+        .call_export_owned(&call.interface, &call.function, params, call.depth)
+        .await
+    {
+        Ok(results) => match results.iter().map(to_wire).collect() {
+            Ok(results) => Answer::Ok(results),
+            Err(reason) => Answer::Error(reason),
+        },
+        Err(error) => Answer::Error(error.to_string()),
+    }
+}
+
+impl RemoteComponents for RemoteCalls {
+    fn call(
+        &self,
+        source: String,
+        target: String,
+        interface: String,
+        function: String,
+        params: Vec<WireVal>,
+        depth: u32,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, String>> + Send>> {
+        let subject = self.call_subject(&target);
+        let client = self.client().clone();
+        Box::pin(async move {
+            let call = Call {
+                interface,
+                function,
+                params,
+                depth,
+            };
+            let payload = serde_json::to_vec(&call).map_err(|error| error.to_string())?;
+            let mut headers = async_nats::HeaderMap::new();
+            headers.insert("source-id", source.as_str());
+            let reply = tokio::time::timeout(
+                CALL_TIMEOUT,
+                client.request_with_headers(subject, headers, payload.into()),
+            )
+            .await
+            .map_err(|_| {
+                format!("`{target}` on another host did not answer within {CALL_TIMEOUT:?}")
+            })?
+            .map_err(|error| {
+                if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
+                    format!("`{target}` runs on no host of the lattice")
+                } else {
+                    format!("calling `{target}` on another host failed: {error}")
+                }
+            })?;
+            match serde_json::from_slice::<Answer>(&reply.payload) {
+                Ok(Answer::Ok(results)) => Ok(results),
+                Ok(Answer::Error(reason)) => Err(reason),
+                Err(error) => Err(format!(
+                    "`{target}` on another host answered what weft cannot read: {error}"
+                )),
+            }
+        })
+    }
+}
