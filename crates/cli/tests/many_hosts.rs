@@ -9,10 +9,9 @@ mod support;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::{NatsServer, Weft, client, free_port, weft};
+use support::{NatsServer, Weft, client, free_port, spawn_on, weft};
 
 /// `weft host` on `lattice` with `labels`, keeping its caches in `state`.
 fn host(nats: &NatsServer, lattice: &str, state: &Path, labels: &[&str]) -> Weft {
@@ -30,14 +29,9 @@ fn host_with(
     let mut command = weft();
     command
         .args(["host", "--nats", &nats.url(), "--lattice", lattice])
-        .args(["-o", "json", "--log-format", "json"])
         .args(labels.iter().flat_map(|label| ["--label", label]))
-        .args(extra)
-        .arg("--state-dir")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Weft::spawn(command)
+        .args(extra);
+    spawn_on(command, state)
 }
 
 /// `weft manager` on `lattice` with its API's files in `state`.
@@ -51,13 +45,8 @@ fn manager_with(nats: &NatsServer, lattice: &str, state: &Path, extra: &[&str]) 
     command
         .args(["manager", "--nats", &nats.url(), "--lattice", lattice])
         .args(["--api-addr", "127.0.0.1:0", "--lease-term", "1s"])
-        .args(extra)
-        .args(["-o", "json", "--log-format", "json"])
-        .arg("--state-dir")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Weft::spawn(command)
+        .args(extra);
+    spawn_on(command, state)
 }
 
 /// Instances of `component` per host id, as the manager at `state` sees them.
@@ -101,13 +90,19 @@ fn placed_within(
     }
 }
 
-/// A manifest running the hello component with 6 instances, 2 parts in zone eu to 1 in us.
-fn spread_manifest(dir: &Path) -> String {
+/// Writes the manifest `manifest` makes from the path of a copy of the hello component to
+/// `dir/file`; the manifest's path.
+fn write_hello_app(dir: &Path, file: &str, manifest: impl FnOnce(&Path) -> String) -> String {
     let component = dir.join("hello.wasm");
     std::fs::copy(weft_examples::EXAMPLES[0].path, &component).unwrap();
-    let file = dir.join("spread.yaml");
-    std::fs::write(
-        &file,
+    let file = dir.join(file);
+    std::fs::write(&file, manifest(&component)).unwrap();
+    file.display().to_string()
+}
+
+/// A manifest running the hello component with 6 instances, 2 parts in zone eu to 1 in us.
+fn spread_manifest(dir: &Path) -> String {
+    write_hello_app(dir, "spread.yaml", |component| {
         format!(
             r#"apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -134,10 +129,8 @@ spec:
                 weight: 1
 "#,
             component.display()
-        ),
-    )
-    .unwrap();
-    file.display().to_string()
+        )
+    })
 }
 
 #[test]
@@ -351,15 +344,7 @@ fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
     assert_eq!(code, 0, "{stderr}");
     let url = format!("http://127.0.0.1:{port}/");
     let answer_within = |guess: &str, expected: u16| {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let answer = std::panic::catch_unwind(|| support::send("POST", &url, guess))
-                .unwrap_or((0, String::new()));
-            if answer.0 == expected || Instant::now() > deadline {
-                return answer;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        support::answer_until("POST", &url, guess, expected, Duration::from_secs(5))
     };
     assert_eq!(answer_within("first-value", 200), (200, "match\n".into()));
 
@@ -385,11 +370,7 @@ fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
 /// The hello example with its HTTP server on hosts labelled `role=edge` and its component
 /// (4 instances) on hosts labelled `role=worker`, serving on `port`.
 fn split_hello(dir: &Path, port: u16) -> String {
-    let component = dir.join("hello.wasm");
-    std::fs::copy(weft_examples::EXAMPLES[0].path, &component).unwrap();
-    let file = dir.join("split.yaml");
-    std::fs::write(
-        &file,
+    write_hello_app(dir, "split.yaml", |component| {
         format!(
             r#"apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -433,10 +414,8 @@ spec:
                   properties: {{address: "127.0.0.1:{port}"}}
 "#,
             component.display()
-        ),
-    )
-    .unwrap();
-    file.display().to_string()
+        )
+    })
 }
 
 #[test]
@@ -458,16 +437,7 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
         "the component does not run on the edge host"
     );
     let url = format!("http://127.0.0.1:{port}/");
-    let answer_within = |limit: Duration| {
-        let started = Instant::now();
-        loop {
-            let answer = std::panic::catch_unwind(|| support::get(&url)).unwrap_or_default();
-            if answer.0 == 200 || started.elapsed() > limit {
-                return answer;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    };
+    let answer_within = |limit: Duration| support::answer_until("GET", &url, "", 200, limit);
     assert_eq!(
         answer_within(Duration::from_secs(5)),
         (200, "Hello from weft!\n".into())
@@ -554,15 +524,7 @@ fn a_component_calls_a_component_on_another_host() {
     );
 
     let url = format!("http://127.0.0.1:{port}/");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let answer = loop {
-        let answer = std::panic::catch_unwind(|| support::send("POST", &url, "hello lattice"))
-            .unwrap_or_default();
-        if answer.0 == 200 || Instant::now() > deadline {
-            break answer;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let answer = support::answer_until("POST", &url, "hello lattice", 200, Duration::from_secs(5));
     assert_eq!(
         answer,
         (200, "HELLO LATTICE! (2 words)\n".into()),

@@ -8,23 +8,18 @@
 mod support;
 
 use std::path::Path;
-use std::process::Stdio;
 
-use support::{NatsServer, Weft, client, free_port, get, weft};
+use support::{NatsServer, Weft, client, free_port, get, spawn_on, weft};
 
 /// `weft up --nats URL --lattice LATTICE` on `state`, the bundled example on `example_port`.
 fn up_on_nats(state: &Path, url: &str, lattice: &str, example_port: u16, extra: &[&str]) -> Weft {
     let mut command = weft();
     command
-        .args(["up", "--api-addr", "127.0.0.1:0", "-o", "json"])
-        .args(["--log-format", "json", "--nats", url, "--lattice", lattice])
+        .args(["up", "--api-addr", "127.0.0.1:0"])
+        .args(["--nats", url, "--lattice", lattice])
         .args(["--example-address", &format!("127.0.0.1:{example_port}")])
-        .args(extra)
-        .arg("--state-dir")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Weft::spawn(command)
+        .args(extra);
+    spawn_on(command, state)
 }
 
 fn app_names(state: &Path) -> Vec<String> {
@@ -151,14 +146,8 @@ fn nats_not_up_yet_is_waited_for_and_refused_credentials_end_the_start() {
 /// Waits (up to `limit`) until `url` answers 200; how long that took.
 fn serving_within(url: &str, limit: std::time::Duration) -> Option<std::time::Duration> {
     let started = std::time::Instant::now();
-    while started.elapsed() < limit {
-        let answered = std::panic::catch_unwind(|| get(url)).ok();
-        if answered.is_some_and(|(status, _)| status == 200) {
-            return Some(started.elapsed());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    None
+    let (status, _) = support::answer_until("GET", url, "", 200, limit);
+    (status == 200).then(|| started.elapsed())
 }
 
 #[test]

@@ -310,13 +310,8 @@ fn up_with_registry(state: &Path, registry: &RegistryServer) -> Weft {
     let mut command = weft();
     command
         .env("WEFT_OCI_ALLOW_INSECURE", registry.host())
-        .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"])
-        .args(["-o", "json", "--log-format", "json"])
-        .arg("--state-dir")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Weft::spawn(command)
+        .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"]);
+    support::spawn_on(command, state)
 }
 
 /// The hello example as app `name` on `port`, its image `image`.

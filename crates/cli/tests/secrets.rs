@@ -23,13 +23,8 @@ fn up_verbose(state: &Path) -> Weft {
     let mut command = weft();
     command
         .env("WEFT_LOG", "debug")
-        .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"])
-        .args(["-o", "json", "--log-format", "json"])
-        .arg("--state-dir")
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    Weft::spawn(command)
+        .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"]);
+    support::spawn_on(command, state)
 }
 
 /// Runs `weft ARGS` with `input` on standard input; returns (exit code, stdout, stderr).

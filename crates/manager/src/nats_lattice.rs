@@ -23,10 +23,10 @@ use weft_lattice::{
     Subscription, ctl_prefix,
 };
 
-use crate::command::{Command, FencedCommand, LinkSpec};
+use crate::command::{Command, FencedCommand};
 use crate::host_report::HostReport;
 use crate::lattice::Lattice;
-use crate::observed::{ObservedLattice, StoredConfig};
+use crate::observed::ObservedLattice;
 
 /// How long a host may take to answer one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -61,9 +61,8 @@ struct Tracked {
 #[derive(Default)]
 struct View {
     hosts: BTreeMap<String, Tracked>,
-    links: BTreeMap<(String, String, String, String), LinkSpec>,
-    configs: BTreeMap<String, StoredConfig>,
-    secrets: BTreeMap<String, u64>,
+    /// The lattice-wide part (links, configs, secret versions); its `hosts` stay empty.
+    shared: ObservedLattice,
 }
 
 /// The hosts of a lattice over NATS, driven by one manager.
@@ -203,10 +202,7 @@ impl NatsLattice {
         }
         let (configs, links) = {
             let view = self.lock();
-            (
-                view.configs.clone(),
-                view.links.values().cloned().collect::<Vec<_>>(),
-            )
+            (view.shared.configs.clone(), view.shared.links.clone())
         };
         let commands = configs
             .into_iter()
@@ -375,14 +371,14 @@ impl NatsLattice {
             let mut view = self.lock();
             match version {
                 Some(version) => {
-                    view.secrets.insert(name.to_owned(), version);
+                    view.shared.secrets.insert(name.to_owned(), version);
                     LatticeEvent::SecretSet {
                         name: name.to_owned(),
                         version,
                     }
                 }
                 None => {
-                    view.secrets.remove(name);
+                    view.shared.secrets.remove(name);
                     LatticeEvent::SecretDeleted {
                         name: name.to_owned(),
                     }
@@ -437,9 +433,9 @@ impl NatsLattice {
                 .values()
                 .map(|tracked| tracked.report.observed.clone())
                 .collect(),
-            links: view.links.values().cloned().collect(),
-            configs: view.configs.clone(),
-            secrets: view.secrets.clone(),
+            links: view.shared.links.clone(),
+            configs: view.shared.configs.clone(),
+            secrets: view.shared.secrets.clone(),
         }
     }
 }
@@ -470,49 +466,7 @@ impl Lattice for NatsLattice {
                 Err(Failed::Remote(error)) => Err(error),
             };
         }
-        {
-            let mut view = self.lock();
-            match command {
-                Command::PutConfig { name, values, app } => {
-                    view.configs.insert(
-                        name.clone(),
-                        StoredConfig {
-                            values: values.clone(),
-                            app: app.clone(),
-                        },
-                    );
-                }
-                Command::DeleteConfig { name } => {
-                    view.configs.remove(name);
-                }
-                Command::PutLink(link) => {
-                    let (source, namespace, package, name) = link.key();
-                    view.links.insert(
-                        (
-                            source.to_owned(),
-                            namespace.to_owned(),
-                            package.to_owned(),
-                            name.to_owned(),
-                        ),
-                        link.clone(),
-                    );
-                }
-                Command::DeleteLink {
-                    source_id,
-                    namespace,
-                    package,
-                    name,
-                } => {
-                    view.links.remove(&(
-                        source_id.clone(),
-                        namespace.clone(),
-                        package.clone(),
-                        name.clone(),
-                    ));
-                }
-                _ => {}
-            }
-        }
+        self.lock().shared.apply_shared(command);
         let hosts: Vec<String> = self.lock().hosts.keys().cloned().collect();
         let sends = hosts.iter().map(|host_id| self.send(host_id, command));
         let failures: Vec<String> = futures_util::future::join_all(sends)

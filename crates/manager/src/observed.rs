@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::{LinkSpec, SecretBinding};
+use crate::command::{Command, LinkSpec, SecretBinding};
 
 /// The lattice as last observed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,49 @@ pub struct RunningCapability {
     pub image: String,
     /// The application that started it.
     pub app: String,
+}
+
+impl ObservedLattice {
+    /// Applies a lattice-wide command (configs and links) the way every host does; returns
+    /// false for a command meant for one host, which it leaves alone.
+    pub fn apply_shared(&mut self, command: &Command) -> bool {
+        match command {
+            Command::PutConfig { name, values, app } => {
+                self.configs.insert(
+                    name.clone(),
+                    StoredConfig {
+                        values: values.clone(),
+                        app: app.clone(),
+                    },
+                );
+            }
+            Command::DeleteConfig { name } => {
+                self.configs.remove(name);
+            }
+            Command::PutLink(link) => {
+                self.links.retain(|existing| existing.key() != link.key());
+                self.links.push(link.clone());
+            }
+            Command::DeleteLink {
+                source_id,
+                namespace,
+                package,
+                name,
+            } => {
+                let key = (
+                    source_id.as_str(),
+                    namespace.as_str(),
+                    package.as_str(),
+                    name.as_str(),
+                );
+                self.links.retain(|existing| existing.key() != key);
+            }
+            Command::ScaleComponent { .. }
+            | Command::StartCapability { .. }
+            | Command::StopCapability { .. } => return false,
+        }
+        true
+    }
 }
 
 impl ObservedHost {

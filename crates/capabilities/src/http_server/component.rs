@@ -399,9 +399,25 @@ impl ComponentHandler {
     /// Serves a request whose body has already been read whole (one that came from another
     /// host).
     pub fn handle_buffered(&self, request: Request<bytes::Bytes>) -> ResponseFuture {
-        let request = request.map(http_body_util::Full::new);
+        self.handle_any(request.map(http_body_util::Full::new))
+    }
+
+    /// Serves a request with any body wasi-http can read, in a fresh instance.
+    fn handle_any<B>(&self, request: Request<B>) -> ResponseFuture
+    where
+        B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<wasmtime_wasi_http::Error>,
+    {
         let Some(pre) = self.pre.clone() else {
-            return self.not_http();
+            let name = Arc::clone(&self.name);
+            return Box::pin(async move {
+                text_response(
+                    StatusCode::NOT_IMPLEMENTED,
+                    format!(
+                        "component {name} does not serve HTTP (it exports no {INCOMING_HANDLER})"
+                    ),
+                )
+            });
         };
         Box::pin(Self::serve(
             Arc::clone(&self.name),
@@ -411,32 +427,12 @@ impl ComponentHandler {
             self.links.get(),
             request,
         ))
-    }
-
-    fn not_http(&self) -> ResponseFuture {
-        let name = Arc::clone(&self.name);
-        Box::pin(async move {
-            text_response(
-                StatusCode::NOT_IMPLEMENTED,
-                format!("component {name} does not serve HTTP (it exports no {INCOMING_HANDLER})"),
-            )
-        })
     }
 }
 
 impl RequestHandler for ComponentHandler {
     fn handle(&self, request: Request<Incoming>) -> ResponseFuture {
-        let Some(pre) = self.pre.clone() else {
-            return self.not_http();
-        };
-        Box::pin(Self::serve(
-            Arc::clone(&self.name),
-            pre,
-            self.limits,
-            self.outgoing.clone(),
-            self.links.get(),
-            request,
-        ))
+        self.handle_any(request)
     }
 }
 

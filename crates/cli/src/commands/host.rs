@@ -17,6 +17,7 @@ use crate::args::{HostArgs, HostOptions};
 use crate::commands::config::parse_values;
 use crate::commands::lattice_join::join_lattice;
 use crate::commands::run::StopSignal;
+use crate::commands::state::prepare_state_dir;
 use crate::output::Output;
 
 /// How long the HTTP server waits for in-flight requests when the host stops.
@@ -105,10 +106,7 @@ pub fn execute(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Res
 
 async fn host(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
     let stop = StopSignal::install()?;
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
-    let state_dir = &std::path::absolute(state_dir)
-        .with_context(|| format!("cannot resolve the state directory {}", state_dir.display()))?;
+    let state_dir = &prepare_state_dir(state_dir)?;
     let joined = join_lattice(&args.nats, state_dir).await?;
     let (Some(client), Some(lattice)) = (joined.client.clone(), joined.lattice.clone()) else {
         anyhow::bail!("`weft host` needs `--nats URL`");

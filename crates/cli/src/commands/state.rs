@@ -54,6 +54,15 @@ pub fn default_state_dir() -> PathBuf {
     dirs::data_local_dir().map_or_else(|| PathBuf::from(".weft"), |dir| dir.join("weft"))
 }
 
+/// Creates `state_dir` if needed and returns it absolute, so stored paths (the bundled
+/// example's `file://` image) do not depend on the working directory.
+pub fn prepare_state_dir(state_dir: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(state_dir)
+        .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
+    std::path::absolute(state_dir)
+        .with_context(|| format!("cannot resolve the state directory {}", state_dir.display()))
+}
+
 /// The API file inside `state_dir`.
 pub fn api_file_path(state_dir: &Path) -> PathBuf {
     state_dir.join("api.json")

@@ -19,7 +19,9 @@ use crate::commands::host::{beat, build_host};
 use crate::commands::lattice_join::join_lattice;
 use crate::commands::manager_role::{Role, hold, standby_reason, take_over};
 use crate::commands::run::StopSignal;
-use crate::commands::state::{ApiFile, api_file_path, new_token, write_api_file};
+use crate::commands::state::{
+    ApiFile, api_file_path, new_token, prepare_state_dir, write_api_file,
+};
 use crate::output::Output;
 
 /// What `weft up` reports once it is ready.
@@ -80,11 +82,7 @@ async fn run(
     output: &Output,
 ) -> anyhow::Result<()> {
     let stop = StopSignal::install()?;
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
-    // Absolute, so the example's `file://` image and stored paths do not depend on the cwd.
-    let state_dir = &std::path::absolute(state_dir)
-        .with_context(|| format!("cannot resolve the state directory {}", state_dir.display()))?;
+    let state_dir = &prepare_state_dir(state_dir)?;
     let joined = join_lattice(&args.nats, state_dir).await?;
     let nats = match (&joined.client, &joined.lattice) {
         (Some(client), Some(lattice)) => Some(NatsLink {

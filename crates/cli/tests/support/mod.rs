@@ -187,6 +187,26 @@ pub fn send(method: &str, url: &str, body: &str) -> (u16, String) {
         })
 }
 
+/// Sends `method` `url` with `body` until the answer's status is `status` or `limit` has
+/// passed (nothing listening counts as status 0); the last answer.
+pub fn answer_until(
+    method: &str,
+    url: &str,
+    body: &str,
+    status: u16,
+    limit: Duration,
+) -> (u16, String) {
+    let started = Instant::now();
+    loop {
+        let answer =
+            std::panic::catch_unwind(|| send(method, url, body)).unwrap_or((0, String::new()));
+        if answer.0 == status || started.elapsed() > limit {
+            return answer;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Every file and directory under `root`, at any depth.
 pub fn entries_under(root: &Path) -> Vec<std::path::PathBuf> {
     let mut found = Vec::new();
@@ -206,16 +226,16 @@ pub fn entries_under(root: &Path) -> Vec<std::path::PathBuf> {
 pub fn up(state: &Path, example_port: u16) -> Weft {
     let mut command = weft();
     command
-        .args([
-            "up",
-            "--api-addr",
-            "127.0.0.1:0",
-            "-o",
-            "json",
-            "--log-format",
-            "json",
-        ])
-        .args(["--example-address", &format!("127.0.0.1:{example_port}")])
+        .args(["up", "--api-addr", "127.0.0.1:0"])
+        .args(["--example-address", &format!("127.0.0.1:{example_port}")]);
+    spawn_on(command, state)
+}
+
+/// Starts `command` with JSON output and logs and `--state-dir state`, and waits until it is
+/// ready.
+pub fn spawn_on(mut command: Command, state: &Path) -> Weft {
+    command
+        .args(["-o", "json", "--log-format", "json"])
         .arg("--state-dir")
         .arg(state)
         .stdout(Stdio::piped())

@@ -6,24 +6,15 @@
 
 use weft_manager::{
     Command, DesiredApp, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
-    StoredConfig, desired_state, reconcile,
+    desired_state, reconcile,
 };
 
 /// Applies one command the way a host would.
 pub fn apply(observed: &mut ObservedLattice, command: &Command) {
+    if observed.apply_shared(command) {
+        return;
+    }
     match command {
-        Command::PutConfig { name, values, app } => {
-            observed.configs.insert(
-                name.clone(),
-                StoredConfig {
-                    values: values.clone(),
-                    app: app.clone(),
-                },
-            );
-        }
-        Command::DeleteConfig { name } => {
-            observed.configs.remove(name);
-        }
         Command::ScaleComponent {
             host_id,
             component_id,
@@ -79,26 +70,10 @@ pub fn apply(observed: &mut ObservedLattice, command: &Command) {
                 .unwrap();
             host.capabilities.retain(|c| &c.id != capability_id);
         }
-        Command::PutLink(link) => {
-            observed.links.retain(|l| l.key() != link.key());
-            observed.links.push(link.clone());
-        }
-        Command::DeleteLink {
-            source_id,
-            namespace,
-            package,
-            name,
-        } => {
-            observed.links.retain(|l| {
-                l.key()
-                    != (
-                        source_id.as_str(),
-                        namespace.as_str(),
-                        package.as_str(),
-                        name.as_str(),
-                    )
-            });
-        }
+        Command::PutConfig { .. }
+        | Command::DeleteConfig { .. }
+        | Command::PutLink(_)
+        | Command::DeleteLink { .. } => {}
     }
 }
 
