@@ -147,9 +147,15 @@ fn spreads_place_by_weight_and_survive_hosts_and_managers_dying() {
     let standby = manager(&nats, "spread", dirs[4].path());
     assert_eq!(standby.ready["role"], "standby", "{}", standby.ready);
 
-    let (_, stdout, _) = client(dirs[3].path(), &["get", "hosts", "-o", "json"]);
-    let hosts: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(hosts["hosts"].as_array().unwrap().len(), 3, "{hosts}");
+    for state in [dirs[3].path(), dirs[4].path()] {
+        let (_, stdout, _) = client(state, &["get", "hosts", "-o", "json"]);
+        let hosts: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            hosts["hosts"].as_array().unwrap().len(),
+            3,
+            "the acting manager and the standby see every host: {hosts}"
+        );
+    }
 
     let file = spread_manifest(dirs[5].path());
     let (code, _, stderr) = client(dirs[3].path(), &["app", "deploy", &file]);
