@@ -543,3 +543,76 @@ fn a_component_calls_a_component_on_another_host() {
     let (status, _) = support::send("POST", &url, "anyone there");
     assert_ne!(status, 200);
 }
+
+#[test]
+fn a_manager_killed_mid_deploy_is_replaced_and_the_deploy_lands_once() {
+    let nats = NatsServer::start(free_port());
+    let dirs: Vec<_> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
+    let eu1 = host(&nats, "middeploy", dirs[0].path(), &["zone=eu"]);
+    let eu2 = host(&nats, "middeploy", dirs[1].path(), &["zone=eu"]);
+    let us = host(&nats, "middeploy", dirs[2].path(), &["zone=us"]);
+    let id = |host: &Weft| host.ready["host_id"].as_str().unwrap().to_owned();
+    let leader = manager(&nats, "middeploy", dirs[3].path());
+    let _standby = manager(&nats, "middeploy", dirs[4].path());
+    let file = spread_manifest(dirs[5].path());
+
+    // The deploy is under way (the hosts compile the component) when the leader dies.
+    let mut deploy = weft()
+        .args(["app", "deploy", &file, "--state-dir"])
+        .arg(dirs[3].path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(30));
+    drop(leader);
+    let acknowledged = deploy.wait().unwrap().success();
+
+    // The standby takes over; the app is either deployed once, with every instance in its
+    // place, or (when the leader died before storing it) absent: never half or twice.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (code, _, _) = client(dirs[4].path(), &["config", "put", "probe", "a=b"]);
+        if code == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the standby never took over");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, stdout, _) = client(dirs[4].path(), &["app", "list", "-o", "json"]);
+    let stored = stdout.contains(r#""name":"spread""#);
+    eprintln!("deploy acknowledged: {acknowledged}; stored: {stored}");
+    assert!(
+        stored || !acknowledged,
+        "an acknowledged deploy was lost: {stdout}"
+    );
+    if !stored {
+        let (code, _, stderr) = client(dirs[4].path(), &["app", "deploy", &file]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let (_, stdout, _) = client(dirs[4].path(), &["app", "list", "-o", "json"]);
+    let deployed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let spread = deployed["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|app| app["name"] == "spread")
+        .unwrap();
+    if spread["deployed"].is_null() {
+        let (code, _, stderr) = client(dirs[4].path(), &["app", "deploy", "spread"]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let expected = BTreeMap::from([(id(&eu1), 2), (id(&eu2), 2), (id(&us), 2)]);
+    let placed = placed_within(
+        dirs[4].path(),
+        "spread-worker",
+        &expected,
+        Duration::from_secs(10),
+    );
+    assert!(placed.is_ok(), "{placed:?}");
+    assert_eq!(
+        spread["versions"].as_array().map(Vec::len),
+        Some(1),
+        "one version, stored once: {spread}"
+    );
+}
