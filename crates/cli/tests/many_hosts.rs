@@ -538,10 +538,20 @@ fn a_component_calls_a_component_on_another_host() {
         edge.logs()
     );
 
-    // The worker gone, the call fails with a reason instead of hanging.
+    // The worker gone, the call fails at once, and the log says why.
     drop(worker);
+    let started = Instant::now();
     let (status, _) = support::send("POST", &url, "anyone there");
-    assert_ne!(status, 200);
+    assert_eq!(status, 500);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "it did not hang"
+    );
+    edge.wait_for_log("that shout runs nowhere", |event| {
+        event["fields"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("runs on no host of the lattice"))
+    });
 }
 
 #[test]

@@ -415,38 +415,27 @@ fn a_registry_with_basic_auth_gets_the_credentials_given_for_it() {
     let (code, _, stderr) = oci(state.path(), &registry, &["push", hello(), &reference]);
     assert_eq!(code, 1);
     assert!(stderr.contains(&format!("docker login {host}")), "{stderr}");
-    let (code, _, stderr) = oci(
-        state.path(),
-        &registry,
-        &[
-            "push",
-            hello(),
-            &reference,
-            "--registry",
-            &host,
-            "--registry-user",
-            "ann",
-            "--registry-password",
-            "wrong",
-        ],
-    );
+    let push_as_ann = |password: &str| {
+        oci(
+            state.path(),
+            &registry,
+            &[
+                "push",
+                hello(),
+                &reference,
+                "--registry",
+                &host,
+                "--registry-user",
+                "ann",
+                "--registry-password",
+                password,
+            ],
+        )
+    };
+    let (code, _, stderr) = push_as_ann("wrong");
     assert_eq!(code, 1);
     assert!(stderr.contains("refused the credentials"), "{stderr}");
-    let (code, _, stderr) = oci(
-        state.path(),
-        &registry,
-        &[
-            "push",
-            hello(),
-            &reference,
-            "--registry",
-            &host,
-            "--registry-user",
-            "ann",
-            "--registry-password",
-            "s3cret",
-        ],
-    );
+    let (code, _, stderr) = push_as_ann("s3cret");
     assert_eq!(code, 0, "{stderr}");
 
     // `docker login` leaves them in config.json (`auth` is base64 of `ann:s3cret`).
