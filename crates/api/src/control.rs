@@ -377,7 +377,22 @@ impl ControlPlane {
                 "a link needs at least one interface (e.g. `--interface incoming-handler`)".into(),
             ));
         }
-        let link = LinkSpec { app: None, ..link };
+        // A target capability running somewhere: hosts that do not run it can still reach
+        // a backend it shares (see `LinkSpec::target_image`).
+        let target_image = link.target_image.clone().or_else(|| {
+            self.lattice()
+                .snapshot()
+                .hosts
+                .iter()
+                .flat_map(|host| &host.capabilities)
+                .find(|capability| capability.id == link.target_id)
+                .map(|capability| capability.image.clone())
+        });
+        let link = LinkSpec {
+            app: None,
+            target_image,
+            ..link
+        };
         if let Some(app) = self.link_owner(link.key()) {
             return Err(ControlError::Conflict(format!(
                 "application `{app}` owns the link {} {}:{} (name `{}`); change its manifest, or put this link under another `--link-name`",

@@ -19,7 +19,7 @@ use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter
 use weft_manager::{LinkSpec, RunningComponent, SecretBinding, StoredConfig};
 use weft_secrets::SecretValue;
 
-use crate::builtin::Builtin;
+use crate::builtin::{self, Builtin};
 
 /// A key-value backend a capability runs, with the settings it was made from.
 struct KeyValueStore {
@@ -91,7 +91,7 @@ impl LinkResolver {
             self.check_component_link(link)?;
             return Ok(None);
         }
-        let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
+        let Some(builtin) = target_capability(link, inputs)? else {
             return Ok(None); // The target starts later; resolution runs again then.
         };
         if !builtin.provides(&link.namespace, &link.package) {
@@ -324,23 +324,26 @@ impl LinkResolver {
                     );
                     continue;
                 }
-                if !inputs
-                    .capabilities
-                    .get(&link.target_id)
-                    .is_some_and(|builtin| builtin.provides(&link.namespace, &link.package))
-                {
-                    // A component's link to a component that runs on another host: calls go
-                    // there when the host is in a lattice.
-                    if self.imports_from_components(id, link) {
-                        components.entry(link.name.clone()).or_default().insert(
-                            format!("{}:{}", link.namespace, link.package),
-                            link.target_id.clone(),
-                        );
+                let builtin = match target_capability(link, inputs) {
+                    Ok(Some(builtin)) if builtin.provides(&link.namespace, &link.package) => {
+                        builtin
                     }
-                    continue;
-                }
-                let Some(builtin) = inputs.capabilities.get(&link.target_id).copied() else {
-                    continue;
+                    Ok(Some(_)) => continue, // Refused when the link was put.
+                    Ok(None) => {
+                        // A component's link to a component that runs on another host: calls
+                        // go there when the host is in a lattice.
+                        if self.imports_from_components(id, link) {
+                            components.entry(link.name.clone()).or_default().insert(
+                                format!("{}:{}", link.namespace, link.package),
+                                link.target_id.clone(),
+                            );
+                        }
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::warn!(component = %id, target = %link.target_id, %error, "link not usable on this host");
+                        continue;
+                    }
                 };
                 if matches!(builtin, Builtin::BlobstoreFs | Builtin::BlobstoreNats) {
                     let opened = if builtin == Builtin::BlobstoreFs {
@@ -549,6 +552,58 @@ impl StoreRequest {
                     .map_err(|error| error.to_string())?,
             ),
         })
+    }
+}
+
+/// The built-in capability a component's `link` points at, as this host reaches it: the one
+/// running here, or, when the target runs on another host, the one its image names if every
+/// host reaches the same data through it (Redis, NATS, or no data: the HTTP client). `None`
+/// when the target is not a known capability (a component, or one that starts later); the
+/// error says why a capability on another host cannot be reached from here.
+fn target_capability(link: &LinkSpec, inputs: &LinkInputs<'_>) -> Result<Option<Builtin>, String> {
+    if let Some(builtin) = inputs.capabilities.get(&link.target_id) {
+        return Ok(Some(*builtin));
+    }
+    let Some(builtin) = link.target_image.as_deref().and_then(builtin::resolve) else {
+        return Ok(None);
+    };
+    let local_data = match builtin {
+        Builtin::HttpClient | Builtin::BlobstoreNats | Builtin::HttpServer => None,
+        Builtin::KeyValue | Builtin::KeyValueRedis | Builtin::KeyValueNats => {
+            match keyvalue_settings(builtin, link, inputs)?.kind {
+                KeyValueKind::Redis { .. } | KeyValueKind::Nats { .. } => None,
+                KeyValueKind::Memory => Some("keeps its data in the memory of the host running it"),
+                KeyValueKind::Embedded => Some("keeps its data in a file on the host running it"),
+            }
+        }
+        Builtin::Messaging => messaging_settings(&link.target_config, inputs)?
+            .cluster_uris
+            .is_empty()
+            .then_some("carries messages inside the process of the host running it"),
+        Builtin::BlobstoreFs => Some("keeps its blobs in a directory of the host running it"),
+    };
+    match local_data {
+        None => Ok(Some(builtin)),
+        Some(why) => Err(format!(
+            "capability `{}` ({}) {why}, and component `{}` runs on another host; in a lattice, give the link a backend every host reaches ({}), or place the component with the capability",
+            link.target_id,
+            builtin.name(),
+            link.source_id,
+            shared_backend_hint(builtin)
+        )),
+    }
+}
+
+/// How to give a capability's link a backend every host of a lattice reaches.
+fn shared_backend_hint(builtin: Builtin) -> &'static str {
+    match builtin {
+        Builtin::Messaging => "`cluster_uris: nats://HOST:PORT` in the link's target config",
+        Builtin::BlobstoreFs | Builtin::BlobstoreNats => {
+            "the `ghcr.io/wasmcloud/blobstore-nats` image"
+        }
+        _ => {
+            "`backend: redis` or `backend: nats` in the link's target config, or the keyvalue-redis or keyvalue-nats image"
+        }
     }
 }
 

@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::component_calls::ComponentDirectory;
-use weft_capabilities::http_server::{ComponentHandler, HttpServer, INCOMING_HANDLER, RouteSpec};
+use weft_capabilities::http_server::{
+    ComponentHandler, HttpServer, INCOMING_HANDLER, MESSAGE_HANDLER, RouteSpec,
+};
 use weft_capabilities::messaging::MessagingLinkSettings;
 use weft_lattice::{EventBus, LatticeEvent};
 use weft_manager::{
@@ -341,6 +343,14 @@ impl Host {
                                 .map_err(unserved)?,
                         );
                     }
+                    if handler.exports_interface(MESSAGE_HANDLER) {
+                        serving.push(
+                            remote
+                                .serve_messages(component_id, Arc::clone(&handler))
+                                .await
+                                .map_err(unserved)?,
+                        );
+                    }
                     let old = self.lock_served().insert(component_id.clone(), serving);
                     for task in old.unwrap_or_default() {
                         task.abort();
@@ -539,6 +549,10 @@ impl Host {
         let sink = Arc::new(LinkedHandler {
             directory: self.directory.clone(),
             target_id: link.target_id.clone(),
+            remote: self
+                .remote
+                .clone()
+                .map(|remote| (remote, link.source_id.clone())),
         });
         // One broker per link side: the same link moving to other servers leaves the old ones.
         self.resolver().unsubscribe(&link_key(link));

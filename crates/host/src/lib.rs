@@ -20,6 +20,7 @@ mod http_link;
 mod message_link;
 mod remote_components;
 mod remote_http;
+mod remote_messages;
 mod secret_follower;
 
 pub use ctl::HostCtl;

@@ -1,6 +1,6 @@
 //! Messaging capability → component links: the subjects the link subscribes to are delivered
 //! to the target component's `wasmcloud:messaging/handler`, looked up when each message
-//! arrives.
+//! arrives: in process when it runs here, otherwise on a host of the lattice that runs it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +9,8 @@ use weft_capabilities::messaging::{BrokerMessage, MessageSink};
 use weft_manager::LinkSpec;
 
 use weft_capabilities::component_calls::ComponentDirectory;
+
+use crate::remote_http::RemoteCalls;
 
 /// Whether `link` delivers messages to its target (a `wasmcloud:messaging` handler link).
 pub(crate) fn is_handler_link(link: &LinkSpec) -> bool {
@@ -21,6 +23,8 @@ pub(crate) fn is_handler_link(link: &LinkSpec) -> bool {
 pub(crate) struct LinkedHandler {
     pub(crate) directory: ComponentDirectory,
     pub(crate) target_id: String,
+    /// The way to the lattice's other hosts, and the messaging capability's id.
+    pub(crate) remote: Option<(RemoteCalls, String)>,
 }
 
 impl MessageSink for LinkedHandler {
@@ -30,10 +34,14 @@ impl MessageSink for LinkedHandler {
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
         let handler = self.directory.get(&self.target_id);
         let target = self.target_id.clone();
+        let remote = self.remote.clone();
         Box::pin(async move {
-            match handler {
-                Some(handler) => handler.handle_message(message).await,
-                None => Err(format!("component {target} is not running on this host")),
+            match (handler, remote) {
+                (Some(handler), _) => handler.handle_message(message).await,
+                (None, Some((remote, source_id))) => {
+                    remote.deliver(&source_id, &target, message).await
+                }
+                (None, None) => Err(format!("component {target} is not running on this host")),
             }
         })
     }

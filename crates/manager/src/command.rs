@@ -27,6 +27,11 @@ pub struct LinkSpec {
     /// The application that owns the link; `None` for a link put by hand
     /// (`weft link put`).
     pub app: Option<String>,
+    /// The target's image when the target is a capability the same manifest declares, so a
+    /// host that does not run it can still reach a backend it shares with every host
+    /// (Redis, NATS); `None` for other links.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_image: Option<String>,
 }
 
 impl LinkSpec {

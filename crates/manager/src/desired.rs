@@ -161,6 +161,15 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
             .collect()
     };
 
+    let capability_images: BTreeMap<&str, String> = manifest
+        .spec
+        .components
+        .iter()
+        .filter(|component| component.kind == CapabilityOrComponent::Capability)
+        .filter_map(|component| {
+            Some((component.name.as_str(), component.properties.image.clone()?))
+        })
+        .collect();
     let mut workloads = Vec::new();
     let mut links = Vec::new();
     let mut unsupported = Vec::new();
@@ -231,6 +240,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
                 source_config,
                 target_config,
                 app: Some(app.to_owned()),
+                target_image: capability_images.get(link.target.name.as_str()).cloned(),
             });
         }
         workloads.push(DesiredWorkload {

@@ -149,6 +149,7 @@ mod tests {
             source_config: vec!["listen".into()],
             target_config: Vec::new(),
             app: Some("ignored".into()),
+            target_image: None,
         }
     }
 

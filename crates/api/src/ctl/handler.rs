@@ -64,6 +64,7 @@ async fn answer(
                     source_config: link.source_config,
                     target_config: link.target_config,
                     app: None,
+                    target_image: None,
                 })
                 .await
                 .map_err(|error| error.to_string())?;

@@ -25,6 +25,8 @@ use crate::{HttpInstanceState, OutgoingHttpPolicy};
 
 /// The interface an HTTP component must export.
 pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
+/// The interface a component exports to take messages (unversioned).
+pub const MESSAGE_HANDLER: &str = "wasmcloud:messaging/handler";
 
 /// Why a component cannot serve HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -273,7 +275,7 @@ impl ComponentHandler {
     pub async fn handle_message(&self, message: BrokerMessage) -> Result<(), String> {
         let Some(pre) = self.message_pre.clone() else {
             return Err(format!(
-                "component {} does not export wasmcloud:messaging/handler",
+                "component {} does not export {MESSAGE_HANDLER}",
                 self.name
             ));
         };

@@ -8,7 +8,7 @@ mod listener;
 mod route;
 mod server;
 
-pub use component::{ComponentHandler, ComponentHandlerError, INCOMING_HANDLER};
+pub use component::{ComponentHandler, ComponentHandlerError, INCOMING_HANDLER, MESSAGE_HANDLER};
 pub use handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 pub use route::{Route, RouteCollision, RouteSpec, RouteTable};
 pub use server::{HttpServer, HttpServerError};

@@ -10,6 +10,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod lattice;
+
 #[allow(unused_imports)] // Each test binary uses a different subset.
 pub use weft_test_servers::{NatsServer, RedisServer, RegistryServer, Started, free_port};
 

@@ -1,0 +1,131 @@
+//! Messages for a component that runs on another host of the lattice, over NATS. A host
+//! serves every component it runs that exports `wasmcloud:messaging/handler` on
+//! `weft.{lattice}.msg.{component_id}` in the queue group `weft-msg` (so deliveries spread over
+//! all hosts running it). A messaging capability whose subscription's target runs elsewhere
+//! sends each message there: the payload is the message's body, the NATS headers carry its
+//! `subject`, `reply-to` (when it has one) and `source-id` (the capability). The answer is
+//! empty when the handler took the message, or the reason it did not.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use weft_capabilities::http_server::ComponentHandler;
+use weft_capabilities::messaging::BrokerMessage;
+
+use crate::remote_http::RemoteCalls;
+
+/// How long a delivery to a component on another host may take.
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
+/// The queue group hosts take deliveries in.
+const RECEIVERS: &str = "weft-msg";
+/// The header naming the message's subject.
+const SUBJECT_HEADER: &str = "subject";
+/// The header naming the subject a reply goes to.
+const REPLY_TO_HEADER: &str = "reply-to";
+/// The header an answer carries when the handler did not take the message.
+const ERROR_HEADER: &str = "weft-error";
+
+impl RemoteCalls {
+    fn message_subject(&self, component_id: &str) -> String {
+        format!("weft.{}.msg.{component_id}", self.lattice())
+    }
+
+    /// Takes messages for `handler` (component `component_id`) from messaging capabilities
+    /// on other hosts until the returned task is aborted.
+    pub(crate) async fn serve_messages(
+        &self,
+        component_id: &str,
+        handler: Arc<ComponentHandler>,
+    ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
+        let mut deliveries = self
+            .client()
+            .queue_subscribe(self.message_subject(component_id), RECEIVERS.to_owned())
+            .await?;
+        let client = self.client().clone();
+        Ok(tokio::spawn(async move {
+            while let Some(delivery) = deliveries.next().await {
+                let (client, handler) = (client.clone(), Arc::clone(&handler));
+                tokio::spawn(async move {
+                    let header = |name: &str| {
+                        delivery
+                            .headers
+                            .as_ref()
+                            .and_then(|headers| headers.get(name))
+                            .map(|value| value.as_str().to_owned())
+                    };
+                    let outcome = match header(SUBJECT_HEADER) {
+                        Some(subject) => {
+                            let message = BrokerMessage {
+                                subject,
+                                body: delivery.payload.to_vec(),
+                                reply_to: header(REPLY_TO_HEADER),
+                            };
+                            handler.handle_message(message).await
+                        }
+                        None => Err(format!("the delivery has no `{SUBJECT_HEADER}` header")),
+                    };
+                    let Some(reply) = delivery.reply else {
+                        return;
+                    };
+                    let mut headers = async_nats::HeaderMap::new();
+                    if let Err(reason) = &outcome {
+                        // A header value is one line.
+                        headers.insert(ERROR_HEADER, reason.replace(['\r', '\n'], " ").as_str());
+                    }
+                    if let Err(error) = client
+                        .publish_with_headers(reply, headers, bytes::Bytes::new())
+                        .await
+                    {
+                        tracing::warn!(%error, "cannot answer a delivery from another host");
+                    }
+                });
+            }
+        }))
+    }
+
+    /// Delivers `message` to component `target_id` on a host that runs it, for the messaging
+    /// capability `source_id`; why it was not handled otherwise.
+    pub(crate) async fn deliver(
+        &self,
+        source_id: &str,
+        target_id: &str,
+        message: BrokerMessage,
+    ) -> Result<(), String> {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("source-id", source_id);
+        headers.insert(SUBJECT_HEADER, message.subject.as_str());
+        if let Some(reply_to) = &message.reply_to {
+            headers.insert(REPLY_TO_HEADER, reply_to.as_str());
+        }
+        let answer = tokio::time::timeout(
+            DELIVERY_TIMEOUT,
+            self.client().request_with_headers(
+                self.message_subject(target_id),
+                headers,
+                message.body.into(),
+            ),
+        )
+        .await
+        .map_err(|_| {
+            format!("component {target_id} on another host did not answer within {DELIVERY_TIMEOUT:?}")
+        })?
+        .map_err(|error| {
+            if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
+                format!(
+                    "component {target_id} runs on no host of the lattice that takes messages for it"
+                )
+            } else {
+                format!("delivering to component {target_id} on another host failed: {error}")
+            }
+        })?;
+        match answer
+            .headers
+            .as_ref()
+            .and_then(|headers| headers.get(ERROR_HEADER))
+        {
+            Some(reason) => Err(reason.as_str().to_owned()),
+            None => Ok(()),
+        }
+    }
+}
