@@ -14,6 +14,7 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
 
 use crate::HttpInstanceState;
+use crate::call_context::CallContext;
 use crate::http_server::ComponentHandler;
 use crate::wire_val::{WireVal, from_wire, to_wire};
 
@@ -29,8 +30,8 @@ const HOST_PACKAGES: &[&str] = &["wasmcloud:bus", "wasmcloud:messaging", "wasmcl
 /// here.
 pub trait RemoteComponents: Send + Sync + 'static {
     /// Calls `function` of `interface` on component `target` on another host for component
-    /// `source`, at call depth `depth`; its results, or why the call failed.
-    #[allow(clippy::too_many_arguments)]
+    /// `source`, in the context `call` (its depth and trace); its results, or why the call
+    /// failed.
     fn call(
         &self,
         source: String,
@@ -38,7 +39,7 @@ pub trait RemoteComponents: Send + Sync + 'static {
         interface: String,
         function: String,
         params: Vec<WireVal>,
-        depth: u32,
+        call: CallContext,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, String>> + Send>>;
 }
 
@@ -243,11 +244,11 @@ pub(crate) fn define_linked_imports(
                     let interface = Arc::clone(&forwarded_interface);
                     let function = Arc::clone(&forwarded_function);
                     Box::new(async move {
-                        let (target, depth) = store.data().component_call(&interface)?;
+                        let (target, call) = store.data().component_call(&interface)?;
                         match target {
                             CallTarget::Local(target) => {
                                 target
-                                    .call_export(&interface, &function, params, results, depth)
+                                    .call_export(&interface, &function, params, results, call)
                                     .await?;
                             }
                             CallTarget::Remote(target, remote) => {
@@ -263,7 +264,7 @@ pub(crate) fn define_linked_imports(
                                         interface.to_string(),
                                         function.to_string(),
                                         params,
-                                        depth,
+                                        call,
                                     )
                                     .await
                                     .map_err(|reason| ComponentCallError::Failed {

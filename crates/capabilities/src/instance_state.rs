@@ -7,6 +7,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
 
+use crate::call_context::CallContext;
 use crate::component_calls::{
     CallTarget, ComponentCallError, MAX_CALL_DEPTH, package_of, unversioned,
 };
@@ -23,8 +24,8 @@ pub struct HttpInstanceState {
     hooks: OutgoingHooks,
     links: Arc<ComponentLinks>,
     chosen_links: std::collections::BTreeMap<String, String>,
-    /// How many component → component calls led to this instance (0 for a request).
-    call_depth: u32,
+    /// How deep in component → component calls this instance runs, and its trace.
+    call: CallContext,
 }
 
 impl HttpInstanceState {
@@ -53,14 +54,15 @@ impl HttpInstanceState {
             hooks: hooks(component, outgoing, &links),
             links,
             chosen_links: std::collections::BTreeMap::new(),
-            call_depth: 0,
+            call: CallContext::default(),
         }
     }
 
-    /// The same state for an instance answering a call from another component, `depth` calls
-    /// deep.
-    pub(crate) fn called_at_depth(mut self, depth: u32) -> Self {
-        self.call_depth = depth;
+    /// The same state for an instance running in `call`'s context (a request's trace, or a
+    /// call from another component).
+    pub(crate) fn called_with(mut self, call: CallContext) -> Self {
+        self.hooks.trace.clone_from(&call.trace);
+        self.call = call;
         self
     }
 
@@ -70,15 +72,16 @@ impl HttpInstanceState {
     }
 
     /// The component a call to `interface` (an import served by a component link) goes to,
-    /// with the depth the call runs at.
+    /// with the context the call runs in.
     pub(crate) fn component_call(
         &self,
         interface: &str,
-    ) -> Result<(CallTarget, u32), ComponentCallError> {
+    ) -> Result<(CallTarget, CallContext), ComponentCallError> {
         let component = &*self.links.component_id;
         let name = unversioned(interface);
         let package = package_of(interface).unwrap_or(name);
-        let depth = self.call_depth + 1;
+        let call = self.call.next();
+        let depth = call.depth;
         if depth > MAX_CALL_DEPTH {
             return Err(ComponentCallError::TooDeep {
                 component: component.to_owned(),
@@ -108,7 +111,7 @@ impl HttpInstanceState {
                 target: target.clone(),
             }
         })?;
-        Ok((handler, depth))
+        Ok((handler, call))
     }
 
     /// The capability side of this state, for the capability bindings.
@@ -139,6 +142,7 @@ fn hooks(
             component: Arc::clone(component),
             timeouts: Some((link.connect_timeout, link.first_byte_timeout)),
             allow_hint: LINK_HINT,
+            trace: None,
         },
         None => OutgoingHooks {
             policy: outgoing.clone(),
@@ -149,6 +153,7 @@ fn hooks(
             } else {
                 RUN_HINT
             },
+            trace: None,
         },
     }
 }

@@ -10,6 +10,7 @@
 mod bindings;
 pub mod blobstore;
 mod bus;
+pub mod call_context;
 pub mod component_calls;
 mod config;
 mod http_client;

@@ -4,6 +4,7 @@
 //! loopback, link-local and unspecified IP literals and `localhost`, which must be named
 //! explicitly, so `*` never reaches the host's own services or a cloud metadata endpoint).
 
+use crate::call_context::{TRACE_HEADERS, TraceContext};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,6 +119,8 @@ pub(crate) struct OutgoingHooks {
     pub(crate) timeouts: Option<(Duration, Duration)>,
     /// How to allow a denied destination, for the log line (`HOST:PORT` is filled in).
     pub(crate) allow_hint: &'static str,
+    /// The invocation's trace, handed on in requests that carry none of their own.
+    pub(crate) trace: Option<TraceContext>,
 }
 
 /// The hint for components run by `weft run`.
@@ -143,6 +146,17 @@ impl WasiHttpHooks for OutgoingHooks {
         fut: Box<dyn std::future::Future<Output = Result<(), Error>> + Send>,
     ) -> Box<dyn std::future::Future<Output = SendResult> + Send> {
         drop(fut);
+        let mut request = request;
+        let own_trace = TRACE_HEADERS
+            .iter()
+            .any(|name| request.headers().contains_key(*name));
+        if let Some(trace) = self.trace.as_ref().filter(|_| !own_trace) {
+            for (name, value) in trace.headers() {
+                if let Ok(value) = http::HeaderValue::from_str(value) {
+                    request.headers_mut().insert(name, value);
+                }
+            }
+        }
         let options = match self.timeouts {
             None => options,
             Some((connect, first_byte)) => {

@@ -217,6 +217,57 @@ fn fetch_app(dir: &Path, name: &str, port: u16, client_config: Option<&str>) -> 
     )
 }
 
+/// An upstream on a free port answering each of `requests` requests with the `traceparent`
+/// it carried (`none` without one); its port.
+fn trace_echo(requests: usize) -> u16 {
+    use std::io::{BufRead as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut traceparent = "none".to_owned();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("traceparent")
+                {
+                    traceparent = value.trim().to_owned();
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{traceparent}",
+                traceparent.len()
+            );
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+    });
+    port
+}
+
+#[test]
+fn outgoing_requests_carry_the_trace_of_the_request_that_made_them() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let (fetch_port, upstream_port) = (free_port(), trace_echo(2));
+    let config = format!("{{allowed_hosts: \"127.0.0.1:{upstream_port}\"}}");
+    let file = fetch_app(dir.path(), "traced", fetch_port, Some(&config));
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let fetch = format!("http://127.0.0.1:{fetch_port}/?url=http://127.0.0.1:{upstream_port}/");
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    assert_eq!(
+        support::send_with("GET", &fetch, &[("traceparent", traceparent)], ""),
+        (200, traceparent.to_owned())
+    );
+    assert_eq!(get(&fetch), (200, "none".to_owned()));
+}
+
 /// App `slow`: the slow test guest on `port`, the upstream that takes its time.
 fn slow_app(dir: &Path, port: u16) -> String {
     support::HttpApp {

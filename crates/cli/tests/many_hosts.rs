@@ -415,6 +415,31 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
     }
 }
 
+/// The first message on `subject` (a NATS subject filter) while `act` runs.
+fn next_message_during(
+    nats: &NatsServer,
+    subject: &str,
+    act: impl FnOnce() + Send + 'static,
+) -> async_nats::Message {
+    use futures_util::StreamExt as _;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect(nats.url()).await.unwrap();
+        let mut messages = client.subscribe(subject.to_owned()).await.unwrap();
+        client.flush().await.unwrap();
+        let acting = tokio::task::spawn_blocking(act);
+        let message = tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the subscription is open");
+        acting.await.unwrap();
+        message
+    })
+}
+
 #[test]
 fn a_component_calls_a_component_on_another_host() {
     let nats = NatsServer::start(free_port());
@@ -482,7 +507,22 @@ fn a_component_calls_a_component_on_another_host() {
         edge.logs()
     );
 
+    // The call carries the calling component's id and the request's trace context.
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let call = next_message_during(&nats, "weft.links.call.>", move || {
+        let headers = [("traceparent", traceparent), ("tracestate", "weft=t")];
+        let answer = support::send_with("POST", &url, &headers, "traced");
+        assert_eq!(answer, (200, "TRACED! (1 words)\n".into()));
+    });
+    assert_eq!(call.subject.as_str(), "weft.links.call.pipeline-shout");
+    let headers = call.headers.expect("the call has headers");
+    let header = |name: &str| headers.get(name).map(|value| value.as_str().to_owned());
+    assert_eq!(header("source-id").as_deref(), Some("pipeline-front"));
+    assert_eq!(header("traceparent").as_deref(), Some(traceparent));
+    assert_eq!(header("tracestate").as_deref(), Some("weft=t"));
+
     // The worker gone, the call fails at once, and the log says why.
+    let url = format!("http://127.0.0.1:{port}/");
     drop(worker);
     let started = Instant::now();
     let (status, _) = support::send("POST", &url, "anyone there");

@@ -3,7 +3,8 @@
 //! queue group `weft-call` (so calls spread over all hosts running it). A call is JSON
 //! `{interface, function, params, depth}` with values in [`WireVal`]'s self-describing form;
 //! the answer is `{"ok": [results]}` or `{"error": "why"}`. The NATS headers carry the calling
-//! component's id (`source-id`).
+//! component's id (`source-id`) and the W3C trace context of the request the call belongs to
+//! (`traceparent`, `tracestate`), which the called component's own calls carry on.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
+use weft_capabilities::call_context::{CallContext, TraceContext};
 use weft_capabilities::component_calls::RemoteComponents;
 use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
@@ -62,8 +64,15 @@ impl RemoteCalls {
                 };
                 let (client, handler) = (client.clone(), Arc::clone(&handler));
                 tokio::spawn(async move {
+                    let trace = TraceContext::read(|name| {
+                        message
+                            .headers
+                            .as_ref()
+                            .and_then(|headers| headers.get(name))
+                            .map(|value| value.as_str().to_owned())
+                    });
                     let answer = match serde_json::from_slice::<Call>(&message.payload) {
-                        Ok(call) => answer(&handler, call).await,
+                        Ok(call) => answer(&handler, call, trace).await,
                         Err(error) => Answer::Error(format!("the call cannot be read: {error}")),
                     };
                     let payload = serde_json::to_vec(&answer).unwrap_or_default();
@@ -76,10 +85,14 @@ impl RemoteCalls {
     }
 }
 
-async fn answer(handler: &ComponentHandler, call: Call) -> Answer {
+async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceContext>) -> Answer {
     let params = call.params.into_iter().map(from_wire).collect();
+    let context = CallContext {
+        depth: call.depth,
+        trace,
+    };
     match handler
-        .call_export_owned(&call.interface, &call.function, params, call.depth)
+        .call_export_owned(&call.interface, &call.function, params, context)
         .await
     {
         Ok(results) => match results.iter().map(to_wire).collect() {
@@ -98,7 +111,7 @@ impl RemoteComponents for RemoteCalls {
         interface: String,
         function: String,
         params: Vec<WireVal>,
-        depth: u32,
+        context: CallContext,
     ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, String>> + Send>> {
         let subject = self.call_subject(&target);
         let client = self.client().clone();
@@ -107,11 +120,14 @@ impl RemoteComponents for RemoteCalls {
                 interface,
                 function,
                 params,
-                depth,
+                depth: context.depth,
             };
             let payload = serde_json::to_vec(&call).map_err(|error| error.to_string())?;
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("source-id", source.as_str());
+            for (name, value) in context.trace.iter().flat_map(TraceContext::headers) {
+                headers.insert(name, value);
+            }
             let reply = tokio::time::timeout(
                 CALL_TIMEOUT,
                 client.request_with_headers(subject, headers, payload.into()),

@@ -18,6 +18,7 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
+use weft_capabilities::call_context::TRACE_HEADERS;
 use weft_capabilities::http_server::{ComponentHandler, ResponseBody, text_response};
 
 /// The largest request or response body a call to another host carries.
@@ -123,7 +124,7 @@ impl RemoteCalls {
         };
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source_id);
-        for name in ["traceparent", "tracestate"] {
+        for name in TRACE_HEADERS {
             if let Some(value) = parts.headers.get(name).and_then(|v| v.to_str().ok()) {
                 headers.insert(name, value);
             }

@@ -1,6 +1,7 @@
 //! Serving requests with a component: a fresh, isolated instance per request from a
 //! pre-instantiated `wasi:http/proxy` component.
 
+use crate::call_context::{CallContext, TraceContext};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -189,7 +190,7 @@ impl ComponentHandler {
         interface: &str,
         function: &str,
         params: Vec<Val>,
-        depth: u32,
+        call: CallContext,
     ) -> Result<Vec<Val>, ComponentCallError> {
         let engine = self.instance_pre.engine();
         let component_type = self.instance_pre.component().component_type();
@@ -210,20 +211,21 @@ impl ComponentHandler {
             })
             .unwrap_or(0);
         let mut results = vec![Val::Bool(false); results];
-        self.call_export(interface, function, &params, &mut results, depth)
+        self.call_export(interface, function, &params, &mut results, call)
             .await?;
         Ok(results)
     }
 
-    /// Calls `interface`.`function` of this component for another component, `depth` calls
-    /// deep, in a fresh instance; `params` and `results` are plain values.
+    /// Calls `interface`.`function` of this component for another component, in the context
+    /// `call` (its depth and trace), in a fresh instance; `params` and `results` are plain
+    /// values.
     pub async fn call_export(
         &self,
         interface: &str,
         function: &str,
         params: &[Val],
         results: &mut [Val],
-        depth: u32,
+        call: CallContext,
     ) -> Result<(), ComponentCallError> {
         let not_exported = || ComponentCallError::NotExported {
             target: self.name.to_string(),
@@ -243,7 +245,7 @@ impl ComponentHandler {
         let mut store = Store::new(
             self.instance_pre.engine(),
             HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
-                .called_at_depth(depth),
+                .called_with(call),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
         let outcome = async {
@@ -322,9 +324,13 @@ impl ComponentHandler {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
+        let call = CallContext {
+            depth: 0,
+            trace: TraceContext::from_http(request.headers()),
+        };
         let mut store = Store::new(
             pre.engine(),
-            HttpInstanceState::new(&name, &limits, &outgoing, links),
+            HttpInstanceState::new(&name, &limits, &outgoing, links).called_with(call),
         );
         prepare_store(&mut store, &limits, HttpInstanceState::limits);
 

@@ -169,6 +169,11 @@ pub fn get(url: &str) -> (u16, String) {
 
 /// A blocking request with `method` and `body`; returns status and body.
 pub fn send(method: &str, url: &str, body: &str) -> (u16, String) {
+    send_with(method, url, &[], body)
+}
+
+/// The same with the request headers `headers`.
+pub fn send_with(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
     let body = body.to_owned();
     tokio::runtime::Builder::new_current_thread()
@@ -176,12 +181,11 @@ pub fn send(method: &str, url: &str, body: &str) -> (u16, String) {
         .build()
         .unwrap()
         .block_on(async {
-            let response = reqwest::Client::new()
-                .request(method, url)
-                .body(body)
-                .send()
-                .await
-                .expect("request sent");
+            let mut request = reqwest::Client::new().request(method, url).body(body);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().await.expect("request sent");
             (
                 response.status().as_u16(),
                 response.text().await.unwrap_or_default(),
