@@ -301,8 +301,9 @@ fn the_control_interface_answers_like_wasmcloud() {
             r#"{"value": "x"}"#,
             "key",
         ),
+        (&format!("component.scale.{host_id}"), "{}", "component_ref"),
         (
-            &format!("component.scale.{host_id}"),
+            &format!("component.update.{host_id}"),
             "{}",
             "deploy a manifest",
         ),
@@ -317,4 +318,111 @@ fn the_control_interface_answers_like_wasmcloud() {
     let got = ctl(&nats, &subject("config.get.shared"), "");
     assert_eq!(got["response"], serde_json::json!({"greeting": "hi"}));
     assert_eq!(get(&format!("http://127.0.0.1:{port}/")).0, 200);
+}
+
+#[test]
+fn components_and_capabilities_run_by_hand_through_the_control_interface() {
+    let nats = NatsServer::start(free_port());
+    let state = tempfile::tempdir().unwrap();
+    let running = up_on_nats(state.path(), &nats.url(), "hand", free_port(), &[]);
+    let host_id = running.ready["host_id"].as_str().unwrap().to_owned();
+    let subject = |operation: &str| format!("wasmbus.ctl.v1.hand.{operation}.{host_id}");
+    let ok = |answer: serde_json::Value| assert_eq!(answer["success"], true, "{answer}");
+
+    // What `wash start component` / `wash start provider` / `wash link put` send.
+    let image = format!("file://{}", support::hello_wasm(state.path()));
+    let scale = format!(
+        r#"{{"component_ref": "{image}", "component_id": "byhand", "max_instances": 2, "host_id": "{host_id}"}}"#
+    );
+    ok(ctl(&nats, &subject("component.scale"), &scale));
+    let start = r#"{"provider_id": "byhand-server", "provider_ref": "ghcr.io/wasmcloud/http-server:0.27.0"}"#;
+    ok(ctl(&nats, &subject("provider.start"), start));
+    let port = free_port();
+    let listen = format!(r#"{{"address": "127.0.0.1:{port}"}}"#);
+    ok(ctl(
+        &nats,
+        "wasmbus.ctl.v1.hand.config.put.byhand-listen",
+        &listen,
+    ));
+    let link = r#"{"source_id": "byhand-server", "target": "byhand", "name": "default", "wit_namespace": "wasi", "wit_package": "http", "interfaces": ["incoming-handler"], "source_config": ["byhand-listen"], "target_config": []}"#;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        // The link waits for the server and the component to start.
+        let answer = ctl(&nats, "wasmbus.ctl.v1.hand.link.put", link);
+        if answer["success"] == true {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{answer}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let url = format!("http://127.0.0.1:{port}/");
+    let answer = support::answer_until("GET", &url, "", 200, std::time::Duration::from_secs(5));
+    assert_eq!(answer, (200, "Hello from weft!\n".into()));
+
+    // The host and the manager both see it, outside any application.
+    let inventory = ctl(&nats, &subject("host.get"), "");
+    let components = inventory["response"]["components"].as_array().unwrap();
+    let byhand = components.iter().find(|c| c["id"] == "byhand").unwrap();
+    assert_eq!(byhand["max_instances"], 2);
+    assert_eq!(byhand["annotations"], serde_json::json!({}));
+    let (_, stdout, _) = client(state.path(), &["get", "inventory", "-o", "json"]);
+    assert!(stdout.contains("\"byhand\""), "{stdout}");
+
+    // What an application runs, unknown images and malformed bodies are refused.
+    for (operation, body, expected) in [
+        (
+            "component.scale",
+            r#"{"component_ref": "x", "component_id": "hello-http_component", "count": 0}"#,
+            "part of application `hello`",
+        ),
+        (
+            "provider.start",
+            r#"{"provider_id": "p", "provider_ref": "ghcr.io/acme/custom-provider:1.0.0"}"#,
+            "names none of weft's built-in capabilities",
+        ),
+        (
+            "provider.stop",
+            r#"{"provider_id": "hello-httpserver"}"#,
+            "part of application",
+        ),
+        (
+            "provider.stop",
+            r#"{"provider_id": "nobody"}"#,
+            "no capability `nobody`",
+        ),
+        (
+            "component.scale",
+            r#"{"component_id": "x"}"#,
+            "component_ref",
+        ),
+    ] {
+        let answer = ctl(&nats, &subject(operation), body);
+        assert_eq!(answer["success"], false, "{operation}: {answer}");
+        assert!(
+            answer["message"].as_str().unwrap().contains(expected),
+            "{operation}: {answer}"
+        );
+    }
+
+    // Scaled to 0 and stopped, they are gone; the application still serves.
+    let stop = format!(r#"{{"component_ref": "{image}", "component_id": "byhand", "count": 0}}"#);
+    ok(ctl(&nats, &subject("component.scale"), &stop));
+    ok(ctl(
+        &nats,
+        &subject("provider.stop"),
+        r#"{"provider_id": "byhand-server"}"#,
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let inventory = ctl(&nats, &subject("host.get"), "");
+        let text = inventory["response"].to_string();
+        if !text.contains("\"byhand\"") && !text.contains("byhand-server") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (_, stdout, _) = client(state.path(), &["app", "status", "hello"]);
+    assert!(stdout.starts_with("hello"), "{stdout}");
+    assert!(stdout.contains("deployed"), "{stdout}");
 }

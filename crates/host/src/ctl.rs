@@ -1,5 +1,6 @@
 //! A host's side of the control interface on NATS: `host.ping`, `host.get.{id}`,
-//! `label.put|del.{id}` (shaped like wasmCloud's), and `weft.execute.{id}`, which carries
+//! `label.put|del.{id}`, `component.scale.{id}`, `provider.start|stop.{id}` (shaped like
+//! wasmCloud's), and `weft.execute.{id}`, which carries
 //! the manager's [`FencedCommand`]s and answers with what the host runs afterwards. A
 //! command older than the newest fence seen is refused, so a manager that lost its lease
 //! cannot act.
@@ -14,9 +15,10 @@ use weft_lattice::{
     ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange, Operation,
     ProviderDescription, ctl_prefix, human_uptime, parse_ctl_body, parse_ctl_subject,
 };
-use weft_manager::{FencedCommand, HostReport, ObservedHost};
+use weft_manager::{FencedCommand, HostReport, ObservedHost, UNMANAGED};
 
 use crate::Host;
+use crate::ctl_unmanaged;
 
 /// Answers one host's control requests until dropped.
 pub struct HostCtl {
@@ -128,8 +130,11 @@ impl Responder {
                 }
             }
             Operation::Observe => CtlResponse::ok(self.report()),
+            Operation::ComponentScale => ctl_unmanaged::scale_component(&self.host, body),
+            Operation::ProviderStart => ctl_unmanaged::start_provider(&self.host, body),
+            Operation::ProviderStop => ctl_unmanaged::stop_provider(&self.host, body).await,
             Operation::Unsupported(operation) => CtlResponse::failed(format!(
-                "weft does not take `{operation}` requests: components and capabilities run as parts of applications; deploy a manifest (`weft app deploy FILE`)"
+                "weft does not take `{operation}` requests; deploy a manifest (`weft app deploy FILE`), or run a component by hand with `component.scale`"
             )),
             // The lattice's requests are the manager's.
             _ => CtlResponse::failed(format!("a host does not answer `{subject}`")),
@@ -168,7 +173,13 @@ impl Responder {
     fn inventory(&self) -> HostInventory {
         let summary = self.summary();
         let observed = self.observed();
-        let annotations = |app: &str| BTreeMap::from([("weft.app".to_owned(), app.to_owned())]);
+        // What runs outside any application carries no `weft.app`.
+        let annotations = |app: &str| {
+            (app != UNMANAGED)
+                .then(|| ("weft.app".to_owned(), app.to_owned()))
+                .into_iter()
+                .collect::<BTreeMap<_, _>>()
+        };
         HostInventory {
             host_id: summary.id,
             friendly_name: summary.friendly_name,

@@ -13,6 +13,7 @@
 pub mod builtin;
 mod component_links;
 mod ctl;
+mod ctl_unmanaged;
 mod error;
 mod event;
 mod host;

@@ -170,6 +170,49 @@ pub struct LabelChange {
     pub value: Option<String>,
 }
 
+/// What `component.scale.{id}` takes (wasmCloud's `ScaleComponentCommand`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ScaleComponent {
+    /// The component's image (`file://…` or an OCI reference).
+    pub component_ref: String,
+    /// The id it runs under.
+    pub component_id: String,
+    /// How many instances may run at once; 0 stops it.
+    #[serde(alias = "max_instances", alias = "max_concurrent")]
+    pub count: u32,
+    /// Names of the lattice's configs it reads.
+    #[serde(default)]
+    pub config: Vec<String>,
+    /// Annotations (kept by wasmCloud; weft reads none).
+    #[serde(default)]
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// Whether a running component may change image.
+    #[serde(default)]
+    pub allow_update: bool,
+}
+
+/// What `provider.start.{id}` takes (wasmCloud's `StartProviderCommand`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StartProvider {
+    /// The id it runs under.
+    pub provider_id: String,
+    /// Its image, which names one of weft's built-in capabilities.
+    pub provider_ref: String,
+    /// Names of the lattice's configs it reads.
+    #[serde(default)]
+    pub config: Vec<String>,
+    /// Annotations (kept by wasmCloud; weft reads none).
+    #[serde(default)]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// What `provider.stop.{id}` takes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct StopProvider {
+    /// The capability's id.
+    pub provider_id: String,
+}
+
 /// A request's JSON `body` as `T`, or an error showing the `shape` expected.
 pub fn parse_ctl_body<T: serde::de::DeserializeOwned>(
     body: &[u8],

@@ -25,11 +25,17 @@ pub enum Operation {
     LinkDel,
     /// `link.get`.
     LinkGet,
+    /// `component.scale.{id}`: run a component on this host outside any application.
+    ComponentScale,
+    /// `provider.start.{id}`: start a capability on this host outside any application.
+    ProviderStart,
+    /// `provider.stop.{id}`.
+    ProviderStop,
     /// `weft.execute.{id}`: a manager's command for this host, with its fence.
     Execute,
     /// `weft.observe.{id}`: who the host is and what it runs, for a manager.
     Observe,
-    /// Anything else weft hears (e.g. `component.scale`), named.
+    /// Anything else weft hears (e.g. `component.update`), named.
     Unsupported(String),
 }
 
@@ -65,6 +71,9 @@ pub fn parse_ctl_subject(subject: &str, prefix: &str, host_id: &str) -> Option<O
         "host.get" => Operation::HostGet,
         "label.put" => Operation::LabelPut,
         "label.del" => Operation::LabelDel,
+        "component.scale" => Operation::ComponentScale,
+        "provider.start" => Operation::ProviderStart,
+        "provider.stop" => Operation::ProviderStop,
         "weft.execute" => Operation::Execute,
         "weft.observe" => Operation::Observe,
         other => Operation::Unsupported(other.to_owned()),
@@ -90,7 +99,12 @@ mod tests {
         assert_eq!(parse("link.get"), Some(Operation::LinkGet));
         assert_eq!(
             parse("component.scale.weft-1"),
-            Some(Operation::Unsupported("component.scale".into()))
+            Some(Operation::ComponentScale)
+        );
+        assert_eq!(parse("provider.stop.weft-1"), Some(Operation::ProviderStop));
+        assert_eq!(
+            parse("component.update.weft-1"),
+            Some(Operation::Unsupported("component.update".into()))
         );
         assert_eq!(parse("host.get.weft-2"), None, "another host's");
         assert_eq!(

@@ -40,7 +40,7 @@ pub use lattice::Lattice;
 pub use lease::{Lease, LeaseError, LeaseRecord, lease_holder};
 pub use nats_lattice::{NatsLattice, RemoteError};
 pub use observed::{
-    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
+    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig, UNMANAGED,
 };
 pub use reconcile::{AppState, AppStatus, Plan, reconcile};
 pub use reconciler::{Reconciler, ReconcilerSettings};

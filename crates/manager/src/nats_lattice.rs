@@ -189,9 +189,74 @@ impl NatsLattice {
             };
             if !known {
                 self.meet(&host_id).await;
+            } else if !self.reflects(&host_id, &event) {
+                self.refresh(&host_id).await;
             }
         }
         self.changes.publish(event);
+    }
+
+    /// Whether the view of `host_id` already shows what `event` says changed there (it does
+    /// for changes this manager made; not for components and capabilities started by hand).
+    fn reflects(&self, host_id: &str, event: &LatticeEvent) -> bool {
+        let view = self.lock();
+        let Some(observed) = view
+            .hosts
+            .get(host_id)
+            .map(|tracked| &tracked.report.observed)
+        else {
+            return true;
+        };
+        match event {
+            LatticeEvent::ComponentScaled {
+                component_id,
+                image,
+                count,
+                ..
+            } => {
+                let running = observed.components.iter().find(|c| &c.id == component_id);
+                match running {
+                    Some(running) => running.image == *image && running.count == *count,
+                    None => *count == 0,
+                }
+            }
+            LatticeEvent::CapabilityStarted {
+                capability_id,
+                image,
+                ..
+            } => observed
+                .capabilities
+                .iter()
+                .any(|c| &c.id == capability_id && c.image == *image),
+            LatticeEvent::CapabilityStopped { capability_id, .. } => {
+                !observed.capabilities.iter().any(|c| &c.id == capability_id)
+            }
+            _ => true,
+        }
+    }
+
+    /// What `host_id` says it runs.
+    async fn observe_host(&self, host_id: &str) -> Result<HostReport, Failed> {
+        self.request(
+            &format!("{}weft.observe.{host_id}", self.prefix),
+            Vec::new(),
+        )
+        .await
+    }
+
+    /// Asks `host_id` what it runs and takes the answer into the view.
+    async fn refresh(&self, host_id: &str) {
+        match self.observe_host(host_id).await {
+            Ok(report) => {
+                if let Some(tracked) = self.lock().hosts.get_mut(host_id) {
+                    tracked.report = report;
+                }
+            }
+            Err(Failed::Gone) => self.lost(host_id),
+            Err(Failed::Remote(error)) => {
+                tracing::warn!(host_id, %error, "a host did not say what it runs");
+            }
+        }
     }
 
     /// Brings a host first seen up to date with the lattice's configs and links, then adds it
@@ -225,13 +290,7 @@ impl NatsLattice {
         }
         let report = match report {
             Some(report) => report,
-            None => match self
-                .request::<HostReport>(
-                    &format!("{}weft.observe.{host_id}", self.prefix),
-                    Vec::new(),
-                )
-                .await
-            {
+            None => match self.observe_host(host_id).await {
                 Ok(report) => report,
                 Err(Failed::Gone) => return,
                 Err(Failed::Remote(error)) => {

@@ -41,6 +41,10 @@ pub struct ObservedHost {
     pub capabilities: Vec<RunningCapability>,
 }
 
+/// The `app` of what runs outside any application: components and capabilities started
+/// by hand through the control interface (`component.scale`, `provider.start`).
+pub const UNMANAGED: &str = "";
+
 /// A component running on a host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningComponent {
@@ -53,7 +57,7 @@ pub struct RunningComponent {
     /// The secrets it reads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretBinding>,
-    /// The application that started it.
+    /// The application that started it ([`UNMANAGED`] for none).
     pub app: String,
 }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::command::{Command, LinkSpec, SecretBinding};
 use crate::desired::{DesiredApp, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind};
-use crate::observed::{ObservedHost, ObservedLattice};
+use crate::observed::{ObservedHost, ObservedLattice, UNMANAGED};
 use crate::placement::{split_by_weight, split_evenly};
 
 /// Where an application stands.
@@ -159,10 +159,17 @@ impl<'a> Planner<'a> {
 
     fn workload(&mut self, workload: &DesiredWorkload) {
         if let Some(owner) = self.foreign_owner(workload) {
-            self.reasons.push(format!(
-                "`{}` cannot run as id `{}`: application `{owner}` already runs that id",
-                workload.name, workload.id
-            ));
+            self.reasons.push(if owner == UNMANAGED {
+                format!(
+                    "`{}` cannot run as id `{}`: it was started by hand outside any application (`component.scale`/`provider.start`); stop it there (count 0, `provider.stop`) or give this one another name",
+                    workload.name, workload.id
+                )
+            } else {
+                format!(
+                    "`{}` cannot run as id `{}`: application `{owner}` already runs that id",
+                    workload.name, workload.id
+                )
+            });
             return;
         }
         let targets = match &workload.scaler {
