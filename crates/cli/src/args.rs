@@ -114,7 +114,7 @@ pub enum Command {
     /// Push a component to an OCI registry (the layout `wash push` and `oci-wasm` use).
     Push(PushArgs),
 
-    /// Pull a component from an OCI registry into the cache (and a file with `-o`).
+    /// Pull a component from an OCI registry into the cache (and a file with `--out`).
     Pull(PullArgs),
 
     /// Show what an image reference or a component file is: digests, size, media types,

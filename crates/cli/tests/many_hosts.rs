@@ -415,31 +415,6 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
     }
 }
 
-/// The first message on `subject` (a NATS subject filter) while `act` runs.
-fn next_message_during(
-    nats: &NatsServer,
-    subject: &str,
-    act: impl FnOnce() + Send + 'static,
-) -> async_nats::Message {
-    use futures_util::StreamExt as _;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = async_nats::connect(nats.url()).await.unwrap();
-        let mut messages = client.subscribe(subject.to_owned()).await.unwrap();
-        client.flush().await.unwrap();
-        let acting = tokio::task::spawn_blocking(act);
-        let message = tokio::time::timeout(Duration::from_secs(5), messages.next())
-            .await
-            .expect("a message within 5 s")
-            .expect("the subscription is open");
-        acting.await.unwrap();
-        message
-    })
-}
-
 #[test]
 fn a_component_calls_a_component_on_another_host() {
     let nats = NatsServer::start(free_port());
@@ -509,7 +484,7 @@ fn a_component_calls_a_component_on_another_host() {
 
     // The call carries the calling component's id and the request's trace context.
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let call = next_message_during(&nats, "weft.links.call.>", move || {
+    let call = support::next_message_during(&nats, "weft.links.call.>", move || {
         let headers = [("traceparent", traceparent), ("tracestate", "weft=t")];
         let answer = support::send_with("POST", &url, &headers, "traced");
         assert_eq!(answer, (200, "TRACED! (1 words)\n".into()));

@@ -215,7 +215,12 @@ fn a_standby_takes_over_when_the_manager_stops_or_dies() {
 
 /// Sends a control request on `subject` with `body`; the JSON reply.
 fn ctl(nats: &NatsServer, subject: &str, body: &str) -> serde_json::Value {
-    let (url, subject, body) = (nats.url(), subject.to_owned(), body.to_owned());
+    ctl_at(&nats.url(), subject, body)
+}
+
+/// The same to the NATS server at `url`.
+fn ctl_at(url: &str, subject: &str, body: &str) -> serde_json::Value {
+    let (url, subject, body) = (url.to_owned(), subject.to_owned(), body.to_owned());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -334,7 +339,21 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
     let scale = format!(
         r#"{{"component_ref": "{image}", "component_id": "byhand", "max_instances": 2, "host_id": "{host_id}"}}"#
     );
-    ok(ctl(&nats, &subject("component.scale"), &scale));
+    let scaled = {
+        let (nats_url, scale_subject) = (nats.url(), subject("component.scale"));
+        support::next_message_during(&nats, "wasmbus.evt.hand.component_scaled", move || {
+            let answer = ctl_at(&nats_url, &scale_subject, &scale);
+            assert_eq!(answer["success"], true, "{answer}");
+        })
+    };
+    // The event is wasmCloud's: its type, the host as source, and its data's fields.
+    let event: serde_json::Value = serde_json::from_slice(&scaled.payload).unwrap();
+    assert_eq!(event["type"], "com.wasmcloud.lattice.component_scaled");
+    assert_eq!(event["source"], host_id.as_str());
+    assert_eq!(event["data"]["component_id"], "byhand");
+    assert_eq!(event["data"]["image_ref"], image.as_str());
+    assert_eq!(event["data"]["max_instances"], 2);
+    assert_eq!(event["data"]["annotations"], serde_json::json!({}));
     let start = r#"{"provider_id": "byhand-server", "provider_ref": "ghcr.io/wasmcloud/http-server:0.27.0"}"#;
     ok(ctl(&nats, &subject("provider.start"), start));
     let port = free_port();

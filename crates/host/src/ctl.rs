@@ -5,17 +5,14 @@
 //! command older than the newest fence seen is refused, so a manager that lost its lease
 //! cannot act.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt as _;
 use weft_lattice::{
-    ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange, Operation,
-    ProviderDescription, ctl_prefix, human_uptime, parse_ctl_body, parse_ctl_subject,
+    CtlResponse, LabelChange, Operation, ctl_prefix, parse_ctl_body, parse_ctl_subject,
 };
-use weft_manager::{FencedCommand, HostReport, ObservedHost, UNMANAGED};
+use weft_manager::{FencedCommand, HostReport, ObservedHost};
 
 use crate::Host;
 use crate::ctl_unmanaged;
@@ -83,8 +80,8 @@ impl Responder {
             return CtlResponse::failed(format!("`{subject}` is not a control request weft knows"));
         };
         match operation {
-            Operation::HostPing => CtlResponse::ok(self.summary()),
-            Operation::HostGet => CtlResponse::ok(self.inventory()),
+            Operation::HostPing => CtlResponse::ok(self.host.summary(&self.lattice)),
+            Operation::HostGet => CtlResponse::ok(self.host.inventory()),
             Operation::LabelPut | Operation::LabelDel => {
                 let change: LabelChange =
                     match parse_ctl_body(body, r#"{"key": "...", "value": "..."}"#) {
@@ -143,73 +140,12 @@ impl Responder {
 
     fn report(&self) -> HostReport {
         HostReport {
-            summary: self.summary(),
+            summary: self.host.summary(&self.lattice),
             observed: self.observed(),
         }
     }
 
     fn observed(&self) -> ObservedHost {
         self.host.observe().hosts.pop().unwrap_or_default()
-    }
-
-    fn summary(&self) -> HostSummary {
-        let info = self.host.info();
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_millis() as u64)
-            .unwrap_or(info.started_at_ms);
-        let uptime = now_ms.saturating_sub(info.started_at_ms) / 1000;
-        HostSummary {
-            friendly_name: info.id.clone(),
-            id: info.id,
-            labels: info.labels,
-            lattice: self.lattice.clone(),
-            version: info.version,
-            uptime_seconds: uptime,
-            uptime_human: human_uptime(uptime),
-        }
-    }
-
-    fn inventory(&self) -> HostInventory {
-        let summary = self.summary();
-        let observed = self.observed();
-        // What runs outside any application carries no `weft.app`.
-        let annotations = |app: &str| {
-            (app != UNMANAGED)
-                .then(|| ("weft.app".to_owned(), app.to_owned()))
-                .into_iter()
-                .collect::<BTreeMap<_, _>>()
-        };
-        HostInventory {
-            host_id: summary.id,
-            friendly_name: summary.friendly_name,
-            labels: summary.labels,
-            version: summary.version,
-            uptime_seconds: summary.uptime_seconds,
-            uptime_human: summary.uptime_human,
-            components: observed
-                .components
-                .iter()
-                .map(|component| ComponentDescription {
-                    id: component.id.clone(),
-                    image_ref: component.image.clone(),
-                    name: component.id.clone(),
-                    annotations: annotations(&component.app),
-                    max_instances: component.count,
-                    revision: 0,
-                })
-                .collect(),
-            providers: observed
-                .capabilities
-                .iter()
-                .map(|capability| ProviderDescription {
-                    id: capability.id.clone(),
-                    image_ref: capability.image.clone(),
-                    name: capability.id.clone(),
-                    annotations: annotations(&capability.app),
-                    revision: 0,
-                })
-                .collect(),
-        }
     }
 }

@@ -72,16 +72,9 @@ pub(crate) fn event_for(
             host_id,
             capability_id: capability_id.clone(),
         },
-        (Command::PutLink(link), None) => LatticeEvent::LinkSet {
-            source_id: link.source_id.clone(),
-            target_id: link.target_id.clone(),
-            namespace: link.namespace.clone(),
-            package: link.package.clone(),
-            name: link.name.clone(),
-        },
+        (Command::PutLink(link), None) => LatticeEvent::LinkSet(Box::new(link.to_wire())),
         (Command::PutLink(link), Some(reason)) => LatticeEvent::LinkSetFailed {
-            source_id: link.source_id.clone(),
-            target_id: link.target_id.clone(),
+            link: Box::new(link.to_wire()),
             reason,
         },
         (

@@ -235,14 +235,10 @@ impl Host {
         });
     }
 
-    /// Publishes a heartbeat (the lattice's sign that this host is alive).
+    /// Publishes a heartbeat with its inventory (the lattice's sign that this host is alive).
     pub fn heartbeat(&self) {
-        let info = self.info();
-        self.bus.publish(LatticeEvent::HostHeartbeat {
-            host_id: info.id,
-            components: info.components,
-            capabilities: info.capabilities,
-        });
+        self.bus
+            .publish(LatticeEvent::HostHeartbeat(Box::new(self.inventory())));
     }
 
     /// Carries out one command and publishes what came of it. Commands are goals, so
@@ -459,6 +455,7 @@ impl Host {
         self.http.shutdown().await;
         self.bus.publish(LatticeEvent::HostStopped {
             host_id: self.id.clone(),
+            labels: self.info().labels,
         });
     }
 

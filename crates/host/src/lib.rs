@@ -18,6 +18,7 @@ mod error;
 mod event;
 mod host;
 mod http_link;
+mod inventory;
 mod message_link;
 mod remote_components;
 mod remote_http;

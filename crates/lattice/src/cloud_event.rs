@@ -4,20 +4,22 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::event_data::{from_data, to_data};
 use crate::{LatticeEvent, LatticeName};
 
 /// The `type` prefix of every lattice event.
 const TYPE_PREFIX: &str = "com.wasmcloud.lattice.";
 
-/// A CloudEvent carrying a [`LatticeEvent`].
+/// A CloudEvent carrying a [`LatticeEvent`]; its `data` on the wire is in wasmCloud's shape
+/// for the event (see `event_data.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "WireCloudEvent", try_from = "WireCloudEvent")]
 pub struct CloudEvent {
     /// Always `1.0`.
     pub specversion: String,
     /// Unique per event (a ULID).
     pub id: String,
     /// `com.wasmcloud.lattice.{name}`.
-    #[serde(rename = "type")]
     pub kind: String,
     /// Who published it (a host id, or `manager`).
     pub source: String,
@@ -27,6 +29,58 @@ pub struct CloudEvent {
     pub datacontenttype: String,
     /// The event.
     pub data: LatticeEvent,
+}
+
+/// A CloudEvent as JSON carries it.
+#[derive(Serialize, Deserialize)]
+struct WireCloudEvent {
+    specversion: String,
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    source: String,
+    #[serde(default)]
+    time: String,
+    #[serde(default)]
+    datacontenttype: String,
+    #[serde(default)]
+    data: serde_json::Value,
+}
+
+impl From<CloudEvent> for WireCloudEvent {
+    fn from(event: CloudEvent) -> Self {
+        Self {
+            data: to_data(&event.data),
+            specversion: event.specversion,
+            id: event.id,
+            kind: event.kind,
+            source: event.source,
+            time: event.time,
+            datacontenttype: event.datacontenttype,
+        }
+    }
+}
+
+impl TryFrom<WireCloudEvent> for CloudEvent {
+    type Error = String;
+
+    fn try_from(wire: WireCloudEvent) -> Result<Self, String> {
+        let name = wire
+            .kind
+            .strip_prefix(TYPE_PREFIX)
+            .ok_or_else(|| format!("`{}` is not a lattice event type", wire.kind))?;
+        let data = from_data(name, &wire.source, wire.data)
+            .map_err(|reason| format!("a `{name}` event cannot be read: {reason}"))?;
+        Ok(Self {
+            specversion: wire.specversion,
+            id: wire.id,
+            kind: wire.kind,
+            source: wire.source,
+            time: wire.time,
+            datacontenttype: wire.datacontenttype,
+            data,
+        })
+    }
 }
 
 impl CloudEvent {
@@ -63,7 +117,7 @@ pub fn events_subject(lattice: &LatticeName) -> String {
 
 /// The event's name on the wire: wasmCloud's where it has one (`provider_*`, `linkdef_*`,
 /// `labels_changed`), weft's otherwise.
-fn wire_name(event: &LatticeEvent) -> &'static str {
+pub(crate) fn wire_name(event: &LatticeEvent) -> &'static str {
     match event.kind() {
         "capability_started" => "provider_started",
         "capability_start_failed" => "provider_start_failed",
@@ -99,5 +153,8 @@ mod tests {
         let back: CloudEvent = serde_json::from_str(&json).unwrap();
         assert_eq!(back.data, event);
         assert_eq!(back.source, "host-1");
+        let wire: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(wire["type"], "com.wasmcloud.lattice.linkdef_deleted");
+        assert_eq!(wire["data"]["wit_namespace"], "wasi");
     }
 }

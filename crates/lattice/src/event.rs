@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ctl_payloads::{HostInventory, Link};
+
 /// Something that happened in the lattice. Hosts publish one after every control request
 /// they carry out (or fail to), so the deployment manager reacts at once instead of waiting
 /// for a heartbeat.
@@ -24,20 +26,16 @@ pub enum LatticeEvent {
         /// All its labels now.
         labels: BTreeMap<String, String>,
     },
-    /// A host left the lattice (cleanly).
+    /// A host left the lattice (cleanly, or noticed gone by a manager).
     HostStopped {
         /// Host id.
         host_id: String,
+        /// Its labels, when known.
+        #[serde(default)]
+        labels: BTreeMap<String, String>,
     },
-    /// A host is alive; sent periodically.
-    HostHeartbeat {
-        /// Host id.
-        host_id: String,
-        /// Components it runs.
-        components: usize,
-        /// Capabilities it runs.
-        capabilities: usize,
-    },
+    /// A host is alive, and what it runs; sent periodically.
+    HostHeartbeat(Box<HostInventory>),
     /// A component now runs `count` instances on a host (0: it was removed).
     ComponentScaled {
         /// Host id.
@@ -88,24 +86,11 @@ pub enum LatticeEvent {
         capability_id: String,
     },
     /// A link was created or replaced.
-    LinkSet {
-        /// Source id.
-        source_id: String,
-        /// Target id.
-        target_id: String,
-        /// WIT namespace.
-        namespace: String,
-        /// WIT package.
-        package: String,
-        /// Link name.
-        name: String,
-    },
+    LinkSet(Box<Link>),
     /// A link could not be put into effect.
     LinkSetFailed {
-        /// Source id.
-        source_id: String,
-        /// Target id.
-        target_id: String,
+        /// The link.
+        link: Box<Link>,
         /// Why.
         reason: String,
     },

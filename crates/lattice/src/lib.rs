@@ -20,6 +20,7 @@ mod ctl_payloads;
 mod ctl_subjects;
 mod embedded;
 mod event;
+mod event_data;
 mod lattice_name;
 mod nats_bus;
 mod nats_connect;

@@ -175,8 +175,12 @@ async fn events_cross_processes_as_cloud_events_once_each() {
         .await
         .unwrap();
     let watcher = client(&nats).await;
-    let mut wire = watcher.subscribe("wasmbus.evt.events.>").await.unwrap();
-    watcher.flush().await.unwrap();
+    let mut wire = weft_test_servers::subscribe_live(
+        &watcher,
+        "wasmbus.evt.events.>",
+        "wasmbus.evt.events.probe",
+    )
+    .await;
     let (mut at_here, mut at_there, mut at_elsewhere) =
         (here.subscribe(), there.subscribe(), elsewhere.subscribe());
 

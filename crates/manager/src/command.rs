@@ -39,6 +39,20 @@ impl LinkSpec {
     pub fn key(&self) -> (&str, &str, &str, &str) {
         (&self.source_id, &self.namespace, &self.package, &self.name)
     }
+
+    /// The link in wasmCloud's shape (`link.get`, `linkdef_set`).
+    pub fn to_wire(&self) -> weft_lattice::Link {
+        weft_lattice::Link {
+            source_id: self.source_id.clone(),
+            target: self.target_id.clone(),
+            name: self.name.clone(),
+            wit_namespace: self.namespace.clone(),
+            wit_package: self.package.clone(),
+            interfaces: self.interfaces.clone(),
+            source_config: self.source_config.clone(),
+            target_config: self.target_config.clone(),
+        }
+    }
 }
 
 /// A secret a component reads: the name it asks for and which stored secret answers.

@@ -158,15 +158,15 @@ impl NatsLattice {
     /// Takes in one lattice event, then passes it on to the reconciler.
     async fn take_in(&self, event: LatticeEvent) {
         let host_id = match &event {
+            LatticeEvent::HostHeartbeat(inventory) => Some(inventory.host_id.clone()),
             LatticeEvent::HostStarted { host_id, .. }
-            | LatticeEvent::HostHeartbeat { host_id, .. }
             | LatticeEvent::HostLabelsChanged { host_id, .. }
             | LatticeEvent::ComponentScaled { host_id, .. }
             | LatticeEvent::ComponentScaleFailed { host_id, .. }
             | LatticeEvent::CapabilityStarted { host_id, .. }
             | LatticeEvent::CapabilityStartFailed { host_id, .. }
             | LatticeEvent::CapabilityStopped { host_id, .. } => Some(host_id.clone()),
-            LatticeEvent::HostStopped { host_id } => {
+            LatticeEvent::HostStopped { host_id, .. } => {
                 self.lock().hosts.remove(host_id);
                 None
             }
@@ -330,7 +330,10 @@ impl NatsLattice {
         };
         for host_id in gone {
             tracing::warn!(host_id, expiry = ?self.expiry, "a host fell silent; what it ran is placed elsewhere");
-            self.changes.publish(LatticeEvent::HostStopped { host_id });
+            self.changes.publish(LatticeEvent::HostStopped {
+                host_id,
+                labels: Default::default(),
+            });
         }
     }
 
@@ -398,6 +401,7 @@ impl NatsLattice {
             );
             self.changes.publish(LatticeEvent::HostStopped {
                 host_id: host_id.to_owned(),
+                labels: Default::default(),
             });
         }
     }

@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Test helpers fail loudly.
 
+mod live_subscription;
+
+pub use live_subscription::subscribe_live;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

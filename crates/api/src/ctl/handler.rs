@@ -89,17 +89,8 @@ async fn answer(
         Operation::LinkGet => CtlResponse::ok(
             control
                 .links()
-                .into_iter()
-                .map(|link| Link {
-                    source_id: link.source_id,
-                    target: link.target_id,
-                    name: link.name,
-                    wit_namespace: link.namespace,
-                    wit_package: link.package,
-                    interfaces: link.interfaces,
-                    source_config: link.source_config,
-                    target_config: link.target_config,
-                })
+                .iter()
+                .map(LinkSpec::to_wire)
                 .collect::<Vec<_>>(),
         ),
         other => {

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 pub mod lattice;
 
 #[allow(unused_imports)] // Each test binary uses a different subset.
-pub use weft_test_servers::{NatsServer, RedisServer, RegistryServer, Started, free_port};
+pub use weft_test_servers::{
+    NatsServer, RedisServer, RegistryServer, Started, free_port, subscribe_live,
+};
 
 /// How long a `weft` process may take to start serving.
 const START_DEADLINE: Duration = Duration::from_secs(60);
@@ -405,4 +407,30 @@ pub fn http_server_component(target: &str, port: u16) -> String {
               config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
 "#
     )
+}
+
+/// The first message on `subject` (a NATS subject, or a filter ending in `>`) while `act`
+/// runs.
+pub fn next_message_during(
+    nats: &NatsServer,
+    subject: &str,
+    act: impl FnOnce() + Send + 'static,
+) -> async_nats::Message {
+    use futures_util::StreamExt as _;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = async_nats::connect(nats.url()).await.unwrap();
+        let probe = subject.replace('>', "probe");
+        let mut messages = subscribe_live(&client, subject, &probe).await;
+        let acting = tokio::task::spawn_blocking(act);
+        let message = tokio::time::timeout(Duration::from_secs(5), messages.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("the subscription is open");
+        acting.await.unwrap();
+        message
+    })
 }
