@@ -384,8 +384,11 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
     let byhand = components.iter().find(|c| c["id"] == "byhand").unwrap();
     assert_eq!(byhand["max_instances"], 2);
     assert_eq!(byhand["annotations"], serde_json::json!({}));
-    let (_, stdout, _) = client(state.path(), &["get", "inventory", "-o", "json"]);
-    assert!(stdout.contains("\"byhand\""), "{stdout}");
+    let (_, stdout, _) = client(state.path(), &["get", "inventory"]);
+    assert!(
+        stdout.contains(&format!("component byhand x2 {image} (by hand)")),
+        "{stdout}"
+    );
 
     // What an application runs, unknown images and malformed bodies are refused.
     for (operation, body, expected) in [

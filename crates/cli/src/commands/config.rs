@@ -83,7 +83,9 @@ pub fn key_values(object: &serde_json::Value, separator: &str) -> String {
 
 /// "app NAME" for what a manifest owns, "by hand" for the rest.
 pub fn owner(app: &serde_json::Value) -> String {
+    // Components and capabilities run by hand (`component.scale`) have an empty app.
     app.as_str()
+        .filter(|app| !app.is_empty())
         .map_or_else(|| "by hand".to_owned(), |app| format!("app {app}"))
 }
 
