@@ -585,3 +585,63 @@ fn a_manager_killed_mid_deploy_is_replaced_and_the_deploy_lands_once() {
         "one version, stored once: {spread}"
     );
 }
+
+#[test]
+fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
+    let port = free_port();
+    let nats = NatsServer::start(port);
+    let dirs: Vec<_> = (0..9).map(|_| tempfile::tempdir().unwrap()).collect();
+    let labels = [["zone=eu"], ["zone=eu"], ["zone=us"]];
+    let hosts: Vec<Weft> = (0..3)
+        .map(|i| host(&nats, "again", dirs[i].path(), &labels[i]))
+        .collect();
+    let first_manager = manager(&nats, "again", dirs[3].path());
+    let file = spread_manifest(dirs[4].path());
+    let (code, _, stderr) = client(dirs[3].path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = client(dirs[3].path(), &["config", "put", "kept", "a=b"]);
+    assert_eq!(code, 0, "{stderr}");
+    let per_host = |placed: &BTreeMap<String, u64>| {
+        let mut counts: Vec<u64> = placed.values().copied().collect();
+        counts.sort_unstable();
+        counts
+    };
+    assert_eq!(per_host(&placement(dirs[3].path(), "spread-worker")), [2, 2, 2]);
+
+    // Every process goes, NATS included; then NATS comes back on its data, and new hosts
+    // and a new manager (fresh state directories) start.
+    drop(first_manager);
+    drop(hosts);
+    let data = nats.stop();
+    let nats = NatsServer::start_in(port, data, &[]);
+    let hosts: Vec<Weft> = (0..3)
+        .map(|i| host(&nats, "again", dirs[5 + i].path(), &labels[i]))
+        .collect();
+    let state = dirs[8].path();
+    let _manager = manager(&nats, "again", state);
+    let new_ids: Vec<String> = hosts
+        .iter()
+        .map(|host| host.ready["host_id"].as_str().unwrap().to_owned())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let placed = placement(state, "spread-worker");
+        if per_host(&placed) == [2, 2, 2] && placed.keys().all(|id| new_ids.contains(id)) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never converged: {placed:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // One app, one version, deployed; the config kept.
+    let (_, stdout, _) = client(state, &["app", "versions", "spread", "-o", "json"]);
+    let versions: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        versions["versions"].as_array().map(Vec::len),
+        Some(1),
+        "{versions}"
+    );
+    let (_, stdout, _) = client(state, &["app", "status", "spread", "-o", "json"]);
+    assert!(stdout.contains(r#""status":"deployed""#), "{stdout}");
+    let (_, stdout, _) = client(state, &["config", "get", "kept", "-o", "json"]);
+    assert!(stdout.contains(r#""a":"b""#), "{stdout}");
+}
