@@ -10,22 +10,8 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::lattice::{host, manager, placement};
-use support::{NatsServer, client, free_port};
-
-/// A spreadscaler's `instances` on hosts labelled `role={role}`.
-fn on(role: &str, instances: u32) -> String {
-    format!(
-        "instances: {instances}\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]"
-    )
-}
-
-/// A spreadscaler trait placing a capability on one host labelled `role={role}`.
-fn capability_on(role: &str) -> String {
-    format!(
-        "      traits:\n        - type: spreadscaler\n          properties:\n            instances: 1\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]\n"
-    )
-}
+use support::lattice::{EdgeAndWorkers, capability_on, id, spread_on};
+use support::{client, free_port};
 
 /// The messaging example as app `name`: `ask`, the HTTP server (on `port`) and the broker on
 /// the edge host, `echo` on the worker; the broker on the NATS servers `cluster_uris`, or in
@@ -39,8 +25,8 @@ fn split_messaging(dir: &Path, name: &str, port: u16, cluster_uris: Option<&str>
             &format!("name: {name}\n  annotations"),
         )
         .replace("127.0.0.1:8005", &format!("127.0.0.1:{port}"))
-        .replacen("instances: 100", &on("edge", 10), 1)
-        .replacen("instances: 100", &on("worker", 10), 1)
+        .replacen("instances: 100", &spread_on("edge", 10), 1)
+        .replacen("instances: 100", &spread_on("worker", 10), 1)
         .replace(
             "        image: ghcr.io/wasmcloud/messaging-nats:0.23.1\n      traits:\n",
             &format!(
@@ -83,23 +69,22 @@ fn split_messaging(dir: &Path, name: &str, port: u16, cluster_uris: Option<&str>
 
 #[test]
 fn messages_reach_a_handler_on_another_host_and_it_answers_through_nats() {
-    let nats = NatsServer::start(free_port());
-    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let edge = host(&nats, "msgs", dirs[0].path(), &["role=edge"]);
-    let worker = host(&nats, "msgs", dirs[1].path(), &["role=worker"]);
-    let _manager = manager(&nats, "msgs", dirs[2].path());
+    let mut lattice = EdgeAndWorkers::start("msgs", 1);
     let port = free_port();
-    let file = split_messaging(dirs[3].path(), "split", port, Some(&nats.url()));
-    let (code, _, stderr) = client(dirs[2].path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
-    let worker_id = worker.ready["host_id"].as_str().unwrap();
+    let nats_url = lattice.nats.url();
+    lattice.deploy(&split_messaging(
+        lattice.files(),
+        "split",
+        port,
+        Some(&nats_url),
+    ));
+    let worker = lattice.workers.remove(0);
     assert_eq!(
-        placement(dirs[2].path(), "split-echo")
-            .keys()
-            .collect::<Vec<_>>(),
-        [worker_id],
+        lattice.hosts_running("split-echo"),
+        [id(&worker)],
         "echo runs on the worker only"
     );
+    let edge = &lattice.edge;
 
     let ask = format!("http://127.0.0.1:{port}/?subject=echo.hi&body=across");
     let answer = support::answer_until("GET", &ask, "", 200, Duration::from_secs(10));
@@ -126,13 +111,9 @@ fn messages_reach_a_handler_on_another_host_and_it_answers_through_nats() {
 
 #[test]
 fn an_in_process_broker_is_refused_for_components_on_other_hosts() {
-    let nats = NatsServer::start(free_port());
-    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let _edge = host(&nats, "local", dirs[0].path(), &["role=edge"]);
-    let _worker = host(&nats, "local", dirs[1].path(), &["role=worker"]);
-    let _manager = manager(&nats, "local", dirs[2].path());
-    let file = split_messaging(dirs[3].path(), "inproc", free_port(), None);
-    let (code, _, stderr) = client(dirs[2].path(), &["app", "deploy", &file]);
+    let lattice = EdgeAndWorkers::start("local", 1);
+    let file = split_messaging(lattice.files(), "inproc", free_port(), None);
+    let (code, _, stderr) = client(lattice.state(), &["app", "deploy", &file]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("carries messages inside the process of the host running it")
@@ -150,7 +131,7 @@ fn split_counter(dir: &Path, name: &str, port: u16, image: &str, config: &str) -
         .manifest
         .replace("name: counter\n  annotations", &format!("name: {name}\n  annotations"))
         .replace("127.0.0.1:8001", &format!("127.0.0.1:{port}"))
-        .replace("instances: 100", &on("worker", 3))
+        .replace("instances: 100", &spread_on("worker", 3))
         .replace(
             "            target:\n              name: keyvalue\n",
             &format!(
@@ -173,27 +154,22 @@ fn split_counter(dir: &Path, name: &str, port: u16, image: &str, config: &str) -
 
 #[test]
 fn components_on_other_hosts_share_a_key_value_store_on_nats() {
-    let nats = NatsServer::start(free_port());
-    let dirs: Vec<_> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
-    let edge = host(&nats, "kv", dirs[0].path(), &["role=edge"]);
-    let _first = host(&nats, "kv", dirs[1].path(), &["role=worker"]);
-    let _second = host(&nats, "kv", dirs[2].path(), &["role=worker"]);
-    let _manager = manager(&nats, "kv", dirs[3].path());
+    let lattice = EdgeAndWorkers::start("kv", 2);
     let port = free_port();
-    let config = format!("{{url: \"{}\"}}", nats.url());
-    let file = split_counter(
-        dirs[4].path(),
+    let config = format!("{{url: \"{}\"}}", lattice.nats.url());
+    lattice.deploy(&split_counter(
+        lattice.files(),
         "count",
         port,
         "ghcr.io/wasmcloud/keyvalue-nats:0.3.1",
         &config,
-    );
-    let (code, _, stderr) = client(dirs[3].path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
-    let edge_id = edge.ready["host_id"].as_str().unwrap();
-    let placed = placement(dirs[3].path(), "count-counter");
-    assert_eq!(placed.len(), 2, "{placed:?}");
-    assert!(!placed.contains_key(edge_id), "{placed:?}");
+    ));
+    let mut running = lattice.hosts_running("count-counter");
+    running.sort();
+    let mut workers: Vec<String> = lattice.workers.iter().map(id).collect();
+    workers.sort();
+    assert_eq!(running, workers, "the counter runs on both workers only");
+    let edge = &lattice.edge;
 
     // Requests spread over both workers; every hit lands in the one store.
     let url = format!("http://127.0.0.1:{port}/shared");
@@ -205,13 +181,13 @@ fn components_on_other_hosts_share_a_key_value_store_on_nats() {
 
     // The in-memory store stays inside its host: refused for components elsewhere.
     let file = split_counter(
-        dirs[4].path(),
+        lattice.files(),
         "mem",
         free_port(),
         "weft+builtin://keyvalue",
         "{backend: memory}",
     );
-    let (code, _, stderr) = client(dirs[3].path(), &["app", "deploy", &file]);
+    let (code, _, stderr) = client(lattice.state(), &["app", "deploy", &file]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("keeps its data in the memory of the host running it")

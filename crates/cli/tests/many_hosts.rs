@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::lattice::{host, host_with, manager, manager_with, placement};
+use support::lattice::{
+    EdgeAndWorkers, capability_on, host, host_with, id, manager, manager_with, placement, spread_on,
+};
 use support::{NatsServer, Weft, client, free_port, weft};
 
 /// Waits (up to `limit`) until the placement is `expected`; how long that took.
@@ -370,20 +372,13 @@ spec:
 
 #[test]
 fn the_http_server_on_one_host_serves_a_component_on_others() {
-    let nats = NatsServer::start(free_port());
-    let dirs: Vec<_> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
-    let edge = host(&nats, "calls", dirs[0].path(), &["role=edge"]);
-    let first = host(&nats, "calls", dirs[1].path(), &["role=worker"]);
-    let _second = host(&nats, "calls", dirs[2].path(), &["role=worker"]);
-    let _manager = manager(&nats, "calls", dirs[3].path());
+    let mut lattice = EdgeAndWorkers::start("calls", 2);
     let port = free_port();
-    let file = split_hello(dirs[4].path(), port);
-    let (code, _, stderr) = client(dirs[3].path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
-    let edge_id = edge.ready["host_id"].as_str().unwrap();
-    assert_eq!(
-        placement(dirs[3].path(), "split-hello").get(edge_id),
-        None,
+    lattice.deploy(&split_hello(lattice.files(), port));
+    assert!(
+        !lattice
+            .hosts_running("split-hello")
+            .contains(&id(&lattice.edge)),
         "the component does not run on the edge host"
     );
     let url = format!("http://127.0.0.1:{port}/");
@@ -405,7 +400,7 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
     );
 
     // A worker killed with kill -9: the other one answers.
-    drop(first);
+    drop(lattice.workers.remove(0));
     assert_eq!(
         answer_within(Duration::from_secs(3)),
         (200, "Hello from weft!\n".into())
@@ -417,39 +412,24 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
 
 #[test]
 fn a_component_calls_a_component_on_another_host() {
-    let nats = NatsServer::start(free_port());
-    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let edge = host(&nats, "links", dirs[0].path(), &["role=edge"]);
-    let worker = host(&nats, "links", dirs[1].path(), &["role=worker"]);
-    let _manager = manager(&nats, "links", dirs[2].path());
+    let mut lattice = EdgeAndWorkers::start("links", 1);
 
     // The pipeline example: `front` and the HTTP server on the edge, `shout` on the worker.
     let port = free_port();
-    let on = |role: &str| {
-        format!(
-            "instances: 100\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]"
+    let manifest = weft_examples::PIPELINE_FRONT
+        .manifest
+        .replacen("instances: 100", &spread_on("edge", 10), 1)
+        .replacen("instances: 100", &spread_on("worker", 10), 1)
+        .replace(
+            "        image: ghcr.io/wasmcloud/http-server:0.27.0\n      traits:\n",
+            &format!(
+                "        image: ghcr.io/wasmcloud/http-server:0.27.0\n{}",
+                capability_on("edge")
+            ),
         )
-    };
-    let example = weft_examples::PIPELINE_FRONT.manifest;
-    let first = example.find("instances: 100").unwrap();
-    let manifest = format!(
-        "{}{}",
-        &example[..first],
-        example[first..].replacen("instances: 100", &on("edge"), 1)
-    );
-    let second = manifest.rfind("instances: 100").unwrap();
-    let manifest = format!(
-        "{}{}",
-        &manifest[..second],
-        manifest[second..].replacen("instances: 100", &on("worker"), 1)
-    )
-    .replace(
-        "        - type: link\n          properties:\n            namespace: wasi",
-        "        - type: spreadscaler\n          properties:\n            instances: 1\n            spread: [{name: edge, requirements: {role: edge}}]\n        - type: link\n          properties:\n            namespace: wasi",
-    )
-    .replace("127.0.0.1:8002", &format!("127.0.0.1:{port}"));
+        .replace("127.0.0.1:8002", &format!("127.0.0.1:{port}"));
     let file = support::example_app(
-        dirs[3].path(),
+        lattice.files(),
         "pipeline",
         &manifest,
         &[
@@ -458,20 +438,19 @@ fn a_component_calls_a_component_on_another_host() {
         ],
         &[],
     );
-    let (code, _, stderr) = client(dirs[2].path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
-    let worker_id = worker.ready["host_id"].as_str().unwrap();
+    lattice.deploy(&file);
+    let worker = lattice.workers.remove(0);
     assert_eq!(
-        placement(dirs[2].path(), "pipeline-shout")
-            .keys()
-            .collect::<Vec<_>>(),
-        [worker_id],
+        lattice.hosts_running("pipeline-shout"),
+        [id(&worker)],
         "shout runs on the worker only"
     );
-    assert!(
-        !placement(dirs[2].path(), "pipeline-front").contains_key(worker_id),
-        "front does not run on the worker"
+    assert_eq!(
+        lattice.hosts_running("pipeline-front"),
+        [id(&lattice.edge)],
+        "front runs on the edge only"
     );
+    let edge = &lattice.edge;
 
     let url = format!("http://127.0.0.1:{port}/");
     let answer = support::answer_until("POST", &url, "hello lattice", 200, Duration::from_secs(5));
@@ -484,7 +463,7 @@ fn a_component_calls_a_component_on_another_host() {
 
     // The call carries the calling component's id and the request's trace context.
     let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    let call = support::next_message_during(&nats, "weft.links.call.>", move || {
+    let call = support::next_message_during(&lattice.nats, "weft.links.call.>", move || {
         let headers = [("traceparent", traceparent), ("tracestate", "weft=t")];
         let answer = support::send_with("POST", &url, &headers, "traced");
         assert_eq!(answer, (200, "TRACED! (1 words)\n".into()));
@@ -606,7 +585,10 @@ fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
         counts.sort_unstable();
         counts
     };
-    assert_eq!(per_host(&placement(dirs[3].path(), "spread-worker")), [2, 2, 2]);
+    assert_eq!(
+        per_host(&placement(dirs[3].path(), "spread-worker")),
+        [2, 2, 2]
+    );
 
     // Every process goes, NATS included; then NATS comes back on its data, and new hosts
     // and a new manager (fresh state directories) start.

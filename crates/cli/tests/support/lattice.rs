@@ -62,3 +62,79 @@ pub fn placement(state: &Path, component: &str) -> BTreeMap<String, u64> {
         })
         .collect()
 }
+
+/// A lattice on a NATS server of its own: an edge host (`role=edge`), worker hosts
+/// (`role=worker`), a manager, and a directory for manifests. Processes stop before NATS.
+pub struct EdgeAndWorkers {
+    /// The edge host.
+    pub edge: Weft,
+    /// The worker hosts.
+    pub workers: Vec<Weft>,
+    /// The manager.
+    pub manager: Weft,
+    /// The NATS server.
+    pub nats: NatsServer,
+    dirs: Vec<tempfile::TempDir>,
+}
+
+impl EdgeAndWorkers {
+    /// Starts lattice `lattice` with `workers` worker hosts.
+    pub fn start(lattice: &str, workers: usize) -> Self {
+        let nats = NatsServer::start(super::free_port());
+        let dirs: Vec<_> = (0..workers + 3)
+            .map(|_| tempfile::tempdir().unwrap())
+            .collect();
+        let edge = host(&nats, lattice, dirs[0].path(), &["role=edge"]);
+        let workers = (0..workers)
+            .map(|i| host(&nats, lattice, dirs[3 + i].path(), &["role=worker"]))
+            .collect();
+        let manager = manager(&nats, lattice, dirs[1].path());
+        Self {
+            edge,
+            workers,
+            manager,
+            nats,
+            dirs,
+        }
+    }
+
+    /// The manager's state directory (where `weft` clients find its API).
+    pub fn state(&self) -> &Path {
+        self.dirs[1].path()
+    }
+
+    /// A directory for manifests and components.
+    pub fn files(&self) -> &Path {
+        self.dirs[2].path()
+    }
+
+    /// Deploys the manifest `file`, which must succeed.
+    pub fn deploy(&self, file: &str) {
+        let (code, _, stderr) = client(self.state(), &["app", "deploy", file]);
+        assert_eq!(code, 0, "{stderr}");
+    }
+
+    /// The ids of the hosts running `component`, as the manager sees them.
+    pub fn hosts_running(&self, component: &str) -> Vec<String> {
+        placement(self.state(), component).into_keys().collect()
+    }
+}
+
+/// A host's id.
+pub fn id(host: &Weft) -> String {
+    host.ready["host_id"].as_str().unwrap().to_owned()
+}
+
+/// A spreadscaler's `instances` on hosts labelled `role={role}`.
+pub fn spread_on(role: &str, instances: u32) -> String {
+    format!(
+        "instances: {instances}\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]"
+    )
+}
+
+/// A spreadscaler trait placing a capability on one host labelled `role={role}`.
+pub fn capability_on(role: &str) -> String {
+    format!(
+        "      traits:\n        - type: spreadscaler\n          properties:\n            instances: 1\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]\n"
+    )
+}
