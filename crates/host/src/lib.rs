@@ -23,6 +23,7 @@ mod message_link;
 mod remote_components;
 mod remote_http;
 mod remote_messages;
+mod remote_serve;
 mod secret_follower;
 
 pub use ctl::HostCtl;

@@ -11,7 +11,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use weft_capabilities::call_context::{CallContext, TraceContext};
 use weft_capabilities::component_calls::RemoteComponents;
@@ -52,36 +51,25 @@ impl RemoteCalls {
         component_id: &str,
         handler: Arc<ComponentHandler>,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
-        let mut calls = self
-            .client()
-            .queue_subscribe(self.call_subject(component_id), SERVERS.to_owned())
-            .await?;
-        let client = self.client().clone();
-        Ok(tokio::spawn(async move {
-            while let Some(message) = calls.next().await {
-                let Some(reply) = message.reply.clone() else {
-                    continue;
-                };
-                let (client, handler) = (client.clone(), Arc::clone(&handler));
-                tokio::spawn(async move {
-                    let trace = TraceContext::read(|name| {
-                        message
-                            .headers
-                            .as_ref()
-                            .and_then(|headers| headers.get(name))
-                            .map(|value| value.as_str().to_owned())
-                    });
-                    let answer = match serde_json::from_slice::<Call>(&message.payload) {
-                        Ok(call) => answer(&handler, call, trace).await,
-                        Err(error) => Answer::Error(format!("the call cannot be read: {error}")),
-                    };
-                    let payload = serde_json::to_vec(&answer).unwrap_or_default();
-                    if let Err(error) = client.publish(reply, payload.into()).await {
-                        tracing::warn!(%error, "cannot answer a call from another host");
-                    }
+        self.serve_queue(self.call_subject(component_id), SERVERS, move |message| {
+            let handler = Arc::clone(&handler);
+            async move {
+                let trace = TraceContext::read(|name| {
+                    message
+                        .headers
+                        .as_ref()
+                        .and_then(|headers| headers.get(name))
+                        .map(|value| value.as_str().to_owned())
                 });
+                let answer = match serde_json::from_slice::<Call>(&message.payload) {
+                    Ok(call) => answer(&handler, call, trace).await,
+                    Err(error) => Answer::Error(format!("the call cannot be read: {error}")),
+                };
+                let payload = serde_json::to_vec(&answer).unwrap_or_default();
+                (async_nats::HeaderMap::new(), payload)
             }
-        }))
+        })
+        .await
     }
 }
 

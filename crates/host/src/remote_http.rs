@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::StreamExt as _;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -76,29 +75,20 @@ impl RemoteCalls {
         component_id: &str,
         handler: Arc<ComponentHandler>,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
-        let mut requests = self
-            .client
-            .queue_subscribe(self.subject(component_id), SERVERS.to_owned())
-            .await?;
-        let client = self.client.clone();
-        Ok(tokio::spawn(async move {
-            while let Some(message) = requests.next().await {
-                let Some(reply) = message.reply.clone() else {
-                    continue;
+        self.serve_queue(self.subject(component_id), SERVERS, move |message| {
+            let handler = Arc::clone(&handler);
+            async move {
+                let response = match decode_request(&message.payload) {
+                    Ok(request) => handler.handle_buffered(request).await,
+                    Err(reason) => text_response(StatusCode::BAD_REQUEST, reason),
                 };
-                let (client, handler) = (client.clone(), Arc::clone(&handler));
-                tokio::spawn(async move {
-                    let response = match decode_request(&message.payload) {
-                        Ok(request) => handler.handle_buffered(request).await,
-                        Err(reason) => text_response(StatusCode::BAD_REQUEST, reason),
-                    };
-                    let answer = encode_response(response).await;
-                    if let Err(error) = client.publish(reply, answer.into()).await {
-                        tracing::warn!(%error, "cannot answer a call from another host");
-                    }
-                });
+                (
+                    async_nats::HeaderMap::new(),
+                    encode_response(response).await,
+                )
             }
-        }))
+        })
+        .await
     }
 
     /// Sends `request` for component `component_id` to a host that runs it and returns its

@@ -9,7 +9,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::messaging::BrokerMessage;
 
@@ -38,15 +37,12 @@ impl RemoteCalls {
         component_id: &str,
         handler: Arc<ComponentHandler>,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
-        let mut deliveries = self
-            .client()
-            .queue_subscribe(self.message_subject(component_id), RECEIVERS.to_owned())
-            .await?;
-        let client = self.client().clone();
-        Ok(tokio::spawn(async move {
-            while let Some(delivery) = deliveries.next().await {
-                let (client, handler) = (client.clone(), Arc::clone(&handler));
-                tokio::spawn(async move {
+        self.serve_queue(
+            self.message_subject(component_id),
+            RECEIVERS,
+            move |delivery| {
+                let handler = Arc::clone(&handler);
+                async move {
                     let header = |name: &str| {
                         delivery
                             .headers
@@ -65,23 +61,16 @@ impl RemoteCalls {
                         }
                         None => Err(format!("the delivery has no `{SUBJECT_HEADER}` header")),
                     };
-                    let Some(reply) = delivery.reply else {
-                        return;
-                    };
                     let mut headers = async_nats::HeaderMap::new();
                     if let Err(reason) = &outcome {
                         // A header value is one line.
                         headers.insert(ERROR_HEADER, reason.replace(['\r', '\n'], " ").as_str());
                     }
-                    if let Err(error) = client
-                        .publish_with_headers(reply, headers, bytes::Bytes::new())
-                        .await
-                    {
-                        tracing::warn!(%error, "cannot answer a delivery from another host");
-                    }
-                });
-            }
-        }))
+                    (headers, Vec::new())
+                }
+            },
+        )
+        .await
     }
 
     /// Delivers `message` to component `target_id` on a host that runs it, for the messaging

@@ -1,0 +1,52 @@
+//! The one way a host takes requests from the lattice's other hosts: a queue-group
+//! subscription whose every message is answered in a task of its own.
+
+use std::future::Future;
+
+use futures_util::StreamExt as _;
+
+use crate::remote_http::RemoteCalls;
+
+/// An answer: its NATS headers and payload.
+pub(crate) type Reply = (async_nats::HeaderMap, Vec<u8>);
+
+impl RemoteCalls {
+    /// Takes every message on `subject` in queue group `queue` (so each goes to one of the
+    /// hosts serving it) and answers it, when it asks for an answer, with what `answer`
+    /// makes of it; until the returned task is aborted.
+    pub(crate) async fn serve_queue<Answer, Answering>(
+        &self,
+        subject: String,
+        queue: &str,
+        answer: Answer,
+    ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError>
+    where
+        Answer: Fn(async_nats::Message) -> Answering + Send + 'static,
+        Answering: Future<Output = Reply> + Send + 'static,
+    {
+        let mut messages = self
+            .client()
+            .queue_subscribe(subject, queue.to_owned())
+            .await?;
+        let client = self.client().clone();
+        Ok(tokio::spawn(async move {
+            while let Some(message) = messages.next().await {
+                let reply = message.reply.clone();
+                let answering = answer(message);
+                let client = client.clone();
+                tokio::spawn(async move {
+                    let (headers, payload) = answering.await;
+                    let Some(reply) = reply else {
+                        return;
+                    };
+                    if let Err(error) = client
+                        .publish_with_headers(reply, headers, payload.into())
+                        .await
+                    {
+                        tracing::warn!(%error, "cannot answer a request from another host");
+                    }
+                });
+            }
+        }))
+    }
+}
