@@ -18,6 +18,7 @@ use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
 
 use crate::remote_http::RemoteCalls;
+use crate::remote_serve::header;
 
 /// How long a call to a component on another host may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -54,13 +55,7 @@ impl RemoteCalls {
         self.serve_queue(self.call_subject(component_id), SERVERS, move |message| {
             let handler = Arc::clone(&handler);
             async move {
-                let trace = TraceContext::read(|name| {
-                    message
-                        .headers
-                        .as_ref()
-                        .and_then(|headers| headers.get(name))
-                        .map(|value| value.as_str().to_owned())
-                });
+                let trace = TraceContext::read(|name| header(&message, name));
                 let answer = match serde_json::from_slice::<Call>(&message.payload) {
                     Ok(call) => answer(&handler, call, trace).await,
                     Err(error) => Answer::Error(format!("the call cannot be read: {error}")),

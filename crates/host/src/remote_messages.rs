@@ -13,6 +13,7 @@ use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::messaging::BrokerMessage;
 
 use crate::remote_http::RemoteCalls;
+use crate::remote_serve::header;
 
 /// How long a delivery to a component on another host may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -43,13 +44,7 @@ impl RemoteCalls {
             move |delivery| {
                 let handler = Arc::clone(&handler);
                 async move {
-                    let header = |name: &str| {
-                        delivery
-                            .headers
-                            .as_ref()
-                            .and_then(|headers| headers.get(name))
-                            .map(|value| value.as_str().to_owned())
-                    };
+                    let header = |name: &str| header(&delivery, name);
                     let outcome = match header(SUBJECT_HEADER) {
                         Some(subject) => {
                             let message = BrokerMessage {

@@ -7,6 +7,15 @@ use futures_util::StreamExt as _;
 
 use crate::remote_http::RemoteCalls;
 
+/// The value of `message`'s header `name`, if it has one.
+pub(crate) fn header(message: &async_nats::Message, name: &str) -> Option<String> {
+    message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(name))
+        .map(|value| value.as_str().to_owned())
+}
+
 /// An answer: its NATS headers and payload.
 pub(crate) type Reply = (async_nats::HeaderMap, Vec<u8>);
 
