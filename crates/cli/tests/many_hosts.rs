@@ -627,3 +627,71 @@ fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
     let (_, stdout, _) = client(state, &["config", "get", "kept", "-o", "json"]);
     assert!(stdout.contains(r#""a":"b""#), "{stdout}");
 }
+
+/// A manifest running the hello component on every host labelled `tier=gold` (daemonscaler,
+/// 2 instances each).
+fn daemon_manifest(dir: &Path) -> String {
+    write_hello_app(dir, "daemon.yaml", |component| {
+        format!(
+            r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: daemon
+  annotations:
+    version: v1
+spec:
+  components:
+    - name: worker
+      type: component
+      properties:
+        image: file://{}
+      traits:
+        - type: daemonscaler
+          properties:
+            instances: 2
+            spread:
+              - name: gold
+                requirements: {{tier: gold}}
+"#,
+            component.display()
+        )
+    })
+}
+
+#[test]
+fn a_daemonscaler_follows_labels_and_hosts_joining() {
+    let nats = NatsServer::start(free_port());
+    let dirs: Vec<_> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
+    let gold = host(&nats, "daemon", dirs[0].path(), &["tier=gold"]);
+    let plain = host(&nats, "daemon", dirs[1].path(), &[]);
+    let state = dirs[2].path();
+    let _manager = manager(&nats, "daemon", state);
+    let file = daemon_manifest(dirs[3].path());
+    let (code, _, stderr) = client(state, &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let (gold_id, plain_id) = (id(&gold), id(&plain));
+    let expect = |expected: &[(&str, u64)]| {
+        let expected: BTreeMap<String, u64> = expected
+            .iter()
+            .map(|(host, count)| ((*host).to_owned(), *count))
+            .collect();
+        let placed = placed_within(state, "daemon-worker", &expected, Duration::from_secs(5));
+        assert!(placed.is_ok(), "expected {expected:?}, got {placed:?}");
+    };
+    expect(&[(&gold_id, 2)]);
+
+    // A label put on the plain host: it runs its 2 at once; removed: they go.
+    let (code, _, stderr) = client(state, &["label", "put", "--host", &plain_id, "tier=gold"]);
+    assert_eq!(code, 0, "{stderr}");
+    expect(&[(&gold_id, 2), (&plain_id, 2)]);
+    let (code, _, stderr) = client(state, &["label", "del", "--host", &plain_id, "tier"]);
+    assert_eq!(code, 0, "{stderr}");
+    expect(&[(&gold_id, 2)]);
+
+    // A gold host joining gets its 2; a host leaving takes only its own.
+    let joined = host(&nats, "daemon", dirs[4].path(), &["tier=gold"]);
+    let joined_id = id(&joined);
+    expect(&[(&gold_id, 2), (&joined_id, 2)]);
+    drop(gold);
+    expect(&[(&joined_id, 2)]);
+}
