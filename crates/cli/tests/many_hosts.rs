@@ -322,7 +322,14 @@ fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
 /// The hello example with its HTTP server on hosts labelled `role=edge` and its component
 /// (4 instances) on hosts labelled `role=worker`, serving on `port`.
 fn split_hello(dir: &Path, port: u16) -> String {
-    write_hello_app(dir, "split.yaml", |component| {
+    split_http(dir, port, Path::new(weft_examples::EXAMPLES[0].path))
+}
+
+/// The same with the HTTP component `component` (a built file) in place of hello.
+fn split_http(dir: &Path, port: u16, component: &Path) -> String {
+    let file = dir.join("split.yaml");
+    std::fs::write(
+        &file,
         format!(
             r#"apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -366,8 +373,10 @@ spec:
                   properties: {{address: "127.0.0.1:{port}"}}
 "#,
             component.display()
-        )
-    })
+        ),
+    )
+    .unwrap();
+    file.display().to_string()
 }
 
 #[test]
@@ -694,4 +703,33 @@ fn a_daemonscaler_follows_labels_and_hosts_joining() {
     expect(&[(&gold_id, 2), (&joined_id, 2)]);
     drop(gold);
     expect(&[(&joined_id, 2)]);
+}
+
+#[test]
+fn bodies_across_hosts_may_be_as_large_as_the_nats_servers_max_payload() {
+    let config = tempfile::tempdir().unwrap();
+    let conf = config.path().join("nats.conf");
+    std::fs::write(&conf, "max_payload: 4MB\n").unwrap();
+    let nats = NatsServer::start_with(free_port(), &["-c", conf.to_str().unwrap()]);
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let _edge = host(&nats, "big", dirs[0].path(), &["role=edge"]);
+    let _worker = host(&nats, "big", dirs[1].path(), &["role=worker"]);
+    let state = dirs[2].path();
+    let _manager = manager(&nats, "big", state);
+    let port = free_port();
+    let file = split_http(dirs[3].path(), port, Path::new(weft_test_components::ECHO));
+    let (code, _, stderr) = client(state, &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("http://127.0.0.1:{port}/upload");
+    support::answer_until("GET", &url, "", 200, Duration::from_secs(5));
+
+    // 2 MiB crosses both ways (the default 1 MiB payload would refuse it with 413).
+    let body = "x".repeat(2 << 20);
+    let (status, echoed) = support::send("POST", &url, &body);
+    assert_eq!(status, 200, "{}", &echoed[..echoed.len().min(300)]);
+    assert!(echoed.contains(&body), "the body came back whole");
+    // Past what one message holds: refused, naming the limit and the setting.
+    let (status, answer) = support::send("POST", &url, &"x".repeat(5 << 20));
+    assert_eq!(status, 413, "{answer}");
+    assert!(answer.contains("max_payload"), "{answer}");
 }

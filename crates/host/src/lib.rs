@@ -29,5 +29,5 @@ mod secret_follower;
 pub use ctl::HostCtl;
 pub use error::HostError;
 pub use host::{Host, HostInfo};
-pub use remote_http::{MAX_BODY_BYTES, RemoteCalls};
+pub use remote_http::RemoteCalls;
 pub use secret_follower::follow_secrets;

@@ -5,7 +5,8 @@
 //! server routes to a component it does not run sends the request there and relays the
 //! answer. The message is `[u32 big-endian head length][JSON head][body bytes]`; the head of
 //! a request is `{method, uri, headers}`, of a response `{status, headers}`. Bodies travel
-//! whole, so each is limited to [`MAX_BODY_BYTES`] (below NATS's default 1 MiB payload). The
+//! whole, so each is limited to what one NATS message holds (the server's `max_payload`, 1 MiB
+//! unless configured, less room for the head: 900 KiB by default). The
 //! NATS headers carry `source-id` (the calling capability) and the request's W3C
 //! `traceparent`/`tracestate`.
 
@@ -20,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use weft_capabilities::call_context::TRACE_HEADERS;
 use weft_capabilities::http_server::{ComponentHandler, ResponseBody, text_response};
 
-/// The largest request or response body a call to another host carries.
-pub const MAX_BODY_BYTES: usize = 900 * 1024;
+/// Room kept in each message for the NATS headers and the frame's head: a body may take the
+/// server's `max_payload` less this (900 KiB of NATS's default 1 MiB).
+const HEAD_ROOM: usize = 124 * 1024;
 /// How long a call to another host may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
 /// The queue group hosts serve components in.
@@ -45,12 +47,17 @@ struct ResponseHead {
 pub struct RemoteCalls {
     client: async_nats::Client,
     lattice: String,
+    /// The largest request or response body a call to another host carries.
+    max_body: usize,
 }
 
 impl RemoteCalls {
-    /// Calls over `client` within `lattice`.
+    /// Calls over `client` within `lattice`; bodies may be as large as the server's
+    /// `max_payload` allows.
     pub fn new(client: async_nats::Client, lattice: &str) -> Self {
+        let max_payload = client.server_info().max_payload;
         Self {
+            max_body: max_payload - HEAD_ROOM.min(max_payload / 8),
             client,
             lattice: lattice.to_owned(),
         }
@@ -75,6 +82,7 @@ impl RemoteCalls {
         component_id: &str,
         handler: Arc<ComponentHandler>,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
+        let max_body = self.max_body;
         self.serve_queue(self.subject(component_id), SERVERS, move |message| {
             let handler = Arc::clone(&handler);
             async move {
@@ -84,7 +92,7 @@ impl RemoteCalls {
                 };
                 (
                     async_nats::HeaderMap::new(),
-                    encode_response(response).await,
+                    encode_response(response, max_body).await,
                 )
             }
         })
@@ -100,14 +108,14 @@ impl RemoteCalls {
         request: Request<Incoming>,
     ) -> Response<ResponseBody> {
         let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        let body = match Limited::new(body, self.max_body).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => {
                 return text_response(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!(
-                        "component {component_id} runs on another host, and a request body sent there is limited to {} KiB",
-                        MAX_BODY_BYTES / 1024
+                        "component {component_id} runs on another host, and a request body sent there is limited to {} KiB (one NATS message; raise `max_payload` in the NATS server's configuration to send more)",
+                        self.max_body / 1024
                     ),
                 );
             }
@@ -200,7 +208,7 @@ fn decode_request(payload: &[u8]) -> Result<Request<Bytes>, String> {
     request.body(body).map_err(|error| error.to_string())
 }
 
-async fn encode_response(response: Response<ResponseBody>) -> Vec<u8> {
+async fn encode_response(response: Response<ResponseBody>, max_body: usize) -> Vec<u8> {
     let (parts, body) = response.into_parts();
     let head = ResponseHead {
         status: parts.status.as_u16(),
@@ -215,11 +223,11 @@ async fn encode_response(response: Response<ResponseBody>) -> Vec<u8> {
             format!("{reason}\n").as_bytes(),
         )
     };
-    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+    match Limited::new(body, max_body).collect().await {
         Ok(collected) => frame(&head, &collected.to_bytes()),
         Err(error) => failed(format!(
-            "the component's response could not be sent back to the calling host ({error}); responses sent across hosts are limited to {} KiB",
-            MAX_BODY_BYTES / 1024
+            "the component's response could not be sent back to the calling host ({error}); responses sent across hosts are limited to {} KiB (one NATS message; raise `max_payload` in the NATS server's configuration to send more)",
+            max_body / 1024
         )),
     }
 }
