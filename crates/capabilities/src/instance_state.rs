@@ -120,6 +120,7 @@ impl HttpInstanceState {
             links: &self.links,
             chosen: &mut self.chosen_links,
             table: &mut self.table,
+            trace: self.call.trace.as_ref(),
         }
     }
 

@@ -2,6 +2,7 @@
 //! budget. The host resolves it whenever links or configs change and swaps it whole; each new
 //! instance takes the current snapshot, so a change is visible to the next invocation.
 
+use crate::call_context::TraceContext;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -103,6 +104,8 @@ pub struct CapabilitiesView<'a> {
     pub chosen: &'a mut BTreeMap<String, String>,
     /// The instance's resource table.
     pub table: &'a mut ResourceTable,
+    /// The trace the instance's invocation belongs to (messages it sends carry it).
+    pub trace: Option<&'a TraceContext>,
 }
 
 impl CapabilitiesView<'_> {

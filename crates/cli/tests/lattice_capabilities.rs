@@ -100,6 +100,24 @@ fn messages_reach_a_handler_on_another_host_and_it_answers_through_nats() {
         assert_eq!(support::get(&ask), (200, format!("echo: {round}")));
     }
 
+    // The request's trace context goes with the message to the handler's host.
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let traced = format!("http://127.0.0.1:{port}/?subject=echo.t&body=traced");
+    let delivery = support::next_message_during(&lattice.nats, "weft.msgs.msg.>", move || {
+        let answer = support::send_with("GET", &traced, &[("traceparent", traceparent)], "");
+        assert_eq!(answer, (200, "echo: traced".into()));
+    });
+    assert_eq!(delivery.subject.as_str(), "weft.msgs.msg.split-echo");
+    let headers = delivery.headers.expect("the delivery has headers");
+    assert_eq!(
+        headers.get("traceparent").map(|value| value.as_str()),
+        Some(traceparent)
+    );
+    assert_eq!(
+        headers.get("subject").map(|value| value.as_str()),
+        Some("echo.t")
+    );
+
     // The handler's host gone: the delivery fails at once, and the edge says why.
     drop(worker);
     let (status, _) = support::get(&ask);

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use weft_capabilities::messaging::{BrokerMessage, MessageSink};
 use weft_manager::LinkSpec;
 
+use weft_capabilities::call_context::TraceContext;
 use weft_capabilities::component_calls::ComponentDirectory;
 
 use crate::remote_http::RemoteCalls;
@@ -31,15 +32,16 @@ impl MessageSink for LinkedHandler {
     fn deliver(
         &self,
         message: BrokerMessage,
+        trace: Option<TraceContext>,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
         let handler = self.directory.get(&self.target_id);
         let target = self.target_id.clone();
         let remote = self.remote.clone();
         Box::pin(async move {
             match (handler, remote) {
-                (Some(handler), _) => handler.handle_message(message).await,
+                (Some(handler), _) => handler.handle_message(message, trace).await,
                 (None, Some((remote, source_id))) => {
-                    remote.deliver(&source_id, &target, message).await
+                    remote.deliver(&source_id, &target, message, trace).await
                 }
                 (None, None) => Err(format!("component {target} is not running on this host")),
             }

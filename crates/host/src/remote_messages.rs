@@ -3,12 +3,14 @@
 //! `weft.{lattice}.msg.{component_id}` in the queue group `weft-msg` (so deliveries spread over
 //! all hosts running it). A messaging capability whose subscription's target runs elsewhere
 //! sends each message there: the payload is the message's body, the NATS headers carry its
-//! `subject`, `reply-to` (when it has one) and `source-id` (the capability). The answer is
+//! `subject`, `reply-to` (when it has one), `source-id` (the capability) and the trace context
+//! the message was sent in (`traceparent`, `tracestate`). The answer is
 //! empty when the handler took the message, or the reason it did not.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use weft_capabilities::call_context::TraceContext;
 use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::messaging::BrokerMessage;
 
@@ -52,7 +54,8 @@ impl RemoteCalls {
                                 body: delivery.payload.to_vec(),
                                 reply_to: header(REPLY_TO_HEADER),
                             };
-                            handler.handle_message(message).await
+                            let trace = TraceContext::read(header);
+                            handler.handle_message(message, trace).await
                         }
                         None => Err(format!("the delivery has no `{SUBJECT_HEADER}` header")),
                     };
@@ -75,9 +78,13 @@ impl RemoteCalls {
         source_id: &str,
         target_id: &str,
         message: BrokerMessage,
+        trace: Option<TraceContext>,
     ) -> Result<(), String> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source_id);
+        for (name, value) in trace.iter().flat_map(TraceContext::headers) {
+            headers.insert(name, value);
+        }
         headers.insert(SUBJECT_HEADER, message.subject.as_str());
         if let Some(reply_to) = &message.reply_to {
             headers.insert(REPLY_TO_HEADER, reply_to.as_str());

@@ -273,8 +273,13 @@ impl ComponentHandler {
     }
 
     /// Calls the component's `wasmcloud:messaging/handler.handle-message` with `message` in a
-    /// fresh instance; the error says why it was not handled.
-    pub async fn handle_message(&self, message: BrokerMessage) -> Result<(), String> {
+    /// fresh instance, in the trace `trace` it was sent in; the error says why it was not
+    /// handled.
+    pub async fn handle_message(
+        &self,
+        message: BrokerMessage,
+        trace: Option<TraceContext>,
+    ) -> Result<(), String> {
         let Some(pre) = self.message_pre.clone() else {
             return Err(format!(
                 "component {} does not export {MESSAGE_HANDLER}",
@@ -283,7 +288,8 @@ impl ComponentHandler {
         };
         let mut store = Store::new(
             pre.engine(),
-            HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get()),
+            HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
+                .called_with(CallContext { depth: 0, trace }),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
         let outcome = async {

@@ -10,13 +10,16 @@ use std::time::Duration;
 use super::in_process::InProcessBroker;
 use super::nats_broker::NatsBroker;
 use super::{BrokerMessage, SubjectSubscription};
+use crate::call_context::TraceContext;
 
 /// Where a subscription's messages go (the host calls the linked component's handler).
 pub trait MessageSink: Send + Sync {
-    /// Delivers one message; the error says why it was not handled.
+    /// Delivers one message, sent in the trace `trace`; the error says why it was not
+    /// handled.
     fn deliver(
         &self,
         message: BrokerMessage,
+        trace: Option<TraceContext>,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 }
 
@@ -68,14 +71,18 @@ impl Broker {
         }
     }
 
-    /// Publishes `message`.
-    pub async fn publish(&self, message: BrokerMessage) -> Result<(), String> {
+    /// Publishes `message`, sent in the trace `trace`.
+    pub async fn publish(
+        &self,
+        message: BrokerMessage,
+        trace: Option<&TraceContext>,
+    ) -> Result<(), String> {
         match self {
             Self::InProcess(broker) => {
-                broker.publish(message);
+                broker.publish(message, trace);
                 Ok(())
             }
-            Self::Nats(broker) => broker.publish(message).await,
+            Self::Nats(broker) => broker.publish(message, trace).await,
         }
     }
 
@@ -86,10 +93,11 @@ impl Broker {
         subject: &str,
         body: Vec<u8>,
         timeout: Duration,
+        trace: Option<&TraceContext>,
     ) -> Result<BrokerMessage, String> {
         match self {
-            Self::InProcess(broker) => broker.request(subject, body, timeout).await,
-            Self::Nats(broker) => broker.request(subject, body, timeout).await,
+            Self::InProcess(broker) => broker.request(subject, body, timeout, trace).await,
+            Self::Nats(broker) => broker.request(subject, body, timeout, trace).await,
         }
     }
 }

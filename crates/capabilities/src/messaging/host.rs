@@ -33,7 +33,12 @@ impl consumer::Host for CapabilitiesView<'_> {
             Err(error) => return Ok(Err(error)),
         };
         Ok(broker
-            .request(&subject, body, Duration::from_millis(u64::from(timeout_ms)))
+            .request(
+                &subject,
+                body,
+                Duration::from_millis(u64::from(timeout_ms)),
+                self.trace,
+            )
             .await)
     }
 
@@ -42,6 +47,6 @@ impl consumer::Host for CapabilitiesView<'_> {
             Ok(broker) => std::sync::Arc::clone(broker),
             Err(error) => return Ok(Err(error)),
         };
-        Ok(broker.publish(message).await)
+        Ok(broker.publish(message, self.trace).await)
     }
 }

@@ -1,6 +1,7 @@
 //! The in-process broker of a messaging capability that names no NATS servers:
 //! subscriptions by pattern, and reply inboxes for requests.
 
+use crate::call_context::TraceContext;
 use std::collections::HashMap;
 use std::hash::BuildHasher as _;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -60,7 +61,7 @@ impl InProcessBroker {
 
     /// Sends `message` to a waiting request's inbox or to every matching subscription (each
     /// handled in its own task). With no subscriber the message is dropped, as NATS does.
-    pub fn publish(&self, message: BrokerMessage) {
+    pub fn publish(&self, message: BrokerMessage, trace: Option<&TraceContext>) {
         let (inbox, sinks) = {
             let mut state = self.lock();
             let inbox = state.inboxes.remove(&message.subject);
@@ -76,10 +77,10 @@ impl InProcessBroker {
             let _ = inbox.send(message.clone());
         }
         for sink in sinks {
-            let message = message.clone();
+            let (message, trace) = (message.clone(), trace.cloned());
             let subject = message.subject.clone();
             tokio::spawn(async move {
-                if let Err(error) = sink.deliver(message).await {
+                if let Err(error) = sink.deliver(message, trace).await {
                     tracing::warn!(%subject, %error, "a message was not handled");
                 }
             });
@@ -93,6 +94,7 @@ impl InProcessBroker {
         subject: &str,
         body: Vec<u8>,
         timeout: Duration,
+        trace: Option<&TraceContext>,
     ) -> Result<BrokerMessage, String> {
         let inbox = format!(
             "_INBOX.{:016x}",
@@ -112,11 +114,14 @@ impl InProcessBroker {
             }
             state.inboxes.insert(inbox.clone(), reply);
         }
-        self.publish(BrokerMessage {
-            subject: subject.to_owned(),
-            body,
-            reply_to: Some(inbox.clone()),
-        });
+        self.publish(
+            BrokerMessage {
+                subject: subject.to_owned(),
+                body,
+                reply_to: Some(inbox.clone()),
+            },
+            trace,
+        );
         let outcome = tokio::time::timeout(timeout, replied).await;
         self.lock().inboxes.remove(&inbox);
         match outcome {
@@ -148,6 +153,7 @@ mod tests {
         fn deliver(
             &self,
             message: BrokerMessage,
+            trace: Option<TraceContext>,
         ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
             let broker = self.0.upgrade();
             Box::pin(async move {
@@ -156,11 +162,14 @@ mod tests {
                 };
                 let mut body = message.body;
                 body.reverse();
-                broker.publish(BrokerMessage {
-                    subject: reply_to,
-                    body,
-                    reply_to: None,
-                });
+                broker.publish(
+                    BrokerMessage {
+                        subject: reply_to,
+                        body,
+                        reply_to: None,
+                    },
+                    trace.as_ref(),
+                );
                 Ok(())
             })
         }
@@ -172,19 +181,24 @@ mod tests {
         let sink = Arc::new(Reverser(Arc::downgrade(&broker)));
         broker.subscribe("link", &["reverse.>".to_owned()], sink);
         let reply = broker
-            .request("reverse.text", b"abc".to_vec(), Duration::from_secs(5))
+            .request(
+                "reverse.text",
+                b"abc".to_vec(),
+                Duration::from_secs(5),
+                None,
+            )
             .await
             .unwrap();
         assert_eq!(reply.body, b"cba");
         let error = broker
-            .request("other", Vec::new(), Duration::from_secs(5))
+            .request("other", Vec::new(), Duration::from_secs(5), None)
             .await
             .unwrap_err();
         assert!(error.contains("no subscriber for `other`"), "{error}");
         broker.unsubscribe("link");
         assert!(
             broker
-                .request("reverse.text", Vec::new(), Duration::from_secs(5))
+                .request("reverse.text", Vec::new(), Duration::from_secs(5), None)
                 .await
                 .is_err()
         );

@@ -1,6 +1,7 @@
 //! The broker of a messaging capability whose link names NATS servers: publish, request and
 //! subscriptions go through a NATS connection, so other processes on the same NATS take part.
 
+use crate::call_context::TraceContext;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -60,6 +61,13 @@ impl NatsBroker {
             let sink = Arc::clone(&sink);
             tasks.push(tokio::spawn(async move {
                 while let Some(message) = subscriber.next().await {
+                    let trace = TraceContext::read(|name| {
+                        message
+                            .headers
+                            .as_ref()
+                            .and_then(|headers| headers.get(name))
+                            .map(|value| value.as_str().to_owned())
+                    });
                     let message = BrokerMessage {
                         subject: message.subject.to_string(),
                         body: message.payload.to_vec(),
@@ -68,7 +76,7 @@ impl NatsBroker {
                     let sink = Arc::clone(&sink);
                     tokio::spawn(async move {
                         let subject = message.subject.clone();
-                        if let Err(error) = sink.deliver(message).await {
+                        if let Err(error) = sink.deliver(message, trace).await {
                             tracing::warn!(%subject, %error, "a message was not handled");
                         }
                     });
@@ -88,17 +96,28 @@ impl NatsBroker {
         }
     }
 
-    /// Publishes `message` (with its reply subject, if any).
-    pub async fn publish(&self, message: BrokerMessage) -> Result<(), String> {
+    /// Publishes `message` (with its reply subject, if any) and the trace context `trace`
+    /// in its headers.
+    pub async fn publish(
+        &self,
+        message: BrokerMessage,
+        trace: Option<&TraceContext>,
+    ) -> Result<(), String> {
+        let headers = trace_headers(trace);
         let published = match message.reply_to {
             Some(reply) => {
                 self.client
-                    .publish_with_reply(message.subject.clone(), reply, message.body.into())
+                    .publish_with_reply_and_headers(
+                        message.subject.clone(),
+                        reply,
+                        headers,
+                        message.body.into(),
+                    )
                     .await
             }
             None => {
                 self.client
-                    .publish(message.subject.clone(), message.body.into())
+                    .publish_with_headers(message.subject.clone(), headers, message.body.into())
                     .await
             }
         };
@@ -116,9 +135,11 @@ impl NatsBroker {
         subject: &str,
         body: Vec<u8>,
         timeout: Duration,
+        trace: Option<&TraceContext>,
     ) -> Result<BrokerMessage, String> {
         let request = async_nats::Request::new()
             .payload(body.into())
+            .headers(trace_headers(trace))
             .timeout(Some(timeout));
         match self.client.send_request(subject.to_owned(), request).await {
             Ok(reply) => Ok(BrokerMessage {
@@ -146,6 +167,15 @@ impl NatsBroker {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// NATS headers carrying `trace`, if any.
+fn trace_headers(trace: Option<&TraceContext>) -> async_nats::HeaderMap {
+    let mut headers = async_nats::HeaderMap::new();
+    for (name, value) in trace.into_iter().flat_map(TraceContext::headers) {
+        headers.insert(name, value);
+    }
+    headers
 }
 
 impl Drop for NatsBroker {
