@@ -20,6 +20,7 @@ mod host;
 mod http_link;
 mod inventory;
 mod message_link;
+mod remote_body;
 mod remote_components;
 mod remote_http;
 mod remote_messages;

@@ -5,8 +5,8 @@
 //! server routes to a component it does not run sends the request there and relays the
 //! answer. The message is `[u32 big-endian head length][JSON head][body bytes]`; the head of
 //! a request is `{method, uri, headers}`, of a response `{status, headers}`. Bodies travel
-//! whole, so each is limited to what one NATS message holds (the server's `max_payload`, 1 MiB
-//! unless configured, less room for the head: 900 KiB by default). The
+//! in one message when they fit (the server's `max_payload`, 1 MiB unless configured, less
+//! room for the head: 900 KiB by default), in parts beyond that (`remote_body.rs`). The
 //! NATS headers carry `source-id` (the calling capability) and the request's W3C
 //! `traceparent`/`tracestate`.
 
@@ -14,15 +14,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 use weft_capabilities::call_context::TRACE_HEADERS;
-use weft_capabilities::http_server::{ComponentHandler, ResponseBody, text_response};
+use weft_capabilities::http_server::{
+    ComponentHandler, ResponseBody, body_from_parts, text_response,
+};
 
-/// Room kept in each message for the NATS headers and the frame's head: a body may take the
-/// server's `max_payload` less this (900 KiB of NATS's default 1 MiB).
+use crate::remote_body::{FirstPart, PARTS_HEADER, first_part};
+use crate::remote_serve::{Reply, header};
+
+/// Room kept in each message for the NATS headers and the frame's head: a message carries
+/// up to the server's `max_payload` less this of a body (900 KiB of NATS's default 1 MiB).
 const HEAD_ROOM: usize = 124 * 1024;
 /// How long a call to another host may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -52,8 +57,8 @@ pub struct RemoteCalls {
 }
 
 impl RemoteCalls {
-    /// Calls over `client` within `lattice`; bodies may be as large as the server's
-    /// `max_payload` allows.
+    /// Calls over `client` within `lattice`; each message carries as much of a body as the
+    /// server's `max_payload` allows.
     pub fn new(client: async_nats::Client, lattice: &str) -> Self {
         let max_payload = client.server_info().max_payload;
         Self {
@@ -65,6 +70,11 @@ impl RemoteCalls {
 
     pub(crate) fn client(&self) -> &async_nats::Client {
         &self.client
+    }
+
+    /// The most body one message carries.
+    pub(crate) fn max_body(&self) -> usize {
+        self.max_body
     }
 
     pub(crate) fn lattice(&self) -> &str {
@@ -82,18 +92,22 @@ impl RemoteCalls {
         component_id: &str,
         handler: Arc<ComponentHandler>,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
-        let max_body = self.max_body;
+        let remote = self.clone();
         self.serve_queue(self.subject(component_id), SERVERS, move |message| {
-            let handler = Arc::clone(&handler);
+            let (handler, remote) = (Arc::clone(&handler), remote.clone());
             async move {
+                let rest = header(&message, PARTS_HEADER);
                 let response = match decode_request(&message.payload) {
-                    Ok(request) => handler.handle_buffered(request).await,
+                    Ok(request) => {
+                        let request = request.map(|first| match rest {
+                            Some(subject) => body_from_parts(remote.take_parts(first, subject)),
+                            None => whole_body(first),
+                        });
+                        handler.handle_in_parts(request).await
+                    }
                     Err(reason) => text_response(StatusCode::BAD_REQUEST, reason),
                 };
-                (
-                    async_nats::HeaderMap::new(),
-                    encode_response(response, max_body).await,
-                )
+                remote.encode_response(response).await
             }
         })
         .await
@@ -108,20 +122,31 @@ impl RemoteCalls {
         request: Request<Incoming>,
     ) -> Response<ResponseBody> {
         let (parts, body) = request.into_parts();
-        let body = match Limited::new(body, self.max_body).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(_) => {
+        let (body, rest) = match first_part(body, self.max_body).await {
+            Ok(FirstPart::Whole(body)) => (body, None),
+            Ok(FirstPart::Partial { first, rest }) => match self.offer_rest(rest).await {
+                Ok(subject) => (first, Some(subject)),
+                Err(error) => {
+                    return text_response(
+                        StatusCode::BAD_GATEWAY,
+                        format!(
+                            "component {component_id} runs on another host, and the request body cannot be offered there: {error}"
+                        ),
+                    );
+                }
+            },
+            Err(reason) => {
                 return text_response(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!(
-                        "component {component_id} runs on another host, and a request body sent there is limited to {} KiB (one NATS message; raise `max_payload` in the NATS server's configuration to send more)",
-                        self.max_body / 1024
-                    ),
+                    StatusCode::BAD_REQUEST,
+                    format!("the request body could not be read: {reason}"),
                 );
             }
         };
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source_id);
+        if let Some(subject) = &rest {
+            headers.insert(PARTS_HEADER, subject.as_str());
+        }
         for name in TRACE_HEADERS {
             if let Some(value) = parts.headers.get(name).and_then(|v| v.to_str().ok()) {
                 headers.insert(name, value);
@@ -158,12 +183,18 @@ impl RemoteCalls {
                 StatusCode::BAD_GATEWAY,
                 format!("calling component {component_id} on another host failed: {error}"),
             ),
-            Ok(Ok(message)) => decode_response(&message.payload).unwrap_or_else(|reason| {
-                text_response(
+            Ok(Ok(message)) => match decode_response(&message.payload) {
+                Ok(response) => response.map(|first| match header(&message, PARTS_HEADER) {
+                    Some(subject) => body_from_parts(self.take_parts(first, subject)),
+                    None => whole_body(first),
+                }),
+                Err(reason) => text_response(
                     StatusCode::BAD_GATEWAY,
-                    format!("component {component_id} on another host answered what weft cannot read: {reason}"),
-                )
-            }),
+                    format!(
+                        "component {component_id} on another host answered what weft cannot read: {reason}"
+                    ),
+                ),
+            },
         }
     }
 }
@@ -208,39 +239,55 @@ fn decode_request(payload: &[u8]) -> Result<Request<Bytes>, String> {
     request.body(body).map_err(|error| error.to_string())
 }
 
-async fn encode_response(response: Response<ResponseBody>, max_body: usize) -> Vec<u8> {
-    let (parts, body) = response.into_parts();
-    let head = ResponseHead {
-        status: parts.status.as_u16(),
-        headers: header_pairs(&parts.headers),
-    };
-    let failed = |reason: String| {
-        frame(
-            &ResponseHead {
+impl RemoteCalls {
+    /// `response` as the answer to a request from another host: whole in one message, or its
+    /// first part with the rest offered in parts.
+    async fn encode_response(&self, response: Response<ResponseBody>) -> Reply {
+        let (parts, body) = response.into_parts();
+        let head = ResponseHead {
+            status: parts.status.as_u16(),
+            headers: header_pairs(&parts.headers),
+        };
+        let failed = |reason: String| {
+            let head = ResponseHead {
                 status: StatusCode::BAD_GATEWAY.as_u16(),
                 headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            };
+            (
+                async_nats::HeaderMap::new(),
+                frame(&head, format!("{reason}\n").as_bytes()),
+            )
+        };
+        match first_part(body, self.max_body).await {
+            Ok(FirstPart::Whole(body)) => (async_nats::HeaderMap::new(), frame(&head, &body)),
+            Ok(FirstPart::Partial { first, rest }) => match self.offer_rest(rest).await {
+                Ok(subject) => {
+                    let mut headers = async_nats::HeaderMap::new();
+                    headers.insert(PARTS_HEADER, subject.as_str());
+                    (headers, frame(&head, &first))
+                }
+                Err(error) => failed(format!(
+                    "the component's response could not be offered to the calling host: {error}"
+                )),
             },
-            format!("{reason}\n").as_bytes(),
-        )
-    };
-    match Limited::new(body, max_body).collect().await {
-        Ok(collected) => frame(&head, &collected.to_bytes()),
-        Err(error) => failed(format!(
-            "the component's response could not be sent back to the calling host ({error}); responses sent across hosts are limited to {} KiB (one NATS message; raise `max_payload` in the NATS server's configuration to send more)",
-            max_body / 1024
-        )),
+            Err(reason) => failed(format!("the component's response failed: {reason}")),
+        }
     }
 }
 
-fn decode_response(payload: &[u8]) -> Result<Response<ResponseBody>, String> {
+/// A body that is all there in `bytes`.
+fn whole_body(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes)
+        .map_err(|never| match never {})
+        .boxed_unsync()
+}
+
+fn decode_response(payload: &[u8]) -> Result<Response<Bytes>, String> {
     let (head, body): (ResponseHead, Bytes) = unframe(payload)?;
     let mut response = Response::builder().status(head.status);
     for (name, value) in &head.headers {
         response = response.header(name, value);
     }
-    let body: ResponseBody = Full::new(body)
-        .map_err(|never| match never {})
-        .boxed_unsync();
     response.body(body).map_err(|error| error.to_string())
 }
 

@@ -5,7 +5,7 @@
 
 mod live_subscription;
 
-pub use live_subscription::subscribe_live;
+pub use live_subscription::{subscribe_live, unsubscribe_done};
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

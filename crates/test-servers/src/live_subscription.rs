@@ -1,6 +1,8 @@
-//! A NATS subscription known to be in effect: subscribing only queues a request to the
-//! server, and a flush does not wait for the server to act on it, so a test that publishes
-//! from another connection right after could race it.
+//! NATS subscriptions known to be in effect, and known to be gone: subscribing and
+//! unsubscribing only queue a request to the server, and a flush does not wait for the server
+//! to act on it, so a test that publishes from another connection right after could race it
+//! (a subscription still there also makes a request wait for an answer instead of hearing at
+//! once that nobody serves its subject).
 
 use std::time::Duration;
 
@@ -31,4 +33,17 @@ pub async fn subscribe_live(
             return subscription;
         }
     }
+}
+
+/// Ends `subscription` on `client` and returns once the server has acted on it: a probe on a
+/// fresh subject, sent after, has come back (the server handles a connection's requests in
+/// order).
+pub async fn unsubscribe_done(client: &async_nats::Client, subscription: async_nats::Subscriber) {
+    let mut subscription = subscription;
+    subscription
+        .unsubscribe()
+        .await
+        .expect("the unsubscription is sent");
+    let probe = client.new_inbox();
+    subscribe_live(client, &probe, &probe).await;
 }

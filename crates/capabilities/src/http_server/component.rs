@@ -410,10 +410,10 @@ impl ComponentHandler {
 }
 
 impl ComponentHandler {
-    /// Serves a request whose body has already been read whole (one that came from another
-    /// host).
-    pub fn handle_buffered(&self, request: Request<bytes::Bytes>) -> ResponseFuture {
-        self.handle_any(request.map(http_body_util::Full::new))
+    /// Serves a request whose body arrives in parts ([`super::body_from_parts`]), in a fresh
+    /// instance.
+    pub fn handle_in_parts(&self, request: Request<ResponseBody>) -> ResponseFuture {
+        self.handle_any(request)
     }
 
     /// Serves a request with any body wasi-http can read, in a fresh instance.

@@ -21,6 +21,20 @@ pub trait RequestHandler: Send + Sync + 'static {
     fn handle(&self, request: Request<Incoming>) -> ResponseFuture;
 }
 
+/// A body that arrives in parts (from another host): `parts` yields them in order, or why
+/// the rest cannot be read, which the reader of the body then sees as its failure.
+pub fn body_from_parts<Parts>(parts: Parts) -> ResponseBody
+where
+    Parts: futures_util::Stream<Item = Result<Bytes, String>> + Send + 'static,
+{
+    use futures_util::StreamExt as _;
+    http_body_util::StreamBody::new(parts.map(|part| {
+        part.map(hyper::body::Frame::data)
+            .map_err(|reason| wasmtime_wasi_http::Error::InternalError(Some(reason)))
+    }))
+    .boxed_unsync()
+}
+
 /// A short plain-text response, e.g. `404 no route for host x` or a 503 after a guest failure.
 pub fn text_response(status: StatusCode, message: impl Into<String>) -> Response<ResponseBody> {
     let mut text = message.into();

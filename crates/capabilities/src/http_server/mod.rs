@@ -9,6 +9,6 @@ mod route;
 mod server;
 
 pub use component::{ComponentHandler, ComponentHandlerError, INCOMING_HANDLER, MESSAGE_HANDLER};
-pub use handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
+pub use handler::{RequestHandler, ResponseBody, ResponseFuture, body_from_parts, text_response};
 pub use route::{Route, RouteCollision, RouteSpec, RouteTable};
 pub use server::{HttpServer, HttpServerError};

@@ -14,7 +14,7 @@ pub mod lattice;
 
 #[allow(unused_imports)] // Each test binary uses a different subset.
 pub use weft_test_servers::{
-    NatsServer, RedisServer, RegistryServer, Started, free_port, subscribe_live,
+    NatsServer, RedisServer, RegistryServer, Started, free_port, subscribe_live, unsubscribe_done,
 };
 
 /// How long a `weft` process may take to start serving.
@@ -431,6 +431,7 @@ pub fn next_message_during(
             .expect("a message within 5 s")
             .expect("the subscription is open");
         acting.await.unwrap();
+        unsubscribe_done(&client, messages).await;
         message
     })
 }
