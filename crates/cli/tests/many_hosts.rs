@@ -46,37 +46,34 @@ fn write_hello_app(dir: &Path, file: &str, manifest: impl FnOnce(&Path) -> Strin
     file.display().to_string()
 }
 
+/// A manifest `name` (written to `dir/{name}.yaml`) running a copy of the hello component as
+/// `worker` with the scaler `scaler` (its `type` and `properties`, YAML at 8 spaces).
+fn hello_app(dir: &Path, name: &str, scaler: &str) -> String {
+    write_hello_app(dir, &format!("{name}.yaml"), |component| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: {name}\n  annotations:\n    version: v1\nspec:\n  components:\n    - name: worker\n      type: component\n      properties:\n        image: file://{}\n      traits:\n{scaler}",
+            component.display()
+        )
+    })
+}
+
 /// A manifest running the hello component with 6 instances, 2 parts in zone eu to 1 in us.
 fn spread_manifest(dir: &Path) -> String {
-    write_hello_app(dir, "spread.yaml", |component| {
-        format!(
-            r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: spread
-  annotations:
-    version: v1
-spec:
-  components:
-    - name: worker
-      type: component
-      properties:
-        image: file://{}
-      traits:
-        - type: spreadscaler
+    hello_app(
+        dir,
+        "spread",
+        "        - type: spreadscaler
           properties:
             instances: 6
             spread:
               - name: eu
-                requirements: {{zone: eu}}
+                requirements: {zone: eu}
                 weight: 2
               - name: us
-                requirements: {{zone: us}}
+                requirements: {zone: us}
                 weight: 1
-"#,
-            component.display()
-        )
-    })
+",
+    )
 }
 
 #[test]
@@ -636,31 +633,17 @@ fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
 /// A manifest running the hello component on every host labelled `tier=gold` (daemonscaler,
 /// 2 instances each).
 fn daemon_manifest(dir: &Path) -> String {
-    write_hello_app(dir, "daemon.yaml", |component| {
-        format!(
-            r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: daemon
-  annotations:
-    version: v1
-spec:
-  components:
-    - name: worker
-      type: component
-      properties:
-        image: file://{}
-      traits:
-        - type: daemonscaler
+    hello_app(
+        dir,
+        "daemon",
+        "        - type: daemonscaler
           properties:
             instances: 2
             spread:
               - name: gold
-                requirements: {{tier: gold}}
-"#,
-            component.display()
-        )
-    })
+                requirements: {tier: gold}
+",
+    )
 }
 
 #[test]
