@@ -10,7 +10,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use support::lattice::{EdgeAndWorkers, capability_on, id, spread_on};
+use support::lattice::{EdgeAndWorkers, capability_on, id, kill_and_wait_until_gone, spread_on};
 use support::{client, free_port};
 
 /// The messaging example as app `name`: `ask`, the HTTP server (on `port`) and the broker on
@@ -119,7 +119,7 @@ fn messages_reach_a_handler_on_another_host_and_it_answers_through_nats() {
     );
 
     // The handler's host gone: the delivery fails at once, and the edge says why.
-    drop(worker);
+    kill_and_wait_until_gone(worker, lattice.state());
     let (status, _) = support::get(&ask);
     assert_eq!(status, 502);
     edge.wait_for_log("that echo runs nowhere", |event| {

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::lattice::{
-    EdgeAndWorkers, capability_on, host, host_with, id, manager, manager_with, placement, spread_on,
+    EdgeAndWorkers, capability_on, host, host_with, id, kill_and_wait_until_gone, manager,
+    manager_with, placement, spread_on,
 };
 use support::{NatsServer, Weft, client, free_port, weft};
 
@@ -402,7 +403,8 @@ fn the_http_server_on_one_host_serves_a_component_on_others() {
     assert_eq!((status, body.as_str()), (200, "Hello from weft!\n"));
 
     // A worker killed with kill -9: the other one answers.
-    drop(lattice.workers.remove(0));
+    let first = lattice.workers.remove(0);
+    kill_and_wait_until_gone(first, lattice.state());
     assert_eq!(
         answer_within(Duration::from_secs(3)),
         (200, "Hello from weft!\n".into())
@@ -479,7 +481,7 @@ fn a_component_calls_a_component_on_another_host() {
 
     // The worker gone, the call fails at once, and the log says why.
     let url = format!("http://127.0.0.1:{port}/");
-    drop(worker);
+    kill_and_wait_until_gone(worker, lattice.state());
     let started = Instant::now();
     let (status, _) = support::send("POST", &url, "anyone there");
     assert_eq!(status, 500);
@@ -712,4 +714,24 @@ fn bodies_larger_than_a_nats_message_cross_hosts_in_parts() {
     });
     assert!(part.reply.is_some(), "a part is asked for: {part:?}");
     drop(body);
+}
+
+#[test]
+fn a_component_on_another_host_may_take_longer_than_ten_seconds() {
+    let lattice = EdgeAndWorkers::start("slow", 1);
+    let port = free_port();
+    lattice.deploy(&split_http(
+        lattice.files(),
+        port,
+        Path::new(weft_test_components::SLOW),
+    ));
+    let url = format!("http://127.0.0.1:{port}/?ms=11000");
+    let quick = format!("http://127.0.0.1:{port}/?ms=1");
+    support::answer_until("GET", &quick, "", 200, Duration::from_secs(5));
+    // NATS clients give up on a request after 10 s unless told otherwise; a call across
+    // hosts waits as long as the component may run.
+    let started = Instant::now();
+    let (status, body) = support::get(&url);
+    assert_eq!(status, 200, "{body}");
+    assert!(started.elapsed() >= Duration::from_secs(11));
 }

@@ -14,7 +14,7 @@ use http_body_util::BodyExt as _;
 use hyper::body::Body;
 
 use crate::remote_http::RemoteCalls;
-use crate::remote_serve::header;
+use crate::remote_serve::{ask, header};
 
 /// The header naming the subject the rest of a body is served on.
 pub(crate) const PARTS_HEADER: &str = "weft-parts";
@@ -152,15 +152,21 @@ impl RemoteCalls {
         let client = self.client().clone();
         let rest = futures_util::stream::unfold(Some((client, subject)), |state| async move {
             let (client, subject) = state?;
-            let answer =
-                tokio::time::timeout(PART_TIMEOUT, client.request(subject.clone(), Bytes::new()))
-                    .await;
+            let headers = async_nats::HeaderMap::new();
+            let answer = ask(
+                &client,
+                subject.clone(),
+                headers,
+                Bytes::new(),
+                PART_TIMEOUT,
+            )
+            .await;
             let part = match answer {
-                Err(_) => Err(format!(
-                    "the other host sent no next part within {PART_TIMEOUT:?}"
-                )),
-                Ok(Err(error)) => Err(format!("the next part could not be fetched: {error}")),
-                Ok(Ok(message)) => match header(&message, ERROR_HEADER) {
+                Err(error) if error.kind() == async_nats::RequestErrorKind::TimedOut => Err(
+                    format!("the other host sent no next part within {PART_TIMEOUT:?}"),
+                ),
+                Err(error) => Err(format!("the next part could not be fetched: {error}")),
+                Ok(message) => match header(&message, ERROR_HEADER) {
                     Some(reason) => {
                         Err(format!("the other host could not send the rest: {reason}"))
                     }

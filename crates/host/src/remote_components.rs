@@ -18,7 +18,8 @@ use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
 
 use crate::remote_http::RemoteCalls;
-use crate::remote_serve::header;
+use crate::remote_serve::{ask, header};
+use async_nats::RequestErrorKind;
 
 /// How long a call to a component on another host may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -111,21 +112,19 @@ impl RemoteComponents for RemoteCalls {
             for (name, value) in context.trace.iter().flat_map(TraceContext::headers) {
                 headers.insert(name, value);
             }
-            let reply = tokio::time::timeout(
-                CALL_TIMEOUT,
-                client.request_with_headers(subject, headers, payload.into()),
-            )
-            .await
-            .map_err(|_| {
-                format!("`{target}` on another host did not answer within {CALL_TIMEOUT:?}")
-            })?
-            .map_err(|error| {
-                if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
-                    format!("`{target}` runs on no host of the lattice")
-                } else {
-                    format!("calling `{target}` on another host failed: {error}")
-                }
-            })?;
+            let reply = ask(&client, subject, headers, payload.into(), CALL_TIMEOUT)
+                .await
+                .map_err(|error| match error.kind() {
+                    RequestErrorKind::NoResponders => {
+                        format!("`{target}` runs on no host of the lattice")
+                    }
+                    RequestErrorKind::TimedOut => {
+                        format!("`{target}` on another host did not answer within {CALL_TIMEOUT:?}")
+                    }
+                    RequestErrorKind::Other => {
+                        format!("calling `{target}` on another host failed: {error}")
+                    }
+                })?;
             match serde_json::from_slice::<Answer>(&reply.payload) {
                 Ok(Answer::Ok(results)) => Ok(results),
                 Ok(Answer::Error(reason)) => Err(reason),

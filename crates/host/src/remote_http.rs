@@ -24,7 +24,8 @@ use weft_capabilities::http_server::{
 };
 
 use crate::remote_body::{FirstPart, PARTS_HEADER, first_part};
-use crate::remote_serve::{Reply, header};
+use crate::remote_serve::{Reply, ask, header};
+use async_nats::RequestErrorKind;
 
 /// Room kept in each message for the NATS headers and the frame's head: a message carries
 /// up to the server's `max_payload` less this of a body (900 KiB of NATS's default 1 MiB).
@@ -158,32 +159,24 @@ impl RemoteCalls {
             headers: header_pairs(&parts.headers),
         };
         let payload = frame(&head, &body);
-        let answer = tokio::time::timeout(
-            CALL_TIMEOUT,
-            self.client
-                .request_with_headers(self.subject(component_id), headers, payload.into()),
-        )
-        .await;
+        let subject = self.subject(component_id);
+        let answer = ask(&self.client, subject, headers, payload.into(), CALL_TIMEOUT).await;
         match answer {
-            Err(_) => text_response(
+            Err(error) if error.kind() == RequestErrorKind::TimedOut => text_response(
                 StatusCode::GATEWAY_TIMEOUT,
                 format!(
                     "component {component_id} on another host did not answer within {CALL_TIMEOUT:?}"
                 ),
             ),
-            Ok(Err(error))
-                if error.kind() == async_nats::client::RequestErrorKind::NoResponders =>
-            {
-                text_response(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    format!("component {component_id} runs on no host of the lattice"),
-                )
-            }
-            Ok(Err(error)) => text_response(
+            Err(error) if error.kind() == RequestErrorKind::NoResponders => text_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("component {component_id} runs on no host of the lattice"),
+            ),
+            Err(error) => text_response(
                 StatusCode::BAD_GATEWAY,
                 format!("calling component {component_id} on another host failed: {error}"),
             ),
-            Ok(Ok(message)) => match decode_response(&message.payload) {
+            Ok(message) => match decode_response(&message.payload) {
                 Ok(response) => response.map(|first| match header(&message, PARTS_HEADER) {
                     Some(subject) => body_from_parts(self.take_parts(first, subject)),
                     None => whole_body(first),

@@ -15,7 +15,8 @@ use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::messaging::BrokerMessage;
 
 use crate::remote_http::RemoteCalls;
-use crate::remote_serve::header;
+use crate::remote_serve::{ask, header};
+use async_nats::RequestErrorKind;
 
 /// How long a delivery to a component on another host may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -89,24 +90,23 @@ impl RemoteCalls {
         if let Some(reply_to) = &message.reply_to {
             headers.insert(REPLY_TO_HEADER, reply_to.as_str());
         }
-        let answer = tokio::time::timeout(
+        let subject = self.message_subject(target_id);
+        let answer = ask(
+            self.client(),
+            subject,
+            headers,
+            message.body.into(),
             DELIVERY_TIMEOUT,
-            self.client().request_with_headers(
-                self.message_subject(target_id),
-                headers,
-                message.body.into(),
-            ),
         )
         .await
-        .map_err(|_| {
-            format!("component {target_id} on another host did not answer within {DELIVERY_TIMEOUT:?}")
-        })?
-        .map_err(|error| {
-            if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
-                format!(
-                    "component {target_id} runs on no host of the lattice that takes messages for it"
-                )
-            } else {
+        .map_err(|error| match error.kind() {
+            RequestErrorKind::NoResponders => format!(
+                "component {target_id} runs on no host of the lattice that takes messages for it"
+            ),
+            RequestErrorKind::TimedOut => format!(
+                "component {target_id} on another host did not answer within {DELIVERY_TIMEOUT:?}"
+            ),
+            RequestErrorKind::Other => {
                 format!("delivering to component {target_id} on another host failed: {error}")
             }
         })?;

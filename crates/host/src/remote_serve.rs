@@ -16,6 +16,22 @@ pub(crate) fn header(message: &async_nats::Message, name: &str) -> Option<String
         .map(|value| value.as_str().to_owned())
 }
 
+/// A request on `subject` with `headers` and `payload` that waits up to `timeout` for its
+/// answer (the client's own default, 10 s, would cut slow components short).
+pub(crate) async fn ask(
+    client: &async_nats::Client,
+    subject: String,
+    headers: async_nats::HeaderMap,
+    payload: bytes::Bytes,
+    timeout: std::time::Duration,
+) -> Result<async_nats::Message, async_nats::RequestError> {
+    let request = async_nats::Request::new()
+        .headers(headers)
+        .payload(payload)
+        .timeout(Some(timeout));
+    client.send_request(subject, request).await
+}
+
 /// An answer: its NATS headers and payload.
 pub(crate) type Reply = (async_nats::HeaderMap, Vec<u8>);
 

@@ -138,3 +138,23 @@ pub fn capability_on(role: &str) -> String {
         "      traits:\n        - type: spreadscaler\n          properties:\n            instances: 1\n            spread: [{{name: {role}, requirements: {{role: {role}}}}}]\n"
     )
 }
+
+/// Kills `host` (`kill -9`) and waits until the manager at `state` has dropped it from the
+/// lattice, up to 5 s. A request NATS routes to a host in the instant it dies waits for its
+/// timeout; once the manager has noticed, NATS has long let go of the host's subscriptions.
+pub fn kill_and_wait_until_gone(host: Weft, state: &Path) {
+    let host_id = id(&host);
+    drop(host);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, stdout, _) = client(state, &["get", "hosts", "-o", "json"]);
+        if !stdout.contains(&host_id) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the manager still counts {host_id}: {stdout}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
