@@ -384,11 +384,17 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
     let byhand = components.iter().find(|c| c["id"] == "byhand").unwrap();
     assert_eq!(byhand["max_instances"], 2);
     assert_eq!(byhand["annotations"], serde_json::json!({}));
-    let (_, stdout, _) = client(state.path(), &["get", "inventory"]);
-    assert!(
-        stdout.contains(&format!("component byhand x2 {image} (by hand)")),
-        "{stdout}"
-    );
+    // The manager learns it from the host's next heartbeat (every 500 ms).
+    let listed = format!("component byhand x2 {image} (by hand)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let (_, stdout, _) = client(state.path(), &["get", "inventory"]);
+        if stdout.contains(&listed) || std::time::Instant::now() > deadline {
+            assert!(stdout.contains(&listed), "{stdout}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     // What an application runs, unknown images and malformed bodies are refused.
     for (operation, body, expected) in [

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use weft_lattice::{
-    ComponentDescription, HostInventory, HostSummary, ProviderDescription, human_uptime,
+    APP_ANNOTATION, ComponentDescription, HostInventory, HostSummary, ProviderDescription,
+    human_uptime,
 };
 use weft_manager::UNMANAGED;
 
@@ -14,12 +15,7 @@ use crate::Host;
 impl Host {
     /// Who this host is, as a member of `lattice`.
     pub fn summary(&self, lattice: &str) -> HostSummary {
-        let info = self.info();
-        let now_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|elapsed| elapsed.as_millis() as u64)
-            .unwrap_or(info.started_at_ms);
-        let uptime = now_ms.saturating_sub(info.started_at_ms) / 1000;
+        let (info, uptime) = (self.info(), self.uptime_seconds());
         HostSummary {
             friendly_name: info.id.clone(),
             id: info.id,
@@ -31,24 +27,33 @@ impl Host {
         }
     }
 
+    /// Seconds since this host started.
+    fn uptime_seconds(&self) -> u64 {
+        let started_at_ms = self.info().started_at_ms;
+        let now_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(started_at_ms, |elapsed| elapsed.as_millis() as u64);
+        now_ms.saturating_sub(started_at_ms) / 1000
+    }
+
     /// Who this host is and what it runs; each item's `weft.app` annotation names the
     /// application running it (none for what runs by hand).
     pub fn inventory(&self) -> HostInventory {
-        let summary = self.summary("");
+        let (info, uptime) = (self.info(), self.uptime_seconds());
         let observed = self.observe().hosts.pop().unwrap_or_default();
         let annotations = |app: &str| {
             (app != UNMANAGED)
-                .then(|| ("weft.app".to_owned(), app.to_owned()))
+                .then(|| (APP_ANNOTATION.to_owned(), app.to_owned()))
                 .into_iter()
                 .collect::<BTreeMap<_, _>>()
         };
         HostInventory {
-            host_id: summary.id,
-            friendly_name: summary.friendly_name,
-            labels: summary.labels,
-            version: summary.version,
-            uptime_seconds: summary.uptime_seconds,
-            uptime_human: summary.uptime_human,
+            friendly_name: info.id.clone(),
+            host_id: info.id,
+            labels: info.labels,
+            version: info.version,
+            uptime_seconds: uptime,
+            uptime_human: human_uptime(uptime),
             components: observed
                 .components
                 .iter()

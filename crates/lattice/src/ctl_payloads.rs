@@ -86,6 +86,10 @@ pub struct HostInventory {
     pub providers: Vec<ProviderDescription>,
 }
 
+/// The annotation naming the application a component or capability runs for (absent for
+/// what runs by hand).
+pub const APP_ANNOTATION: &str = "weft.app";
+
 /// A running component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ComponentDescription {

@@ -32,8 +32,9 @@ pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, events_subject};
 pub use ctl_payloads::{
-    ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange, Link, LinkDelete,
-    ProviderDescription, ScaleComponent, StartProvider, StopProvider, human_uptime, parse_ctl_body,
+    APP_ANNOTATION, ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange,
+    Link, LinkDelete, ProviderDescription, ScaleComponent, StartProvider, StopProvider,
+    human_uptime, parse_ctl_body,
 };
 pub use ctl_subjects::{Operation, ctl_prefix, parse_ctl_subject};
 pub use embedded::EmbeddedStore;

@@ -19,14 +19,16 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use tokio::time::Instant;
 use weft_lattice::{
-    CloudEvent, CtlResponse, EventBus as _, InProcessBus, LatticeEvent, LatticeName, Received,
-    Subscription, ctl_prefix,
+    APP_ANNOTATION, CloudEvent, CtlResponse, EventBus as _, HostInventory, InProcessBus,
+    LatticeEvent, LatticeName, Received, Subscription, ctl_prefix,
 };
 
 use crate::command::{Command, FencedCommand};
 use crate::host_report::HostReport;
 use crate::lattice::Lattice;
-use crate::observed::ObservedLattice;
+use crate::observed::{
+    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, UNMANAGED,
+};
 
 /// How long a host may take to answer one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -178,9 +180,15 @@ impl NatsLattice {
                 match view.hosts.get_mut(&host_id) {
                     Some(tracked) => {
                         tracked.last_seen = Instant::now();
-                        if let LatticeEvent::HostLabelsChanged { labels, .. } = &event {
-                            tracked.report.observed.labels = labels.clone();
-                            tracked.report.summary.labels = labels.clone();
+                        match &event {
+                            LatticeEvent::HostLabelsChanged { labels, .. } => {
+                                tracked.report.observed.labels = labels.clone();
+                                tracked.report.summary.labels = labels.clone();
+                            }
+                            LatticeEvent::HostHeartbeat(inventory) => {
+                                take_unmanaged(&mut tracked.report.observed, inventory);
+                            }
+                            _ => {}
                         }
                         true
                     }
@@ -189,50 +197,9 @@ impl NatsLattice {
             };
             if !known {
                 self.meet(&host_id).await;
-            } else if !self.reflects(&host_id, &event) {
-                self.refresh(&host_id).await;
             }
         }
         self.changes.publish(event);
-    }
-
-    /// Whether the view of `host_id` already shows what `event` says changed there (it does
-    /// for changes this manager made; not for components and capabilities started by hand).
-    fn reflects(&self, host_id: &str, event: &LatticeEvent) -> bool {
-        let view = self.lock();
-        let Some(observed) = view
-            .hosts
-            .get(host_id)
-            .map(|tracked| &tracked.report.observed)
-        else {
-            return true;
-        };
-        match event {
-            LatticeEvent::ComponentScaled {
-                component_id,
-                image,
-                count,
-                ..
-            } => {
-                let running = observed.components.iter().find(|c| &c.id == component_id);
-                match running {
-                    Some(running) => running.image == *image && running.count == *count,
-                    None => *count == 0,
-                }
-            }
-            LatticeEvent::CapabilityStarted {
-                capability_id,
-                image,
-                ..
-            } => observed
-                .capabilities
-                .iter()
-                .any(|c| &c.id == capability_id && c.image == *image),
-            LatticeEvent::CapabilityStopped { capability_id, .. } => {
-                !observed.capabilities.iter().any(|c| &c.id == capability_id)
-            }
-            _ => true,
-        }
     }
 
     /// What `host_id` says it runs.
@@ -242,21 +209,6 @@ impl NatsLattice {
             Vec::new(),
         )
         .await
-    }
-
-    /// Asks `host_id` what it runs and takes the answer into the view.
-    async fn refresh(&self, host_id: &str) {
-        match self.observe_host(host_id).await {
-            Ok(report) => {
-                if let Some(tracked) = self.lock().hosts.get_mut(host_id) {
-                    tracked.report = report;
-                }
-            }
-            Err(Failed::Gone) => self.lost(host_id),
-            Err(Failed::Remote(error)) => {
-                tracing::warn!(host_id, %error, "a host did not say what it runs");
-            }
-        }
     }
 
     /// Brings a host first seen up to date with the lattice's configs and links, then adds it
@@ -548,4 +500,42 @@ impl Lattice for NatsLattice {
             Err(RemoteError(failures.join("; ")))
         }
     }
+}
+
+/// Takes into `observed` what `inventory` (a heartbeat) says runs outside any application
+/// (no `weft.app` annotation: started by hand with `component.scale`, `provider.start`).
+/// What applications run stays as this manager's commands left it.
+fn take_unmanaged(observed: &mut ObservedHost, inventory: &HostInventory) {
+    let unmanaged =
+        |annotations: &BTreeMap<String, String>| !annotations.contains_key(APP_ANNOTATION);
+    observed
+        .components
+        .retain(|component| component.app != UNMANAGED);
+    observed.components.extend(
+        inventory
+            .components
+            .iter()
+            .filter(|component| unmanaged(&component.annotations))
+            .map(|component| RunningComponent {
+                id: component.id.clone(),
+                image: component.image_ref.clone(),
+                count: component.max_instances,
+                secrets: Vec::new(),
+                app: UNMANAGED.to_owned(),
+            }),
+    );
+    observed
+        .capabilities
+        .retain(|capability| capability.app != UNMANAGED);
+    observed.capabilities.extend(
+        inventory
+            .providers
+            .iter()
+            .filter(|provider| unmanaged(&provider.annotations))
+            .map(|provider| RunningCapability {
+                id: provider.id.clone(),
+                image: provider.image_ref.clone(),
+                app: UNMANAGED.to_owned(),
+            }),
+    );
 }
