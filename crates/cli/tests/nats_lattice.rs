@@ -218,6 +218,17 @@ fn ctl(nats: &NatsServer, subject: &str, body: &str) -> serde_json::Value {
     ctl_at(&nats.url(), subject, body)
 }
 
+/// Asserts that the control request on `subject` with `body` is refused with a message
+/// containing `expected`.
+fn assert_refused(nats: &NatsServer, subject: &str, body: &str, expected: &str) {
+    let answer = ctl(nats, subject, body);
+    assert_eq!(answer["success"], false, "{subject}: {answer}");
+    assert!(
+        answer["message"].as_str().unwrap().contains(expected),
+        "{subject}: {answer}"
+    );
+}
+
 /// The same to the NATS server at `url`.
 fn ctl_at(url: &str, subject: &str, body: &str) -> serde_json::Value {
     let (url, subject, body) = (url.to_owned(), subject.to_owned(), body.to_owned());
@@ -313,12 +324,7 @@ fn the_control_interface_answers_like_wasmcloud() {
             "deploy a manifest",
         ),
     ] {
-        let answer = ctl(&nats, &subject(rest), body);
-        assert_eq!(answer["success"], false, "{rest}: {answer}");
-        assert!(
-            answer["message"].as_str().unwrap().contains(expected),
-            "{rest}: {answer}"
-        );
+        assert_refused(&nats, &subject(rest), body, expected);
     }
     let got = ctl(&nats, &subject("config.get.shared"), "");
     assert_eq!(got["response"], serde_json::json!({"greeting": "hi"}));
@@ -424,12 +430,7 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
             "component_ref",
         ),
     ] {
-        let answer = ctl(&nats, &subject(operation), body);
-        assert_eq!(answer["success"], false, "{operation}: {answer}");
-        assert!(
-            answer["message"].as_str().unwrap().contains(expected),
-            "{operation}: {answer}"
-        );
+        assert_refused(&nats, &subject(operation), body, expected);
     }
 
     // Scaled to 0 and stopped, they are gone; the application still serves.
