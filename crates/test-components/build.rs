@@ -16,6 +16,9 @@ const GUESTS: &[&str] = &[
     "slow",
     "wasi-0-2-0",
     "kv-links",
+    "wasmcloud-hello",
+    "wasmcloud-counter",
+    "wasmcloud-echo",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

@@ -135,8 +135,9 @@ pub struct UpArgs {
     #[arg(long)]
     pub no_example: bool,
 
-    /// Where the bundled hello example serves on a first start.
-    #[arg(long, default_value = "127.0.0.1:8000")]
+    /// Where the bundled hello example serves on a first start (a port no wasmCloud example
+    /// uses, so their manifests deploy next to it).
+    #[arg(long, default_value = "127.0.0.1:8088")]
     pub example_address: SocketAddr,
 
     /// The host in this process.

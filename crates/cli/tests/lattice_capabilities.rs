@@ -28,9 +28,9 @@ fn split_messaging(dir: &Path, name: &str, port: u16, cluster_uris: Option<&str>
         .replacen("instances: 100", &spread_on("edge", 10), 1)
         .replacen("instances: 100", &spread_on("worker", 10), 1)
         .replace(
-            "        image: ghcr.io/wasmcloud/messaging-nats:0.23.1\n      traits:\n",
+            "        image: weft+builtin://messaging\n      traits:\n",
             &format!(
-                "        image: ghcr.io/wasmcloud/messaging-nats:0.23.1\n{}",
+                "        image: weft+builtin://messaging\n{}",
                 capability_on("edge")
             ),
         )

@@ -324,7 +324,7 @@ fn hello_from(dir: &Path, name: &str, port: u16, image: &str) -> String {
         &[
             ("name: hello\n", &format!("name: {name}\n")),
             ("file://./build/http_hello_world.wasm", image),
-            ("127.0.0.1:8000", &format!("127.0.0.1:{port}")),
+            ("127.0.0.1:8088", &format!("127.0.0.1:{port}")),
         ],
     )
 }

@@ -118,6 +118,64 @@ fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {
     assert!(stderr.contains("undeploy it first"), "{stderr}");
 }
 
+/// Writes app `name` (the hello example) serving on `address` into `dir`; returns its path.
+fn app_at(dir: &std::path::Path, state: &std::path::Path, name: &str, address: &str) -> String {
+    let port = free_port();
+    let file = app_on(dir, state, name, port);
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(&format!("127.0.0.1:{port}"), address);
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
+#[test]
+fn a_wildcard_address_and_a_specific_one_on_the_same_port_are_refused_naming_the_holder() {
+    let state = tempfile::tempdir().unwrap();
+    let apps = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let weft = up(state.path(), free_port());
+    let wide = app_at(
+        apps.path(),
+        state.path(),
+        "wide",
+        &format!("0.0.0.0:{port}"),
+    );
+    let narrow = app_at(
+        apps.path(),
+        state.path(),
+        "narrow",
+        &format!("127.0.0.1:{port}"),
+    );
+
+    // The second round deploys the versions the first one stored.
+    for (first, first_name, second, second_name) in [
+        (wide.as_str(), "wide", narrow.as_str(), "narrow"),
+        ("narrow", "narrow", "wide", "wide"),
+    ] {
+        let (code, _, stderr) = client(state.path(), &["app", "deploy", first]);
+        assert_eq!(code, 0, "{stderr}");
+        let (code, _, stderr) = client(state.path(), &["app", "deploy", second]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains(&format!("app {first_name} "))
+                && stderr.contains(&format!("`weft app undeploy {first_name}` frees it"))
+                && stderr.contains(second_name)
+                && !stderr.contains("os error"),
+            "{stderr}"
+        );
+        assert_eq!(
+            get(&format!("http://127.0.0.1:{port}/")).0,
+            200,
+            "{first_name} keeps serving"
+        );
+        for name in [second_name, first_name] {
+            assert_eq!(client(state.path(), &["app", "undeploy", name]).0, 0);
+        }
+    }
+    assert!(weft.interrupt().success());
+}
+
 #[test]
 fn clients_say_what_is_wrong() {
     let state = tempfile::tempdir().unwrap();

@@ -18,8 +18,12 @@ pub enum Builtin {
     /// to what the link allows.
     HttpClient,
     /// Carries `wasmcloud:messaging` between components: they publish and request through
-    /// it, and it delivers what links subscribe to to their handlers (in process).
+    /// it, and it delivers what links subscribe to to their handlers; in process unless a link
+    /// names NATS servers (`weft+builtin://messaging`).
     Messaging,
+    /// The same over NATS, as wasmCloud's `messaging-nats` provider: the servers a link or the
+    /// capability's config names, else the local NATS server (`nats://127.0.0.1:4222`).
+    MessagingNats,
     /// Gives components linked to it `wasi:blobstore` over a directory.
     BlobstoreFs,
     /// Gives components linked to it `wasi:blobstore` over NATS JetStream object stores.
@@ -36,9 +40,15 @@ impl Builtin {
             Self::KeyValueNats => "keyvalue-nats",
             Self::HttpClient => "http-client",
             Self::Messaging => "messaging",
+            Self::MessagingNats => "messaging-nats",
             Self::BlobstoreFs => "blobstore-fs",
             Self::BlobstoreNats => "blobstore-nats",
         }
+    }
+
+    /// Whether it is one of the messaging capabilities (in process or over NATS).
+    pub fn is_messaging(self) -> bool {
+        matches!(self, Self::Messaging | Self::MessagingNats)
     }
 
     /// Whether a component linked to it over `namespace:package` gets that interface from it.
@@ -49,7 +59,9 @@ impl Builtin {
                 namespace == "wasi" && package == "keyvalue"
             }
             Self::HttpClient => namespace == "wasi" && package == "http",
-            Self::Messaging => namespace == "wasmcloud" && package == "messaging",
+            Self::Messaging | Self::MessagingNats => {
+                namespace == "wasmcloud" && package == "messaging"
+            }
             Self::BlobstoreFs | Self::BlobstoreNats => {
                 namespace == "wasi" && package == "blobstore"
             }
@@ -62,7 +74,7 @@ impl Builtin {
             Self::HttpServer => "nothing (it calls components over wasi:http/incoming-handler)",
             Self::KeyValue | Self::KeyValueRedis | Self::KeyValueNats => "wasi:keyvalue",
             Self::HttpClient => "wasi:http/outgoing-handler",
-            Self::Messaging => "wasmcloud:messaging/consumer",
+            Self::Messaging | Self::MessagingNats => "wasmcloud:messaging/consumer",
             Self::BlobstoreFs | Self::BlobstoreNats => "wasi:blobstore",
         }
     }
@@ -85,8 +97,13 @@ const IMAGES: &[(&str, Builtin)] = &[
     ("wasmcloud.azurecr.io/httpclient", Builtin::HttpClient),
     ("weft+builtin://http-client", Builtin::HttpClient),
     ("wasmcloud+builtin://http-client", Builtin::HttpClient),
-    ("ghcr.io/wasmcloud/messaging-nats", Builtin::Messaging),
-    ("wasmcloud.azurecr.io/nats_messaging", Builtin::Messaging),
+    ("ghcr.io/wasmcloud/messaging-nats", Builtin::MessagingNats),
+    (
+        "wasmcloud.azurecr.io/nats_messaging",
+        Builtin::MessagingNats,
+    ),
+    ("wasmcloud+builtin://messaging-nats", Builtin::MessagingNats),
+    ("weft+builtin://messaging-nats", Builtin::MessagingNats),
     ("weft+builtin://messaging", Builtin::Messaging),
     ("wasmcloud+builtin://messaging", Builtin::Messaging),
     ("ghcr.io/wasmcloud/blobstore-fs", Builtin::BlobstoreFs),
@@ -152,6 +169,18 @@ mod tests {
         assert_eq!(
             resolve("ghcr.io/wasmcloud/blobstore-nats:0.3.1"),
             Some(Builtin::BlobstoreNats)
+        );
+        assert_eq!(
+            resolve("ghcr.io/wasmcloud/messaging-nats:0.27.0"),
+            Some(Builtin::MessagingNats)
+        );
+        assert_eq!(
+            resolve("wasmcloud+builtin://messaging-nats"),
+            Some(Builtin::MessagingNats)
+        );
+        assert_eq!(
+            resolve("weft+builtin://messaging"),
+            Some(Builtin::Messaging)
         );
         assert_eq!(resolve("ghcr.io/wasmcloud/http-server-fork:1"), None);
     }

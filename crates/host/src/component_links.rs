@@ -52,6 +52,7 @@ pub(crate) struct LinkInputs<'a> {
     pub(crate) components: &'a BTreeMap<String, RunningComponent>,
     pub(crate) component_configs: &'a HashMap<String, Vec<String>>,
     pub(crate) capabilities: &'a BTreeMap<String, Builtin>,
+    pub(crate) capability_configs: &'a HashMap<String, Vec<String>>,
     pub(crate) links: &'a [LinkSpec],
     pub(crate) configs: &'a BTreeMap<String, StoredConfig>,
     pub(crate) component_secrets: &'a HashMap<String, Vec<SecretBinding>>,
@@ -124,8 +125,9 @@ impl LinkResolver {
                     settings,
                 }));
             }
-            Builtin::Messaging => {
-                let settings = messaging_settings(&link.target_config, inputs)?;
+            Builtin::Messaging | Builtin::MessagingNats => {
+                let settings =
+                    messaging_settings(builtin, &link.target_id, &link.target_config, inputs)?;
                 let open = settings.cluster_uris.is_empty()
                     || self
                         .nats_broker(&link.target_id, &settings.cluster_uris)
@@ -369,12 +371,13 @@ impl LinkResolver {
                     }
                     continue;
                 }
-                if builtin == Builtin::Messaging {
+                if builtin.is_messaging() {
                     let broker =
-                        messaging_settings(&link.target_config, inputs).and_then(|settings| {
-                            self.broker(&link.target_id, &settings.cluster_uris)
-                                .ok_or_else(|| "its NATS connection is not open yet".to_owned())
-                        });
+                        messaging_settings(builtin, &link.target_id, &link.target_config, inputs)
+                            .and_then(|settings| {
+                                self.broker(&link.target_id, &settings.cluster_uris)
+                                    .ok_or_else(|| "its NATS connection is not open yet".to_owned())
+                            });
                     match broker {
                         Ok(broker) => {
                             messaging.insert(link.name.clone(), broker);
@@ -576,10 +579,12 @@ fn target_capability(link: &LinkSpec, inputs: &LinkInputs<'_>) -> Result<Option<
                 KeyValueKind::Embedded => Some("keeps its data in a file on the host running it"),
             }
         }
-        Builtin::Messaging => messaging_settings(&link.target_config, inputs)?
-            .cluster_uris
-            .is_empty()
-            .then_some("carries messages inside the process of the host running it"),
+        Builtin::Messaging | Builtin::MessagingNats => {
+            messaging_settings(builtin, &link.target_id, &link.target_config, inputs)?
+                .cluster_uris
+                .is_empty()
+                .then_some("carries messages inside the process of the host running it")
+        }
         Builtin::BlobstoreFs => Some("keeps its blobs in a directory of the host running it"),
     };
     match local_data {
@@ -597,7 +602,9 @@ fn target_capability(link: &LinkSpec, inputs: &LinkInputs<'_>) -> Result<Option<
 /// How to give a capability's link a backend every host of a lattice reaches.
 fn shared_backend_hint(builtin: Builtin) -> &'static str {
     match builtin {
-        Builtin::Messaging => "`cluster_uris: nats://HOST:PORT` in the link's target config",
+        Builtin::Messaging | Builtin::MessagingNats => {
+            "`cluster_uris: nats://HOST:PORT` in the link's target config, or the `ghcr.io/wasmcloud/messaging-nats` image"
+        }
         Builtin::BlobstoreFs | Builtin::BlobstoreNats => {
             "the `ghcr.io/wasmcloud/blobstore-nats` image"
         }
@@ -616,13 +623,52 @@ fn blobstore_settings(
     BlobstoreSettings::from_config(&config).map_err(|error| error.to_string())
 }
 
-/// The settings of a messaging link from the named configs of one of its sides.
+/// The settings of a messaging link from the named configs of its capability's side. For
+/// `messaging-nats`, NATS servers the link does not name come from the capability's own config
+/// (`cluster_uris`), else the local NATS server, as wasmCloud's provider connects to its default
+/// `0.0.0.0:4222`; `weft+builtin://messaging` stays in process unless the link names servers.
 pub(crate) fn messaging_settings(
+    builtin: Builtin,
+    capability_id: &str,
     config_names: &[String],
     inputs: &LinkInputs<'_>,
 ) -> Result<MessagingLinkSettings, String> {
     let config = merged(config_names, inputs.configs);
-    MessagingLinkSettings::from_config(&config).map_err(|error| error.to_string())
+    let mut settings =
+        MessagingLinkSettings::from_config(&config).map_err(|error| error.to_string())?;
+    let signed = config.keys().find(|key| {
+        key.eq_ignore_ascii_case("client_jwt") || key.eq_ignore_ascii_case("client_seed")
+    });
+    if builtin == Builtin::MessagingNats
+        && settings.cluster_uris.is_empty()
+        && let Some(key) = signed
+    {
+        return Err(format!(
+            "`{key}` asks for NATS decentralized auth, which weft does not sign with yet; put a user and password or a token in `cluster_uris` (`nats://USER:PASSWORD@HOST:PORT`)"
+        ));
+    }
+    if builtin == Builtin::MessagingNats && settings.cluster_uris.is_empty() {
+        settings.cluster_uris = capability_setting(capability_id, &["cluster_uris", "uri"], inputs)
+            .map_or_else(
+                || vec![DEFAULT_NATS_URL.to_owned()],
+                |uris| MessagingLinkSettings::servers(&uris),
+            );
+    }
+    Ok(settings)
+}
+
+/// The value of one of `keys` (compared case-insensitively) in the capability's own config
+/// (wasmCloud's provider config), which gives its links their defaults.
+fn capability_setting(
+    capability_id: &str,
+    keys: &[&str],
+    inputs: &LinkInputs<'_>,
+) -> Option<String> {
+    let names = inputs.capability_configs.get(capability_id)?;
+    merged(names, inputs.configs)
+        .into_iter()
+        .find(|(key, _)| keys.iter().any(|wanted| key.eq_ignore_ascii_case(wanted)))
+        .map(|(_, value)| value)
 }
 
 /// The settings of a NATS blobstore link, from its target config.
@@ -649,12 +695,14 @@ fn keyvalue_settings(
     link: &LinkSpec,
     inputs: &LinkInputs<'_>,
 ) -> Result<KeyValueSettings, String> {
+    // As wasmCloud's providers, a URL in the capability's own config is the default of its links.
+    let capability_url = || capability_setting(&link.target_id, &["url", "cluster_uri"], inputs);
     let default = match builtin {
         Builtin::KeyValueRedis => KeyValueKind::Redis {
-            url: DEFAULT_REDIS_URL.to_owned(),
+            url: capability_url().unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
         },
         Builtin::KeyValueNats => KeyValueKind::Nats {
-            url: DEFAULT_NATS_URL.to_owned(),
+            url: capability_url().unwrap_or_else(|| DEFAULT_NATS_URL.to_owned()),
             bucket: None,
             auto_create: true,
         },

@@ -11,9 +11,8 @@ use serde::Serialize;
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{
-    ComponentHandler, HttpServer, INCOMING_HANDLER, MESSAGE_HANDLER, RouteSpec,
+    ComponentHandler, HttpServer, INCOMING_HANDLER, MESSAGE_HANDLER, RouteOwner, RouteSpec,
 };
-use weft_capabilities::messaging::MessagingLinkSettings;
 use weft_lattice::{EventBus, LatticeEvent};
 use weft_manager::{
     Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
@@ -24,7 +23,7 @@ use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
 
 use crate::builtin::{self, Builtin};
-use crate::component_links::{LinkInputs, LinkResolver, OpenRequest, merged};
+use crate::component_links::{LinkInputs, LinkResolver, OpenRequest, merged, messaging_settings};
 use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
@@ -39,6 +38,9 @@ struct State {
     /// The config names each component reads.
     component_configs: HashMap<String, Vec<String>>,
     capabilities: BTreeMap<String, (RunningCapability, Builtin)>,
+    /// The config names each capability reads (wasmCloud's provider config: defaults for
+    /// its links, such as the NATS servers or the Redis URL).
+    capability_configs: HashMap<String, Vec<String>>,
     links: Vec<LinkSpec>,
     configs: BTreeMap<String, StoredConfig>,
     /// The secrets each component reads.
@@ -368,6 +370,7 @@ impl Host {
                 capability_id,
                 image,
                 app,
+                config,
                 ..
             } => {
                 let builtin =
@@ -375,6 +378,9 @@ impl Host {
                         image: image.clone(),
                         known: builtin::known_images().join(", "),
                     })?;
+                self.lock()
+                    .capability_configs
+                    .insert(capability_id.clone(), config.clone());
                 self.lock().capabilities.insert(
                     capability_id.clone(),
                     (
@@ -400,6 +406,7 @@ impl Host {
             }
             Command::StopCapability { capability_id, .. } => {
                 self.lock().capabilities.remove(capability_id);
+                self.lock().capability_configs.remove(capability_id);
                 self.resolver().capability_stopped(capability_id);
                 let keys: Vec<String> = self
                     .lock()
@@ -521,9 +528,15 @@ impl Host {
             link: describe_link(link),
             reason,
         };
-        let config = self.merged_config(&link.source_config);
-        let settings = MessagingLinkSettings::from_config(&config)
-            .map_err(|error| failed(error.to_string()))?;
+        let settings = self
+            .with_link_inputs(|inputs, _| {
+                let builtin = inputs.capabilities.get(&link.source_id).copied();
+                builtin.map(|builtin| {
+                    messaging_settings(builtin, &link.source_id, &link.source_config, inputs)
+                })
+            })
+            .unwrap_or_else(|| Err("its messaging capability is not running here".to_owned()))
+            .map_err(failed)?;
         let open = self
             .resolver()
             .broker(&link.source_id, &settings.cluster_uris);
@@ -574,10 +587,11 @@ impl Host {
     /// Serves `link` if it is an HTTP server → component link whose server runs here, or
     /// subscribes it if it is a messaging → component link.
     async fn serve_link(&self, link: &LinkSpec) -> Result<(), HostError> {
-        let source_is_messaging = matches!(
-            self.lock().capabilities.get(&link.source_id),
-            Some((_, Builtin::Messaging))
-        );
+        let source_is_messaging = self
+            .lock()
+            .capabilities
+            .get(&link.source_id)
+            .is_some_and(|(_, builtin)| builtin.is_messaging());
         if source_is_messaging && is_handler_link(link) {
             return self.subscribe_link(link).await;
         }
@@ -595,14 +609,11 @@ impl Host {
         })?;
         let key = link_key(link);
         // Named by the link's key, not its target, so re-targeting keeps the route.
-        let owner = match &link.app {
-            Some(app) => format!("app {app} (link {key})"),
-            None => format!("the hand-made link {key}"),
-        };
+        let owner = route_owner(link, &key);
         if let Some(served) = self.lock().routes.get(&key)
             && served.addr == addr
             && served.spec == spec
-            && served.owner == owner
+            && served.owner == owner.name
         {
             // Same route: switch the target in place, so no request sees a gap.
             served.handler.retarget(&link.target_id);
@@ -630,7 +641,7 @@ impl Host {
             ServedRoute {
                 addr: bound,
                 spec,
-                owner,
+                owner: owner.name,
                 handler,
             },
         );
@@ -722,6 +733,7 @@ impl Host {
             components: &state.components,
             component_configs: &state.component_configs,
             capabilities: &capabilities,
+            capability_configs: &state.capability_configs,
             links: &state.links,
             configs: &state.configs,
             component_secrets: &state.component_secrets,
@@ -782,6 +794,31 @@ fn builtins(state: &State) -> BTreeMap<String, Builtin> {
 
 fn link_key(link: &LinkSpec) -> String {
     route_key(&link.source_id, &link.namespace, &link.package, &link.name)
+}
+
+/// Who holds a link's route, and the command that frees it: undeploying the app that
+/// declares the link, or deleting the hand-made link.
+fn route_owner(link: &LinkSpec, key: &str) -> RouteOwner {
+    match &link.app {
+        Some(app) => RouteOwner::freed_by(
+            format!("app {app} (link {key})"),
+            format!("weft app undeploy {app}"),
+        ),
+        None => {
+            let name = if link.name == "default" {
+                String::new()
+            } else {
+                format!(" --link-name {}", link.name)
+            };
+            RouteOwner::freed_by(
+                format!("the hand-made link {key}"),
+                format!(
+                    "weft link del {} {} {}{name}",
+                    link.source_id, link.namespace, link.package
+                ),
+            )
+        }
+    }
 }
 
 /// The key a link's route is kept under: what identifies a link in the lattice.

@@ -22,19 +22,32 @@ pub(crate) fn is_incoming_http(link: &LinkSpec) -> bool {
         && link.interfaces.iter().any(|i| i == "incoming-handler")
 }
 
-/// The address and route a link's source config asks for (`address`, `host`, `path`).
+/// The address and route a link's source config asks for (`address`, `host`, `path`; keys
+/// compared case-insensitively, as wasmCloud's HTTP server does).
 pub(crate) fn route_of(
     config: &BTreeMap<String, String>,
 ) -> Result<(SocketAddr, RouteSpec), String> {
-    let address = config
-        .get("address")
-        .map_or(DEFAULT_ADDRESS, String::as_str);
+    let value = |wanted: &str| {
+        config
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| value.clone())
+    };
+    if let Some(key) = ["tls_cert_file", "tls_priv_key_file"]
+        .into_iter()
+        .find(|key| value(key).is_some())
+    {
+        return Err(format!(
+            "`{key}` asks for HTTPS, which weft's HTTP server does not serve yet; drop the TLS keys and put a TLS-terminating proxy in front of it"
+        ));
+    }
+    let address = value("address").unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
     let addr: SocketAddr = address.parse().map_err(|_| {
         format!("`address: {address}` is not an IP address and port like 127.0.0.1:8000")
     })?;
     let spec = RouteSpec {
-        host: config.get("host").cloned(),
-        path_prefix: config.get("path").cloned(),
+        host: value("host"),
+        path_prefix: value("path"),
     };
     Ok((addr, spec))
 }
@@ -96,5 +109,37 @@ impl RequestHandler for LinkedComponent {
                 )
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_and_the_address_has_a_default() {
+        let (addr, spec) =
+            route_of(&config(&[("ADDRESS", "0.0.0.0:8000"), ("Path", "/api")])).unwrap();
+        assert_eq!(addr.to_string(), "0.0.0.0:8000");
+        assert_eq!(spec.path_prefix.as_deref(), Some("/api"));
+        assert_eq!(
+            route_of(&config(&[])).unwrap().0.to_string(),
+            DEFAULT_ADDRESS
+        );
+    }
+
+    #[test]
+    fn https_and_bad_addresses_are_refused_with_the_reason() {
+        let error = route_of(&config(&[("tls_cert_file", "/c.pem")])).unwrap_err();
+        assert!(error.contains("HTTPS"), "{error}");
+        let error = route_of(&config(&[("address", "localhost")])).unwrap_err();
+        assert!(error.contains("127.0.0.1:8000"), "{error}");
     }
 }

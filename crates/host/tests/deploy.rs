@@ -31,7 +31,7 @@ fn hello_app(dir: &std::path::Path, name: &str, port: u16) -> DesiredApp {
     let hello = weft_examples::find("hello").unwrap();
     std::fs::write(dir.join("build/http_hello_world.wasm"), hello.wasm).unwrap();
     let text = HELLO_MANIFEST
-        .replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"))
+        .replace("127.0.0.1:8088", &format!("127.0.0.1:{port}"))
         .replace("name: hello", &format!("name: {name}"));
     let manifest = weft_manifest::load("wadm.yaml", &text).unwrap().manifest;
     let mut desired = desired_state(&manifest);

@@ -10,6 +10,9 @@
 //! - `CLI_COMMAND`: a valid component that is not an HTTP handler.
 //! - `KV_LINKS`: picks a `wasi:keyvalue` link by name (`?link=NAME`, through
 //!   `wasmcloud:bus/lattice@2.0.0`, or `@1.0.0` with `&bus=1`) and counts there.
+//! - `WASMCLOUD_HELLO`, `WASMCLOUD_COUNTER`, `WASMCLOUD_ECHO`: behave as wasmCloud 1.x's Rust
+//!   `http-hello-world`, `http-keyvalue-counter` and `echo-messaging` examples, for the tests
+//!   that deploy wasmCloud's manifests unchanged but for their `image:` lines.
 //!
 //! Components that show a capability to users live in `examples/` (the `weft-examples`
 //! crate): the tests use those too.

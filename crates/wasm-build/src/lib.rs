@@ -9,6 +9,10 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod target;
+
+pub use target::{TargetError, TargetStatus, ensure_guest_target};
+
 /// The Rust target every guest is compiled for.
 pub const GUEST_TARGET: &str = "wasm32-wasip2";
 
@@ -29,6 +33,14 @@ pub fn build_guests(manifest: &Path, guests: &[Guest<'_>]) -> Vec<PathBuf> {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target_dir = out_dir.join("guest-target");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    match ensure_guest_target() {
+        Ok(TargetStatus::Present) => {}
+        Ok(TargetStatus::Added { toolchain }) => println!(
+            "cargo:warning=the {GUEST_TARGET} target was missing for Rust {toolchain}; added it \
+             with `rustup target add {GUEST_TARGET} --toolchain {toolchain}`"
+        ),
+        Err(error) => panic!("{error}"),
+    }
 
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
@@ -59,8 +71,7 @@ pub fn build_guests(manifest: &Path, guests: &[Guest<'_>]) -> Vec<PathBuf> {
         .expect("failed to spawn cargo for the guest components");
     assert!(
         status.success(),
-        "building guest components from {} failed ({status}); is the {GUEST_TARGET} target \
-         installed? `rustup target add {GUEST_TARGET}`",
+        "building guest components from {} failed ({status}); the compiler's output is above",
         manifest.display()
     );
 

@@ -2,6 +2,7 @@
 //! by address, Host header or path prefix, streaming bodies both ways, and shutting down
 //! gracefully (in-flight requests finish).
 
+mod address;
 mod component;
 mod handler;
 mod listener;
@@ -10,5 +11,5 @@ mod server;
 
 pub use component::{ComponentHandler, ComponentHandlerError, INCOMING_HANDLER, MESSAGE_HANDLER};
 pub use handler::{RequestHandler, ResponseBody, ResponseFuture, body_from_parts, text_response};
-pub use route::{Route, RouteCollision, RouteSpec, RouteTable};
+pub use route::{Route, RouteCollision, RouteOwner, RouteSpec, RouteTable};
 pub use server::{HttpServer, HttpServerError};

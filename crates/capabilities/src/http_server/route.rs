@@ -66,13 +66,63 @@ impl fmt::Display for RouteSpec {
     }
 }
 
+/// Who holds a route: named in conflict errors, with the command that gives it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteOwner {
+    /// Who asked for it, e.g. `app shop (link ...)`; two routes with the same name are the
+    /// same owner's.
+    pub name: String,
+    /// The command that frees what this owner holds, e.g. `weft app undeploy shop`.
+    pub freed_by: Option<String>,
+}
+
+impl RouteOwner {
+    /// An owner whose routes are given up by running `command`.
+    pub fn freed_by(name: impl Into<String>, command: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            freed_by: Some(command.into()),
+        }
+    }
+
+    /// What to do about a conflict with this owner, as a clause: `` `weft app undeploy shop`
+    /// frees it, or `` … followed by `alternative`.
+    pub fn remedy(&self, alternative: &str) -> String {
+        match &self.freed_by {
+            Some(command) => format!("`{command}` frees it, or {alternative}"),
+            None => alternative.to_owned(),
+        }
+    }
+}
+
+impl From<String> for RouteOwner {
+    fn from(name: String) -> Self {
+        Self {
+            name,
+            freed_by: None,
+        }
+    }
+}
+
+impl From<&str> for RouteOwner {
+    fn from(name: &str) -> Self {
+        Self::from(name.to_owned())
+    }
+}
+
+impl fmt::Display for RouteOwner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
 /// One route: what it takes, who owns it, who handles it.
 #[derive(Clone)]
 pub struct Route {
     /// Which requests it takes (normalized).
     pub spec: RouteSpec,
-    /// Who asked for it, e.g. `app shop, component cart`; named in collision errors.
-    pub owner: String,
+    /// Who asked for it; named in collision errors.
+    pub owner: RouteOwner,
     /// What serves its requests.
     pub handler: Arc<dyn RequestHandler>,
 }
@@ -89,15 +139,16 @@ impl fmt::Debug for Route {
 /// A route that would take the same requests as an existing one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "{spec} is already routed to {existing_owner}; {requested_owner} cannot take it too (give one of them a different host, path or address)"
+    "{spec} is already routed to {existing_owner}; {requested_owner} cannot take it too ({})",
+    existing_owner.remedy("give one of them a different host, path or address")
 )]
 pub struct RouteCollision {
     /// The contested route.
     pub spec: RouteSpec,
     /// Who has it.
-    pub existing_owner: String,
+    pub existing_owner: RouteOwner,
     /// Who asked for it.
-    pub requested_owner: String,
+    pub requested_owner: RouteOwner,
 }
 
 /// The routes of one listener, most specific first.
@@ -108,14 +159,14 @@ pub struct RouteTable {
 
 impl RouteTable {
     /// Adds a route, refusing one whose spec is already taken.
-    pub fn insert(&mut self, route: Route) -> Result<(), RouteCollision> {
+    pub fn insert(&mut self, route: Route) -> Result<(), Box<RouteCollision>> {
         let spec = route.spec.normalized();
         if let Some(existing) = self.routes.iter().find(|existing| existing.spec == spec) {
-            return Err(RouteCollision {
+            return Err(Box::new(RouteCollision {
                 spec,
                 existing_owner: existing.owner.clone(),
                 requested_owner: route.owner,
-            });
+            }));
         }
         self.routes.push(Route { spec, ..route });
         self.routes
@@ -128,7 +179,7 @@ impl RouteTable {
         let spec = spec.normalized();
         let before = self.routes.len();
         self.routes
-            .retain(|route| !(route.spec == spec && route.owner == owner));
+            .retain(|route| !(route.spec == spec && route.owner.name == owner));
         self.routes.len() != before
     }
 
@@ -177,13 +228,15 @@ mod tests {
                 host: host.map(str::to_owned),
                 path_prefix: prefix.map(str::to_owned),
             },
-            owner: owner.to_owned(),
+            owner: owner.into(),
             handler: Arc::new(NamedHandler(owner.to_owned())),
         }
     }
 
     fn owner_of<'a>(table: &'a RouteTable, host: &str, path: &str) -> Option<&'a str> {
-        table.find(host, path).map(|route| route.owner.as_str())
+        table
+            .find(host, path)
+            .map(|route| route.owner.name.as_str())
     }
 
     #[test]
@@ -225,11 +278,27 @@ mod tests {
         let error = table
             .insert(route(None, Some("api"), "app two"))
             .unwrap_err();
-        assert_eq!(error.existing_owner, "app one");
-        assert_eq!(error.requested_owner, "app two");
+        assert_eq!(error.existing_owner.name, "app one");
+        assert_eq!(error.requested_owner.name, "app two");
         let message = error.to_string();
         assert!(
             message.contains("app one") && message.contains("app two"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn collisions_say_which_command_frees_the_route() {
+        let mut table = RouteTable::default();
+        let mut held = route(None, None, "app hello");
+        held.owner = RouteOwner::freed_by("app hello", "weft app undeploy hello");
+        table.insert(held).unwrap();
+        let message = table
+            .insert(route(None, None, "app shop"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("`weft app undeploy hello` frees it"),
             "{message}"
         );
     }

@@ -9,20 +9,37 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::address::overlaps;
 use super::handler::RequestHandler;
 use super::listener::{self, SharedRoutes};
-use super::route::{Route, RouteCollision, RouteSpec, RouteTable};
+use super::route::{Route, RouteCollision, RouteOwner, RouteSpec, RouteTable};
 
 /// Why a route could not be served.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpServerError {
     /// The address cannot be listened on.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}: {}", bind_reason(*addr, source))]
     Bind {
         /// The address asked for.
         addr: SocketAddr,
         /// The operating system's error.
         source: std::io::Error,
+    },
+    /// Another listener of this process holds the port on an address that covers this one
+    /// (or that this one covers): `0.0.0.0:8000` and `127.0.0.1:8000` cannot both be held.
+    #[error(
+        "cannot listen on {addr}: {held} is already served for {}, and a wildcard address \
+         shares its port with every address it covers; {}",
+        names(holders),
+        holders.first().map_or_else(|| CHOOSE_ANOTHER.to_owned(), |holder| holder.remedy(CHOOSE_ANOTHER))
+    )]
+    Overlap {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The address already listened on.
+        held: SocketAddr,
+        /// Who holds routes there.
+        holders: Vec<RouteOwner>,
     },
     /// The route is already taken on that listener.
     #[error("cannot route on {addr}: {source}")]
@@ -32,6 +49,34 @@ pub enum HttpServerError {
         /// Who holds the route and who asked for it.
         source: Box<RouteCollision>,
     },
+}
+
+const CHOOSE_ANOTHER: &str = "choose another port";
+
+/// The operating system's refusal in a user's terms.
+fn bind_reason(addr: SocketAddr, error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "another program already listens on port {port} ({error}); `ss -ltnp 'sport = :{port}'` \
+             shows which. Stop it or {CHOOSE_ANOTHER}",
+            port = addr.port()
+        ),
+        std::io::ErrorKind::AddrNotAvailable => format!(
+            "{ip} is not an address of this machine ({error}); use one it has, 127.0.0.1 or 0.0.0.0",
+            ip = addr.ip()
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "not allowed to listen on port {port} ({error}); ports below 1024 need privileges, \
+             {CHOOSE_ANOTHER} above 1024",
+            port = addr.port()
+        ),
+        _ => error.to_string(),
+    }
+}
+
+fn names(holders: &[RouteOwner]) -> String {
+    let names: Vec<&str> = holders.iter().map(|holder| holder.name.as_str()).collect();
+    names.join(" and ")
 }
 
 impl HttpServerError {
@@ -69,7 +114,7 @@ impl HttpServer {
         &self,
         addr: SocketAddr,
         spec: RouteSpec,
-        owner: impl Into<String>,
+        owner: impl Into<RouteOwner>,
         handler: Arc<dyn RequestHandler>,
     ) -> Result<SocketAddr, HttpServerError> {
         let route = Route {
@@ -80,6 +125,7 @@ impl HttpServer {
         if addr.port() != 0 && self.try_add_to_existing(addr, &route)? {
             return Ok(addr);
         }
+        self.refuse_overlap(addr)?;
 
         let socket = TcpListener::bind(addr)
             .await
@@ -92,7 +138,7 @@ impl HttpServer {
             .insert(route)
             .map_err(|source| HttpServerError::Collision {
                 addr: bound,
-                source: Box::new(source),
+                source,
             })?;
         let routes: SharedRoutes = Arc::new(RwLock::new(Arc::new(table)));
         let stop = CancellationToken::new();
@@ -162,6 +208,32 @@ impl HttpServer {
         }
     }
 
+    /// Refuses `addr` when a listener of ours holds its port on an overlapping address, so
+    /// the user learns who holds it instead of the operating system's "address in use".
+    fn refuse_overlap(&self, addr: SocketAddr) -> Result<(), HttpServerError> {
+        let listeners = self.lock();
+        let Some((held, listener)) = listeners.iter().find(|(held, _)| overlaps(**held, addr))
+        else {
+            return Ok(());
+        };
+        let table = listener
+            .routes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let mut holders: Vec<RouteOwner> = Vec::new();
+        for route in table.routes() {
+            if !holders.contains(&route.owner) {
+                holders.push(route.owner.clone());
+            }
+        }
+        Err(HttpServerError::Overlap {
+            addr,
+            held: *held,
+            holders,
+        })
+    }
+
     fn try_add_to_existing(
         &self,
         addr: SocketAddr,
@@ -171,12 +243,8 @@ impl HttpServer {
         let Some(listener) = listeners.get(&addr) else {
             return Ok(false);
         };
-        update_routes(&listener.routes, |table| table.insert(route.clone())).map_err(|source| {
-            HttpServerError::Collision {
-                addr,
-                source: Box::new(source),
-            }
-        })?;
+        update_routes(&listener.routes, |table| table.insert(route.clone()))
+            .map_err(|source| HttpServerError::Collision { addr, source })?;
         Ok(true)
     }
 

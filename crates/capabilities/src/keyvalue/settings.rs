@@ -47,6 +47,18 @@ const ACCEPTED_KEYS: &[&str] = &[
     "bucket",
     "enable_bucket_auto_create",
 ];
+
+/// Keys of wasmCloud's Redis provider that tune its connection handling. weft's Redis backend
+/// shares one connection per capability and URL and reconnects by itself, so they are accepted
+/// and change nothing.
+const REDIS_TUNING_KEYS: &[&str] = &[
+    "disable_default_connection",
+    "share_connections_by_url",
+    "backend_reconnect_num_retries",
+    "backend_reconnect_max_delay_ms",
+    "backend_connection_timeout_ms",
+    "backend_response_timeout_ms",
+];
 const BACKENDS: &str = "one of: embedded, memory, redis, nats";
 
 impl KeyValueSettings {
@@ -86,6 +98,7 @@ impl KeyValueSettings {
                 "enable_bucket_auto_create" => {
                     auto_create = value.parse::<bool>().map_err(|_| bad("true or false"))?;
                 }
+                other if REDIS_TUNING_KEYS.contains(&other) => {}
                 _ => return Err(SettingsError::unknown_key(key, ACCEPTED_KEYS)),
             }
         }

@@ -38,6 +38,16 @@ pub struct MessagingLinkSettings {
 }
 
 impl MessagingLinkSettings {
+    /// The servers of a comma-separated `cluster_uris` value, trimmed, empty entries dropped.
+    pub fn servers(value: &str) -> Vec<String> {
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|uri| !uri.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Reads `subscriptions` (comma separated `SUBJECT` or `SUBJECT|QUEUE`) and
     /// `cluster_uris` (comma separated `nats://HOST:PORT`, credentials in the URL if any).
     /// `client_jwt`/`client_seed` (NATS decentralized auth) are refused with NATS servers:
@@ -69,16 +79,16 @@ impl MessagingLinkSettings {
                     }
                 }
                 "cluster_uris" | "uri" => {
-                    for uri in value.split(',').map(str::trim).filter(|u| !u.is_empty()) {
+                    for uri in Self::servers(value) {
                         if uri.parse::<async_nats::ServerAddr>().is_err() {
                             return Err(SettingsError::BadValue {
                                 key: key.clone(),
-                                value: uri.to_owned(),
+                                value: uri,
                                 accepted: "NATS URLs like `nats://127.0.0.1:4222`, comma separated"
                                     .into(),
                             });
                         }
-                        settings.cluster_uris.push(uri.to_owned());
+                        settings.cluster_uris.push(uri);
                     }
                 }
                 "client_jwt" | "client_seed" => signed_with = Some(key.clone()),

@@ -63,7 +63,7 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
         .await
         .map_err(|error| {
             let hint = if error.is_addr_in_use() {
-                "; stop what holds it or pick another address with --listen"
+                " (`weft run --listen ADDRESS` takes another)"
             } else {
                 ""
             };

@@ -371,7 +371,7 @@ async fn deploy_bundled_example(
     std::fs::write(dir.join("build").join("http_hello_world.wasm"), hello.wasm)?;
     let manifest = hello
         .manifest
-        .replace("127.0.0.1:8000", &example.address.to_string());
+        .replace("127.0.0.1:8088", &example.address.to_string());
     let file = dir.join("wadm.yaml");
     std::fs::write(&file, &manifest)?;
     let file = file.display().to_string();

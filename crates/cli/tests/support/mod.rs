@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub mod lattice;
+pub mod netns;
 
 #[allow(unused_imports)] // Each test binary uses a different subset.
 pub use weft_test_servers::{
@@ -285,7 +286,7 @@ pub fn app_on(dir: &Path, state: &Path, name: &str, port: u16) -> String {
     .unwrap();
     let manifest = include_str!("../../../../examples/hello/wadm.yaml")
         .replace("name: hello", &format!("name: {name}"))
-        .replace("127.0.0.1:8000", &format!("127.0.0.1:{port}"));
+        .replace("127.0.0.1:8088", &format!("127.0.0.1:{port}"));
     let file = dir.join(format!("{name}.yaml"));
     std::fs::write(&file, manifest).unwrap();
     file.display().to_string()
