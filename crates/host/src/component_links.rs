@@ -725,3 +725,94 @@ pub(crate) fn merged(
     }
     values
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Configs by name, and the capability `nats` reading `capability_config` names.
+    struct Fixture {
+        configs: BTreeMap<String, StoredConfig>,
+        capability_configs: HashMap<String, Vec<String>>,
+    }
+
+    impl Fixture {
+        fn new(configs: &[(&str, &[(&str, &str)])], capability_config: &[&str]) -> Self {
+            let configs = configs
+                .iter()
+                .map(|(name, values)| {
+                    let values = values
+                        .iter()
+                        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                        .collect();
+                    ((*name).to_owned(), StoredConfig { values, app: None })
+                })
+                .collect();
+            let names = capability_config
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect();
+            Self {
+                configs,
+                capability_configs: [("nats".to_owned(), names)].into(),
+            }
+        }
+
+        fn messaging(&self, builtin: Builtin, link_config: &[&str]) -> Result<Vec<String>, String> {
+            let (components, component_configs, component_secrets) =
+                (BTreeMap::new(), HashMap::new(), HashMap::new());
+            let (capabilities, secrets) = (BTreeMap::new(), BTreeMap::new());
+            let inputs = LinkInputs {
+                components: &components,
+                component_configs: &component_configs,
+                capabilities: &capabilities,
+                capability_configs: &self.capability_configs,
+                links: &[],
+                configs: &self.configs,
+                component_secrets: &component_secrets,
+                secrets: &secrets,
+            };
+            let names: Vec<String> = link_config.iter().map(|name| (*name).to_owned()).collect();
+            messaging_settings(builtin, "nats", &names, &inputs).map(|s| s.cluster_uris)
+        }
+    }
+
+    #[test]
+    fn messaging_nats_talks_to_the_link_s_servers_else_the_capability_s_else_the_local_one() {
+        let fixture = Fixture::new(
+            &[
+                ("link", &[("cluster_uris", "nats://link:4222")]),
+                ("subjects", &[("subscriptions", "a.>")]),
+                (
+                    "provider",
+                    &[("CLUSTER_URIS", "nats://a:4222, nats://b:4222")],
+                ),
+            ],
+            &["provider"],
+        );
+        let nats = Builtin::MessagingNats;
+        assert_eq!(
+            fixture.messaging(nats, &["link"]).unwrap(),
+            ["nats://link:4222"]
+        );
+        assert_eq!(
+            fixture.messaging(nats, &["subjects"]).unwrap(),
+            ["nats://a:4222", "nats://b:4222"]
+        );
+        let bare = Fixture::new(&[], &[]);
+        assert_eq!(bare.messaging(nats, &[]).unwrap(), [DEFAULT_NATS_URL]);
+        assert!(
+            bare.messaging(Builtin::Messaging, &[]).unwrap().is_empty(),
+            "weft+builtin://messaging stays in process"
+        );
+    }
+
+    #[test]
+    fn messaging_nats_refuses_nkeys_it_cannot_sign_with() {
+        let fixture = Fixture::new(&[("auth", &[("client_jwt", "eyJ...")])], &[]);
+        let error = fixture
+            .messaging(Builtin::MessagingNats, &["auth"])
+            .unwrap_err();
+        assert!(error.contains("client_jwt"), "{error}");
+    }
+}
