@@ -66,6 +66,10 @@ pub struct AppView {
     pub status: String,
     /// What stands in the way, if anything.
     pub reasons: Vec<String>,
+    /// What the deployed manifest holds that weft does not act on (wadm accepts it), e.g. a
+    /// trait type weft does not know.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<String>,
 }
 
 /// Applications, configs and links over one host.
@@ -609,5 +613,18 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
         deployed: app.deployed.clone(),
         status,
         reasons,
+        ignored: ignored_parts(app),
     }
+}
+
+/// What the deployed version holds that weft does not act on.
+fn ignored_parts(app: &weft_manager::StoredApp) -> Vec<String> {
+    let Some(deployed) = app.deployed.as_deref() else {
+        return Vec::new();
+    };
+    app.version(Some(deployed))
+        .ok()
+        .and_then(|version| weft_manifest::load(&version.file, &version.source).ok())
+        .map(|loaded| desired_state(&loaded.manifest).ignored)
+        .unwrap_or_default()
 }

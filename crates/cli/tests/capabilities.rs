@@ -369,6 +369,7 @@ fn a_component_picks_one_of_its_key_value_links_by_name() {
 kind: Application
 metadata:
   name: picker
+  annotations: {{}}
 spec:
   components:
     - name: picker
@@ -776,6 +777,7 @@ fn key_value_on_nats_jetstream() {
 kind: Application
 metadata:
   name: natskv
+  annotations: {{}}
 spec:
   components:
     - name: counter

@@ -169,12 +169,12 @@ fn bad_manifests_are_refused_with_positions_and_nothing_stored_is_lost() {
 
     let missing_target = write(
         "missing-target.yaml",
-        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: linked\nspec:\n  components:\n    - name: server\n      type: capability\n      properties: {image: ghcr.io/wasmcloud/http-server:0.27.0}\n      traits:\n        - type: link\n          properties:\n            namespace: wasi\n            package: http\n            interfaces: [incoming-handler]\n            target: {name: nowhere}\n",
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: linked\n  annotations: {}\nspec:\n  components:\n    - name: server\n      type: capability\n      properties: {image: ghcr.io/wasmcloud/http-server:0.27.0}\n      traits:\n        - type: link\n          properties:\n            namespace: wasi\n            package: http\n            interfaces: [incoming-handler]\n            target: {name: nowhere}\n",
     );
     let (code, out) = deploy(state.path(), &missing_target);
     assert_eq!(code, 1);
     assert!(
-        out.contains("missing-target.yaml:16:") && out.contains("nowhere"),
+        out.contains("missing-target.yaml:17:") && out.contains("nowhere"),
         "{out}"
     );
 

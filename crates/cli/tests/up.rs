@@ -177,6 +177,42 @@ fn a_wildcard_address_and_a_specific_one_on_the_same_port_are_refused_naming_the
 }
 
 #[test]
+fn what_wadm_accepts_but_weft_does_not_act_on_deploys_and_shows_as_ignored() {
+    let state = tempfile::tempdir().unwrap();
+    let apps = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let weft = up(state.path(), free_port());
+    let file = app_on(apps.path(), state.path(), "extras", port);
+    let text = std::fs::read_to_string(&file).unwrap().replacen(
+        "            instances: 100\n",
+        "            instances: 100\n        - type: customscaler\n          properties:\n            replicas: 3\n",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+
+    let (code, _, stderr) = client(state.path(), &["app", "validate", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("ignored: the `customscaler` trait of `http-component`"),
+        "{stdout}"
+    );
+    let (code, stdout, _) = client(state.path(), &["app", "status", "extras", "-o", "json"]);
+    assert_eq!(code, 0);
+    let status: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(status["status"], "deployed", "{status}");
+    assert!(
+        status["ignored"][0]
+            .as_str()
+            .is_some_and(|ignored| ignored.contains("customscaler")),
+        "{status}"
+    );
+    assert_eq!(get(&format!("http://127.0.0.1:{port}/")).0, 200);
+    assert!(weft.interrupt().success());
+}
+
+#[test]
 fn clients_say_what_is_wrong() {
     let state = tempfile::tempdir().unwrap();
     let (code, _, stderr) = client(state.path(), &["app", "list"]);
@@ -229,7 +265,7 @@ fn clients_say_what_is_wrong() {
     );
 
     let bad = state.path().join("bad.yaml");
-    std::fs::write(&bad, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: bad app\nspec:\n  components: []\n").unwrap();
+    std::fs::write(&bad, "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: bad app\n  annotations: {}\nspec:\n  components: []\n").unwrap();
     let (code, _, stderr) = client(state.path(), &["app", "deploy", bad.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(

@@ -25,6 +25,9 @@ pub struct DesiredApp {
     pub configs: Vec<DesiredConfig>,
     /// What the manifest asks for that weft cannot give, in words a person can act on.
     pub unsupported: Vec<String>,
+    /// What the manifest holds that wadm accepts but weft does not act on (a trait type it
+    /// does not know, a link between two capabilities, a second scaler), said once each.
+    pub ignored: Vec<String>,
 }
 
 impl DesiredApp {
@@ -36,6 +39,7 @@ impl DesiredApp {
             links: Vec::new(),
             configs: Vec::new(),
             unsupported: Vec::new(),
+            ignored: Vec::new(),
         }
     }
 
@@ -173,6 +177,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
     let mut workloads = Vec::new();
     let mut links = Vec::new();
     let mut unsupported = Vec::new();
+    let ignored = ignored_parts(manifest);
     for component in &manifest.spec.components {
         let Some(image) = component.properties.image.clone() else {
             // A shared application's component is run by that application.
@@ -213,6 +218,13 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
             let Some(target_id) = ids.get(link.target.name.as_str()) else {
                 continue;
             };
+            let target_is_capability = manifest.spec.components.iter().any(|other| {
+                other.name == link.target.name && other.kind == CapabilityOrComponent::Capability
+            });
+            if kind == WorkloadKind::Capability && target_is_capability {
+                // Said in `ignored`: capabilities link only to components.
+                continue;
+            }
             let source_config = link
                 .source
                 .as_ref()
@@ -259,7 +271,51 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
         links,
         configs,
         unsupported,
+        ignored,
     }
+}
+
+/// The parts of `manifest` weft does not act on, in words a person can act on.
+fn ignored_parts(manifest: &Manifest) -> Vec<String> {
+    let kinds: BTreeMap<&str, CapabilityOrComponent> = manifest
+        .spec
+        .components
+        .iter()
+        .map(|component| (component.name.as_str(), component.kind))
+        .collect();
+    let mut ignored = Vec::new();
+    for component in &manifest.spec.components {
+        let mut scalers = 0;
+        for t in &component.traits {
+            match &t.properties {
+                TraitProperties::Custom(_) => ignored.push(format!(
+                    "the `{}` trait of `{}` is ignored: weft acts on spreadscaler, daemonscaler and link traits it can read",
+                    t.trait_type, component.name
+                )),
+                TraitProperties::Scaler(_) => {
+                    scalers += 1;
+                    if scalers == 2 {
+                        ignored.push(format!(
+                            "`{}` has more than one scaler; weft uses the first",
+                            component.name
+                        ));
+                    }
+                }
+                TraitProperties::Link(link)
+                    if component.kind == CapabilityOrComponent::Capability
+                        && kinds.get(link.target.name.as_str())
+                            == Some(&CapabilityOrComponent::Capability) =>
+                {
+                    ignored.push(format!(
+                        "the {}:{} link from capability `{}` to capability `{}` is ignored: weft links capabilities only to components",
+                        link.namespace, link.package, component.name, link.target.name
+                    ));
+                }
+                TraitProperties::Link(_) => {}
+            }
+        }
+    }
+    ignored
 }
 
 /// The secrets a component lists, with the backend of the policy each names.

@@ -39,7 +39,7 @@ fn a_missing_external_config_fails_with_a_fix_and_deploys_once_it_exists() {
         r#"
 apiVersion: core.oam.dev/v1beta1
 kind: Application
-metadata: {name: needs-config}
+metadata: {name: needs-config, annotations: {}}
 spec:
   components:
     - name: api
@@ -86,7 +86,7 @@ fn spreads_follow_weights_and_labels_and_explain_unmet_requirements() {
         r#"
 apiVersion: core.oam.dev/v1beta1
 kind: Application
-metadata: {name: spread}
+metadata: {name: spread, annotations: {}}
 spec:
   components:
     - name: api
@@ -135,7 +135,7 @@ fn secret_app(backend: &str, version: Option<&str>) -> DesiredApp {
         r#"
 apiVersion: core.oam.dev/v1beta1
 kind: Application
-metadata: {{name: secretive}}
+metadata: {{name: secretive, annotations: {{}}}}
 spec:
   policies:
     - {{name: vault, type: policy.secret.wasmcloud.dev/v1alpha1, properties: {{backend: {backend}}}}}
@@ -271,7 +271,7 @@ fn arbitrary_app() -> impl Strategy<Value = String> {
         prop::bool::ANY,
     );
     prop::collection::vec(component, 1..5).prop_map(|components| {
-        let mut text = String::from("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: gen}\nspec:\n  components:\n");
+        let mut text = String::from("apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: gen, annotations: {}}\nspec:\n  components:\n");
         for (index, (instances, daemon, spreads, capability)) in components.into_iter().enumerate() {
             let kind = if capability { "capability" } else { "component" };
             let scaler = if daemon { "daemonscaler" } else { "spreadscaler" };

@@ -85,7 +85,7 @@ impl Decoder<'_> {
         let kind = self.required_string(self.root, "", "kind");
         let metadata = self
             .required(self.root, "", "metadata")
-            .and_then(|node| self.unit::<Metadata>(node, "/metadata"));
+            .and_then(|node| self.metadata(node));
         let spec = self
             .required(self.root, "", "spec")
             .map(|node| self.spec(node));
@@ -107,29 +107,67 @@ impl Decoder<'_> {
         }
     }
 
+    /// `metadata`: wadm requires `annotations` (an empty `annotations:` is an empty map) and
+    /// ignores keys it does not know.
+    fn metadata(&mut self, node: &Node) -> Option<Metadata> {
+        let entries = self.mapping(node, "/metadata", "`metadata`")?;
+        self.ignored_keys(entries, "/metadata", &["name", "annotations", "labels"]);
+        if field(node, "annotations").is_none() {
+            let position = self.root.position_of("/metadata");
+            self.diagnostics.push(
+                Severity::Error,
+                position,
+                "/metadata",
+                "missing field `annotations`",
+                Some("wadm requires it; add `annotations:` (it may be empty), e.g. with `version: v0.1.0`".into()),
+            );
+        }
+        let mut value = node.to_value();
+        for key in ["annotations", "labels"] {
+            if field(node, key).is_some_and(Node::is_empty_value)
+                && let Some(object) = value.as_object_mut()
+            {
+                object.insert(key.to_owned(), serde_json::json!({}));
+            }
+        }
+        self.unit_from_value::<Metadata>(value, "/metadata")
+    }
+
     fn spec(&mut self, node: &Node) -> Specification {
         if let Some(entries) = self.mapping(node, "/spec", "`spec`") {
-            self.unknown_keys(entries, "/spec", &["components", "policies"]);
+            self.ignored_keys(entries, "/spec", &["components", "policies"]);
         }
-        let components = self
-            .required(node, "/spec", "components")
-            .and_then(|components| self.sequence(components, "/spec/components", "`components`"))
-            .map(|items| {
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(index, item)| self.component(item, &format!("/spec/components/{index}")))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let policies = match field(node, "policies") {
-            Some(Node {
-                kind: Kind::Null, ..
-            })
-            | None => Vec::new(),
-            Some(policies) => self
-                .unit::<Vec<Policy>>(policies, "/spec/policies")
+        let components = match self.required(node, "/spec", "components") {
+            Some(empty) if empty.is_empty_value() => Vec::new(),
+            Some(components) => self
+                .sequence(components, "/spec/components", "`components`")
+                .map(|items| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(index, item)| {
+                            self.component(item, &format!("/spec/components/{index}"))
+                        })
+                        .collect()
+                })
                 .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let policies = match field(node, "policies") {
+            None => Vec::new(),
+            Some(empty) if empty.is_empty_value() => Vec::new(),
+            Some(policies) => {
+                if let Kind::Seq(items) = &policies.kind {
+                    for (index, item) in items.iter().enumerate() {
+                        if let Kind::Map(entries) = &item.kind {
+                            let pointer = format!("/spec/policies/{index}");
+                            self.ignored_keys(entries, &pointer, &["name", "type", "properties"]);
+                        }
+                    }
+                }
+                self.unit::<Vec<Policy>>(policies, "/spec/policies")
+                    .unwrap_or_default()
+            }
         };
         Specification {
             components,
@@ -139,7 +177,7 @@ impl Decoder<'_> {
 
     fn component(&mut self, node: &Node, pointer: &str) -> Component {
         if let Some(entries) = self.mapping(node, pointer, "a component") {
-            self.unknown_keys(entries, pointer, &["name", "type", "properties", "traits"]);
+            self.ignored_keys(entries, pointer, &["name", "type", "properties", "traits"]);
         }
         let name = self.required_string(node, pointer, "name");
         let kind = self.required(node, pointer, "type").and_then(|kind| {
@@ -163,7 +201,11 @@ impl Decoder<'_> {
         let properties = self
             .required(node, pointer, "properties")
             .and_then(|properties| {
-                self.unit::<ComponentProperties>(properties, &properties_pointer)
+                self.nested_ignored_keys(properties, &properties_pointer);
+                self.unit_from_value::<ComponentProperties>(
+                    properties.to_typed_value(),
+                    &properties_pointer,
+                )
             });
         let traits = match field(node, "traits") {
             Some(Node {
@@ -225,22 +267,38 @@ impl Decoder<'_> {
         let properties = self.required(node, pointer, "properties")?;
         let properties_pointer = format!("{pointer}/properties");
         let properties = match trait_type.as_str() {
+            SPREADSCALER_TRAIT | DAEMONSCALER_TRAIT if has_link_fields(properties) => {
+                // wadm reads such a trait as a link, and neither scales nor links with it.
+                self.warning(
+                    &properties_pointer,
+                    format!(
+                        "this `{trait_type}` has a link's fields, not a scaler's; it is ignored"
+                    ),
+                    Some("make it `type: link`, or give it `instances` (and `spread`)".into()),
+                );
+                Some(TraitProperties::Custom(properties.to_typed_value()))
+            }
             SPREADSCALER_TRAIT | DAEMONSCALER_TRAIT => self
-                .unit::<SpreadScalerProperty>(properties, &properties_pointer)
+                .unit_from_value::<SpreadScalerProperty>(
+                    properties.to_typed_value(),
+                    &properties_pointer,
+                )
                 .map(TraitProperties::Scaler),
             LINK_TRAIT => self
                 .link(properties, &properties_pointer)
                 .map(TraitProperties::Link),
             other => {
-                let hint = did_you_mean(other, TRAIT_TYPES).or_else(|| {
-                    Some("the trait types are `spreadscaler`, `daemonscaler` and `link`".into())
-                });
-                self.error(
-                    &format!("{pointer}/type"),
-                    format!("unknown trait type `{other}`"),
-                    hint,
+                // wadm accepts trait types it does not know and acts on none of them.
+                let hint = did_you_mean(other, TRAIT_TYPES).map_or_else(
+                    || "weft acts on `spreadscaler`, `daemonscaler` and `link`".to_owned(),
+                    |typo| format!("{typo} weft acts on `spreadscaler`, `daemonscaler` and `link`"),
                 );
-                None
+                self.warning(
+                    &format!("{pointer}/type"),
+                    format!("trait type `{other}` is not one weft knows; the trait is ignored"),
+                    Some(hint),
+                );
+                Some(TraitProperties::Custom(properties.to_typed_value()))
             }
         }?;
         Some(Trait {
@@ -273,11 +331,39 @@ impl Decoder<'_> {
                 );
             }
         }
-        let mut value = node.to_value();
+        if field(node, "source").is_some_and(|source| matches!(source.kind, Kind::Null)) {
+            self.error(
+                &format!("{pointer}/source"),
+                "`source` is empty",
+                Some("give it `config:` (or `secrets:`), or leave `source` out".into()),
+            );
+            return None;
+        }
+        for side in ["target", "source"] {
+            if let Some(secrets) = field(node, side).and_then(|side| field(side, "secrets")) {
+                self.secret_ignored_keys(secrets, &format!("{pointer}/{side}/secrets"));
+            }
+        }
+        let mut value = node.to_typed_value();
+        let object = value.as_object_mut()?;
+        self.legacy_link_configs(node, object, pointer);
+        self.unit_from_value::<LinkProperty>(value, pointer)
+    }
+
+    /// wadm's deprecated link form: `target: NAME` with `target_config`, and `source_config`
+    /// (read whatever form `target` has, unless `source` is given), each with a warning.
+    fn legacy_link_configs(
+        &mut self,
+        node: &Node,
+        object: &mut serde_json::Map<String, serde_json::Value>,
+        pointer: &str,
+    ) {
         let legacy_target = field(node, "target")
             .and_then(Node::as_str)
             .map(str::to_owned);
-        if let (Some(target), Some(object)) = (legacy_target, value.as_object_mut()) {
+        let target_config = object.remove("target_config");
+        let source_config = object.remove("source_config");
+        if let Some(target) = legacy_target {
             self.warning(
                 &format!("{pointer}/target"),
                 "`target: NAME` with `target_config`/`source_config` is deprecated",
@@ -286,31 +372,38 @@ impl Decoder<'_> {
                         .into(),
                 ),
             );
-            let target_config = object
-                .remove("target_config")
-                .unwrap_or_else(|| serde_json::json!([]));
+            let config = target_config.unwrap_or_else(|| serde_json::json!([]));
             object.insert(
                 "target".into(),
-                serde_json::json!({ "name": target, "config": target_config }),
+                serde_json::json!({ "name": target, "config": config }),
             );
-            if let Some(source_config) = object.remove("source_config") {
-                object.insert(
-                    "source".into(),
-                    serde_json::json!({ "config": source_config }),
-                );
-            }
-        } else if let Some(object) = value.as_object_mut() {
-            for legacy in ["target_config", "source_config"] {
-                if object.remove(legacy).is_some() {
-                    self.warning(
-                        &format!("{pointer}/{legacy}"),
-                        format!("`{legacy}` only applies with the deprecated `target: NAME` form and is ignored"),
-                        Some("put the config under `target.config` or `source.config`".into()),
-                    );
-                }
-            }
+        } else if target_config.is_some() {
+            self.warning(
+                &format!("{pointer}/target_config"),
+                "`target_config` only applies with the deprecated `target: NAME` form and is ignored",
+                Some("put the config under `target.config`".into()),
+            );
         }
-        self.unit_from_value::<LinkProperty>(value, pointer)
+        let Some(source_config) = source_config else {
+            return;
+        };
+        if object.contains_key("source") {
+            self.warning(
+                &format!("{pointer}/source_config"),
+                "`source_config` is ignored: `source` is given",
+                Some("put the config under `source.config`".into()),
+            );
+        } else {
+            self.warning(
+                &format!("{pointer}/source_config"),
+                "`source_config` is deprecated",
+                Some("write `source: {config: [...]}`".into()),
+            );
+            object.insert(
+                "source".into(),
+                serde_json::json!({ "config": source_config }),
+            );
+        }
     }
 
     fn unit<T: DeserializeOwned>(&mut self, node: &Node, pointer: &str) -> Option<T> {
@@ -409,6 +502,63 @@ impl Decoder<'_> {
         }
     }
 
+    /// Keys wadm ignores where it stands: each is a warning, with a suggestion if it looks
+    /// like a typo of a known one.
+    fn ignored_keys(&mut self, entries: &[Entry], pointer: &str, known: &[&str]) {
+        for entry in entries {
+            if !known.contains(&entry.key.as_str()) {
+                let hint = did_you_mean(&entry.key, known.iter().copied())
+                    .or_else(|| Some(format!("the fields here are {}", quoted_list(known))));
+                let key_pointer = format!("{pointer}/{}", escape_token(&entry.key));
+                let position = self.root.key_position_of(&key_pointer);
+                self.diagnostics.push(
+                    Severity::Warning,
+                    position,
+                    &key_pointer,
+                    format!("unknown field `{}` is ignored", entry.key),
+                    hint,
+                );
+            }
+        }
+    }
+
+    /// The keys wadm ignores inside a component's `properties`: in its secrets and in its
+    /// shared-application reference.
+    fn nested_ignored_keys(&mut self, properties: &Node, pointer: &str) {
+        if let Some(Node {
+            kind: Kind::Map(entries),
+            ..
+        }) = field(properties, "application")
+        {
+            let at = format!("{pointer}/application");
+            self.ignored_keys(entries, &at, &["name", "component"]);
+        }
+        if let Some(secrets) = field(properties, "secrets") {
+            self.secret_ignored_keys(secrets, &format!("{pointer}/secrets"));
+        }
+    }
+
+    /// The keys wadm ignores in a list of secrets and their `properties`.
+    fn secret_ignored_keys(&mut self, secrets: &Node, pointer: &str) {
+        let Kind::Seq(items) = &secrets.kind else {
+            return;
+        };
+        for (index, item) in items.iter().enumerate() {
+            let at = format!("{pointer}/{index}");
+            if let Kind::Map(entries) = &item.kind {
+                self.ignored_keys(entries, &at, &["name", "properties"]);
+            }
+            if let Some(Node {
+                kind: Kind::Map(entries),
+                ..
+            }) = field(item, "properties")
+            {
+                let known = ["policy", "key", "field", "version"];
+                self.ignored_keys(entries, &format!("{at}/properties"), &known);
+            }
+        }
+    }
+
     fn unknown_keys(&mut self, entries: &[Entry], pointer: &str, known: &[&str]) {
         for entry in entries {
             if !known.contains(&entry.key.as_str()) {
@@ -422,6 +572,13 @@ impl Decoder<'_> {
             }
         }
     }
+}
+
+/// Whether trait properties have the fields wadm needs to read them as a link.
+fn has_link_fields(properties: &Node) -> bool {
+    ["namespace", "package", "interfaces"]
+        .iter()
+        .all(|key| field(properties, key).is_some())
 }
 
 fn field<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
@@ -471,6 +628,27 @@ fn explain(message: &str, at: &mut String) -> (String, Option<String>) {
         return (
             format!("missing field `{field}`"),
             Some(format!("add `{field}:`")),
+        );
+    }
+    for (kind, example) in [
+        ("integer", "'8080'"),
+        ("boolean", "'true'"),
+        ("floating point", "'1.5'"),
+    ] {
+        if let Some(rest) = message.strip_prefix(&format!("invalid type: {kind} `"))
+            && rest.contains("expected a string")
+        {
+            let value = rest.split('`').next().unwrap_or(rest);
+            return (
+                format!("found the {kind} {value} where wadm reads a string"),
+                Some(format!("quote it, e.g. `{example}`")),
+            );
+        }
+    }
+    if message.contains("is quoted") {
+        return (
+            message.to_owned(),
+            Some("write the number without quotes".into()),
         );
     }
     let friendly = message

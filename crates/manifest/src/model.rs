@@ -1,4 +1,5 @@
-//! The typed application model, field for field the wadm format (wadm-types 0.21).
+//! The typed application model, field for field the wadm format (wadm-types 0.8, as wadm
+//! 0.21 reads it).
 
 use std::collections::BTreeMap;
 
@@ -53,13 +54,14 @@ impl Manifest {
     }
 }
 
-/// The application's name and annotations.
+/// The application's name and annotations. Other keys are ignored with a warning, as wadm
+/// ignores them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Metadata {
     /// Unique per lattice; letters, digits, `-` and `_`.
     pub name: String,
     /// `version`, `description`, and any others (`experimental.wasmcloud.dev/shared`, ...).
+    /// Required, as in wadm (the decoder reports it missing); it may be empty.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
     /// Free-form labels.
@@ -77,17 +79,15 @@ pub struct Specification {
     pub policies: Vec<Policy>,
 }
 
-/// A named policy.
+/// A named policy. Other keys are ignored with a warning, as wadm ignores them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct Policy {
     /// The name components refer to.
     pub name: String,
     /// E.g. `policy.secret.wasmcloud.dev/v1alpha1`.
     #[serde(rename = "type")]
     pub policy_type: String,
-    /// Policy settings (for secrets: `backend`, ...).
-    #[serde(default)]
+    /// Policy settings (for secrets: `backend`, ...). Required, as in wadm.
     pub properties: BTreeMap<String, String>,
 }
 
@@ -140,7 +140,6 @@ pub struct ComponentProperties {
 
 /// A reference to a component of a shared application.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SharedApplicationComponent {
     /// The shared application.
     pub name: String,
@@ -161,7 +160,6 @@ pub struct ConfigProperty {
 
 /// A secret reference (never the value).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SecretProperty {
     /// The name the component asks for.
     pub name: String,
@@ -171,7 +169,6 @@ pub struct SecretProperty {
 
 /// Where a secret comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
 pub struct SecretSourceProperties {
     /// A `spec.policies` entry of type `policy.secret.wasmcloud.dev/v1alpha1`.
     pub policy: String,
@@ -203,6 +200,9 @@ pub enum TraitProperties {
     Link(LinkProperty),
     /// For `spreadscaler` and `daemonscaler`.
     Scaler(SpreadScalerProperty),
+    /// For a trait type weft does not know: kept as written and ignored (wadm accepts such
+    /// traits and acts on none of them).
+    Custom(serde_json::Value),
 }
 
 /// How many instances, and where.
@@ -287,7 +287,7 @@ pub struct TargetConfig {
     pub secrets: Vec<SecretProperty>,
 }
 
-/// A whole number given as a YAML number or numeric string.
+/// A whole number given as a YAML number (a quoted one is text, as wadm reads it).
 fn whole_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
     let value = serde_json::Value::deserialize(deserializer)?;
     parse_whole_number(&value).map_err(serde::de::Error::custom)
@@ -308,7 +308,11 @@ fn optional_whole_number<'de, D: Deserializer<'de>>(
 fn parse_whole_number(value: &serde_json::Value) -> Result<usize, String> {
     let parsed = match value {
         serde_json::Value::Number(number) => number.as_u64().and_then(|n| usize::try_from(n).ok()),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
+        serde_json::Value::String(text) if text.trim().parse::<usize>().is_ok() => {
+            return Err(format!(
+                "\"{text}\" is quoted, so it is text, not a whole number (wadm refuses it too)"
+            ));
+        }
         _ => None,
     };
     parsed.ok_or_else(|| format!("expected a whole number like 1 or 100, found {value}"))

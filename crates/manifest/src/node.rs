@@ -15,10 +15,23 @@ pub(crate) type Position = (usize, usize);
 pub(crate) struct Node {
     pub(crate) position: Position,
     pub(crate) kind: Kind,
+    /// How a scalar was written (collections are [`Style::Plain`]).
+    pub(crate) style: Style,
 }
 
-/// What a node holds. Scalars keep their text: wadm reads every scalar it stores as a string
-/// (`version: 1.0` is the string `"1.0"`), and numeric fields parse the text themselves.
+/// How a scalar was written: YAML resolves a plain scalar's type from its text (`8080` is a
+/// number, `true` a boolean), a quoted one is always a string, and an empty plain value is
+/// null, or an empty mapping or list where one is expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    Plain,
+    Quoted,
+    Empty,
+}
+
+/// What a node holds. Scalars keep their text: wadm reads the scalars of metadata and of
+/// names as strings (`version: 1.0` is the string `"1.0"`); [`Node::to_typed_value`] gives
+/// them YAML's types where wadm does.
 #[derive(Debug, Clone)]
 pub(crate) enum Kind {
     Null,
@@ -99,6 +112,31 @@ impl Node {
         }
     }
 
+    /// The node as JSON with YAML's types for plain scalars (numbers, booleans), as wadm reads
+    /// component and trait `properties`: there a string field refuses `8080` and a number
+    /// field refuses `"3"`.
+    pub(crate) fn to_typed_value(&self) -> serde_json::Value {
+        match &self.kind {
+            Kind::Null => serde_json::Value::Null,
+            Kind::Scalar(text) if self.style == Style::Quoted => {
+                serde_json::Value::String(text.clone())
+            }
+            Kind::Scalar(text) => resolve_plain(text),
+            Kind::Seq(items) => items.iter().map(Node::to_typed_value).collect(),
+            Kind::Map(entries) => entries
+                .iter()
+                .map(|entry| (entry.key.clone(), entry.value.to_typed_value()))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+        }
+    }
+
+    /// Whether this is an empty plain value (`key:` with nothing after it), which YAML readers
+    /// take as an empty mapping or list where one is expected.
+    pub(crate) fn is_empty_value(&self) -> bool {
+        self.style == Style::Empty
+    }
+
     /// The scalar text, if this is a scalar.
     pub(crate) fn as_str(&self) -> Option<&str> {
         match &self.kind {
@@ -119,6 +157,62 @@ pub(crate) fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_
 /// Escapes one JSON pointer token.
 pub(crate) fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A plain scalar's value under YAML's rules as `serde_yaml` (what wadm reads with) applies
+/// them: booleans, integers (decimal without leading zeros, `0x`, `0o`, `0b`, signed), finite
+/// floats; everything else is a string.
+fn resolve_plain(text: &str) -> serde_json::Value {
+    if let Some(boolean) = match text {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    } {
+        return serde_json::Value::Bool(boolean);
+    }
+    if let Some(integer) = plain_integer(text) {
+        return integer;
+    }
+    let leading_zero_digits =
+        text.len() > 1 && text.starts_with('0') && text.bytes().all(|byte| byte.is_ascii_digit());
+    if !leading_zero_digits
+        && let Ok(float) = text.parse::<f64>()
+        && float.is_finite()
+        && let Some(number) = serde_json::Number::from_f64(float)
+    {
+        return serde_json::Value::Number(number);
+    }
+    serde_json::Value::String(text.to_owned())
+}
+
+/// An integer in YAML's plain forms, or `None`.
+fn plain_integer(text: &str) -> Option<serde_json::Value> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (digits, radix) = if let Some(hex) = unsigned.strip_prefix("0x") {
+        (hex, 16)
+    } else if let Some(octal) = unsigned.strip_prefix("0o") {
+        (octal, 8)
+    } else if let Some(binary) = unsigned.strip_prefix("0b") {
+        (binary, 2)
+    } else if unsigned.len() > 1 && unsigned.starts_with('0') {
+        return None;
+    } else {
+        (unsigned, 10)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if negative {
+        let value = 0i64.checked_sub_unsigned(magnitude)?;
+        Some(serde_json::Value::from(value))
+    } else {
+        Some(serde_json::Value::from(magnitude))
+    }
 }
 
 fn position(span: &Span) -> Position {
@@ -189,9 +283,13 @@ impl TreeBuilder {
                 }
             }
             Event::Scalar(text, style, anchor, _tag) => {
-                let kind = if style == ScalarStyle::Plain
-                    && matches!(&*text, "" | "~" | "null" | "Null" | "NULL")
-                {
+                let plain = style == ScalarStyle::Plain;
+                let style = match (plain, text.is_empty()) {
+                    (false, _) => Style::Quoted,
+                    (true, true) => Style::Empty,
+                    (true, false) => Style::Plain,
+                };
+                let kind = if plain && matches!(&*text, "" | "~" | "null" | "Null" | "NULL") {
                     Kind::Null
                 } else {
                     Kind::Scalar(text.into_owned())
@@ -200,6 +298,7 @@ impl TreeBuilder {
                     Node {
                         position: here,
                         kind,
+                        style,
                     },
                     anchor,
                 )?;
@@ -208,6 +307,7 @@ impl TreeBuilder {
                 let node = Node {
                     position: here,
                     kind: Kind::Null,
+                    style: Style::Plain,
                 };
                 self.stack.push(Open::Seq(node, Vec::new(), anchor));
             }
@@ -215,6 +315,7 @@ impl TreeBuilder {
                 let node = Node {
                     position: here,
                     kind: Kind::Null,
+                    style: Style::Plain,
                 };
                 self.stack.push(Open::Map(node, Vec::new(), None, anchor));
             }
@@ -286,5 +387,52 @@ impl TreeBuilder {
             },
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_scalars_take_yaml_types_as_wadm_reads_them() {
+        use serde_json::json;
+        for (text, value) in [
+            ("8080", json!(8080)),
+            ("-3", json!(-3)),
+            ("+7", json!(7)),
+            ("0x10", json!(16)),
+            ("0o17", json!(15)),
+            ("0b101", json!(5)),
+            ("1.5", json!(1.5)),
+            ("true", json!(true)),
+            ("FALSE", json!(false)),
+            ("007", json!("007")),
+            ("yes", json!("yes")),
+            ("inf", json!("inf")),
+            ("1.0.0", json!("1.0.0")),
+            ("redis://127.0.0.1:6379", json!("redis://127.0.0.1:6379")),
+        ] {
+            assert_eq!(resolve_plain(text), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_scalars_stay_text_and_empty_values_are_marked() {
+        let mut diagnostics = Diagnostics::new("t.yaml");
+        let root = parse("a: '8080'\nb: 8080\nc:\nd: ~\n", &mut diagnostics).unwrap();
+        let typed = root.to_typed_value();
+        assert_eq!(typed["a"], "8080");
+        assert_eq!(typed["b"], 8080);
+        assert_eq!(
+            root.to_value()["b"],
+            "8080",
+            "untyped reading keeps the text"
+        );
+        let Kind::Map(entries) = &root.kind else {
+            panic!("a mapping")
+        };
+        assert!(entries[2].value.is_empty_value());
+        assert!(!entries[3].value.is_empty_value());
     }
 }

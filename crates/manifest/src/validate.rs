@@ -69,19 +69,27 @@ impl Checker<'_> {
         self.report(Severity::Error, pointer, message, hint);
     }
 
+    fn warning(&mut self, pointer: &str, message: impl Into<String>, hint: Option<String>) {
+        self.report(Severity::Warning, pointer, message, hint);
+    }
+
     fn header(&mut self, manifest: &Manifest) {
+        // wadm does not check these values; weft reads the manifest as v1beta1 either way.
         if manifest.api_version != OAM_API_VERSION {
-            self.error(
+            self.warning(
                 "/apiVersion",
-                format!("unsupported apiVersion `{}`", manifest.api_version),
-                Some(format!("use `apiVersion: {OAM_API_VERSION}`")),
+                format!(
+                    "apiVersion `{}` is read as `{OAM_API_VERSION}`",
+                    manifest.api_version
+                ),
+                Some(format!("write `apiVersion: {OAM_API_VERSION}`")),
             );
         }
         if manifest.kind != APPLICATION_KIND {
-            self.error(
+            self.warning(
                 "/kind",
-                format!("unsupported kind `{}`", manifest.kind),
-                Some(format!("use `kind: {APPLICATION_KIND}`")),
+                format!("kind `{}` is read as `{APPLICATION_KIND}`", manifest.kind),
+                Some(format!("write `kind: {APPLICATION_KIND}`")),
             );
         }
         let name = &manifest.metadata.name;
@@ -156,10 +164,11 @@ impl Checker<'_> {
             if component.properties.id.is_none() {
                 let derived = component_id(manifest.name(), &component.name);
                 if let Some(other) = ids.get(&derived).copied() {
-                    self.error(
+                    // wadm accepts it; the two then share one id in the lattice.
+                    self.warning(
                         &format!("/spec/components/{other}/properties/id"),
                         format!(
-                            "the id `{derived}` is also the default id of /spec/components/{index}"
+                            "the id `{derived}` is also the default id of /spec/components/{index}, so the two share it"
                         ),
                         Some("choose another explicit id".into()),
                     );
@@ -181,9 +190,9 @@ impl Checker<'_> {
                 format!("`{}` has neither `image` nor `application`", component.name),
                 Some("add `image: REFERENCE` (an OCI reference or file:// path)".into()),
             ),
-            (Some(image), None) if image.trim().is_empty() => self.error(
+            (Some(image), None) if image.trim().is_empty() => self.warning(
                 &format!("{pointer}/properties/image"),
-                "`image` is empty",
+                "`image` is empty, so deploying it fails",
                 Some("give an OCI reference or a file:// path".into()),
             ),
             _ => {}
@@ -226,9 +235,12 @@ impl Checker<'_> {
             .collect();
         if let [_, extra @ ..] = scalers.as_slice() {
             for index in extra {
-                self.error(
+                self.warning(
                     &format!("{pointer}/traits/{index}"),
-                    format!("`{}` has more than one scaler", component.name),
+                    format!(
+                        "`{}` has more than one scaler; weft uses the first and ignores this one",
+                        component.name
+                    ),
                     Some("keep one `spreadscaler` or `daemonscaler`".into()),
                 );
             }
@@ -282,9 +294,9 @@ impl Checker<'_> {
                     format!("/spec/components/{component_index}/traits/{trait_index}/properties");
                 self.link_target(component, link, &pointer, &names, &kinds);
                 if link.interfaces.is_empty() {
-                    self.error(
+                    self.warning(
                         &format!("{pointer}/interfaces"),
-                        "a link needs at least one interface",
+                        "a link without interfaces carries nothing",
                         Some(format!(
                             "e.g. `interfaces: [{}]`",
                             known_interfaces(link).first().copied().unwrap_or("store")
@@ -368,10 +380,10 @@ impl Checker<'_> {
                 did_you_mean(target, names.iter().copied())
                     .or_else(|| Some(format!("the components are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")))),
             ),
-            Some(CapabilityOrComponent::Capability) if component.kind == CapabilityOrComponent::Capability => self.error(
+            Some(CapabilityOrComponent::Capability) if component.kind == CapabilityOrComponent::Capability => self.warning(
                 &format!("{pointer}/target/name"),
-                format!("capability `{}` cannot link to capability `{target}`; capabilities link only to components", component.name),
-                None,
+                format!("capability `{}` links to capability `{target}`; weft links capabilities only to components, so it ignores this link", component.name),
+                Some("link the capability to the component that uses it".into()),
             ),
             _ => {}
         }
@@ -469,34 +481,36 @@ fn suggested_name(name: &str) -> String {
     }
 }
 
-/// wadm's OAM label-key rule: `[prefix/]name`, prefix a DNS subdomain, name ≤ 63 characters of
-/// `[-_.A-Za-z0-9]` starting and ending with a letter or digit.
+/// wadm's OAM label-key rule: `[prefix/]name` split at the first `/`; the prefix a DNS
+/// subdomain whose parts start with a letter; the name ≤ 63 characters of `[-_.A-Za-z0-9]`
+/// starting and ending with a letter or digit.
 fn is_valid_label_key(key: &str) -> bool {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let name_ok = !name.is_empty()
+    match key.split_once('/') {
+        Some((prefix, name)) => is_dns_subdomain(prefix) && is_label_name(name),
+        None => is_label_name(key),
+    }
+}
+
+fn is_dns_subdomain(prefix: &str) -> bool {
+    !prefix.is_empty()
+        && prefix.len() <= 253
+        && prefix.split('.').all(|part| {
+            !part.is_empty()
+                && part.len() <= 63
+                && part.starts_with(|c: char| c.is_ascii_alphabetic())
+                && part.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+fn is_label_name(name: &str) -> bool {
+    !name.is_empty()
         && name.len() <= 63
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric())
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|prefix| {
-        !prefix.is_empty()
-            && prefix.len() <= 253
-            && prefix.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && label.starts_with(|c: char| c.is_ascii_alphanumeric())
-                    && label.ends_with(|c: char| c.is_ascii_alphanumeric())
-            })
-    });
-    name_ok && prefix_ok
 }
 
 #[cfg(test)]
@@ -514,7 +528,20 @@ mod tests {
         ] {
             assert!(is_valid_label_key(good), "{good}");
         }
-        for bad in ["", "-x", "x-", "Bad Prefix/x", "a/", "/x", &"x".repeat(64)] {
+        assert!(
+            is_valid_label_key("Example.com/owner"),
+            "wadm allows capitals"
+        );
+        for bad in [
+            "",
+            "-x",
+            "x-",
+            "Bad Prefix/x",
+            "a/",
+            "/x",
+            "1password.com/x",
+            &"x".repeat(64),
+        ] {
             assert!(!is_valid_label_key(bad), "{bad}");
         }
     }

@@ -23,6 +23,9 @@ fn app_line(app: &AppView) -> String {
     for reason in &app.reasons {
         line.push_str(&format!("\n  - {reason}"));
     }
+    for ignored in &app.ignored {
+        line.push_str(&format!("\n  - ignored: {ignored}"));
+    }
     line
 }
 

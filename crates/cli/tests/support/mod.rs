@@ -313,10 +313,10 @@ pub struct HttpApp<'a> {
 impl HttpApp<'_> {
     /// Writes the manifest into `dir` (as `NAME[-VERSION].yaml`) and returns its path.
     pub fn write(&self, dir: &Path) -> String {
-        let annotations = self
-            .version
-            .map(|version| format!("\n  annotations: {{version: {version}}}"))
-            .unwrap_or_default();
+        let annotations = self.version.map_or_else(
+            || "\n  annotations: {}".to_owned(),
+            |version| format!("\n  annotations: {{version: {version}}}"),
+        );
         let config = self
             .config
             .map(|name| format!(", config: [{{name: {name}}}]"))

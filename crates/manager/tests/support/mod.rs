@@ -122,7 +122,7 @@ pub fn manifest(text: &str) -> DesiredApp {
 pub const HELLO: &str = r#"
 apiVersion: core.oam.dev/v1beta1
 kind: Application
-metadata: {name: hello}
+metadata: {name: hello, annotations: {}}
 spec:
   components:
     - name: http-component
