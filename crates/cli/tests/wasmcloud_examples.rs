@@ -9,6 +9,7 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use support::netns::in_own_network;
 use support::{NatsServer, RedisServer, client, get, spawn_on, weft};
@@ -56,6 +57,21 @@ fn deploy(state: &Path, file: &str) {
     assert_eq!(deployed["status"], "deployed", "{deployed}");
 }
 
+/// Polls `weft app status NAME` until the app is deployed (30 s at most: the deploy's retries
+/// back off up to that).
+fn wait_until_deployed(state: &Path, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, stdout, _) = client(state, &["app", "status", name, "-o", "json"]);
+        let status: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap_or_default();
+        if status["status"] == "deployed" {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{name} never deployed: {status}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// One request with nats-py (installed by scripts/test); the reply's body.
 fn nats_py_request(url: &str, subject: &str, body: &str) -> String {
     let python = std::env::var("WEFT_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
@@ -79,7 +95,6 @@ fn wasmcloud_examples_deploy_next_to_the_bundled_example() {
         return;
     }
     let redis = RedisServer::start(6379);
-    let nats = NatsServer::start(4222);
     let state = tempfile::tempdir().unwrap();
     let apps = tempfile::tempdir().unwrap();
     let files = write_examples(apps.path());
@@ -120,7 +135,13 @@ fn wasmcloud_examples_deploy_next_to_the_bundled_example() {
         "the count lives in the real Redis"
     );
 
-    deploy(state.path(), &files[2]);
+    // Like wasmCloud's provider, messaging-nats talks to the local NATS server: while none
+    // answers the deploy fails naming it, and it goes through once one does.
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &files[2]]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("127.0.0.1:4222"), "{stderr}");
+    let nats = NatsServer::start(4222);
+    wait_until_deployed(state.path(), "rust-echo-messaging");
     assert_eq!(
         nats_py_request(&nats.url(), "wasmcloud.echo", "HELLLLOOOOOO"),
         "HELLLLOOOOOO"
