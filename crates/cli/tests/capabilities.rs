@@ -437,6 +437,74 @@ spec:
 }
 
 #[test]
+fn links_to_one_capability_with_different_servers_each_reach_their_own() {
+    let (first, second) = (
+        RedisServer::start(free_port()),
+        RedisServer::start(free_port()),
+    );
+    let state = tempfile::tempdir().unwrap();
+    let running = up(state.path(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // As with wasmCloud's provider, each link to the one Redis capability has its own
+    // connection, to the server its config names.
+    let manifest = format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: two-redis
+  annotations: {{}}
+spec:
+  components:
+    - name: picker
+      type: component
+      properties: {{image: "file://{image}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties:
+            namespace: wasi
+            package: keyvalue
+            interfaces: [store, atomics]
+            target:
+              name: kvredis
+              config: [{{name: first-redis, properties: {{url: "{first}"}}}}]
+        - type: link
+          properties:
+            name: second
+            namespace: wasi
+            package: keyvalue
+            interfaces: [store, atomics]
+            target:
+              name: kvredis
+              config: [{{name: second-redis, properties: {{url: "{second}"}}}}]
+    - name: kvredis
+      type: capability
+      properties: {{image: ghcr.io/wasmcloud/keyvalue-redis:0.29.0}}
+{server}"#,
+        server = support::http_server_component("picker", port),
+        image = weft_test_components::KV_LINKS,
+        first = first.url(),
+        second = second.url(),
+    );
+    let file = dir.path().join("two-redis.yaml");
+    std::fs::write(&file, manifest).unwrap();
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let count = |link: &str| get(&format!("http://127.0.0.1:{port}/?link={link}"));
+    assert_eq!(count("default"), (200, "default: 1\n".into()));
+    assert_eq!(count("default"), (200, "default: 2\n".into()));
+    assert_eq!(count("second"), (200, "second: 1\n".into()));
+    assert_eq!(
+        (first.get("hits"), second.get("hits")),
+        ("2".into(), "1".into())
+    );
+    drop(running);
+}
+
+#[test]
 fn config_reads_the_same_through_store_and_the_legacy_runtime_interface() {
     let state = tempfile::tempdir().unwrap();
     let _up = up(state.path(), free_port());

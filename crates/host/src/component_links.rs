@@ -2,7 +2,7 @@
 //! backends its `wasi:keyvalue` links point at, its log budget. Published in each component's
 //! [`LinkSlot`], re-resolved whenever links, configs or what runs change.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,12 +21,6 @@ use weft_secrets::SecretValue;
 
 use crate::builtin::{self, Builtin};
 
-/// A key-value backend a capability runs, with the settings it was made from.
-struct KeyValueStore {
-    settings: KeyValueSettings,
-    backend: Arc<dyn KeyValueBackend>,
-}
-
 /// Per-component link state that outlives one resolution.
 #[derive(Default)]
 pub(crate) struct LinkResolver {
@@ -34,15 +28,17 @@ pub(crate) struct LinkResolver {
     data_dir: Option<PathBuf>,
     slots: HashMap<String, LinkSlot>,
     limiters: HashMap<String, Arc<LogLimiter>>,
-    /// Backends by (capability id, link settings).
-    stores: HashMap<String, KeyValueStore>,
+    /// Key-value backends by (capability id, link settings): links to one capability with
+    /// other settings (another Redis URL, another bucket) each get theirs, as each link gets
+    /// its own connection in wasmCloud's providers.
+    stores: HashMap<(String, KeyValueSettings), Arc<dyn KeyValueBackend>>,
     /// The brokers of each messaging capability, by (capability id, NATS servers; none for
     /// the in-process broker).
     brokers: HashMap<(String, Vec<String>), Arc<Broker>>,
-    /// The open filesystem blobstore of each blobstore capability, with its settings.
-    blobstores: HashMap<String, (BlobstoreSettings, Arc<FsBlobstore>)>,
-    /// The NATS connection of each NATS blobstore capability, with its settings.
-    nats_blobstores: HashMap<String, (NatsBlobstoreSettings, Arc<NatsBlobstore>)>,
+    /// Open filesystem blobstores by (capability id, link settings).
+    blobstores: HashMap<(String, BlobstoreSettings), Arc<FsBlobstore>>,
+    /// NATS blobstore connections by (capability id, link settings).
+    nats_blobstores: HashMap<(String, NatsBlobstoreSettings), Arc<NatsBlobstore>>,
     /// The components running here, which component → component links call.
     directory: ComponentDirectory,
 }
@@ -118,8 +114,7 @@ impl LinkResolver {
                 let settings = nats_blobstore_settings(link, inputs)?;
                 let open = self
                     .nats_blobstores
-                    .get(&link.target_id)
-                    .is_some_and(|(open, _)| *open == settings);
+                    .contains_key(&(link.target_id.clone(), settings.clone()));
                 return Ok((!open).then(|| OpenRequest::NatsBlobstore {
                     capability_id: link.target_id.clone(),
                     settings,
@@ -143,8 +138,7 @@ impl LinkResolver {
         let settings = keyvalue_settings(builtin, link, inputs)?;
         let open = self
             .stores
-            .get(&link.target_id)
-            .is_some_and(|store| store.settings == settings);
+            .contains_key(&(link.target_id.clone(), settings.clone()));
         Ok((!open).then(|| {
             OpenRequest::KeyValue(StoreRequest {
                 capability_id: link.target_id.clone(),
@@ -208,17 +202,12 @@ impl LinkResolver {
     pub(crate) fn insert_opened(&mut self, opened: Opened) {
         match opened {
             Opened::KeyValue(request, backend) => {
-                self.stores.insert(
-                    request.capability_id,
-                    KeyValueStore {
-                        settings: request.settings,
-                        backend,
-                    },
-                );
+                self.stores
+                    .insert((request.capability_id, request.settings), backend);
             }
             Opened::NatsBlobstore(capability_id, settings, store) => {
                 self.nats_blobstores
-                    .insert(capability_id, (settings, store));
+                    .insert((capability_id, settings), store);
             }
             Opened::Broker(capability_id, cluster_uris, broker) => {
                 // A connection opened meanwhile for the same servers stays: links may
@@ -230,13 +219,48 @@ impl LinkResolver {
         }
     }
 
+    /// Closes the Redis, NATS key-value and NATS blobstore connections no recorded link uses
+    /// any more (a link whose settings changed leaves its old connection behind). Stores
+    /// holding data in the host (memory, embedded file, directory) have one settings value
+    /// per capability and stay until it stops.
+    fn close_unlinked_connections(&mut self, inputs: &LinkInputs<'_>) {
+        let mut used_stores = HashSet::new();
+        let mut used_blobstores = HashSet::new();
+        for link in inputs.links {
+            // Also capabilities on other hosts whose backend this host reaches.
+            match target_capability(link, inputs).ok().flatten() {
+                Some(
+                    builtin @ (Builtin::KeyValue | Builtin::KeyValueRedis | Builtin::KeyValueNats),
+                ) => {
+                    if let Ok(settings) = keyvalue_settings(builtin, link, inputs) {
+                        used_stores.insert((link.target_id.clone(), settings));
+                    }
+                }
+                Some(Builtin::BlobstoreNats) => {
+                    if let Ok(settings) = nats_blobstore_settings(link, inputs) {
+                        used_blobstores.insert((link.target_id.clone(), settings));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.stores.retain(|key, _| {
+            matches!(key.1.kind, KeyValueKind::Memory | KeyValueKind::Embedded)
+                || used_stores.contains(key)
+        });
+        self.nats_blobstores
+            .retain(|key, _| used_blobstores.contains(key));
+    }
+
     /// Forgets what capability `id` held (its in-memory data, its open file, its broker and
     /// subscriptions).
     pub(crate) fn capability_stopped(&mut self, id: &str) {
-        self.stores.remove(id);
+        self.stores.retain(|(capability, _), _| capability != id);
         self.brokers.retain(|(capability, _), _| capability != id);
-        self.blobstores.remove(id);
-        self.nats_blobstores.remove(id);
+        self.blobstores
+            .retain(|(capability, _), _| capability != id);
+        self.nats_blobstores
+            .retain(|(capability, _), _| capability != id);
     }
 
     /// The filesystem blobstore capability `id` serves with `settings`, opened on first use
@@ -246,11 +270,11 @@ impl LinkResolver {
         id: &str,
         settings: BlobstoreSettings,
     ) -> Result<Arc<FsBlobstore>, String> {
-        if let Some((open, store)) = self.blobstores.get(id)
-            && *open == settings
-        {
+        let key = (id.to_owned(), settings);
+        if let Some(store) = self.blobstores.get(&key) {
             return Ok(Arc::clone(store));
         }
+        let settings = &key.1;
         let root = match (&settings.root, &self.data_dir) {
             (Some(root), _) => root.clone(),
             (None, Some(dir)) => dir.join("blobstore").join(id),
@@ -262,8 +286,7 @@ impl LinkResolver {
             }
         };
         let store = Arc::new(FsBlobstore::open(&root, settings.max_object_bytes)?);
-        self.blobstores
-            .insert(id.to_owned(), (settings, Arc::clone(&store)));
+        self.blobstores.insert(key, Arc::clone(&store));
         Ok(store)
     }
 
@@ -302,6 +325,7 @@ impl LinkResolver {
 
     /// Re-resolves every running component's links and publishes them.
     pub(crate) fn refresh(&mut self, inputs: &LinkInputs<'_>) {
+        self.close_unlinked_connections(inputs);
         for (id, running) in inputs.components {
             let config_names = inputs
                 .component_configs
@@ -355,9 +379,8 @@ impl LinkResolver {
                     } else {
                         nats_blobstore_settings(link, inputs).and_then(|settings| {
                             self.nats_blobstores
-                                .get(&link.target_id)
-                                .filter(|(open, _)| *open == settings)
-                                .map(|(_, store)| Arc::clone(store) as Arc<dyn BlobBackend>)
+                                .get(&(link.target_id.clone(), settings))
+                                .map(|store| Arc::clone(store) as Arc<dyn BlobBackend>)
                                 .ok_or_else(|| "its NATS connection is not open yet".to_owned())
                         })
                     };
@@ -399,9 +422,8 @@ impl LinkResolver {
                 }
                 let usable = keyvalue_settings(builtin, link, inputs).and_then(|settings| {
                     self.stores
-                        .get(&link.target_id)
-                        .filter(|store| store.settings == settings)
-                        .map(|store| Arc::clone(&store.backend))
+                        .get(&(link.target_id.clone(), settings))
+                        .map(Arc::clone)
                         .ok_or_else(|| "its store is not open yet".to_owned())
                 });
                 match usable {

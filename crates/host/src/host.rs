@@ -535,7 +535,9 @@ impl Host {
                     messaging_settings(builtin, &link.source_id, &link.source_config, inputs)
                 })
             })
-            .unwrap_or_else(|| Err("its messaging capability is not running here".to_owned()))
+            .unwrap_or_else(|| {
+                Err("its messaging capability is not running on this host; place the link's source capability here (its spread), or wait until it starts".to_owned())
+            })
             .map_err(failed)?;
         let open = self
             .resolver()

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use weft_manifest::{
-    CapabilityOrComponent, ConfigProperty, DAEMONSCALER_TRAIT, Manifest, SPREADSCALER_TRAIT,
-    SecretProperty, TraitProperties, component_id, managed_config_name,
+    CapabilityOrComponent, ConfigProperty, DAEMONSCALER_TRAIT, LINK_TRAIT, Manifest,
+    SPREADSCALER_TRAIT, SecretProperty, TraitProperties, component_id, managed_config_name,
 };
 
 use crate::command::{LinkSpec, SecretBinding};
@@ -215,6 +215,9 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
             let TraitProperties::Link(link) = &t.properties else {
                 continue;
             };
+            if t.trait_type != LINK_TRAIT {
+                continue; // A scaler or unknown trait with a link's fields: ignored.
+            }
             let Some(target_id) = ids.get(link.target.name.as_str()) else {
                 continue;
             };
@@ -275,6 +278,9 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
     }
 }
 
+/// The trait types weft acts on.
+const TRAIT_TYPES: [&str; 3] = [SPREADSCALER_TRAIT, DAEMONSCALER_TRAIT, LINK_TRAIT];
+
 /// The parts of `manifest` weft does not act on, in words a person can act on.
 fn ignored_parts(manifest: &Manifest) -> Vec<String> {
     let kinds: BTreeMap<&str, CapabilityOrComponent> = manifest
@@ -288,6 +294,14 @@ fn ignored_parts(manifest: &Manifest) -> Vec<String> {
         let mut scalers = 0;
         for t in &component.traits {
             match &t.properties {
+                _ if !TRAIT_TYPES.contains(&t.trait_type.as_str()) => ignored.push(format!(
+                    "the `{}` trait of `{}` is ignored: weft acts on spreadscaler, daemonscaler and link traits it can read",
+                    t.trait_type, component.name
+                )),
+                TraitProperties::Link(_) if t.trait_type != LINK_TRAIT => ignored.push(format!(
+                    "the `{}` trait of `{}` has a link's fields, not a scaler's, so it is ignored",
+                    t.trait_type, component.name
+                )),
                 TraitProperties::Custom(_) => ignored.push(format!(
                     "the `{}` trait of `{}` is ignored: weft acts on spreadscaler, daemonscaler and link traits it can read",
                     t.trait_type, component.name

@@ -268,7 +268,9 @@ impl Decoder<'_> {
         let properties_pointer = format!("{pointer}/properties");
         let properties = match trait_type.as_str() {
             SPREADSCALER_TRAIT | DAEMONSCALER_TRAIT if has_link_fields(properties) => {
-                // wadm reads such a trait as a link, and neither scales nor links with it.
+                // wadm reads such a trait as a link (its target must exist) and neither
+                // scales nor links with it; the validator and the manager look at links of
+                // type `link` only.
                 self.warning(
                     &properties_pointer,
                     format!(
@@ -276,7 +278,8 @@ impl Decoder<'_> {
                     ),
                     Some("make it `type: link`, or give it `instances` (and `spread`)".into()),
                 );
-                Some(TraitProperties::Custom(properties.to_typed_value()))
+                self.link(properties, &properties_pointer)
+                    .map(TraitProperties::Link)
             }
             SPREADSCALER_TRAIT | DAEMONSCALER_TRAIT => self
                 .unit_from_value::<SpreadScalerProperty>(
@@ -298,13 +301,34 @@ impl Decoder<'_> {
                     format!("trait type `{other}` is not one weft knows; the trait is ignored"),
                     Some(hint),
                 );
-                Some(TraitProperties::Custom(properties.to_typed_value()))
+                // Properties that read as a link are held to a link's rules, as wadm does.
+                Some(
+                    self.probe_link(properties, &properties_pointer)
+                        .map_or_else(
+                            || TraitProperties::Custom(properties.to_typed_value()),
+                            TraitProperties::Link,
+                        ),
+                )
             }
         }?;
         Some(Trait {
             trait_type,
             properties,
         })
+    }
+
+    /// The properties as a link if they read as one, reporting nothing either way.
+    fn probe_link(&mut self, node: &Node, pointer: &str) -> Option<LinkProperty> {
+        if !has_link_fields(node) {
+            return None;
+        }
+        let mut quiet = Diagnostics::new("");
+        let mut probe = Decoder {
+            root: self.root,
+            diagnostics: &mut quiet,
+            broken: Vec::new(),
+        };
+        probe.link(node, pointer).filter(|_| !quiet.has_errors())
     }
 
     /// A link, accepting wadm's deprecated form (`target: NAME` with `target_config` and

@@ -173,8 +173,13 @@ fn resolve_plain(text: &str) -> serde_json::Value {
     if let Some(integer) = plain_integer(text) {
         return integer;
     }
-    let leading_zero_digits =
-        text.len() > 1 && text.starts_with('0') && text.bytes().all(|byte| byte.is_ascii_digit());
+    if let Some(special) = special_float(text) {
+        return special;
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let leading_zero_digits = unsigned.len() > 1
+        && unsigned.starts_with('0')
+        && unsigned.bytes().all(|byte| byte.is_ascii_digit());
     if !leading_zero_digits
         && let Ok(float) = text.parse::<f64>()
         && float.is_finite()
@@ -183,6 +188,19 @@ fn resolve_plain(text: &str) -> serde_json::Value {
         return serde_json::Value::Number(number);
     }
     serde_json::Value::String(text.to_owned())
+}
+
+/// YAML's infinities and not-a-number (`.inf`, `-.Inf`, `.NaN`, ...), which JSON cannot hold:
+/// they stand as the largest float, so a string or whole-number field refuses them as it
+/// refuses any float.
+fn special_float(text: &str) -> Option<serde_json::Value> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let special = matches!(unsigned, ".inf" | ".Inf" | ".INF")
+        || (unsigned == text && matches!(text, ".nan" | ".NaN" | ".NAN"));
+    special
+        .then(|| serde_json::Number::from_f64(f64::MAX))
+        .flatten()
+        .map(serde_json::Value::Number)
 }
 
 /// An integer in YAML's plain forms, or `None`.
@@ -282,8 +300,11 @@ impl TreeBuilder {
                     ));
                 }
             }
-            Event::Scalar(text, style, anchor, _tag) => {
-                let plain = style == ScalarStyle::Plain;
+            Event::Scalar(text, style, anchor, tag) => {
+                // `!!str 8080` is text, as a quoted scalar is.
+                let text_tag =
+                    tag.is_some_and(|tag| tag.is_yaml_core_schema() && tag.suffix == "str");
+                let plain = style == ScalarStyle::Plain && !text_tag;
                 let style = match (plain, text.is_empty()) {
                     (false, _) => Style::Quoted,
                     (true, true) => Style::Empty,
@@ -410,6 +431,10 @@ mod tests {
             ("007", json!("007")),
             ("yes", json!("yes")),
             ("inf", json!("inf")),
+            ("-007", json!("-007")),
+            (".inf", json!(f64::MAX)),
+            ("-.Inf", json!(f64::MAX)),
+            (".nan", json!(f64::MAX)),
             ("1.0.0", json!("1.0.0")),
             ("redis://127.0.0.1:6379", json!("redis://127.0.0.1:6379")),
         ] {
@@ -420,9 +445,11 @@ mod tests {
     #[test]
     fn quoted_scalars_stay_text_and_empty_values_are_marked() {
         let mut diagnostics = Diagnostics::new("t.yaml");
-        let root = parse("a: '8080'\nb: 8080\nc:\nd: ~\n", &mut diagnostics).unwrap();
+        let text = "a: '8080'\nb: 8080\nc:\nd: ~\ne: !!str 8080\n";
+        let root = parse(text, &mut diagnostics).unwrap();
         let typed = root.to_typed_value();
         assert_eq!(typed["a"], "8080");
+        assert_eq!(typed["e"], "8080");
         assert_eq!(typed["b"], 8080);
         assert_eq!(
             root.to_value()["b"],

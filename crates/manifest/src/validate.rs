@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::ids::component_id;
 use crate::model::{
-    APPLICATION_KIND, CapabilityOrComponent, Component, DAEMONSCALER_TRAIT, LinkProperty, Manifest,
-    OAM_API_VERSION, SECRET_POLICY_TYPE, SPREADSCALER_TRAIT, SecretProperty, TraitProperties,
+    APPLICATION_KIND, CapabilityOrComponent, Component, DAEMONSCALER_TRAIT, LINK_TRAIT,
+    LinkProperty, Manifest, OAM_API_VERSION, SECRET_POLICY_TYPE, SPREADSCALER_TRAIT,
+    SecretProperty, TraitProperties,
 };
 use crate::node::{Node, escape_token};
 use crate::suggest::did_you_mean;
@@ -293,6 +294,10 @@ impl Checker<'_> {
                 let pointer =
                     format!("/spec/components/{component_index}/traits/{trait_index}/properties");
                 self.link_target(component, link, &pointer, &names, &kinds);
+                if t.trait_type != LINK_TRAIT {
+                    // Read as a link (wadm does) but not one: only its target is checked.
+                    continue;
+                }
                 if link.interfaces.is_empty() {
                     self.warning(
                         &format!("{pointer}/interfaces"),

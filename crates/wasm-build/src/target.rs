@@ -27,7 +27,10 @@ pub enum TargetStatus {
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     /// The compiler could not be asked where its target libraries live.
-    #[error("cannot ask `{rustc}` where the {GUEST_TARGET} libraries live")]
+    #[error(
+        "cannot ask `{rustc}` where the {GUEST_TARGET} libraries live; check that this Rust \
+         runs (`{rustc} --version`) and that RUSTC, if set, names a Rust compiler"
+    )]
     Rustc {
         /// The compiler.
         rustc: String,
@@ -158,9 +161,25 @@ fn active_toolchain() -> Option<String> {
     text.split_whitespace().next().map(str::to_owned)
 }
 
-/// Holds an exclusive lock while one build script installs the target.
+/// Holds an exclusive lock while one build script installs the target. The lock file lives in
+/// the build directory all build scripts of this target directory share (`OUT_DIR` is
+/// `target/PROFILE/build/PACKAGE-HASH/out`), else in the temporary directory.
 fn lock_installs(toolchain: &str) -> Result<File, TargetError> {
-    let path = env::temp_dir().join(format!("weft-rustup-target-{toolchain}.lock"));
+    let shared = env::var_os("OUT_DIR")
+        .map(PathBuf::from)
+        .and_then(|out| out.ancestors().nth(2).map(Path::to_path_buf))
+        .unwrap_or_else(env::temp_dir);
+    let name: String = toolchain
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let path = shared.join(format!("weft-rustup-target-{name}.lock"));
     let io = |context: String| move |source| TargetError::Io { context, source };
     let file = File::create(&path).map_err(io(format!("create {}", path.display())))?;
     file.lock()

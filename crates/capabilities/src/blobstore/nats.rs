@@ -27,7 +27,7 @@ const ACCEPTED_KEYS: &[&str] = &[
 ];
 
 /// A NATS blobstore link's settings (its merged target config).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NatsBlobstoreSettings {
     /// The NATS server.
     pub url: String,

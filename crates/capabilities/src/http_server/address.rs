@@ -7,10 +7,19 @@ use std::net::{IpAddr, SocketAddr};
 /// Whether listeners on `a` and `b` would contend for the same port: the same port and one
 /// address covers the other (equal addresses are the same listener, not an overlap).
 pub(crate) fn overlaps(a: SocketAddr, b: SocketAddr) -> bool {
+    let (a_ip, b_ip) = (canonical(a.ip()), canonical(b.ip()));
     a != b
         && a.port() == b.port()
         && a.port() != 0
-        && (covers(a.ip(), b.ip()) || covers(b.ip(), a.ip()))
+        && (covers(a_ip, b_ip) || covers(b_ip, a_ip) || a_ip == b_ip)
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:127.0.0.1`) as the IPv4 address it is.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        IpAddr::V4(_) => ip,
+    }
 }
 
 /// Whether a listener on `wide` also takes the port on `narrow`. `0.0.0.0` covers every IPv4
@@ -38,6 +47,14 @@ mod tests {
         assert!(overlaps(addr("[::]:8000"), addr("127.0.0.1:8000")));
         assert!(overlaps(addr("[::]:8000"), addr("[::1]:8000")));
         assert!(overlaps(addr("[::]:8000"), addr("0.0.0.0:8000")));
+        assert!(overlaps(
+            addr("[::ffff:127.0.0.1]:8000"),
+            addr("0.0.0.0:8000")
+        ));
+        assert!(overlaps(
+            addr("[::ffff:127.0.0.1]:8000"),
+            addr("127.0.0.1:8000")
+        ));
     }
 
     #[test]
