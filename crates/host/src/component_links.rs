@@ -16,7 +16,7 @@ use weft_capabilities::keyvalue::{
 };
 use weft_capabilities::messaging::{Broker, MessagingLinkSettings};
 use weft_capabilities::{ComponentLinks, HttpClientSettings, LinkSlot, LogLimiter};
-use weft_manager::{LinkSpec, RunningComponent, SecretBinding, StoredConfig};
+use weft_lattice::{LinkSpec, RunningComponent, SecretBinding, StoredConfig};
 use weft_secrets::SecretValue;
 
 use crate::builtin::{self, Builtin};

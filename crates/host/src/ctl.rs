@@ -6,16 +6,16 @@
 //! cannot act.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt as _;
 use weft_lattice::{
     CtlResponse, LabelChange, Operation, ctl_prefix, parse_ctl_body, parse_ctl_subject,
 };
-use weft_manager::{FencedCommand, HostReport, ObservedHost};
+use weft_lattice::{FencedCommand, HostReport, ObservedHost};
 
 use crate::Host;
 use crate::ctl_unmanaged;
+use crate::fence::Fence;
 
 /// Answers one host's control requests until dropped.
 pub struct HostCtl {
@@ -38,7 +38,7 @@ impl HostCtl {
             lattice: lattice.to_owned(),
             prefix,
             host,
-            newest_fence: AtomicU64::new(0),
+            fence: Fence::default(),
         };
         let task = tokio::spawn(async move {
             loop {
@@ -71,7 +71,7 @@ struct Responder {
     lattice: String,
     prefix: String,
     host: Arc<Host>,
-    newest_fence: AtomicU64,
+    fence: Fence,
 }
 
 impl Responder {
@@ -114,12 +114,8 @@ impl Responder {
                     Ok(fenced) => fenced,
                     Err(message) => return CtlResponse::failed(message),
                 };
-                let newest = self.newest_fence.fetch_max(fenced.fence, Ordering::SeqCst);
-                if fenced.fence < newest {
-                    return CtlResponse::failed(format!(
-                        "refused a command fenced at {} from a manager that lost its lease (the newest fence seen is {newest})",
-                        fenced.fence
-                    ));
+                if let Err(stale) = self.fence.admit(fenced.fence) {
+                    return CtlResponse::failed(stale.to_string());
                 }
                 match self.host.execute(&fenced.command).await {
                     Ok(()) => CtlResponse::ok(self.report()),

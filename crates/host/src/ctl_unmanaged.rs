@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
+use weft_lattice::{Command, UNMANAGED};
 use weft_lattice::{CtlResponse, ScaleComponent, StartProvider, StopProvider, parse_ctl_body};
-use weft_manager::{Command, UNMANAGED};
 
 use crate::Host;
 

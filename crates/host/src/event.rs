@@ -1,7 +1,7 @@
 //! The lattice event a host publishes after each command.
 
+use weft_lattice::Command;
 use weft_lattice::LatticeEvent;
-use weft_manager::Command;
 
 use crate::error::HostError;
 

@@ -13,11 +13,11 @@ use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{
     ComponentHandler, HttpServer, INCOMING_HANDLER, MESSAGE_HANDLER, RouteOwner, RouteSpec,
 };
-use weft_lattice::{EventBus, LatticeEvent};
-use weft_manager::{
+use weft_lattice::{
     Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
     SecretBinding, StoredConfig,
 };
+use weft_lattice::{EventBus, LatticeEvent};
 use weft_oci::{ArtifactCache, Registry};
 use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;

@@ -8,7 +8,7 @@ use std::sync::RwLock;
 use hyper::body::Incoming;
 use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{RequestHandler, ResponseFuture, RouteSpec, text_response};
-use weft_manager::LinkSpec;
+use weft_lattice::LinkSpec;
 
 use crate::remote_http::RemoteCalls;
 

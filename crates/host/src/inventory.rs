@@ -4,11 +4,11 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use weft_lattice::UNMANAGED;
 use weft_lattice::{
     APP_ANNOTATION, ComponentDescription, HostInventory, HostSummary, ProviderDescription,
     human_uptime,
 };
-use weft_manager::UNMANAGED;
 
 use crate::Host;
 

@@ -1,11 +1,11 @@
 //! A weft host.
 //!
-//! [`Host`] executes the manager's [`Command`](weft_manager::Command)s: it loads and runs
+//! [`Host`] executes the manager's [`Command`](weft_lattice::Command)s: it loads and runs
 //! components (a fresh instance per request, from the runtime's pre-instantiated component),
 //! starts built-in capabilities ([`builtin`] maps wasmCloud's and weft's capability images to
 //! them), keeps links and configs, and turns `wasi:http/incoming-handler` links from the HTTP
 //! server to a component into routes. [`Host::observe`] reports what runs, in the form the
-//! reconciler reads (and implements the manager's [`Lattice`](weft_manager::Lattice) trait).
+//! reconciler reads (and implements the manager's [`Lattice`](weft_lattice::Lattice) trait).
 //! After every command it publishes a [`LatticeEvent`](weft_lattice::LatticeEvent) on its bus.
 //! Links are resolved when a request arrives, so a link may be put before its target runs.
 //! [`HostCtl`] answers the host's control requests on NATS, the manager's commands included.
@@ -16,6 +16,7 @@ mod ctl;
 mod ctl_unmanaged;
 mod error;
 mod event;
+mod fence;
 mod host;
 mod http_link;
 mod inventory;

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use weft_capabilities::messaging::{BrokerMessage, MessageSink};
-use weft_manager::LinkSpec;
+use weft_lattice::LinkSpec;
 
 use weft_capabilities::call_context::TraceContext;
 use weft_capabilities::component_calls::ComponentDirectory;

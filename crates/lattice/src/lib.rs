@@ -16,21 +16,26 @@
 mod any_store;
 mod bus;
 mod cloud_event;
+mod command;
 mod ctl_payloads;
 mod ctl_subjects;
 mod embedded;
 mod event;
 mod event_data;
+mod host_report;
 mod lattice_name;
+mod lattice_view;
 mod nats_bus;
 mod nats_connect;
 mod nats_key;
 mod nats_store;
+mod observed;
 mod store;
 
 pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, events_subject};
+pub use command::{Command, FencedCommand, LinkSpec, SecretBinding};
 pub use ctl_payloads::{
     APP_ANNOTATION, ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange,
     Link, LinkDelete, ProviderDescription, ScaleComponent, StartProvider, StopProvider,
@@ -39,8 +44,13 @@ pub use ctl_payloads::{
 pub use ctl_subjects::{Operation, ctl_prefix, parse_ctl_subject};
 pub use embedded::EmbeddedStore;
 pub use event::LatticeEvent;
+pub use host_report::HostReport;
 pub use lattice_name::{InvalidLatticeName, LatticeName};
+pub use lattice_view::Lattice;
 pub use nats_bus::NatsBus;
 pub use nats_connect::{NatsConnectError, NatsSettings};
 pub use nats_store::NatsStore;
+pub use observed::{
+    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig, UNMANAGED,
+};
 pub use store::{Entry, Expect, Store, StoreError};

@@ -7,7 +7,7 @@ use weft_manifest::{
     SPREADSCALER_TRAIT, SecretProperty, TraitProperties, component_id, managed_config_name,
 };
 
-use crate::command::{LinkSpec, SecretBinding};
+use weft_lattice::{LinkSpec, SecretBinding};
 
 /// Default weight of a spread, as in wadm.
 const DEFAULT_WEIGHT: usize = 100;

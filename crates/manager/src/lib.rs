@@ -16,13 +16,9 @@
 
 mod apps;
 mod backoff;
-mod command;
 mod desired;
-mod host_report;
-mod lattice;
 mod lease;
 mod nats_lattice;
-mod observed;
 mod placement;
 mod reconcile;
 mod reconciler;
@@ -30,18 +26,17 @@ mod records;
 
 pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredVersion};
 pub use backoff::Backoff;
-pub use command::{Command, FencedCommand, LinkSpec, SecretBinding};
 pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, SECRET_BACKENDS,
     Scaler, Share, WorkloadKind, desired_state, resolve_relative_images,
 };
-pub use host_report::HostReport;
-pub use lattice::Lattice;
 pub use lease::{Lease, LeaseError, LeaseRecord, lease_holder};
 pub use nats_lattice::{NatsLattice, RemoteError};
-pub use observed::{
-    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig, UNMANAGED,
-};
 pub use reconcile::{AppState, AppStatus, Plan, reconcile};
 pub use reconciler::{Reconciler, ReconcilerSettings};
 pub use records::{RecordError, Records};
+// The command and report vocabulary hosts and managers share lives in `weft-lattice`.
+pub use weft_lattice::{
+    Command, FencedCommand, HostReport, Lattice, LinkSpec, ObservedHost, ObservedLattice,
+    RunningCapability, RunningComponent, SecretBinding, StoredConfig, UNMANAGED,
+};

@@ -23,12 +23,10 @@ use weft_lattice::{
     LatticeEvent, LatticeName, Received, Subscription, ctl_prefix,
 };
 
-use crate::command::{Command, FencedCommand};
-use crate::host_report::HostReport;
-use crate::lattice::Lattice;
-use crate::observed::{
-    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, UNMANAGED,
-};
+use weft_lattice::HostReport;
+use weft_lattice::Lattice;
+use weft_lattice::{Command, FencedCommand};
+use weft_lattice::{ObservedHost, ObservedLattice, RunningCapability, RunningComponent, UNMANAGED};
 
 /// How long a host may take to answer one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);

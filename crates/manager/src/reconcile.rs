@@ -5,10 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::command::{Command, LinkSpec, SecretBinding};
 use crate::desired::{DesiredApp, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind};
-use crate::observed::{ObservedHost, ObservedLattice, UNMANAGED};
 use crate::placement::{split_by_weight, split_evenly};
+use weft_lattice::{Command, LinkSpec, SecretBinding};
+use weft_lattice::{ObservedHost, ObservedLattice, UNMANAGED};
 
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

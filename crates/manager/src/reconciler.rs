@@ -16,8 +16,8 @@ use weft_lattice::{Received, Subscription};
 
 use crate::backoff::{Backoff, jitter};
 use crate::desired::DesiredApp;
-use crate::lattice::Lattice;
 use crate::reconcile::{AppState, AppStatus, reconcile};
+use weft_lattice::Lattice;
 
 /// How the reconciler paces itself.
 #[derive(Debug, Clone, Copy)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use weft_lattice::{Expect, Store, StoreError};
 
-use crate::command::LinkSpec;
+use weft_lattice::LinkSpec;
 
 const CONFIGS: &str = "configs/";
 const LINKS: &str = "links/";

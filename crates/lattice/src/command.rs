@@ -41,8 +41,8 @@ impl LinkSpec {
     }
 
     /// The link in wasmCloud's shape (`link.get`, `linkdef_set`).
-    pub fn to_wire(&self) -> weft_lattice::Link {
-        weft_lattice::Link {
+    pub fn to_wire(&self) -> crate::Link {
+        crate::Link {
             source_id: self.source_id.clone(),
             target: self.target_id.clone(),
             name: self.name.clone(),

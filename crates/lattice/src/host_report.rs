@@ -1,8 +1,8 @@
 //! What a host answers a manager with over NATS: who it is and what it runs.
 
 use serde::{Deserialize, Serialize};
-use weft_lattice::HostSummary;
 
+use crate::HostSummary;
 use crate::observed::ObservedHost;
 
 /// A host's answer to `weft.observe.{id}` and to every `weft.execute.{id}`.
