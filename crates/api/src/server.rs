@@ -370,7 +370,7 @@ fn watch(
 }
 
 fn to_json(view: &crate::AppView) -> String {
-    serde_json::to_string(view).unwrap_or_default()
+    String::from_utf8(weft_lattice::json_bytes(view)).unwrap_or_default()
 }
 
 fn parse_body<T: serde::de::DeserializeOwned>(
@@ -421,7 +421,7 @@ fn control_error(failure: &ControlError) -> ApiResponse {
 }
 
 fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> ApiResponse {
-    let body = serde_json::to_vec(value).unwrap_or_default();
+    let body = weft_lattice::json_bytes(value);
     let mut response = Response::new(Full::new(Bytes::from(body)).boxed());
     *response.status_mut() = status;
     response.headers_mut().insert(

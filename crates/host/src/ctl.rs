@@ -51,7 +51,7 @@ impl HostCtl {
                     continue;
                 };
                 let answer = responder.answer(&message.subject, &message.payload).await;
-                let payload = serde_json::to_vec(&answer).unwrap_or_default();
+                let payload = weft_lattice::json_bytes(&answer);
                 if let Err(error) = client.publish(reply, payload.into()).await {
                     tracing::warn!(%error, subject = %message.subject, "cannot answer a control request");
                 }

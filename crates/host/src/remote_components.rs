@@ -61,7 +61,7 @@ impl RemoteCalls {
                     Ok(call) => answer(&handler, call, trace).await,
                     Err(error) => Answer::Error(format!("the call cannot be read: {error}")),
                 };
-                let payload = serde_json::to_vec(&answer).unwrap_or_default();
+                let payload = weft_lattice::json_bytes(&answer);
                 (async_nats::HeaderMap::new(), payload)
             }
         })

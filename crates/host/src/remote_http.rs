@@ -200,7 +200,7 @@ fn header_pairs(headers: &hyper::HeaderMap) -> Vec<(String, String)> {
 }
 
 fn frame(head: &impl Serialize, body: &[u8]) -> Vec<u8> {
-    let head = serde_json::to_vec(head).unwrap_or_default();
+    let head = weft_lattice::json_bytes(head);
     let mut framed = Vec::with_capacity(4 + head.len() + body.len());
     framed.extend_from_slice(&u32::try_from(head.len()).unwrap_or(u32::MAX).to_be_bytes());
     framed.extend_from_slice(&head);

@@ -63,7 +63,7 @@ impl NatsBus {
                     let cloud = CloudEvent::new(event, &source);
                     let mut headers = HeaderMap::new();
                     headers.insert(ORIGIN, &*origin);
-                    let payload = serde_json::to_vec(&cloud).unwrap_or_default();
+                    let payload = crate::json_bytes(&cloud);
                     if let Err(error) = client
                         .publish_with_headers(cloud.subject(&lattice), headers, payload.into())
                         .await

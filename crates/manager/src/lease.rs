@@ -57,7 +57,7 @@ impl<S: Store> Lease<S> {
     }
 
     fn encoded(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.record).unwrap_or_default()
+        weft_lattice::json_bytes(&self.record)
     }
 
     /// Takes the lease if nobody holds it: the fencing revision, or who holds it.

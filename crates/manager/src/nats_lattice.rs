@@ -399,7 +399,7 @@ impl NatsLattice {
             }
         };
         let cloud = CloudEvent::new(event, "manager");
-        let payload = serde_json::to_vec(&cloud).unwrap_or_default();
+        let payload = weft_lattice::json_bytes(&cloud);
         if let Err(error) = self
             .client
             .publish(cloud.subject(&self.lattice), payload.into())

@@ -5,7 +5,9 @@ use crate::model::Manifest;
 /// The manifest's JSON Schema (draft 2020-12), pretty-printed.
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(Manifest);
-    serde_json::to_string_pretty(&schema).unwrap_or_default()
+    // A schemars schema is a JSON value with string keys: encoding it cannot fail.
+    serde_json::to_string_pretty(&schema)
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"))
 }
 
 #[cfg(test)]

@@ -98,8 +98,13 @@ impl ArtifactCache {
     /// Keeps `pulled` as what `reference` names.
     fn store(&self, reference: &Reference, pulled: &Pulled) -> Result<(), OciError> {
         self.write_atomically(&self.blob_path(&pulled.facts.layer_digest), &pulled.bytes)?;
-        let record = serde_json::to_vec_pretty(&pulled.facts).unwrap_or_default();
-        self.write_atomically(&self.record_path(reference), &record)
+        let path = self.record_path(reference);
+        // An empty record would read back as a damaged cache entry: say why instead.
+        let record = serde_json::to_vec_pretty(&pulled.facts).map_err(|error| OciError::Cache {
+            path: path.clone(),
+            source: std::io::Error::other(error),
+        })?;
+        self.write_atomically(&path, &record)
     }
 
     fn record(&self, reference: &Reference) -> Option<ArtifactFacts> {
