@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use weft_manifest::{
-    CapabilityOrComponent, ConfigProperty, DAEMONSCALER_TRAIT, LINK_TRAIT, Manifest,
-    SPREADSCALER_TRAIT, SecretProperty, TraitProperties, component_id, managed_config_name,
+    CapabilityOrComponent, Component, ConfigProperty, DAEMONSCALER_TRAIT, LINK_TRAIT, LinkProperty,
+    Manifest, SPREADSCALER_TRAIT, SecretProperty, TraitProperties, component_id,
+    managed_config_name,
 };
 
 use weft_lattice::{LinkSpec, SecretBinding};
@@ -221,12 +222,8 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
             let Some(target_id) = ids.get(link.target.name.as_str()) else {
                 continue;
             };
-            let target_is_capability = manifest.spec.components.iter().any(|other| {
-                other.name == link.target.name && other.kind == CapabilityOrComponent::Capability
-            });
-            if kind == WorkloadKind::Capability && target_is_capability {
-                // Said in `ignored`: capabilities link only to components.
-                continue;
+            if joins_capabilities(manifest, component, link) {
+                continue; // Said in `ignored`.
             }
             let source_config = link
                 .source
@@ -283,12 +280,6 @@ const TRAIT_TYPES: [&str; 3] = [SPREADSCALER_TRAIT, DAEMONSCALER_TRAIT, LINK_TRA
 
 /// The parts of `manifest` weft does not act on, in words a person can act on.
 fn ignored_parts(manifest: &Manifest) -> Vec<String> {
-    let kinds: BTreeMap<&str, CapabilityOrComponent> = manifest
-        .spec
-        .components
-        .iter()
-        .map(|component| (component.name.as_str(), component.kind))
-        .collect();
     let mut ignored = Vec::new();
     for component in &manifest.spec.components {
         let mut scalers = 0;
@@ -302,10 +293,6 @@ fn ignored_parts(manifest: &Manifest) -> Vec<String> {
                     "the `{}` trait of `{}` has a link's fields, not a scaler's, so it is ignored",
                     t.trait_type, component.name
                 )),
-                TraitProperties::Custom(_) => ignored.push(format!(
-                    "the `{}` trait of `{}` is ignored: weft acts on spreadscaler, daemonscaler and link traits it can read",
-                    t.trait_type, component.name
-                )),
                 TraitProperties::Scaler(_) => {
                     scalers += 1;
                     if scalers == 2 {
@@ -315,21 +302,27 @@ fn ignored_parts(manifest: &Manifest) -> Vec<String> {
                         ));
                     }
                 }
-                TraitProperties::Link(link)
-                    if component.kind == CapabilityOrComponent::Capability
-                        && kinds.get(link.target.name.as_str())
-                            == Some(&CapabilityOrComponent::Capability) =>
-                {
+                TraitProperties::Link(link) if joins_capabilities(manifest, component, link) => {
                     ignored.push(format!(
                         "the {}:{} link from capability `{}` to capability `{}` is ignored: weft links capabilities only to components",
                         link.namespace, link.package, component.name, link.target.name
                     ));
                 }
-                TraitProperties::Link(_) => {}
+                // Custom properties only come with unknown trait types, said above.
+                TraitProperties::Link(_) | TraitProperties::Custom(_) => {}
             }
         }
     }
     ignored
+}
+
+/// Whether `link`, a trait of `component`, joins two capabilities: weft links capabilities only
+/// to components, so it ignores such a link.
+fn joins_capabilities(manifest: &Manifest, component: &Component, link: &LinkProperty) -> bool {
+    component.kind == CapabilityOrComponent::Capability
+        && manifest.spec.components.iter().any(|other| {
+            other.name == link.target.name && other.kind == CapabilityOrComponent::Capability
+        })
 }
 
 /// The secrets a component lists, with the backend of the policy each names.
