@@ -11,8 +11,8 @@ use crate::call_context::CallContext;
 use crate::component_calls::{
     CallTarget, ComponentCallError, MAX_CALL_DEPTH, package_of, unversioned,
 };
+use crate::http_client::{LINK_HINT, OutgoingHooks, OutgoingHttpPolicy, RUN_HINT, UNLINKED_HINT};
 use crate::links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK};
-use crate::outgoing_http::{LINK_HINT, OutgoingHooks, OutgoingHttpPolicy, RUN_HINT, UNLINKED_HINT};
 use crate::stdio::GuestLogStream;
 
 /// Per-instance state of an HTTP component: nothing is shared between requests.
@@ -130,6 +130,15 @@ impl HttpInstanceState {
     }
 }
 
+/// The settings of the component's HTTP client link: the default link's, else the first
+/// by name.
+fn http_client_link(links: &ComponentLinks) -> Option<&crate::HttpClientSettings> {
+    let all = links
+        .linked
+        .all::<crate::http_client::HttpClientCapability>()?;
+    all.get(DEFAULT_LINK).or_else(|| all.values().next())
+}
+
 /// An HTTP client link decides for a linked component; otherwise the handler's own policy
 /// (what `weft run --allow-http` grants; nothing for components `weft up` runs).
 fn hooks(
@@ -137,7 +146,7 @@ fn hooks(
     outgoing: &OutgoingHttpPolicy,
     links: &ComponentLinks,
 ) -> OutgoingHooks {
-    match &links.outgoing_http {
+    match http_client_link(links) {
         Some(link) => OutgoingHooks {
             policy: link.policy.clone(),
             component: Arc::clone(component),

@@ -11,9 +11,9 @@ use wasmtime::component::{HasData, Linker, ResourceTable};
 use weft_secrets::SecretValue;
 
 use crate::bindings;
+use crate::capability::{Linked, LinkerComposer, compose};
 use crate::component_calls::ComponentDirectory;
-use crate::http_client::HttpClientSettings;
-use crate::keyvalue::KeyValueBackend;
+use crate::instance_state::HttpInstanceState;
 use crate::logging::LogLimiter;
 
 /// The link name a component uses unless it picks another.
@@ -27,14 +27,9 @@ pub struct ComponentLinks {
     pub app: Option<Arc<str>>,
     /// The merged values of the named configs the component reads (`wasi:config/store`).
     pub config: BTreeMap<String, String>,
-    /// Key-value stores by link name.
-    pub keyvalue: BTreeMap<String, Arc<dyn KeyValueBackend>>,
-    /// Blob stores by link name (`wasi:blobstore`).
-    pub blobstore: BTreeMap<String, Arc<dyn crate::blobstore::BlobBackend>>,
-    /// Message brokers by link name (`wasmcloud:messaging/consumer`).
-    pub messaging: BTreeMap<String, Arc<crate::messaging::Broker>>,
-    /// What its outgoing HTTP may reach, when it is linked to an HTTP client.
-    pub outgoing_http: Option<HttpClientSettings>,
+    /// What its links to capabilities reach (stores, brokers, an HTTP client's settings), by
+    /// capability and link name.
+    pub linked: Linked,
     /// The components its imports from other components go to: target id by link name, then
     /// by `namespace:package`.
     pub components: BTreeMap<String, BTreeMap<String, String>>,
@@ -56,10 +51,7 @@ impl ComponentLinks {
             component_id: Arc::from(component_id),
             app: None,
             config: BTreeMap::new(),
-            keyvalue: BTreeMap::new(),
-            blobstore: BTreeMap::new(),
-            messaging: BTreeMap::new(),
-            outgoing_http: None,
+            linked: Linked::default(),
             components: BTreeMap::new(),
             directory: ComponentDirectory::default(),
             secrets: BTreeMap::new(),
@@ -124,26 +116,23 @@ impl HasData for Capabilities {
     type Data<'a> = CapabilitiesView<'a>;
 }
 
-/// Adds `wasi:keyvalue` (store, atomics, batch), `wasi:config/store`, `wasi:logging` and
-/// `wasmcloud:bus/lattice` to `linker`; `view` finds the capability state in a store's data.
-pub fn add_to_linker<T: Send + 'static>(
-    linker: &mut Linker<T>,
-    view: fn(&mut T) -> CapabilitiesView<'_>,
-) -> wasmtime::Result<()> {
-    bindings::wasi::keyvalue::store::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::keyvalue::atomics::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::keyvalue::batch::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::config::store::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::logging::logging::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::config::runtime::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::bus1_0_0::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::bus2_0_0::lattice::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::messaging::types::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::messaging::consumer::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::blobstore::types::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::blobstore::container::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasi::blobstore::blobstore::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::secrets::store::add_to_linker::<T, Capabilities>(linker, view)?;
-    bindings::wasmcloud::secrets::reveal::add_to_linker::<T, Capabilities>(linker, view)?;
-    Ok(())
+/// Adds every interface weft answers for components to `linker`: the component's own
+/// (`wasi:config`, `wasi:logging`, `wasmcloud:bus/lattice`, `wasmcloud:secrets`) and every
+/// capability's ([`compose`]).
+pub fn add_to_linker(linker: &mut Linker<HttpInstanceState>) -> wasmtime::Result<()> {
+    let view = HttpInstanceState::capabilities;
+    type State = HttpInstanceState;
+    bindings::wasi::config::store::add_to_linker::<State, Capabilities>(linker, view)?;
+    bindings::wasi::logging::logging::add_to_linker::<State, Capabilities>(linker, view)?;
+    bindings::wasi::config::runtime::add_to_linker::<State, Capabilities>(linker, view)?;
+    bindings::wasmcloud::bus1_0_0::lattice::add_to_linker::<State, Capabilities>(linker, view)?;
+    bindings::wasmcloud::bus2_0_0::lattice::add_to_linker::<State, Capabilities>(linker, view)?;
+    bindings::wasmcloud::secrets::store::add_to_linker::<State, Capabilities>(linker, view)?;
+    bindings::wasmcloud::secrets::reveal::add_to_linker::<State, Capabilities>(linker, view)?;
+    let mut composer = LinkerComposer {
+        linker,
+        result: Ok(()),
+    };
+    compose(&mut composer);
+    composer.result
 }

@@ -72,11 +72,11 @@ pub(crate) fn start_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
             "`provider_id` must not be empty; send JSON {START_SHAPE}"
         ));
     }
-    if crate::builtin::resolve(&start.provider_ref).is_none() {
+    if weft_capabilities::capability::resolve(&start.provider_ref).is_none() {
         return CtlResponse::failed(format!(
             "`{}` names none of weft's built-in capabilities (weft runs no provider binaries); use one of: {}",
             start.provider_ref,
-            crate::builtin::known_images().join(", ")
+            weft_capabilities::capability::known_images().join(", ")
         ));
     }
     if let Some(owner) = capability_owner(host, &start.provider_id)

@@ -28,12 +28,13 @@ pub enum HostError {
         known: String,
     },
     /// A link cannot be put into effect.
-    #[error("cannot link {link}: {reason}")]
+    #[error("cannot link {link}: {problem}")]
     Link {
         /// The link, described.
         link: String,
         /// Why (the target does not provide the interface, its config is wrong).
-        reason: String,
+        #[source]
+        problem: crate::link_problem::LinkProblem,
     },
     /// A route could not be served.
     #[error("cannot serve the link {link}: {reason}")]

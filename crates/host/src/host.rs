@@ -22,11 +22,15 @@ use weft_oci::{ArtifactCache, Registry};
 use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
 
-use crate::builtin::{self, Builtin};
-use crate::component_links::{LinkInputs, LinkResolver, OpenRequest, merged, messaging_settings};
+use weft_capabilities::capability::{self, Capability, Kind, Opening};
+use weft_capabilities::http_server::HTTP_SERVER;
+use weft_capabilities::messaging::{self, MessagingCapability};
+
+use crate::component_links::{LinkInputs, LinkResolver, ResolvedLink, merged};
 use crate::error::HostError;
 use crate::event::event_for;
 use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
+use crate::link_problem::LinkProblem;
 use crate::message_link::{LinkedHandler, is_handler_link};
 use crate::remote_http::RemoteCalls;
 
@@ -37,7 +41,7 @@ struct State {
     components: BTreeMap<String, RunningComponent>,
     /// The config names each component reads.
     component_configs: HashMap<String, Vec<String>>,
-    capabilities: BTreeMap<String, (RunningCapability, Builtin)>,
+    capabilities: BTreeMap<String, (RunningCapability, &'static Kind)>,
     /// The config names each capability reads (wasmCloud's provider config: defaults for
     /// its links, such as the NATS servers or the Redis URL).
     capability_configs: HashMap<String, Vec<String>>,
@@ -373,10 +377,10 @@ impl Host {
                 config,
                 ..
             } => {
-                let builtin =
-                    builtin::resolve(image).ok_or_else(|| HostError::UnknownCapability {
+                let kind =
+                    capability::resolve(image).ok_or_else(|| HostError::UnknownCapability {
                         image: image.clone(),
-                        known: builtin::known_images().join(", "),
+                        known: capability::known_images().join(", "),
                     })?;
                 self.lock()
                     .capability_configs
@@ -389,7 +393,7 @@ impl Host {
                             image: image.clone(),
                             app: app.clone(),
                         },
-                        builtin,
+                        kind,
                     ),
                 );
                 let links: Vec<LinkSpec> = self
@@ -524,38 +528,37 @@ impl Host {
     /// Subscribes a messaging → component link's subjects in the capability's broker (on
     /// NATS when the link's source config names servers, connecting if needed).
     async fn subscribe_link(&self, link: &LinkSpec) -> Result<(), HostError> {
-        let failed = |reason: String| HostError::Link {
+        let failed = |problem: LinkProblem| HostError::Link {
             link: describe_link(link),
-            reason,
+            problem,
         };
         let settings = self
             .with_link_inputs(|inputs, _| {
-                let builtin = inputs.capabilities.get(&link.source_id).copied();
-                builtin.map(|builtin| {
-                    messaging_settings(builtin, &link.source_id, &link.source_config, inputs)
-                })
+                let kind = inputs.capabilities.get(&link.source_id).copied()?;
+                let resolved =
+                    ResolvedLink::new(&link.source_id, kind, &link.source_config, inputs);
+                Some(messaging::link_settings(&resolved.request()))
             })
-            .unwrap_or_else(|| {
-                Err("its messaging capability is not running on this host; place the link's source capability here (its spread), or wait until it starts".to_owned())
-            })
+            .ok_or(LinkProblem::MessagingNotHere)
+            .and_then(|settings| Ok(settings?))
             .map_err(failed)?;
-        let open = self
+        let brokers = self
             .resolver()
-            .broker(&link.source_id, &settings.cluster_uris);
-        let broker = match open {
+            .messaging()
+            .ok_or(LinkProblem::MessagingNotHere)
+            .map_err(failed)?;
+        let broker = match brokers.backend(&link.source_id, &settings.cluster_uris) {
             Some(broker) => broker,
             None => {
-                let opened = OpenRequest::Broker {
-                    capability_id: link.source_id.clone(),
-                    cluster_uris: settings.cluster_uris.clone(),
-                }
-                .open()
-                .await
-                .map_err(failed)?;
-                self.resolver().insert_opened(opened);
-                self.resolver()
-                    .broker(&link.source_id, &settings.cluster_uris)
-                    .ok_or_else(|| failed("its NATS connection closed at once".to_owned()))?
+                brokers
+                    .opening(&link.source_id, settings.cluster_uris.clone())
+                    .open()
+                    .await
+                    .map_err(|error| failed(error.into()))?;
+                brokers
+                    .backend(&link.source_id, &settings.cluster_uris)
+                    .ok_or(LinkProblem::MessagingNotHere)
+                    .map_err(failed)?
             }
         };
         let sink = Arc::new(LinkedHandler {
@@ -571,7 +574,7 @@ impl Host {
         broker
             .subscribe(&link_key(link), &settings.subscriptions, sink)
             .await
-            .map_err(failed)?;
+            .map_err(|error| failed(error.into()))?;
         let subjects: Vec<&str> = settings
             .subscriptions
             .iter()
@@ -593,14 +596,15 @@ impl Host {
             .lock()
             .capabilities
             .get(&link.source_id)
-            .is_some_and(|(_, builtin)| builtin.is_messaging());
+            .is_some_and(|(_, kind)| MessagingCapability::KINDS.contains(kind));
         if source_is_messaging && is_handler_link(link) {
             return self.subscribe_link(link).await;
         }
-        let source_is_http_server = matches!(
-            self.lock().capabilities.get(&link.source_id),
-            Some((_, Builtin::HttpServer))
-        );
+        let source_is_http_server = self
+            .lock()
+            .capabilities
+            .get(&link.source_id)
+            .is_some_and(|(_, kind)| **kind == HTTP_SERVER);
         if !source_is_http_server || !is_incoming_http(link) {
             return Ok(());
         }
@@ -681,43 +685,38 @@ impl Host {
     }
 
     /// Checks a link a component imports through (the target provides the interface, its
-    /// config is usable) and opens its store (connecting to its server) if needed.
+    /// config is usable) and opens its backend (connecting to its server) if needed.
     async fn prepare_link(&self, link: &LinkSpec) -> Result<(), HostError> {
-        let failed = |reason: String| HostError::Link {
+        let failed = |problem: LinkProblem| HostError::Link {
             link: describe_link(link),
-            reason,
+            problem,
         };
-        let request = self
+        let opening = self
             .with_link_inputs(|inputs, resolver| resolver.prepare(link, inputs))
             .map_err(failed)?;
-        if let Some(request) = request {
-            let opened = request.open().await.map_err(failed)?;
-            self.resolver().insert_opened(opened);
+        if let Some(opening) = opening {
+            opening.open().await.map_err(|error| failed(error.into()))?;
         }
         Ok(())
     }
 
-    /// Opens the store of every recorded link that needs one and has none yet.
+    /// Opens the backend of every recorded link that needs one and has none yet.
     async fn open_missing_stores(&self) -> Result<(), HostError> {
-        let requests: Vec<(LinkSpec, OpenRequest)> = self.with_link_inputs(|inputs, resolver| {
+        let openings: Vec<(LinkSpec, Opening)> = self.with_link_inputs(|inputs, resolver| {
             inputs
                 .links
                 .iter()
                 .filter_map(|link| {
-                    resolver
-                        .prepare(link, inputs)
-                        .ok()
-                        .flatten()
-                        .map(|request| (link.clone(), request))
+                    let opening = resolver.prepare(link, inputs).ok().flatten()?;
+                    Some((link.clone(), opening))
                 })
                 .collect()
         });
-        for (link, request) in requests {
-            let opened = request.open().await.map_err(|reason| HostError::Link {
+        for (link, opening) in openings {
+            opening.open().await.map_err(|error| HostError::Link {
                 link: describe_link(&link),
-                reason,
+                problem: error.into(),
             })?;
-            self.resolver().insert_opened(opened);
         }
         Ok(())
     }
@@ -786,11 +785,11 @@ fn describe_link(link: &LinkSpec) -> String {
 }
 
 /// The built-in each running capability is.
-fn builtins(state: &State) -> BTreeMap<String, Builtin> {
+fn builtins(state: &State) -> BTreeMap<String, &'static Kind> {
     state
         .capabilities
         .iter()
-        .map(|(id, (_, builtin))| (id.clone(), *builtin))
+        .map(|(id, (_, kind))| (id.clone(), *kind))
         .collect()
 }
 

@@ -52,6 +52,19 @@ impl BlobstoreSettings {
     }
 }
 
+/// A blobstore root directory that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {action} the blobstore root {}: {source}", root.display())]
+pub struct BlobRootError {
+    /// What was tried (`create`, `resolve`).
+    pub action: &'static str,
+    /// The directory.
+    pub root: PathBuf,
+    /// The operating system's error.
+    #[source]
+    pub source: std::io::Error,
+}
+
 /// Containers as directories under one root.
 #[derive(Debug)]
 pub struct FsBlobstore {
@@ -61,19 +74,16 @@ pub struct FsBlobstore {
 
 impl FsBlobstore {
     /// A store rooted at `root` (created if missing).
-    pub fn open(root: &Path, max_object_bytes: usize) -> Result<Self, String> {
-        std::fs::create_dir_all(root).map_err(|error| {
-            format!(
-                "cannot create the blobstore root {}: {error}",
-                root.display()
-            )
-        })?;
-        let root = root.canonicalize().map_err(|error| {
-            format!(
-                "cannot resolve the blobstore root {}: {error}",
-                root.display()
-            )
-        })?;
+    pub fn open(root: &Path, max_object_bytes: usize) -> Result<Self, BlobRootError> {
+        let failed = |action: &'static str| {
+            move |source| BlobRootError {
+                action,
+                root: root.to_owned(),
+                source,
+            }
+        };
+        std::fs::create_dir_all(root).map_err(failed("create"))?;
+        let root = root.canonicalize().map_err(failed("resolve"))?;
         Ok(Self {
             root,
             max_object_bytes,

@@ -46,7 +46,7 @@ type Outcome<T> = wasmtime::Result<Result<T, String>>;
 impl CapabilitiesView<'_> {
     fn blobstore(&self) -> Result<Arc<dyn BlobBackend>, String> {
         let name = self.link_name("wasi:blobstore/blobstore");
-        self.links.blobstore.get(name).cloned().ok_or_else(|| {
+        self.links.linked.get::<super::BlobstoreCapability>(name).cloned().ok_or_else(|| {
             format!(
                 "component {} has no wasi:blobstore link named `{name}`; link it to a blobstore capability in its manifest",
                 self.links.component_id

@@ -5,12 +5,14 @@
 //! JetStream object store buckets.
 
 mod backend;
+mod capability;
 mod fs;
 mod fs_backend;
 mod host;
 mod nats;
 
 pub use backend::{BlobBackend, ObjectFacts};
-pub use fs::{BlobstoreSettings, FsBlobstore};
+pub use capability::{BLOBSTORE_FS, BLOBSTORE_NATS, BlobLinkSettings, BlobstoreCapability};
+pub use fs::{BlobRootError, BlobstoreSettings, FsBlobstore};
 pub use host::{Container, IncomingValue, ObjectNames, OutgoingValue};
 pub use nats::{DEFAULT_NATS_BLOBSTORE_URL, NatsBlobstore, NatsBlobstoreSettings};

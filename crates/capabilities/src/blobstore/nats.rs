@@ -112,7 +112,9 @@ pub struct NatsBlobstore {
 
 impl NatsBlobstore {
     /// Connects as `settings` say; the error names the server.
-    pub async fn connect(settings: NatsBlobstoreSettings) -> Result<Self, String> {
+    pub async fn connect(
+        settings: NatsBlobstoreSettings,
+    ) -> Result<Self, crate::capability::NatsConnectError> {
         let client = crate::nats::connect(std::slice::from_ref(&settings.url)).await?;
         let jetstream = match &settings.js_domain {
             Some(domain) => jetstream::with_domain(client, domain),

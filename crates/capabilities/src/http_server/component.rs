@@ -116,9 +116,7 @@ impl ComponentHandler {
         let mut linker: Linker<HttpInstanceState> = Linker::new(runtime.engine());
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
-            .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
-        crate::links::add_to_linker(&mut linker, HttpInstanceState::capabilities)
+        crate::links::add_to_linker(&mut linker)
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
         let linked_imports =
             define_linked_imports(&mut linker, &component.component, runtime.engine()).map_err(

@@ -17,7 +17,7 @@ impl CapabilitiesView<'_> {
 impl store::Host for CapabilitiesView<'_> {
     async fn open(&mut self, identifier: String) -> Result<Resource<Bucket>, KeyValueError> {
         let name = self.link_name("wasi:keyvalue/store");
-        let Some(backend) = self.links.keyvalue.get(name) else {
+        let Some(backend) = self.links.linked.get::<super::KeyValueCapability>(name) else {
             return Err(KeyValueError::NoSuchStore(format!(
                 "component {} has no wasi:keyvalue link named `{name}`; link it to a key-value capability in its manifest",
                 self.links.component_id

@@ -3,6 +3,7 @@
 //! the backend (see [`KeyValueSettings`]).
 
 mod backend;
+mod capability;
 mod embedded;
 mod host;
 mod memory;
@@ -11,6 +12,7 @@ mod redis;
 mod settings;
 
 pub use backend::{Bucket, KeyValueBackend, KeyValueError, KeyValuePage};
+pub use capability::{KEYVALUE, KEYVALUE_NATS, KEYVALUE_REDIS, KeyValueCapability};
 pub use embedded::EmbeddedKeyValue;
 pub use memory::MemoryKeyValue;
 pub use nats::NatsKeyValue;

@@ -36,7 +36,7 @@ impl NatsKeyValue {
     ) -> Result<Self, KeyValueError> {
         let client = crate::nats::connect(&[url.to_owned()])
             .await
-            .map_err(KeyValueError::Other)?;
+            .map_err(|error| KeyValueError::Other(error.to_string()))?;
         Ok(Self {
             url: url.to_owned(),
             jetstream: jetstream::new(client),

@@ -38,7 +38,7 @@ impl Broker {
     }
 
     /// A broker on the NATS servers `urls`; the error names them.
-    pub async fn nats(urls: &[String]) -> Result<Self, String> {
+    pub async fn nats(urls: &[String]) -> Result<Self, crate::capability::NatsConnectError> {
         Ok(Self::Nats(NatsBroker::connect(urls).await?))
     }
 
@@ -49,7 +49,7 @@ impl Broker {
         owner: &str,
         subjects: &[SubjectSubscription],
         sink: Arc<dyn MessageSink>,
-    ) -> Result<(), String> {
+    ) -> Result<(), super::SubscribeError> {
         match self {
             Self::InProcess(broker) => {
                 let patterns: Vec<String> = subjects

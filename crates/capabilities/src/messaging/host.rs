@@ -10,7 +10,7 @@ use crate::links::CapabilitiesView;
 impl CapabilitiesView<'_> {
     fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, String> {
         let name = self.link_name("wasmcloud:messaging/consumer");
-        self.links.messaging.get(name).ok_or_else(|| {
+        self.links.linked.get::<super::MessagingCapability>(name).ok_or_else(|| {
             format!(
                 "component {} has no wasmcloud:messaging link named `{name}`; link it to a messaging capability in its manifest",
                 self.links.component_id

@@ -4,6 +4,7 @@
 //! names NATS servers (`cluster_uris`), then on NATS ([`Broker`]).
 
 mod broker;
+mod capability;
 mod host;
 mod in_process;
 mod nats_broker;
@@ -12,7 +13,8 @@ mod subject;
 
 pub use crate::bindings::wasmcloud::messaging::types::BrokerMessage;
 pub use broker::{Broker, MessageSink};
+pub use capability::{MESSAGING, MESSAGING_NATS, MessagingCapability, link_settings};
 pub use in_process::InProcessBroker;
-pub use nats_broker::NatsBroker;
+pub use nats_broker::{NatsBroker, SubscribeError};
 pub use settings::{MessagingLinkSettings, SubjectSubscription};
 pub use subject::{matches, valid_pattern};

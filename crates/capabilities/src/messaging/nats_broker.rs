@@ -11,6 +11,19 @@ use tokio::task::JoinHandle;
 
 use super::{BrokerMessage, MessageSink, SubjectSubscription};
 
+/// A subscription NATS refused.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot subscribe to `{subject}` on NATS at {servers}: {source}")]
+pub struct SubscribeError {
+    /// The subject.
+    pub subject: String,
+    /// The servers, comma separated.
+    pub servers: String,
+    /// The client's error.
+    #[source]
+    pub source: async_nats::SubscribeError,
+}
+
 /// A NATS connection and the subscriptions links made on it.
 pub struct NatsBroker {
     servers: String,
@@ -21,7 +34,7 @@ pub struct NatsBroker {
 
 impl NatsBroker {
     /// Connects to `urls`; the error names them.
-    pub async fn connect(urls: &[String]) -> Result<Self, String> {
+    pub async fn connect(urls: &[String]) -> Result<Self, crate::capability::NatsConnectError> {
         Ok(Self {
             servers: urls.join(","),
             client: crate::nats::connect(urls).await?,
@@ -36,7 +49,7 @@ impl NatsBroker {
         owner: &str,
         subjects: &[SubjectSubscription],
         sink: Arc<dyn MessageSink>,
-    ) -> Result<(), String> {
+    ) -> Result<(), SubscribeError> {
         let mut tasks = Vec::with_capacity(subjects.len());
         for subscription in subjects {
             let subject = subscription.subject.clone();
@@ -52,10 +65,11 @@ impl NatsBroker {
                 Ok(subscriber) => subscriber,
                 Err(error) => {
                     tasks.iter().for_each(JoinHandle::abort);
-                    return Err(format!(
-                        "cannot subscribe to `{subject}` on NATS at {}: {error}",
-                        self.servers
-                    ));
+                    return Err(SubscribeError {
+                        subject,
+                        servers: self.servers.clone(),
+                        source: error,
+                    });
                 }
             };
             let sink = Arc::clone(&sink);

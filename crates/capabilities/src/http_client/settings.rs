@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::outgoing_http::OutgoingHttpPolicy;
+use super::OutgoingHttpPolicy;
 use crate::settings_error::SettingsError;
 
 /// Keys the link's target config may have. wasmCloud's certificate keys are accepted (weft
@@ -19,7 +19,7 @@ const ACCEPTED_KEYS: &[&str] = &[
 ];
 
 /// What an HTTP client link allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HttpClientSettings {
     /// Where requests may go.
     pub policy: OutgoingHttpPolicy,

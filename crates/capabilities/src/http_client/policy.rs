@@ -19,14 +19,14 @@ pub struct InvalidRule {
     pub rule: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Rule {
     Any,
     Host { host: String, port: Option<u16> },
 }
 
 /// Which destinations a component's outgoing HTTP requests may reach. Empty denies all.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct OutgoingHttpPolicy {
     rules: Arc<[Rule]>,
 }
