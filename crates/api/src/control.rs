@@ -19,7 +19,7 @@ use weft_manager::{
 use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
 
 use crate::managed::{LatticeError, ManagedLattice};
-use crate::names::{check_config_name, check_label_key, check_secret_name};
+use crate::names::{InvalidName, check_config_name, check_label_key, check_secret_name};
 
 /// The largest secret value `weft secret put` takes.
 pub const MAX_SECRET_BYTES: usize = 64 * 1024;
@@ -51,6 +51,9 @@ pub enum ControlError {
     /// The request itself is wrong.
     #[error("{0}")]
     Invalid(String),
+    /// A name or key it gives cannot be used.
+    #[error(transparent)]
+    Name(#[from] InvalidName),
 }
 
 /// An application as the API shows it.
@@ -341,7 +344,7 @@ impl ControlPlane {
                 "there is no host `{host_id}`; `weft get hosts` lists them"
             )));
         }
-        check_label_key(key).map_err(ControlError::Invalid)?;
+        check_label_key(key)?;
         match value {
             Some(value) => self.records.put_label(key, value).await?,
             None => {
@@ -456,7 +459,7 @@ impl ControlPlane {
         name: &str,
         values: BTreeMap<String, String>,
     ) -> Result<(), ControlError> {
-        check_config_name(name).map_err(ControlError::Invalid)?;
+        check_config_name(name)?;
         self.refuse_managed_config(name)?;
         self.records.put_config(name, &values).await?;
         self.lattice()
@@ -498,7 +501,7 @@ impl ControlPlane {
         name: &str,
         value: SecretValue,
     ) -> Result<SecretInfo, ControlError> {
-        check_secret_name(name).map_err(ControlError::Invalid)?;
+        check_secret_name(name)?;
         if value.is_empty() {
             return Err(ControlError::Invalid(format!(
                 "the value of secret `{name}` is empty; pipe the value in: `weft secret put {name} < FILE`"

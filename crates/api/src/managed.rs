@@ -19,6 +19,15 @@ pub enum LatticeError {
     Remote(#[from] RemoteError),
 }
 
+impl weft_lattice::CommandError for LatticeError {
+    fn retry(&self) -> weft_lattice::Retry {
+        match self {
+            Self::Host(error) => error.retry(),
+            Self::Remote(error) => error.retry(),
+        }
+    }
+}
+
 /// The lattice a control plane drives.
 pub enum ManagedLattice {
     /// One host in this process.

@@ -1,33 +1,49 @@
 //! What a hand-made config's name and a host label's key may be.
 
-/// Checks a config name: 1 to 253 characters of `a-z`, `A-Z`, `0-9`, `-`, `_` and `.`.
-pub(crate) fn check_config_name(name: &str) -> Result<(), String> {
+/// A name the control plane refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidName {
+    /// It has characters (or a length) names may not have.
+    #[error("`{name}` is not a {what}: use 1 to 253 letters, digits, `-`, `_` or `.`")]
+    Characters {
+        /// What kind of name (`config name`, `secret name`, `label key`).
+        what: &'static str,
+        /// The name.
+        name: String,
+    },
+    /// A label key only the host sets.
+    #[error("`{0}` is reserved: `hostcore.*` labels are facts the host reports about itself")]
+    Reserved(String),
+}
+
+/// Checks that `name` is 1 to 253 characters of `a-z`, `A-Z`, `0-9`, `-`, `_` and `.`.
+fn check_plain(name: &str, what: &'static str) -> Result<(), InvalidName> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if name.is_empty() || name.len() > 253 || !name.chars().all(allowed) {
-        return Err(format!(
-            "`{name}` is not a config name: use 1 to 253 letters, digits, `-`, `_` or `.`"
-        ));
+        return Err(InvalidName::Characters {
+            what,
+            name: name.to_owned(),
+        });
     }
     Ok(())
 }
 
+/// Checks a config name: 1 to 253 characters of `a-z`, `A-Z`, `0-9`, `-`, `_` and `.`.
+pub(crate) fn check_config_name(name: &str) -> Result<(), InvalidName> {
+    check_plain(name, "config name")
+}
+
 /// Checks a secret name: the same characters as a config name.
-pub(crate) fn check_secret_name(name: &str) -> Result<(), String> {
-    check_config_name(name).map_err(|_| {
-        format!("`{name}` is not a secret name: use 1 to 253 letters, digits, `-`, `_` or `.`")
-    })
+pub(crate) fn check_secret_name(name: &str) -> Result<(), InvalidName> {
+    check_plain(name, "secret name")
 }
 
 /// Checks a label key: like a config name, and not under `hostcore.` (facts the host reports
 /// about itself).
-pub(crate) fn check_label_key(key: &str) -> Result<(), String> {
-    check_config_name(key).map_err(|_| {
-        format!("`{key}` is not a label key: use 1 to 253 letters, digits, `-`, `_` or `.`")
-    })?;
+pub(crate) fn check_label_key(key: &str) -> Result<(), InvalidName> {
+    check_plain(key, "label key")?;
     if key.starts_with("hostcore.") {
-        return Err(format!(
-            "`{key}` is reserved: `hostcore.*` labels are facts the host reports about itself"
-        ));
+        return Err(InvalidName::Reserved(key.to_owned()));
     }
     Ok(())
 }

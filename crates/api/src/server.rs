@@ -401,9 +401,9 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 fn control_error(failure: &ControlError) -> ApiResponse {
     let status = match failure {
-        ControlError::Apps(AppStoreError::Invalid(_)) | ControlError::Invalid(_) => {
-            StatusCode::BAD_REQUEST
-        }
+        ControlError::Apps(AppStoreError::Invalid(_))
+        | ControlError::Invalid(_)
+        | ControlError::Name(_) => StatusCode::BAD_REQUEST,
         ControlError::Apps(
             AppStoreError::NoSuchApp { .. } | AppStoreError::NoSuchVersion { .. },
         )

@@ -53,9 +53,17 @@ pub enum WireVal {
     Flags(Vec<String>),
 }
 
+/// A value that cannot be sent to a component on another host (a resource, a stream, a future).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {kind} cannot be sent to a component on another host; links carry plain values only")]
+pub struct NotPlainValue {
+    /// What kind of value it is.
+    pub kind: &'static str,
+}
+
 /// `value` on the wire, or why it cannot cross.
-pub fn to_wire(value: &Val) -> Result<WireVal, String> {
-    let boxed = |value: &Option<Box<Val>>| -> Result<Option<Box<WireVal>>, String> {
+pub fn to_wire(value: &Val) -> Result<WireVal, NotPlainValue> {
+    let boxed = |value: &Option<Box<Val>>| -> Result<Option<Box<WireVal>>, NotPlainValue> {
         value
             .as_deref()
             .map(|value| to_wire(value).map(Box::new))
@@ -81,7 +89,7 @@ pub fn to_wire(value: &Val) -> Result<WireVal, String> {
             fields
                 .iter()
                 .map(|(name, value)| Ok((name.clone(), to_wire(value)?)))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, NotPlainValue>>()?,
         ),
         Val::Tuple(values) => WireVal::Tuple(all(values)?),
         Val::Variant(case, payload) => WireVal::Variant(case.clone(), boxed(payload)?),
@@ -91,10 +99,9 @@ pub fn to_wire(value: &Val) -> Result<WireVal, String> {
         Val::Result(Err(value)) => WireVal::Result(Err(boxed(value)?)),
         Val::Flags(flags) => WireVal::Flags(flags.clone()),
         other => {
-            return Err(format!(
-                "a {} cannot be sent to a component on another host; links carry plain values only",
-                kind_of(other)
-            ));
+            return Err(NotPlainValue {
+                kind: kind_of(other),
+            });
         }
     })
 }

@@ -86,7 +86,7 @@ impl Responder {
                 let change: LabelChange =
                     match parse_ctl_body(body, r#"{"key": "...", "value": "..."}"#) {
                         Ok(change) => change,
-                        Err(message) => return CtlResponse::failed(message),
+                        Err(message) => return CtlResponse::failed(message.to_string()),
                     };
                 if change.key.is_empty() || change.key.starts_with("hostcore.") {
                     return CtlResponse::failed(format!(
@@ -112,14 +112,14 @@ impl Responder {
                     r#"{"fence": N, "command": {...}} from a weft manager"#,
                 ) {
                     Ok(fenced) => fenced,
-                    Err(message) => return CtlResponse::failed(message),
+                    Err(message) => return CtlResponse::failed(message.to_string()),
                 };
                 if let Err(stale) = self.fence.admit(fenced.fence) {
                     return CtlResponse::failed(stale.to_string());
                 }
                 match self.host.execute(&fenced.command).await {
                     Ok(()) => CtlResponse::ok(self.report()),
-                    Err(error) => CtlResponse::failed(error.to_string()),
+                    Err(error) => CtlResponse::command_failed(&error),
                 }
             }
             Operation::Observe => CtlResponse::ok(self.report()),

@@ -22,7 +22,7 @@ const START_SHAPE: &str = r#"{"provider_ref": "IMAGE", "provider_id": "ID", "con
 pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
     let scale: ScaleComponent = match parse_ctl_body(body, SCALE_SHAPE) {
         Ok(scale) => scale,
-        Err(message) => return CtlResponse::failed(message),
+        Err(message) => return CtlResponse::failed(message.to_string()),
     };
     if scale.component_id.is_empty() || scale.component_ref.is_empty() {
         return CtlResponse::failed(format!(
@@ -65,7 +65,7 @@ pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
 pub(crate) fn start_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
     let start: StartProvider = match parse_ctl_body(body, START_SHAPE) {
         Ok(start) => start,
-        Err(message) => return CtlResponse::failed(message),
+        Err(message) => return CtlResponse::failed(message.to_string()),
     };
     if start.provider_id.is_empty() {
         return CtlResponse::failed(format!(
@@ -102,7 +102,7 @@ pub(crate) fn start_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
 pub(crate) async fn stop_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
     let stop: StopProvider = match parse_ctl_body(body, r#"{"provider_id": "ID"}"#) {
         Ok(stop) => stop,
-        Err(message) => return CtlResponse::failed(message),
+        Err(message) => return CtlResponse::failed(message.to_string()),
     };
     match capability_owner(host, &stop.provider_id) {
         None => CtlResponse::failed(format!(

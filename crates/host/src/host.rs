@@ -27,7 +27,7 @@ use weft_capabilities::http_server::HTTP_SERVER;
 use weft_capabilities::messaging::{self, MessagingCapability};
 
 use crate::component_links::{LinkInputs, LinkResolver, ResolvedLink, merged};
-use crate::error::HostError;
+use crate::error::{ComponentProblem, HostError, ImageProblem, RouteProblem};
 use crate::event::event_for;
 use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
 use crate::link_problem::LinkProblem;
@@ -329,7 +329,7 @@ impl Host {
                 if let Some(remote) = &self.remote {
                     let unserved = |error: async_nats::SubscribeError| HostError::Component {
                         id: component_id.clone(),
-                        reason: format!("cannot serve it to the lattice's other hosts: {error}"),
+                        problem: ComponentProblem::NotServed(error),
                     };
                     let mut serving = vec![
                         remote
@@ -473,30 +473,25 @@ impl Host {
     /// Where component `image` comes from: a `file://` path, or an OCI reference pulled
     /// through the cache (no download when the registry still names what is cached).
     async fn component_source(&self, image: &str) -> Result<ComponentSource, HostError> {
-        let unusable = |reason: String| HostError::Image {
+        let unusable = |problem: ImageProblem| HostError::Image {
             image: image.to_owned(),
-            reason,
+            problem,
         };
         if let Some(path) = image.strip_prefix("file://") {
             let path = PathBuf::from(path);
             if !path.is_absolute() {
-                return Err(unusable(
-                    "the path is relative; resolve it against the manifest's directory first"
-                        .into(),
-                ));
+                return Err(unusable(ImageProblem::RelativePath));
             }
             return Ok(ComponentSource::File(path));
         }
         let Some(oci) = &self.oci else {
-            return Err(unusable(
-                "this host does not pull OCI images; use a file:// image".into(),
-            ));
+            return Err(unusable(ImageProblem::NoRegistry));
         };
         let (cache, registry) = &**oci;
         let fetched = cache
             .fetch(registry, image, &weft_oci::Silent)
             .await
-            .map_err(|error| unusable(error.to_string()))?;
+            .map_err(|error| unusable(ImageProblem::Pull(error)))?;
         tracing::info!(image, digest = %fetched.facts.layer_digest, downloaded = fetched.downloaded, "component image ready");
         Ok(ComponentSource::Bytes {
             name: image.to_owned(),
@@ -513,15 +508,15 @@ impl Host {
         let source = self.component_source(image).await?;
         let runtime = Arc::clone(&self.runtime);
         let prepared = tokio::task::spawn_blocking(move || {
-            let component = runtime.load(&source).map_err(|error| error.to_string())?;
+            let component = runtime.load(&source).map_err(ComponentProblem::Load)?;
             ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
-                .map_err(|error| error.to_string())
+                .map_err(ComponentProblem::Prepare)
         })
         .await
-        .unwrap_or_else(|panicked| Err(format!("preparing it failed: {panicked}")));
-        prepared.map_err(|reason| HostError::Component {
+        .unwrap_or_else(|panicked| Err(ComponentProblem::Panicked(panicked.to_string())));
+        prepared.map_err(|problem| HostError::Component {
             id: id.to_owned(),
-            reason,
+            problem,
         })
     }
 
@@ -609,9 +604,9 @@ impl Host {
             return Ok(());
         }
         let config = self.merged_config(&link.source_config);
-        let (addr, spec) = route_of(&config).map_err(|reason| HostError::Route {
+        let (addr, spec) = route_of(&config).map_err(|problem| HostError::Route {
             link: describe_link(link),
-            reason,
+            problem,
         })?;
         let key = link_key(link);
         // Named by the link's key, not its target, so re-targeting keeps the route.
@@ -639,7 +634,7 @@ impl Host {
             .await
             .map_err(|error| HostError::Route {
                 link: describe_link(link),
-                reason: error.to_string(),
+                problem: RouteProblem::Server(error),
             })?;
         tracing::info!(app = link.app.as_deref().unwrap_or("-"), address = %bound, target = %link.target_id, "serving HTTP");
         self.lock().routes.insert(

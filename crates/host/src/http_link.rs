@@ -10,6 +10,7 @@ use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{RequestHandler, ResponseFuture, RouteSpec, text_response};
 use weft_lattice::LinkSpec;
 
+use crate::error::RouteProblem;
 use crate::remote_http::RemoteCalls;
 
 /// Where the HTTP server listens when the link's config names no `address`.
@@ -26,7 +27,7 @@ pub(crate) fn is_incoming_http(link: &LinkSpec) -> bool {
 /// compared case-insensitively, as wasmCloud's HTTP server does).
 pub(crate) fn route_of(
     config: &BTreeMap<String, String>,
-) -> Result<(SocketAddr, RouteSpec), String> {
+) -> Result<(SocketAddr, RouteSpec), RouteProblem> {
     let value = |wanted: &str| {
         config
             .iter()
@@ -37,14 +38,12 @@ pub(crate) fn route_of(
         .into_iter()
         .find(|key| value(key).is_some())
     {
-        return Err(format!(
-            "`{key}` asks for HTTPS, which weft's HTTP server does not serve yet; drop the TLS keys and put a TLS-terminating proxy in front of it"
-        ));
+        return Err(RouteProblem::Https(key));
     }
     let address = value("address").unwrap_or_else(|| DEFAULT_ADDRESS.to_owned());
-    let addr: SocketAddr = address.parse().map_err(|_| {
-        format!("`address: {address}` is not an IP address and port like 127.0.0.1:8000")
-    })?;
+    let addr: SocketAddr = address
+        .parse()
+        .map_err(|_| RouteProblem::BadAddress(address.clone()))?;
     let spec = RouteSpec {
         host: value("host"),
         path_prefix: value("path"),
@@ -138,8 +137,8 @@ mod tests {
     #[test]
     fn https_and_bad_addresses_are_refused_with_the_reason() {
         let error = route_of(&config(&[("tls_cert_file", "/c.pem")])).unwrap_err();
-        assert!(error.contains("HTTPS"), "{error}");
+        assert!(error.to_string().contains("HTTPS"), "{error}");
         let error = route_of(&config(&[("address", "localhost")])).unwrap_err();
-        assert!(error.contains("127.0.0.1:8000"), "{error}");
+        assert!(error.to_string().contains("127.0.0.1:8000"), "{error}");
     }
 }

@@ -29,7 +29,7 @@ mod remote_serve;
 mod secret_follower;
 
 pub use ctl::HostCtl;
-pub use error::HostError;
+pub use error::{ComponentProblem, HostError, ImageProblem, RouteProblem};
 pub use host::{Host, HostInfo};
 pub use link_problem::LinkProblem;
 pub use remote_http::RemoteCalls;

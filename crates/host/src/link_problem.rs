@@ -1,6 +1,7 @@
 //! Why a link cannot be put into effect on this host, in the user's terms.
 
 use weft_capabilities::capability::LinkError;
+use weft_lattice::Retry;
 
 /// A link this host cannot put into effect. The message is whole on its own; the capability's
 /// own error, where there is one, is also its source.
@@ -75,4 +76,21 @@ pub enum LinkProblem {
         #[from]
         source: weft_capabilities::messaging::SubscribeError,
     },
+}
+
+impl LinkProblem {
+    /// What may make the link work: a change (its config, the manifest) for what is wrong
+    /// with the link itself, time for what is outside (a server, a capability starting).
+    pub fn retry(&self) -> Retry {
+        match self {
+            Self::NotProvided { .. }
+            | Self::OnlyOnItsHost { .. }
+            | Self::NotImported { .. }
+            | Self::NotExported { .. } => Retry::AfterChange,
+            Self::Capability { source } if source.is_about_the_link() => Retry::AfterChange,
+            Self::MessagingNotHere | Self::Capability { .. } | Self::Subscribe { .. } => {
+                Retry::Soon
+            }
+        }
+    }
 }

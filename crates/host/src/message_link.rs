@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use weft_capabilities::messaging::{BrokerMessage, MessageSink};
+use weft_capabilities::messaging::{BrokerMessage, MessageSink, MessagingError};
 use weft_lattice::LinkSpec;
 
 use weft_capabilities::call_context::TraceContext;
@@ -33,7 +33,7 @@ impl MessageSink for LinkedHandler {
         &self,
         message: BrokerMessage,
         trace: Option<TraceContext>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+    ) -> Pin<Box<dyn Future<Output = Result<(), MessagingError>> + Send>> {
         let handler = self.directory.get(&self.target_id);
         let target = self.target_id.clone();
         let remote = self.remote.clone();
@@ -43,7 +43,7 @@ impl MessageSink for LinkedHandler {
                 (None, Some((remote, source_id))) => {
                     remote.deliver(&source_id, &target, message, trace).await
                 }
-                (None, None) => Err(format!("component {target} is not running on this host")),
+                (None, None) => Err(MessagingError::NotRunning { component: target }),
             }
         })
     }

@@ -81,7 +81,7 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
     {
         Ok(results) => match results.iter().map(to_wire).collect() {
             Ok(results) => Answer::Ok(results),
-            Err(reason) => Answer::Error(reason),
+            Err(reason) => Answer::Error(reason.to_string()),
         },
         Err(error) => Answer::Error(error.to_string()),
     }

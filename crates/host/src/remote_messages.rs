@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use weft_capabilities::call_context::TraceContext;
 use weft_capabilities::http_server::ComponentHandler;
-use weft_capabilities::messaging::BrokerMessage;
+use weft_capabilities::messaging::{BrokerMessage, MessagingError};
 
 use crate::remote_http::RemoteCalls;
 use crate::remote_serve::{ask, header};
@@ -58,12 +58,15 @@ impl RemoteCalls {
                             let trace = TraceContext::read(header);
                             handler.handle_message(message, trace).await
                         }
-                        None => Err(format!("the delivery has no `{SUBJECT_HEADER}` header")),
+                        None => Err(MessagingError::Remote(format!(
+                            "the delivery has no `{SUBJECT_HEADER}` header"
+                        ))),
                     };
                     let mut headers = async_nats::HeaderMap::new();
                     if let Err(reason) = &outcome {
                         // A header value is one line.
-                        headers.insert(ERROR_HEADER, reason.replace(['\r', '\n'], " ").as_str());
+                        let line = reason.to_string().replace(['\r', '\n'], " ");
+                        headers.insert(ERROR_HEADER, line.as_str());
                     }
                     (headers, Vec::new())
                 }
@@ -80,7 +83,7 @@ impl RemoteCalls {
         target_id: &str,
         message: BrokerMessage,
         trace: Option<TraceContext>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MessagingError> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source_id);
         for (name, value) in trace.iter().flat_map(TraceContext::headers) {
@@ -99,7 +102,7 @@ impl RemoteCalls {
             DELIVERY_TIMEOUT,
         )
         .await
-        .map_err(|error| match error.kind() {
+        .map_err(|error| MessagingError::Remote(match error.kind() {
             RequestErrorKind::NoResponders => format!(
                 "component {target_id} runs on no host of the lattice that takes messages for it"
             ),
@@ -109,13 +112,13 @@ impl RemoteCalls {
             RequestErrorKind::Other => {
                 format!("delivering to component {target_id} on another host failed: {error}")
             }
-        })?;
+        }))?;
         match answer
             .headers
             .as_ref()
             .and_then(|headers| headers.get(ERROR_HEADER))
         {
-            Some(reason) => Err(reason.as_str().to_owned()),
+            Some(reason) => Err(MessagingError::Remote(reason.as_str().to_owned())),
             None => Ok(()),
         }
     }

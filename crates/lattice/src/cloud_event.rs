@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event_data::{from_data, to_data};
+use crate::event_data::{EventDataError, from_data, to_data};
 use crate::{LatticeEvent, LatticeName};
 
 /// The `type` prefix of every lattice event.
@@ -61,16 +61,36 @@ impl From<CloudEvent> for WireCloudEvent {
     }
 }
 
-impl TryFrom<WireCloudEvent> for CloudEvent {
-    type Error = String;
+/// A CloudEvent on the wire that is not a lattice event weft reads.
+#[derive(Debug, thiserror::Error)]
+pub enum UnreadableEvent {
+    /// Its type is not `com.wasmcloud.lattice.*`.
+    #[error("`{0}` is not a lattice event type")]
+    NotLattice(String),
+    /// Its data does not have the event's shape.
+    #[error("a `{name}` event cannot be read: {source}")]
+    Data {
+        /// The event's name.
+        name: String,
+        /// Why.
+        #[source]
+        source: EventDataError,
+    },
+}
 
-    fn try_from(wire: WireCloudEvent) -> Result<Self, String> {
+impl TryFrom<WireCloudEvent> for CloudEvent {
+    type Error = UnreadableEvent;
+
+    fn try_from(wire: WireCloudEvent) -> Result<Self, UnreadableEvent> {
         let name = wire
             .kind
             .strip_prefix(TYPE_PREFIX)
-            .ok_or_else(|| format!("`{}` is not a lattice event type", wire.kind))?;
-        let data = from_data(name, &wire.source, wire.data)
-            .map_err(|reason| format!("a `{name}` event cannot be read: {reason}"))?;
+            .ok_or_else(|| UnreadableEvent::NotLattice(wire.kind.clone()))?;
+        let data =
+            from_data(name, &wire.source, wire.data).map_err(|source| UnreadableEvent::Data {
+                name: name.to_owned(),
+                source,
+            })?;
         Ok(Self {
             specversion: wire.specversion,
             id: wire.id,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::Retry;
 use serde::{Deserialize, Serialize};
 
 /// Every reply: `{success, message, response?}`.
@@ -15,6 +16,10 @@ pub struct CtlResponse {
     /// What was asked for, if anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<serde_json::Value>,
+    /// On a failed command (weft's own `weft.execute`), whether retrying may help; left out
+    /// when it may, so wasmCloud's replies keep their shape.
+    #[serde(default, skip_serializing_if = "Retry::is_soon")]
+    pub retry: Retry,
 }
 
 impl CtlResponse {
@@ -24,6 +29,7 @@ impl CtlResponse {
             success: true,
             message: String::new(),
             response: serde_json::to_value(response).ok(),
+            retry: Retry::Soon,
         }
     }
 
@@ -33,6 +39,7 @@ impl CtlResponse {
             success: true,
             message: String::new(),
             response: None,
+            retry: Retry::Soon,
         }
     }
 
@@ -42,6 +49,15 @@ impl CtlResponse {
             success: false,
             message: message.into(),
             response: None,
+            retry: Retry::Soon,
+        }
+    }
+
+    /// A command that failed with `error`, saying whether retrying may help.
+    pub fn command_failed(error: &impl crate::CommandError) -> Self {
+        Self {
+            retry: error.retry(),
+            ..Self::failed(error.to_string())
         }
     }
 }
@@ -217,13 +233,25 @@ pub struct StopProvider {
     pub provider_id: String,
 }
 
+/// A control request body that is not what the request takes.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body is not what this request takes ({source}); send JSON {shape}")]
+pub struct BadCtlBody {
+    /// The JSON the request takes.
+    pub shape: String,
+    /// Why the body is not that.
+    #[source]
+    pub source: serde_json::Error,
+}
+
 /// A request's JSON `body` as `T`, or an error showing the `shape` expected.
 pub fn parse_ctl_body<T: serde::de::DeserializeOwned>(
     body: &[u8],
     shape: &str,
-) -> Result<T, String> {
-    serde_json::from_slice(body).map_err(|error| {
-        format!("the request body is not what this request takes ({error}); send JSON {shape}")
+) -> Result<T, BadCtlBody> {
+    serde_json::from_slice(body).map_err(|source| BadCtlBody {
+        shape: shape.to_owned(),
+        source,
     })
 }
 

@@ -130,6 +130,18 @@ pub enum LatticeEvent {
 }
 
 impl LatticeEvent {
+    /// Whether it says something in the lattice changed: not a heartbeat, and not a command
+    /// that failed (which changed nothing).
+    pub fn is_change(&self) -> bool {
+        !matches!(
+            self,
+            Self::HostHeartbeat { .. }
+                | Self::ComponentScaleFailed { .. }
+                | Self::CapabilityStartFailed { .. }
+                | Self::LinkSetFailed { .. }
+        )
+    }
+
     /// The event's type as it appears on the wire (`component_scaled`, ...).
     pub fn kind(&self) -> &'static str {
         match self {

@@ -9,7 +9,7 @@ use crate::observed::ObservedLattice;
 /// the NATS lattice implements it with control requests.
 pub trait Lattice: Send + Sync + 'static {
     /// Why a command failed, in words for the application's status.
-    type Error: std::fmt::Display + Send;
+    type Error: crate::CommandError;
 
     /// What runs where, now.
     fn observe(&self) -> impl Future<Output = ObservedLattice> + Send;

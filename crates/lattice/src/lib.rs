@@ -31,20 +31,22 @@ mod nats_connect;
 mod nats_key;
 mod nats_store;
 mod observed;
+mod retry;
 mod store;
 
 pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
-pub use cloud_event::{CloudEvent, events_subject};
+pub use cloud_event::{CloudEvent, UnreadableEvent, events_subject};
 pub use command::{Command, FencedCommand, LinkSpec, SecretBinding};
 pub use ctl_payloads::{
-    APP_ANNOTATION, ComponentDescription, CtlResponse, HostInventory, HostSummary, LabelChange,
-    Link, LinkDelete, ProviderDescription, ScaleComponent, StartProvider, StopProvider,
-    human_uptime, parse_ctl_body,
+    APP_ANNOTATION, BadCtlBody, ComponentDescription, CtlResponse, HostInventory, HostSummary,
+    LabelChange, Link, LinkDelete, ProviderDescription, ScaleComponent, StartProvider,
+    StopProvider, human_uptime, parse_ctl_body,
 };
 pub use ctl_subjects::{Operation, ctl_prefix, parse_ctl_subject};
 pub use embedded::EmbeddedStore;
 pub use event::LatticeEvent;
+pub use event_data::EventDataError;
 pub use host_report::HostReport;
 pub use json_bytes::json_bytes;
 pub use lattice_name::{InvalidLatticeName, LatticeName};
@@ -55,4 +57,5 @@ pub use nats_store::NatsStore;
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig, UNMANAGED,
 };
+pub use retry::{CommandError, Retry};
 pub use store::{Entry, Expect, Store, StoreError};

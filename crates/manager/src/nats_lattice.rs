@@ -24,8 +24,8 @@ use weft_lattice::{
 };
 
 use weft_lattice::HostReport;
-use weft_lattice::Lattice;
 use weft_lattice::{Command, FencedCommand};
+use weft_lattice::{CommandError, Lattice, Retry};
 use weft_lattice::{ObservedHost, ObservedLattice, RunningCapability, RunningComponent, UNMANAGED};
 
 /// How long a host may take to answer one request.
@@ -35,8 +35,29 @@ const DISCOVERY_WINDOW: Duration = Duration::from_millis(300);
 
 /// Why a command could not be carried out on the lattice.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RemoteError(pub String);
+#[error("{message}")]
+pub struct RemoteError {
+    /// What the host said, or why it could not be reached.
+    pub message: String,
+    /// Whether retrying may help (the host says; unreachable hosts may come back).
+    pub retry: Retry,
+}
+
+impl RemoteError {
+    /// A failure that may pass by itself (a host not answering, an unreadable reply).
+    pub fn soon(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retry: Retry::Soon,
+        }
+    }
+}
+
+impl CommandError for RemoteError {
+    fn retry(&self) -> Retry {
+        self.retry
+    }
+}
 
 /// Why a request to one host failed.
 enum Failed {
@@ -294,7 +315,8 @@ impl NatsLattice {
             fence: self.fence.load(Ordering::SeqCst),
             command: command.clone(),
         };
-        let body = serde_json::to_vec(&fenced).map_err(|error| RemoteError(error.to_string()))?;
+        let body =
+            serde_json::to_vec(&fenced).map_err(|error| RemoteError::soon(error.to_string()))?;
         let report: HostReport = match self
             .request(&format!("{}weft.execute.{host_id}", self.prefix), body)
             .await
@@ -323,22 +345,28 @@ impl NatsLattice {
             self.client.request(subject.to_owned(), body.into()),
         )
         .await
-        .map_err(|_| RemoteError(format!("no answer on {subject} within {REQUEST_TIMEOUT:?}")))?
+        .map_err(|_| {
+            RemoteError::soon(format!("no answer on {subject} within {REQUEST_TIMEOUT:?}"))
+        })?
         .map_err(|error| {
             if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
                 Failed::Gone
             } else {
-                Failed::Remote(RemoteError(format!("{subject}: {error}")))
+                Failed::Remote(RemoteError::soon(format!("{subject}: {error}")))
             }
         })?;
         let response: CtlResponse = serde_json::from_slice(&answer.payload).map_err(|error| {
-            RemoteError(format!("{subject} answered what weft cannot read: {error}"))
+            RemoteError::soon(format!("{subject} answered what weft cannot read: {error}"))
         })?;
         if !response.success {
-            return Err(RemoteError(response.message).into());
+            return Err(RemoteError {
+                message: response.message,
+                retry: response.retry,
+            }
+            .into());
         }
         serde_json::from_value(response.response.unwrap_or_default()).map_err(|error| {
-            RemoteError(format!("{subject} answered what weft cannot read: {error}")).into()
+            RemoteError::soon(format!("{subject} answered what weft cannot read: {error}")).into()
         })
     }
 
@@ -426,7 +454,9 @@ impl NatsLattice {
             .await
         {
             Ok(_) => Ok(()),
-            Err(Failed::Gone) => Err(RemoteError(format!("host {host_id} has left the lattice"))),
+            Err(Failed::Gone) => Err(RemoteError::soon(format!(
+                "host {host_id} has left the lattice"
+            ))),
             Err(Failed::Remote(error)) => Err(error),
         }
     }
@@ -473,7 +503,7 @@ impl Lattice for NatsLattice {
         if let Some(host_id) = host_id {
             return match self.send(&host_id, command).await {
                 Ok(_) => Ok(()),
-                Err(Failed::Gone) => Err(RemoteError(format!(
+                Err(Failed::Gone) => Err(RemoteError::soon(format!(
                     "host {host_id} has left the lattice; what it ran is placed elsewhere"
                 ))),
                 Err(Failed::Remote(error)) => Err(error),
@@ -482,21 +512,34 @@ impl Lattice for NatsLattice {
         self.lock().shared.apply_shared(command);
         let hosts: Vec<String> = self.lock().hosts.keys().cloned().collect();
         let sends = hosts.iter().map(|host_id| self.send(host_id, command));
-        let failures: Vec<String> = futures_util::future::join_all(sends)
+        let failures: Vec<(String, RemoteError)> = futures_util::future::join_all(sends)
             .await
             .into_iter()
             .zip(&hosts)
             .filter_map(|(result, host_id)| match result {
-                Err(Failed::Remote(error)) => Some(format!("host {host_id}: {error}")),
+                Err(Failed::Remote(error)) => Some((host_id.clone(), error)),
                 // A host that is gone has left the view; nothing to put into effect there.
                 Ok(_) | Err(Failed::Gone) => None,
             })
             .collect();
         if failures.is_empty() {
-            Ok(())
-        } else {
-            Err(RemoteError(failures.join("; ")))
+            return Ok(());
         }
+        // Retrying helps if it helps on any host.
+        let retry = if failures
+            .iter()
+            .all(|(_, error)| error.retry == Retry::AfterChange)
+        {
+            Retry::AfterChange
+        } else {
+            Retry::Soon
+        };
+        let message = failures
+            .iter()
+            .map(|(host_id, error)| format!("host {host_id}: {error}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Err(RemoteError { message, retry })
     }
 }
 

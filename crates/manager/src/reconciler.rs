@@ -2,9 +2,12 @@
 //!
 //! Level-triggered, edge-woken: any lattice event (config set, link set, component scaled,
 //! host up, ...) wakes it at once and it re-runs the pure [`reconcile`] for every application
-//! that is due; a slow periodic pass is only a safety net. An application whose commands
-//! failed is retried with exponential backoff and jitter, and until then its status carries
-//! the failure.
+//! that is due; a slow periodic pass is only a safety net. The error policy follows each
+//! failure's [`Retry`]: an application whose command failed for a reason outside it (a server
+//! down, a port taken) is retried with exponential backoff and jitter; one whose command can
+//! only succeed after a change (a bad config, an image that does not compile) is parked: its
+//! status says why, and it is tried again when the lattice reports a change, or after the
+//! longest backoff as a safety net, never in a loop.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -12,7 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 use tokio::time::Instant;
-use weft_lattice::{Received, Subscription};
+use weft_lattice::{CommandError as _, Received, Retry, Subscription};
 
 use crate::backoff::{Backoff, jitter};
 use crate::desired::DesiredApp;
@@ -49,6 +52,17 @@ struct Tracked {
     failures: u32,
     /// Not before this instant (set after failed commands).
     retry_at: Option<Instant>,
+    /// Its last failure can only pass after a change: the next change makes it due.
+    parked: bool,
+}
+
+/// How one converge ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Every command went through.
+    Converged,
+    /// A command failed; what may make it succeed.
+    Failed(Retry),
 }
 
 /// Keeps the desired applications converged on a [`Lattice`].
@@ -94,6 +108,7 @@ impl<L: Lattice> Reconciler<L> {
                 },
                 failures: 0,
                 retry_at: None,
+                parked: false,
             },
         );
         self.converge(&name).await;
@@ -131,13 +146,18 @@ impl<L: Lattice> Reconciler<L> {
             let retry = self.next_retry();
             tokio::select! {
                 received = events.next() => {
-                    if received == Received::Closed {
-                        return;
-                    }
-                    while let Some(more) = events.try_next() {
-                        if more == Received::Closed {
-                            return;
+                    let mut changed = false;
+                    let mut next = Some(received);
+                    while let Some(received) = next {
+                        match received {
+                            Received::Closed => return,
+                            Received::Event(event) => changed |= event.is_change(),
+                            Received::Missed(_) => changed = true,
                         }
+                        next = events.try_next();
+                    }
+                    if changed {
+                        self.unpark();
                     }
                 }
                 () = self.wake.notified() => {}
@@ -173,7 +193,7 @@ impl<L: Lattice> Reconciler<L> {
             state: AppState::Reconciling,
             reasons: Vec::new(),
         };
-        let mut failed = false;
+        let mut outcome = Outcome::Converged;
         for _ in 0..self.settings.rounds {
             let plan = reconcile(&desired, &self.lattice.observe().await);
             status = plan.status;
@@ -185,21 +205,22 @@ impl<L: Lattice> Reconciler<L> {
             // removed while its replacement is missing.
             for command in &plan.commands {
                 if let Err(error) = self.lattice.execute(command).await {
-                    tracing::warn!(app = %name, %error, "a command failed");
+                    let retry = error.retry();
+                    tracing::warn!(app = %name, %error, ?retry, "a command failed");
                     status.reasons.push(error.to_string());
-                    failed = true;
+                    outcome = Outcome::Failed(retry);
                     break;
                 }
             }
-            if failed {
+            if outcome != Outcome::Converged {
                 status.state = AppState::Failed;
                 break;
             }
         }
-        self.record(name, &desired, status, failed);
+        self.record(name, &desired, status, outcome);
     }
 
-    fn record(&self, name: &str, desired: &Arc<DesiredApp>, status: AppStatus, failed: bool) {
+    fn record(&self, name: &str, desired: &Arc<DesiredApp>, status: AppStatus, outcome: Outcome) {
         let mut apps = self.lock();
         let Some(tracked) = apps.get_mut(name) else {
             return;
@@ -207,14 +228,25 @@ impl<L: Lattice> Reconciler<L> {
         if !Arc::ptr_eq(&tracked.desired, desired) {
             return; // A newer goal arrived; its own converge records it.
         }
-        if failed {
-            tracked.failures += 1;
-            let delay = self.settings.backoff.delay(tracked.failures, jitter());
-            tracked.retry_at = Some(Instant::now() + delay);
-            tracing::info!(app = %name, retry_in_ms = delay.as_millis() as u64, "will retry");
-        } else {
-            tracked.failures = 0;
-            tracked.retry_at = None;
+        match outcome {
+            Outcome::Converged => {
+                tracked.failures = 0;
+                tracked.retry_at = None;
+                tracked.parked = false;
+            }
+            Outcome::Failed(Retry::Soon) => {
+                tracked.failures += 1;
+                tracked.parked = false;
+                let delay = self.settings.backoff.delay(tracked.failures, jitter());
+                tracked.retry_at = Some(Instant::now() + delay);
+                tracing::info!(app = %name, retry_in_ms = delay.as_millis() as u64, "will retry");
+            }
+            Outcome::Failed(Retry::AfterChange) => {
+                tracked.failures += 1;
+                tracked.parked = true;
+                tracked.retry_at = Some(Instant::now() + self.settings.backoff.max);
+                tracing::info!(app = %name, "waits for a change to retry");
+            }
         }
         let changed = tracked.status != status;
         if changed {
@@ -228,6 +260,14 @@ impl<L: Lattice> Reconciler<L> {
         drop(apps);
         if changed || gone {
             let _ = self.changes.send(name.to_owned());
+        }
+    }
+
+    /// Makes every parked application due: something changed that may fix it.
+    fn unpark(&self) {
+        for tracked in self.lock().values_mut().filter(|tracked| tracked.parked) {
+            tracked.parked = false;
+            tracked.retry_at = None;
         }
     }
 

@@ -1,5 +1,7 @@
 //! The reconciler loop over a simulated lattice: deploys converge at once, an event wakes an
-//! app waiting for its config, failed commands are retried with backoff, undeploy cleans up.
+//! app waiting for its config, failed commands are retried with backoff (or, when only a
+//! change can fix them, once something changes), undeploy cleans up. Timing is checked on
+//! tokio's paused clock, never by sleeping.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
@@ -9,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use support::{HELLO, apply, manifest, one_host};
-use weft_lattice::{EventBus, InProcessBus, LatticeEvent};
+use weft_lattice::{CommandError, EventBus, InProcessBus, LatticeEvent, Retry};
 use weft_manager::{
     AppState, Backoff, Command, Lattice, ObservedLattice, Reconciler, ReconcilerSettings,
     StoredConfig,
@@ -17,22 +19,51 @@ use weft_manager::{
 
 mod support;
 
-/// One simulated host; refuses the first `failing_links` link commands.
+/// One simulated host; refuses the first `failing_links` link commands, saying `retry`.
 struct SimLattice {
     observed: Mutex<ObservedLattice>,
     failing_links: AtomicUsize,
+    retry: Retry,
     executed: AtomicUsize,
     bus: InProcessBus,
 }
 
+/// A refused link command.
+#[derive(Debug)]
+struct SimError {
+    message: &'static str,
+    retry: Retry,
+}
+
+impl std::fmt::Display for SimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl CommandError for SimError {
+    fn retry(&self) -> Retry {
+        self.retry
+    }
+}
+
 impl SimLattice {
     fn new(bus: InProcessBus, failing_links: usize) -> Arc<Self> {
+        Self::refusing(bus, failing_links, Retry::Soon)
+    }
+
+    fn refusing(bus: InProcessBus, failing_links: usize, retry: Retry) -> Arc<Self> {
         Arc::new(Self {
             observed: Mutex::new(one_host()),
             failing_links: AtomicUsize::new(failing_links),
+            retry,
             executed: AtomicUsize::new(0),
             bus,
         })
+    }
+
+    fn executed(&self) -> usize {
+        self.executed.load(Ordering::SeqCst)
     }
 
     fn put_config(&self, name: &str) {
@@ -49,13 +80,13 @@ impl SimLattice {
 }
 
 impl Lattice for SimLattice {
-    type Error = String;
+    type Error = SimError;
 
     async fn observe(&self) -> ObservedLattice {
         self.observed.lock().unwrap().clone()
     }
 
-    async fn execute(&self, command: &Command) -> Result<(), String> {
+    async fn execute(&self, command: &Command) -> Result<(), SimError> {
         self.executed.fetch_add(1, Ordering::SeqCst);
         if matches!(command, Command::PutLink(_))
             && self
@@ -63,7 +94,10 @@ impl Lattice for SimLattice {
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
         {
-            return Err("port 8000 is in use".into());
+            return Err(SimError {
+                message: "port 8000 is in use",
+                retry: self.retry,
+            });
         }
         apply(&mut self.observed.lock().unwrap(), command);
         Ok(())
@@ -146,33 +180,90 @@ async fn failed_commands_are_retried_with_backoff_until_they_succeed() {
     assert_eq!(lattice.failing_links.load(Ordering::SeqCst), 0);
 }
 
-#[tokio::test]
-async fn a_failing_app_does_not_spin_while_it_waits_for_its_retry() {
+/// Lets the reconciler's tasks run until they wait again (on paused time, sleeping advances
+/// the clock only when every task is idle).
+async fn settle() {
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_app_waits_for_its_backoff_and_does_not_spin_on_events() {
     let bus = InProcessBus::new();
     let lattice = SimLattice::new(bus.clone(), usize::MAX);
     let mut settings = settings();
     settings.backoff = Backoff {
-        first: Duration::from_secs(3600),
-        max: Duration::from_secs(3600),
+        first: Duration::from_secs(60),
+        max: Duration::from_secs(60),
     };
     let reconciler = Arc::new(Reconciler::new(Arc::clone(&lattice), settings));
     reconciler.apply(manifest(HELLO)).await;
     let looping = Arc::clone(&reconciler);
     let events = bus.subscribe();
     let task = tokio::spawn(async move { looping.run(events).await });
-    let before = lattice.executed.load(Ordering::SeqCst);
+    let before = lattice.executed();
     for _ in 0..20 {
         bus.publish(LatticeEvent::ConfigSet {
             name: "unrelated".into(),
         });
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        settle().await;
     }
-    task.abort();
+    // The first retry waits between half and all of `first` (jitter).
+    tokio::time::sleep(Duration::from_secs(29)).await;
+    settle().await;
     assert_eq!(
-        lattice.executed.load(Ordering::SeqCst),
+        lattice.executed(),
         before,
         "no command is sent before the retry is due"
     );
+    tokio::time::sleep(Duration::from_secs(32)).await;
+    settle().await;
+    assert_eq!(lattice.executed(), before + 1, "the retry came when due");
+    task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_only_a_change_can_fix_waits_for_a_change() {
+    let bus = InProcessBus::new();
+    let lattice = SimLattice::refusing(bus.clone(), usize::MAX, Retry::AfterChange);
+    let mut settings = settings();
+    settings.backoff = Backoff {
+        first: Duration::from_millis(20),
+        max: Duration::from_secs(3600),
+    };
+    let reconciler = Arc::new(Reconciler::new(Arc::clone(&lattice), settings));
+    let status = reconciler.apply(manifest(HELLO)).await;
+    assert_eq!(status.state, AppState::Failed);
+    assert_eq!(status.reasons, ["port 8000 is in use"]);
+    let looping = Arc::clone(&reconciler);
+    let events = bus.subscribe();
+    let task = tokio::spawn(async move { looping.run(events).await });
+    let before = lattice.executed();
+
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    settle().await;
+    assert_eq!(lattice.executed(), before, "no retry on a timer");
+    bus.publish(LatticeEvent::ComponentScaleFailed {
+        host_id: "h".into(),
+        component_id: "other".into(),
+        image: "file:///other.wasm".into(),
+        reason: "again".into(),
+    });
+    settle().await;
+    assert_eq!(lattice.executed(), before, "a failure is no change");
+
+    lattice.put_config("greeting");
+    settle().await;
+    assert_eq!(
+        lattice.executed(),
+        before + 1,
+        "a change makes it due at once"
+    );
+    tokio::time::sleep(Duration::from_secs(600)).await;
+    settle().await;
+    assert_eq!(lattice.executed(), before + 1, "and it parks again");
+    task.abort();
 }
 
 #[tokio::test]

@@ -3,16 +3,34 @@
 
 use std::collections::BTreeMap;
 
-use weft_lattice::{CtlResponse, Link, LinkDelete, Operation, parse_ctl_body};
+use weft_lattice::{BadCtlBody, CtlResponse, Link, LinkDelete, Operation, parse_ctl_body};
 use weft_manager::LinkSpec;
 
 use crate::ControlPlane;
+use crate::control::ControlError;
+
+/// Why the control plane did not carry out a control request.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    /// This manager stands by; the text names the acting one.
+    #[error("{0}")]
+    StandingBy(String),
+    /// The body is not what the request takes.
+    #[error(transparent)]
+    Body(#[from] BadCtlBody),
+    /// The control plane refused it.
+    #[error(transparent)]
+    Control(#[from] ControlError),
+    /// Hosts answer it, not the manager.
+    #[error("the manager does not answer {0:?}; hosts answer their own requests")]
+    NotHere(Operation),
+}
 
 /// Answers `operation` with `body`.
 pub async fn handle(control: &ControlPlane, operation: Operation, body: &[u8]) -> CtlResponse {
     match answer(control, operation, body).await {
         Ok(response) => response,
-        Err(message) => CtlResponse::failed(message),
+        Err(refusal) => CtlResponse::failed(refusal.to_string()),
     }
 }
 
@@ -20,32 +38,21 @@ async fn answer(
     control: &ControlPlane,
     operation: Operation,
     body: &[u8],
-) -> Result<CtlResponse, String> {
+) -> Result<CtlResponse, Refusal> {
     let changes = !matches!(operation, Operation::ConfigGet(_) | Operation::LinkGet);
     if changes && let Some(reason) = control.standing_by() {
-        return Err(reason);
+        return Err(Refusal::StandingBy(reason));
     }
     Ok(match operation {
         Operation::ConfigPut(name) => {
             let values: BTreeMap<String, String> =
                 parse_ctl_body(body, r#"{"KEY": "VALUE", ...} (string values only)"#)?;
-            control
-                .put_config(&name, values)
-                .await
-                .map_err(|error| error.to_string())?;
+            control.put_config(&name, values).await?;
             CtlResponse::done()
         }
-        Operation::ConfigGet(name) => CtlResponse::ok(
-            control
-                .config(&name)
-                .map_err(|error| error.to_string())?
-                .values,
-        ),
+        Operation::ConfigGet(name) => CtlResponse::ok(control.config(&name)?.values),
         Operation::ConfigDel(name) => {
-            control
-                .delete_config(&name)
-                .await
-                .map_err(|error| error.to_string())?;
+            control.delete_config(&name).await?;
             CtlResponse::done()
         }
         Operation::LinkPut => {
@@ -66,8 +73,7 @@ async fn answer(
                     app: None,
                     target_image: None,
                 })
-                .await
-                .map_err(|error| error.to_string())?;
+                .await?;
             CtlResponse::done()
         }
         Operation::LinkDel => {
@@ -82,8 +88,7 @@ async fn answer(
                     &link.wit_package,
                     &link.name,
                 ))
-                .await
-                .map_err(|error| error.to_string())?;
+                .await?;
             CtlResponse::done()
         }
         Operation::LinkGet => CtlResponse::ok(
@@ -93,10 +98,6 @@ async fn answer(
                 .map(LinkSpec::to_wire)
                 .collect::<Vec<_>>(),
         ),
-        other => {
-            return Err(format!(
-                "the manager does not answer {other:?}; hosts answer their own requests"
-            ));
-        }
+        other => return Err(Refusal::NotHere(other)),
     })
 }

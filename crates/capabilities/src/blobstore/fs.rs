@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
+use super::BlobError;
 use crate::settings_error::SettingsError;
 
 /// Largest object one write may carry, unless the link says otherwise.
@@ -96,38 +97,38 @@ impl FsBlobstore {
     }
 
     /// The directory of container `name`.
-    pub fn container_dir(&self, name: &str) -> Result<PathBuf, String> {
+    pub fn container_dir(&self, name: &str) -> Result<PathBuf, BlobError> {
         if name.is_empty()
             || name.contains('/')
             || name.contains('\\')
             || name == "."
             || name == ".."
         {
-            return Err(format!(
+            return Err(BlobError::BadName(format!(
                 "`{name}` is not a container name (one path segment, not `.` or `..`)"
-            ));
+            )));
         }
         self.inside(&self.root.join(name))
     }
 
     /// The file of object `object` in container `container`.
-    pub fn object_path(&self, container: &str, object: &str) -> Result<PathBuf, String> {
+    pub fn object_path(&self, container: &str, object: &str) -> Result<PathBuf, BlobError> {
         let relative = Path::new(object);
         let plain = !object.is_empty()
             && relative
                 .components()
                 .all(|component| matches!(component, Component::Normal(_)));
         if !plain {
-            return Err(format!(
+            return Err(BlobError::BadName(format!(
                 "`{object}` is not an object name: it must be a relative path without `.` or `..`"
-            ));
+            )));
         }
         self.inside(&self.container_dir(container)?.join(relative))
     }
 
     /// `path` if it stays inside the root once the parts that exist are resolved (symlinks
     /// included).
-    fn inside(&self, path: &Path) -> Result<PathBuf, String> {
+    fn inside(&self, path: &Path) -> Result<PathBuf, BlobError> {
         let mut existing = path.to_path_buf();
         let mut rest = Vec::new();
         while !existing.exists() {
@@ -139,17 +140,18 @@ impl FsBlobstore {
                 _ => break,
             }
         }
-        let mut resolved = existing
-            .canonicalize()
-            .map_err(|error| format!("cannot resolve {}: {error}", existing.display()))?;
+        let mut resolved = existing.canonicalize().map_err(|source| BlobError::Io {
+            what: format!("cannot resolve {}", existing.display()),
+            source,
+        })?;
         for name in rest.into_iter().rev() {
             resolved.push(name);
         }
         if !resolved.starts_with(&self.root) {
-            return Err(format!(
+            return Err(BlobError::BadName(format!(
                 "`{}` leads outside the blobstore root",
                 path.strip_prefix(&self.root).unwrap_or(path).display()
-            ));
+            )));
         }
         Ok(resolved)
     }
@@ -186,7 +188,10 @@ mod tests {
             std::fs::create_dir_all(dir.path().join("root/photos")).unwrap();
             std::os::unix::fs::symlink(&outside, dir.path().join("root/photos/link")).unwrap();
             let error = store.object_path("photos", "link/secret").unwrap_err();
-            assert!(error.contains("outside the blobstore root"), "{error}");
+            assert!(
+                error.to_string().contains("outside the blobstore root"),
+                "{error}"
+            );
         }
     }
 

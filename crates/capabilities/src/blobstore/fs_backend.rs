@@ -2,11 +2,14 @@
 
 use async_trait::async_trait;
 
-use super::backend::{BlobBackend, ObjectFacts};
+use super::backend::{BlobBackend, BlobError, ObjectFacts};
 use super::fs::{FsBlobstore, modified_secs};
 
-fn failed<T>(what: &str, error: std::io::Error) -> Result<T, String> {
-    Err(format!("{what}: {error}"))
+fn failed<T>(what: &str, source: std::io::Error) -> Result<T, BlobError> {
+    Err(BlobError::Io {
+        what: what.to_owned(),
+        source,
+    })
 }
 
 #[async_trait]
@@ -15,34 +18,34 @@ impl BlobBackend for FsBlobstore {
         FsBlobstore::max_object_bytes(self)
     }
 
-    async fn create_container(&self, name: &str) -> Result<(), String> {
+    async fn create_container(&self, name: &str) -> Result<(), BlobError> {
         let dir = self.container_dir(name)?;
         if dir.exists() {
-            return Err(format!("container `{name}` already exists"));
+            return Err(BlobError::ContainerExists(name.to_owned()));
         }
         std::fs::create_dir_all(&dir)
             .or_else(|error| failed(&format!("cannot create container `{name}`"), error))
     }
 
-    async fn container_exists(&self, name: &str) -> Result<bool, String> {
+    async fn container_exists(&self, name: &str) -> Result<bool, BlobError> {
         Ok(self.container_dir(name)?.is_dir())
     }
 
-    async fn delete_container(&self, name: &str) -> Result<(), String> {
+    async fn delete_container(&self, name: &str) -> Result<(), BlobError> {
         std::fs::remove_dir_all(self.container_dir(name)?)
             .or_else(|error| failed(&format!("cannot delete container `{name}`"), error))
     }
 
-    async fn container_created_at(&self, name: &str) -> Result<u64, String> {
+    async fn container_created_at(&self, name: &str) -> Result<u64, BlobError> {
         Ok(modified_secs(&self.container_dir(name)?))
     }
 
-    async fn read(&self, container: &str, object: &str) -> Result<Vec<u8>, String> {
+    async fn read(&self, container: &str, object: &str) -> Result<Vec<u8>, BlobError> {
         std::fs::read(self.object_path(container, object)?)
             .or_else(|error| failed(&format!("cannot read `{object}` in `{container}`"), error))
     }
 
-    async fn write(&self, container: &str, object: &str, bytes: Vec<u8>) -> Result<(), String> {
+    async fn write(&self, container: &str, object: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
         let path = self.object_path(container, object)?;
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -51,7 +54,7 @@ impl BlobBackend for FsBlobstore {
         std::fs::write(&path, bytes).or_else(|error| failed("cannot write the object", error))
     }
 
-    async fn list(&self, container: &str) -> Result<Vec<String>, String> {
+    async fn list(&self, container: &str) -> Result<Vec<String>, BlobError> {
         let dir = self.container_dir(container)?;
         let mut names = Vec::new();
         let mut pending = vec![dir.clone()];
@@ -71,7 +74,7 @@ impl BlobBackend for FsBlobstore {
         Ok(names)
     }
 
-    async fn delete(&self, container: &str, object: &str) -> Result<(), String> {
+    async fn delete(&self, container: &str, object: &str) -> Result<(), BlobError> {
         match std::fs::remove_file(self.object_path(container, object)?) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
                 failed(&format!("cannot delete `{object}`"), error)
@@ -80,11 +83,11 @@ impl BlobBackend for FsBlobstore {
         }
     }
 
-    async fn has(&self, container: &str, object: &str) -> Result<bool, String> {
+    async fn has(&self, container: &str, object: &str) -> Result<bool, BlobError> {
         Ok(self.object_path(container, object)?.is_file())
     }
 
-    async fn facts(&self, container: &str, object: &str) -> Result<ObjectFacts, String> {
+    async fn facts(&self, container: &str, object: &str) -> Result<ObjectFacts, BlobError> {
         let path = self.object_path(container, object)?;
         match std::fs::metadata(&path) {
             Ok(metadata) => Ok(ObjectFacts {
@@ -95,14 +98,14 @@ impl BlobBackend for FsBlobstore {
         }
     }
 
-    async fn clear(&self, container: &str) -> Result<(), String> {
+    async fn clear(&self, container: &str) -> Result<(), BlobError> {
         let dir = self.container_dir(container)?;
         std::fs::remove_dir_all(&dir)
             .and_then(|()| std::fs::create_dir_all(&dir))
             .or_else(|error| failed(&format!("cannot clear `{container}`"), error))
     }
 
-    async fn copy(&self, from: (&str, &str), to: (&str, &str)) -> Result<(), String> {
+    async fn copy(&self, from: (&str, &str), to: (&str, &str)) -> Result<(), BlobError> {
         let source = self.object_path(from.0, from.1)?;
         let destination = self.object_path(to.0, to.1)?;
         if let Some(parent) = destination.parent() {

@@ -8,7 +8,7 @@ use wasmtime::component::Resource;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
 
-use super::backend::BlobBackend;
+use super::backend::{BlobBackend, BlobError};
 use crate::bindings::wasi::blobstore::{blobstore, container, types};
 use crate::links::CapabilitiesView;
 
@@ -43,33 +43,40 @@ pub struct IncomingValue {
 
 type Outcome<T> = wasmtime::Result<Result<T, String>>;
 
+/// A backend's answer as the guest receives it (`wasi:blobstore` errors are strings).
+fn answer<T>(result: Result<T, BlobError>) -> Outcome<T> {
+    Ok(result.map_err(|error| error.to_string()))
+}
+
 impl CapabilitiesView<'_> {
-    fn blobstore(&self) -> Result<Arc<dyn BlobBackend>, String> {
+    fn blobstore(&self) -> Result<Arc<dyn BlobBackend>, BlobError> {
         let name = self.link_name("wasi:blobstore/blobstore");
-        self.links.linked.get::<super::BlobstoreCapability>(name).cloned().ok_or_else(|| {
-            format!(
-                "component {} has no wasi:blobstore link named `{name}`; link it to a blobstore capability in its manifest",
-                self.links.component_id
-            )
-        })
+        self.links
+            .linked
+            .get::<super::BlobstoreCapability>(name)
+            .cloned()
+            .ok_or_else(|| BlobError::NotLinked {
+                component: self.links.component_id.to_string(),
+                link: name.to_owned(),
+            })
     }
 
     async fn open_container(&mut self, name: &str, create: bool) -> Outcome<Resource<Container>> {
         let store = match self.blobstore() {
             Ok(store) => store,
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return answer(Err(error)),
         };
         let ready = if create {
             store.create_container(name).await
         } else {
             match store.container_exists(name).await {
                 Ok(true) => Ok(()),
-                Ok(false) => Err(format!("container `{name}` does not exist")),
+                Ok(false) => Err(BlobError::NoSuchContainer(name.to_owned())),
                 Err(error) => Err(error),
             }
         };
         if let Err(error) = ready {
-            return Ok(Err(error));
+            return answer(Err(error));
         }
         Ok(Ok(self.table.push(Container {
             store,
@@ -96,21 +103,21 @@ impl blobstore::Host for CapabilitiesView<'_> {
     }
 
     async fn delete_container(&mut self, name: String) -> Outcome<()> {
-        Ok(match self.blobstore() {
+        answer(match self.blobstore() {
             Ok(store) => store.delete_container(&name).await,
             Err(error) => Err(error),
         })
     }
 
     async fn container_exists(&mut self, name: String) -> Outcome<bool> {
-        Ok(match self.blobstore() {
+        answer(match self.blobstore() {
             Ok(store) => store.container_exists(&name).await,
             Err(error) => Err(error),
         })
     }
 
     async fn copy_object(&mut self, src: types::ObjectId, dest: types::ObjectId) -> Outcome<()> {
-        Ok(match self.blobstore() {
+        answer(match self.blobstore() {
             Ok(store) => {
                 store
                     .copy(
@@ -126,7 +133,7 @@ impl blobstore::Host for CapabilitiesView<'_> {
     async fn move_object(&mut self, src: types::ObjectId, dest: types::ObjectId) -> Outcome<()> {
         let store = match self.blobstore() {
             Ok(store) => store,
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return answer(Err(error)),
         };
         if let Err(error) = store
             .copy(
@@ -135,9 +142,9 @@ impl blobstore::Host for CapabilitiesView<'_> {
             )
             .await
         {
-            return Ok(Err(error));
+            return answer(Err(error));
         }
-        Ok(store.delete(&src.container, &src.object).await)
+        answer(store.delete(&src.container, &src.object).await)
     }
 }
 
@@ -150,10 +157,12 @@ impl container::HostContainer for CapabilitiesView<'_> {
 
     async fn info(&mut self, container: Resource<Container>) -> Outcome<types::ContainerMetadata> {
         let (store, name) = self.container(&container)?;
-        Ok(store
-            .container_created_at(&name)
-            .await
-            .map(|created_at| types::ContainerMetadata { name, created_at }))
+        answer(
+            store
+                .container_created_at(&name)
+                .await
+                .map(|created_at| types::ContainerMetadata { name, created_at }),
+        )
     }
 
     async fn get_data(
@@ -166,7 +175,7 @@ impl container::HostContainer for CapabilitiesView<'_> {
         let (store, container) = self.container(&container)?;
         let bytes = match store.read(&container, &name).await {
             Ok(bytes) => bytes,
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return answer(Err(error)),
         };
         let length = bytes.len() as u64;
         let from = start.min(length) as usize;
@@ -194,14 +203,14 @@ impl container::HostContainer for CapabilitiesView<'_> {
         let (store, container) = self.container(&container)?;
         let names = match store.list(&container).await {
             Ok(names) => names,
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return answer(Err(error)),
         };
         Ok(Ok(self.table.push(ObjectNames { names, next: 0 })?))
     }
 
     async fn delete_object(&mut self, container: Resource<Container>, name: String) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        Ok(store.delete(&container, &name).await)
+        answer(store.delete(&container, &name).await)
     }
 
     async fn delete_objects(
@@ -212,7 +221,7 @@ impl container::HostContainer for CapabilitiesView<'_> {
         let (store, container) = self.container(&container)?;
         for name in names {
             if let Err(error) = store.delete(&container, &name).await {
-                return Ok(Err(error));
+                return answer(Err(error));
             }
         }
         Ok(Ok(()))
@@ -220,7 +229,7 @@ impl container::HostContainer for CapabilitiesView<'_> {
 
     async fn has_object(&mut self, container: Resource<Container>, name: String) -> Outcome<bool> {
         let (store, container) = self.container(&container)?;
-        Ok(store.has(&container, &name).await)
+        answer(store.has(&container, &name).await)
     }
 
     async fn object_info(
@@ -229,20 +238,22 @@ impl container::HostContainer for CapabilitiesView<'_> {
         name: String,
     ) -> Outcome<types::ObjectMetadata> {
         let (store, container) = self.container(&container)?;
-        Ok(store
-            .facts(&container, &name)
-            .await
-            .map(|facts| types::ObjectMetadata {
-                created_at: facts.created_at,
-                size: facts.size,
-                name,
-                container,
-            }))
+        answer(
+            store
+                .facts(&container, &name)
+                .await
+                .map(|facts| types::ObjectMetadata {
+                    created_at: facts.created_at,
+                    size: facts.size,
+                    name,
+                    container,
+                }),
+        )
     }
 
     async fn clear(&mut self, container: Resource<Container>) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        Ok(store.clear(&container).await)
+        answer(store.clear(&container).await)
     }
 
     async fn drop(&mut self, container: Resource<Container>) -> wasmtime::Result<()> {
@@ -315,9 +326,11 @@ impl types::HostOutgoingValue for CapabilitiesView<'_> {
         let Some((store, container, name)) = value.target else {
             return Ok(Ok(()));
         };
-        Ok(store
-            .write(&container, &name, value.body.contents().to_vec())
-            .await)
+        answer(
+            store
+                .write(&container, &name, value.body.contents().to_vec())
+                .await,
+        )
     }
 
     async fn drop(&mut self, value: Resource<OutgoingValue>) -> wasmtime::Result<()> {

@@ -11,7 +11,7 @@ mod fs_backend;
 mod host;
 mod nats;
 
-pub use backend::{BlobBackend, ObjectFacts};
+pub use backend::{BlobBackend, BlobError, ObjectFacts};
 pub use capability::{BLOBSTORE_FS, BLOBSTORE_NATS, BlobLinkSettings, BlobstoreCapability};
 pub use fs::{BlobRootError, BlobstoreSettings, FsBlobstore};
 pub use host::{Container, IncomingValue, ObjectNames, OutgoingValue};

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use futures_util::StreamExt as _;
 use tokio::io::AsyncReadExt as _;
 
-use super::backend::{BlobBackend, ObjectFacts};
+use super::backend::{BlobBackend, BlobError, ObjectFacts};
 use crate::settings_error::SettingsError;
 
 /// Where a NATS blobstore connects when the link names no server.
@@ -127,10 +127,10 @@ impl NatsBlobstore {
     }
 
     /// The bucket of container `name`.
-    async fn bucket(&self, name: &str) -> Result<object_store::ObjectStore, String> {
+    async fn bucket(&self, name: &str) -> Result<object_store::ObjectStore, BlobError> {
         check_container_name(name)?;
         if !self.container_exists(name).await? {
-            return Err(format!("container `{name}` does not exist"));
+            return Err(BlobError::NoSuchContainer(name.to_owned()));
         }
         self.jetstream
             .get_object_store(name)
@@ -138,13 +138,21 @@ impl NatsBlobstore {
             .map_err(|error| self.failed(&format!("cannot open container `{name}`"), error))
     }
 
-    fn failed(&self, what: &str, error: impl std::fmt::Display) -> String {
-        format!("{what} on NATS at {}: {error}", self.settings.url)
+    fn failed(
+        &self,
+        what: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> BlobError {
+        BlobError::Nats {
+            what: what.to_owned(),
+            server: self.settings.url.clone(),
+            source: Box::new(source),
+        }
     }
 }
 
 /// NATS bucket names: letters, digits, `-` and `_`.
-fn check_container_name(name: &str) -> Result<(), String> {
+fn check_container_name(name: &str) -> Result<(), BlobError> {
     let valid = !name.is_empty()
         && name
             .chars()
@@ -152,9 +160,9 @@ fn check_container_name(name: &str) -> Result<(), String> {
     if valid {
         Ok(())
     } else {
-        Err(format!(
+        Err(BlobError::BadName(format!(
             "`{name}` is not a container name on NATS: use letters, digits, `-` and `_`"
-        ))
+        )))
     }
 }
 
@@ -169,10 +177,10 @@ impl BlobBackend for NatsBlobstore {
         self.settings.max_object_bytes
     }
 
-    async fn create_container(&self, name: &str) -> Result<(), String> {
+    async fn create_container(&self, name: &str) -> Result<(), BlobError> {
         check_container_name(name)?;
         if self.container_exists(name).await? {
-            return Err(format!("container `{name}` already exists"));
+            return Err(BlobError::ContainerExists(name.to_owned()));
         }
         let storage = if self.settings.in_memory {
             jetstream::stream::StorageType::Memory
@@ -192,7 +200,7 @@ impl BlobBackend for NatsBlobstore {
             .map_err(|error| self.failed(&format!("cannot create container `{name}`"), error))
     }
 
-    async fn container_exists(&self, name: &str) -> Result<bool, String> {
+    async fn container_exists(&self, name: &str) -> Result<bool, BlobError> {
         check_container_name(name)?;
         match self.jetstream.get_stream(format!("OBJ_{name}")).await {
             Ok(_) => Ok(true),
@@ -207,7 +215,7 @@ impl BlobBackend for NatsBlobstore {
         }
     }
 
-    async fn delete_container(&self, name: &str) -> Result<(), String> {
+    async fn delete_container(&self, name: &str) -> Result<(), BlobError> {
         check_container_name(name)?;
         self.jetstream
             .delete_object_store(name)
@@ -215,7 +223,7 @@ impl BlobBackend for NatsBlobstore {
             .map_err(|error| self.failed(&format!("cannot delete container `{name}`"), error))
     }
 
-    async fn container_created_at(&self, name: &str) -> Result<u64, String> {
+    async fn container_created_at(&self, name: &str) -> Result<u64, BlobError> {
         check_container_name(name)?;
         let mut stream = self
             .jetstream
@@ -229,15 +237,16 @@ impl BlobBackend for NatsBlobstore {
         Ok(unix_secs(info.created.unix_timestamp()))
     }
 
-    async fn read(&self, container: &str, object: &str) -> Result<Vec<u8>, String> {
+    async fn read(&self, container: &str, object: &str) -> Result<Vec<u8>, BlobError> {
         let bucket = self.bucket(container).await?;
         let mut reader = bucket
             .get(object)
             .await
             .map_err(|error| match error.kind() {
-                object_store::GetErrorKind::NotFound => {
-                    format!("no object `{object}` in `{container}`")
-                }
+                object_store::GetErrorKind::NotFound => BlobError::NoSuchObject {
+                    container: container.to_owned(),
+                    object: object.to_owned(),
+                },
                 _ => self.failed(&format!("cannot read `{object}` in `{container}`"), error),
             })?;
         let mut bytes = Vec::new();
@@ -247,7 +256,7 @@ impl BlobBackend for NatsBlobstore {
         Ok(bytes)
     }
 
-    async fn write(&self, container: &str, object: &str, bytes: Vec<u8>) -> Result<(), String> {
+    async fn write(&self, container: &str, object: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
         let bucket = self.bucket(container).await?;
         bucket
             .put(object, &mut bytes.as_slice())
@@ -258,7 +267,7 @@ impl BlobBackend for NatsBlobstore {
             })
     }
 
-    async fn list(&self, container: &str) -> Result<Vec<String>, String> {
+    async fn list(&self, container: &str) -> Result<Vec<String>, BlobError> {
         let bucket = self.bucket(container).await?;
         let mut listing = bucket
             .list()
@@ -276,7 +285,7 @@ impl BlobBackend for NatsBlobstore {
         Ok(names)
     }
 
-    async fn delete(&self, container: &str, object: &str) -> Result<(), String> {
+    async fn delete(&self, container: &str, object: &str) -> Result<(), BlobError> {
         let bucket = self.bucket(container).await?;
         match bucket.delete(object).await {
             Ok(()) => Ok(()),
@@ -285,7 +294,7 @@ impl BlobBackend for NatsBlobstore {
         }
     }
 
-    async fn has(&self, container: &str, object: &str) -> Result<bool, String> {
+    async fn has(&self, container: &str, object: &str) -> Result<bool, BlobError> {
         let bucket = self.bucket(container).await?;
         match bucket.info(object).await {
             Ok(info) => Ok(!info.deleted),
@@ -294,7 +303,7 @@ impl BlobBackend for NatsBlobstore {
         }
     }
 
-    async fn facts(&self, container: &str, object: &str) -> Result<ObjectFacts, String> {
+    async fn facts(&self, container: &str, object: &str) -> Result<ObjectFacts, BlobError> {
         let bucket = self.bucket(container).await?;
         match bucket.info(object).await {
             Ok(info) if !info.deleted => Ok(ObjectFacts {
@@ -303,15 +312,21 @@ impl BlobBackend for NatsBlobstore {
                     .modified
                     .map_or(0, |modified| unix_secs(modified.unix_timestamp())),
             }),
-            Ok(_) => Err(format!("no object `{object}` in `{container}`")),
+            Ok(_) => Err(BlobError::NoSuchObject {
+                container: container.to_owned(),
+                object: object.to_owned(),
+            }),
             Err(error) if error.kind() == object_store::InfoErrorKind::NotFound => {
-                Err(format!("no object `{object}` in `{container}`"))
+                Err(BlobError::NoSuchObject {
+                    container: container.to_owned(),
+                    object: object.to_owned(),
+                })
             }
             Err(error) => Err(self.failed(&format!("cannot look up `{object}`"), error)),
         }
     }
 
-    async fn clear(&self, container: &str) -> Result<(), String> {
+    async fn clear(&self, container: &str) -> Result<(), BlobError> {
         for name in self.list(container).await? {
             self.delete(container, &name).await?;
         }

@@ -53,6 +53,15 @@ pub enum LinkError {
 }
 
 impl LinkError {
+    /// Whether the link itself is wrong (its config, what it asks of this host), so only a
+    /// change to it can help; otherwise something outside it failed (a server, a file).
+    pub fn is_about_the_link(&self) -> bool {
+        matches!(
+            self,
+            Self::Settings { .. } | Self::NoDataDir { .. } | Self::Unsupported(_)
+        )
+    }
+
     /// `what` could not be opened because of `source`.
     pub fn open(
         what: impl Into<String>,

@@ -21,7 +21,7 @@ use crate::component_calls::{
     ComponentCallError, define_linked_imports, exported_interfaces, unversioned,
 };
 use crate::links::{ComponentLinks, LinkSlot};
-use crate::messaging::BrokerMessage;
+use crate::messaging::{BrokerMessage, MessagingError};
 use crate::{HttpInstanceState, OutgoingHttpPolicy};
 
 /// The interface an HTTP component must export.
@@ -277,12 +277,12 @@ impl ComponentHandler {
         &self,
         message: BrokerMessage,
         trace: Option<TraceContext>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MessagingError> {
         let Some(pre) = self.message_pre.clone() else {
-            return Err(format!(
-                "component {} does not export {MESSAGE_HANDLER}",
-                self.name
-            ));
+            return Err(MessagingError::NoHandler {
+                component: self.name.to_string(),
+                interface: MESSAGE_HANDLER,
+            });
         };
         let mut store = Store::new(
             pre.engine(),
@@ -299,7 +299,7 @@ impl ComponentHandler {
         }
         .await;
         match outcome {
-            Ok(result) => result,
+            Ok(result) => result.map_err(|reason| MessagingError::Refused { reason }),
             Err(error) => {
                 let failure = InvocationFailure::classify(&error);
                 tracing::warn!(
@@ -307,11 +307,10 @@ impl ComponentHandler {
                     reason = failure.reason(),
                     "message handling failed: {failure}"
                 );
-                Err(format!(
-                    "component {} failed ({})",
-                    self.name,
-                    failure.reason()
-                ))
+                Err(MessagingError::Failed {
+                    component: self.name.to_string(),
+                    reason: failure.reason(),
+                })
             }
         }
     }

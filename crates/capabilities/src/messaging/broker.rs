@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::in_process::InProcessBroker;
 use super::nats_broker::NatsBroker;
-use super::{BrokerMessage, SubjectSubscription};
+use super::{BrokerMessage, MessagingError, SubjectSubscription};
 use crate::call_context::TraceContext;
 
 /// Where a subscription's messages go (the host calls the linked component's handler).
@@ -20,7 +20,7 @@ pub trait MessageSink: Send + Sync {
         &self,
         message: BrokerMessage,
         trace: Option<TraceContext>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+    ) -> Pin<Box<dyn Future<Output = Result<(), MessagingError>> + Send>>;
 }
 
 /// One messaging capability's broker.
@@ -76,7 +76,7 @@ impl Broker {
         &self,
         message: BrokerMessage,
         trace: Option<&TraceContext>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MessagingError> {
         match self {
             Self::InProcess(broker) => {
                 broker.publish(message, trace);
@@ -94,7 +94,7 @@ impl Broker {
         body: Vec<u8>,
         timeout: Duration,
         trace: Option<&TraceContext>,
-    ) -> Result<BrokerMessage, String> {
+    ) -> Result<BrokerMessage, MessagingError> {
         match self {
             Self::InProcess(broker) => broker.request(subject, body, timeout, trace).await,
             Self::Nats(broker) => broker.request(subject, body, timeout, trace).await,

@@ -3,19 +3,20 @@
 
 use std::time::Duration;
 
-use super::BrokerMessage;
+use super::{BrokerMessage, MessagingError};
 use crate::bindings::wasmcloud::messaging::{consumer, types};
 use crate::links::CapabilitiesView;
 
 impl CapabilitiesView<'_> {
-    fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, String> {
+    fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, MessagingError> {
         let name = self.link_name("wasmcloud:messaging/consumer");
-        self.links.linked.get::<super::MessagingCapability>(name).ok_or_else(|| {
-            format!(
-                "component {} has no wasmcloud:messaging link named `{name}`; link it to a messaging capability in its manifest",
-                self.links.component_id
-            )
-        })
+        self.links
+            .linked
+            .get::<super::MessagingCapability>(name)
+            .ok_or_else(|| MessagingError::NotLinked {
+                component: self.links.component_id.to_string(),
+                link: name.to_owned(),
+            })
     }
 }
 
@@ -30,7 +31,7 @@ impl consumer::Host for CapabilitiesView<'_> {
     ) -> wasmtime::Result<Result<BrokerMessage, String>> {
         let broker = match self.broker() {
             Ok(broker) => std::sync::Arc::clone(broker),
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return Ok(Err(error.to_string())),
         };
         Ok(broker
             .request(
@@ -39,14 +40,18 @@ impl consumer::Host for CapabilitiesView<'_> {
                 Duration::from_millis(u64::from(timeout_ms)),
                 self.trace,
             )
-            .await)
+            .await
+            .map_err(|error| error.to_string()))
     }
 
     async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
         let broker = match self.broker() {
             Ok(broker) => std::sync::Arc::clone(broker),
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return Ok(Err(error.to_string())),
         };
-        Ok(broker.publish(message, self.trace).await)
+        Ok(broker
+            .publish(message, self.trace)
+            .await
+            .map_err(|error| error.to_string()))
     }
 }

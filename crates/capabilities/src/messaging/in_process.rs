@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::subject::matches;
-use super::{BrokerMessage, MessageSink};
+use super::{BrokerMessage, MessageSink, MessagingError};
 
 struct Subscription {
     pattern: String,
@@ -95,7 +95,7 @@ impl InProcessBroker {
         body: Vec<u8>,
         timeout: Duration,
         trace: Option<&TraceContext>,
-    ) -> Result<BrokerMessage, String> {
+    ) -> Result<BrokerMessage, MessagingError> {
         let inbox = format!(
             "_INBOX.{:016x}",
             std::collections::hash_map::RandomState::new().hash_one(subject)
@@ -108,9 +108,9 @@ impl InProcessBroker {
                 .iter()
                 .any(|subscription| matches(&subscription.pattern, subject))
             {
-                return Err(format!(
-                    "no subscriber for `{subject}`, so no one can reply"
-                ));
+                return Err(MessagingError::NoSubscriber {
+                    subject: subject.to_owned(),
+                });
             }
             state.inboxes.insert(inbox.clone(), reply);
         }
@@ -126,11 +126,13 @@ impl InProcessBroker {
         self.lock().inboxes.remove(&inbox);
         match outcome {
             Ok(Ok(message)) => Ok(message),
-            Ok(Err(_)) => Err(format!("the request on `{subject}` was dropped")),
-            Err(_) => Err(format!(
-                "no reply on `{subject}` within {} ms",
-                timeout.as_millis()
-            )),
+            Ok(Err(_)) => Err(MessagingError::Dropped {
+                subject: subject.to_owned(),
+            }),
+            Err(_) => Err(MessagingError::NoReply {
+                subject: subject.to_owned(),
+                timeout_ms: timeout.as_millis(),
+            }),
         }
     }
 
@@ -154,7 +156,7 @@ mod tests {
             &self,
             message: BrokerMessage,
             trace: Option<TraceContext>,
-        ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> {
+        ) -> Pin<Box<dyn Future<Output = Result<(), MessagingError>> + Send>> {
             let broker = self.0.upgrade();
             Box::pin(async move {
                 let (Some(broker), Some(reply_to)) = (broker, message.reply_to) else {
@@ -194,7 +196,10 @@ mod tests {
             .request("other", Vec::new(), Duration::from_secs(5), None)
             .await
             .unwrap_err();
-        assert!(error.contains("no subscriber for `other`"), "{error}");
+        assert!(
+            error.to_string().contains("no subscriber for `other`"),
+            "{error}"
+        );
         broker.unsubscribe("link");
         assert!(
             broker

@@ -5,6 +5,7 @@
 
 mod broker;
 mod capability;
+mod error;
 mod host;
 mod in_process;
 mod nats_broker;
@@ -14,6 +15,7 @@ mod subject;
 pub use crate::bindings::wasmcloud::messaging::types::BrokerMessage;
 pub use broker::{Broker, MessageSink};
 pub use capability::{MESSAGING, MESSAGING_NATS, MessagingCapability, link_settings};
+pub use error::MessagingError;
 pub use in_process::InProcessBroker;
 pub use nats_broker::{NatsBroker, SubscribeError};
 pub use settings::{MessagingLinkSettings, SubjectSubscription};

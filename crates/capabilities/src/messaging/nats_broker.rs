@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use tokio::task::JoinHandle;
 
-use super::{BrokerMessage, MessageSink, SubjectSubscription};
+use super::{BrokerMessage, MessageSink, MessagingError, SubjectSubscription};
 
 /// A subscription NATS refused.
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +116,7 @@ impl NatsBroker {
         &self,
         message: BrokerMessage,
         trace: Option<&TraceContext>,
-    ) -> Result<(), String> {
+    ) -> Result<(), MessagingError> {
         let headers = trace_headers(trace);
         let published = match message.reply_to {
             Some(reply) => {
@@ -135,11 +135,10 @@ impl NatsBroker {
                     .await
             }
         };
-        published.map_err(|error| {
-            format!(
-                "cannot publish on `{}` to NATS at {}: {error}",
-                message.subject, self.servers
-            )
+        published.map_err(|error| MessagingError::Nats {
+            what: format!("cannot publish on `{}`", message.subject),
+            servers: self.servers.clone(),
+            source: Box::new(error),
         })
     }
 
@@ -150,7 +149,7 @@ impl NatsBroker {
         body: Vec<u8>,
         timeout: Duration,
         trace: Option<&TraceContext>,
-    ) -> Result<BrokerMessage, String> {
+    ) -> Result<BrokerMessage, MessagingError> {
         let request = async_nats::Request::new()
             .payload(body.into())
             .headers(trace_headers(trace))
@@ -162,16 +161,18 @@ impl NatsBroker {
                 reply_to: None,
             }),
             Err(error) => Err(match error.kind() {
-                async_nats::RequestErrorKind::NoResponders => {
-                    format!("no subscriber for `{subject}`, so no one can reply")
-                }
-                async_nats::RequestErrorKind::TimedOut => {
-                    format!("no reply on `{subject}` within {} ms", timeout.as_millis())
-                }
-                async_nats::RequestErrorKind::Other => format!(
-                    "the request on `{subject}` to NATS at {} failed: {error}",
-                    self.servers
-                ),
+                async_nats::RequestErrorKind::NoResponders => MessagingError::NoSubscriber {
+                    subject: subject.to_owned(),
+                },
+                async_nats::RequestErrorKind::TimedOut => MessagingError::NoReply {
+                    subject: subject.to_owned(),
+                    timeout_ms: timeout.as_millis(),
+                },
+                async_nats::RequestErrorKind::Other => MessagingError::Nats {
+                    what: format!("the request on `{subject}` failed"),
+                    servers: self.servers.clone(),
+                    source: Box::new(error),
+                },
             }),
         }
     }
