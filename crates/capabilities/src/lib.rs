@@ -31,7 +31,9 @@ pub mod wire_val;
 pub use http_client::HttpClientSettings;
 pub use http_client::{InvalidRule, OutgoingHttpPolicy};
 pub use instance_state::HttpInstanceState;
-pub use links::{CapabilitiesView, ComponentLinks, DEFAULT_LINK, LinkSlot, add_to_linker};
+pub use links::{
+    CapabilitiesView, ComponentLinks, DEFAULT_LINK, LinkSlot, SecretUnavailable, add_to_linker,
+};
 pub use logging::LogLimiter;
 pub use settings_error::SettingsError;
 pub use stdio::GuestLogStream;

@@ -16,6 +16,17 @@ use crate::component_calls::ComponentDirectory;
 use crate::instance_state::HttpInstanceState;
 use crate::logging::LogLimiter;
 
+/// Why a secret a component's manifest gives it cannot be read (never quoting the value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretUnavailable {
+    /// The stored secret it names was deleted.
+    #[error("the stored secret `{0}` is gone")]
+    Gone(String),
+    /// The `field` it names cannot be read from the stored value.
+    #[error("{0}")]
+    Field(#[source] weft_secrets::NoSuchField),
+}
+
 /// The link name a component uses unless it picks another.
 pub const DEFAULT_LINK: &str = "default";
 
@@ -37,7 +48,7 @@ pub struct ComponentLinks {
     pub directory: ComponentDirectory,
     /// The secrets its manifest gives it, by the name it asks for: the value, or why it
     /// cannot have it (e.g. a `field` the stored value lacks; never quoting the value).
-    pub secrets: BTreeMap<String, Result<SecretValue, String>>,
+    pub secrets: BTreeMap<String, Result<SecretValue, SecretUnavailable>>,
     /// The names of its links by `namespace:package`, for `wasmcloud:bus/lattice`.
     pub link_names: BTreeMap<String, BTreeSet<String>>,
     /// How many log lines it may write (shared by all its instances).

@@ -12,7 +12,7 @@ use weft_capabilities::capability::{
 };
 use weft_capabilities::component_calls::{self, ComponentDirectory};
 use weft_capabilities::messaging::MessagingCapability;
-use weft_capabilities::{ComponentLinks, LinkSlot, LogLimiter};
+use weft_capabilities::{ComponentLinks, LinkSlot, LogLimiter, SecretUnavailable};
 use weft_lattice::{LinkSpec, RunningComponent, SecretBinding, StoredConfig};
 use weft_secrets::SecretValue;
 
@@ -371,15 +371,17 @@ enum Target {
 fn component_secrets(
     bindings: Option<&[SecretBinding]>,
     stored: &BTreeMap<String, (u64, SecretValue)>,
-) -> BTreeMap<String, Result<SecretValue, String>> {
+) -> BTreeMap<String, Result<SecretValue, SecretUnavailable>> {
     bindings
         .unwrap_or_default()
         .iter()
         .map(|binding| {
             let value = match (stored.get(&binding.key), &binding.field) {
-                (None, _) => Err(format!("the stored secret `{}` is gone", binding.key)),
+                (None, _) => Err(SecretUnavailable::Gone(binding.key.clone())),
                 (Some((_, value)), None) => Ok(value.clone()),
-                (Some((_, value)), Some(field)) => value.field(field),
+                (Some((_, value)), Some(field)) => {
+                    value.field(field).map_err(SecretUnavailable::Field)
+                }
             };
             (binding.name.clone(), value)
         })

@@ -27,6 +27,23 @@ const IDLE: Duration = Duration::from_secs(60);
 /// How long a receiver waits for the next part.
 const PART_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// Why a body could not be read or its next part fetched.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum BodyError {
+    /// The body itself failed while being read (its own words).
+    #[error("{0}")]
+    Read(String),
+    /// The other host sent no next part in time.
+    #[error("the other host sent no next part within {0:?}")]
+    NoNextPart(std::time::Duration),
+    /// Asking for the next part failed.
+    #[error("the next part could not be fetched: {0}")]
+    Fetch(#[source] async_nats::RequestError),
+    /// The other host said it could not send the rest.
+    #[error("the other host could not send the rest: {0}")]
+    OtherHost(String),
+}
+
 /// A body read up to one message's worth.
 pub(crate) enum FirstPart<B> {
     /// It ended within the limit.
@@ -47,7 +64,7 @@ pub(crate) struct Rest<B> {
 }
 
 /// Reads `body` up to `limit` bytes: whole if it ends within them.
-pub(crate) async fn first_part<B>(mut body: B, limit: usize) -> Result<FirstPart<B>, String>
+pub(crate) async fn first_part<B>(mut body: B, limit: usize) -> Result<FirstPart<B>, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: Display,
@@ -65,7 +82,7 @@ where
 }
 
 /// Reads `body` into `buffer` until it holds `limit` bytes; whether the body ended first.
-async fn fill<B>(body: &mut B, buffer: &mut BytesMut, limit: usize) -> Result<bool, String>
+async fn fill<B>(body: &mut B, buffer: &mut BytesMut, limit: usize) -> Result<bool, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
     B::Error: Display,
@@ -78,7 +95,7 @@ where
                     buffer.extend_from_slice(&data);
                 }
             }
-            Some(Err(error)) => return Err(error.to_string()),
+            Some(Err(error)) => return Err(BodyError::Read(error.to_string())),
         }
     }
     Ok(false)
@@ -117,7 +134,7 @@ impl RemoteCalls {
                     match fill(&mut body, &mut buffered, limit).await {
                         Ok(end) => ended = end,
                         Err(reason) => {
-                            let reason = reason.replace(['\r', '\n'], " ");
+                            let reason = reason.to_string().replace(['\r', '\n'], " ");
                             headers.insert(ERROR_HEADER, reason.as_str());
                             let _ = client
                                 .publish_with_headers(reply, headers, Bytes::new())
@@ -148,7 +165,7 @@ impl RemoteCalls {
         &self,
         first: Bytes,
         subject: String,
-    ) -> impl Stream<Item = Result<Bytes, String>> + Send + 'static {
+    ) -> impl Stream<Item = Result<Bytes, BodyError>> + Send + 'static {
         let client = self.client().clone();
         let rest = futures_util::stream::unfold(Some((client, subject)), |state| async move {
             let (client, subject) = state?;
@@ -162,14 +179,12 @@ impl RemoteCalls {
             )
             .await;
             let part = match answer {
-                Err(error) if error.kind() == async_nats::RequestErrorKind::TimedOut => Err(
-                    format!("the other host sent no next part within {PART_TIMEOUT:?}"),
-                ),
-                Err(error) => Err(format!("the next part could not be fetched: {error}")),
+                Err(error) if error.kind() == async_nats::RequestErrorKind::TimedOut => {
+                    Err(BodyError::NoNextPart(PART_TIMEOUT))
+                }
+                Err(error) => Err(BodyError::Fetch(error)),
                 Ok(message) => match header(&message, ERROR_HEADER) {
-                    Some(reason) => {
-                        Err(format!("the other host could not send the rest: {reason}"))
-                    }
+                    Some(reason) => Err(BodyError::OtherHost(reason)),
                     None => {
                         let more = header(&message, MORE_HEADER).is_some();
                         return Some((Ok(message.payload), more.then_some((client, subject))));

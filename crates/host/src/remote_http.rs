@@ -106,7 +106,7 @@ impl RemoteCalls {
                         });
                         handler.handle_in_parts(request).await
                     }
-                    Err(reason) => text_response(StatusCode::BAD_REQUEST, reason),
+                    Err(reason) => text_response(StatusCode::BAD_REQUEST, reason.to_string()),
                 };
                 remote.encode_response(response).await
             }
@@ -208,20 +208,37 @@ fn frame(head: &impl Serialize, body: &[u8]) -> Vec<u8> {
     framed
 }
 
-fn unframe<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<(T, Bytes), String> {
+/// A message from another host that is not a framed request or response.
+#[derive(Debug, thiserror::Error)]
+enum FrameError {
+    /// Fewer than the 4 bytes of the head's length.
+    #[error("the message is shorter than its frame")]
+    NoFrame,
+    /// Fewer bytes than the head's length says.
+    #[error("the message is shorter than its head")]
+    ShortHead,
+    /// The head is not the JSON it should be.
+    #[error("{0}")]
+    Head(#[source] serde_json::Error),
+    /// The head names what HTTP does not allow (a bad method, header or status).
+    #[error("{0}")]
+    Http(#[source] hyper::http::Error),
+}
+
+fn unframe<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<(T, Bytes), FrameError> {
     let (length, rest) = payload
         .split_first_chunk::<4>()
-        .ok_or("the message is shorter than its frame")?;
+        .ok_or(FrameError::NoFrame)?;
     let length = u32::from_be_bytes(*length) as usize;
     if rest.len() < length {
-        return Err("the message is shorter than its head".to_owned());
+        return Err(FrameError::ShortHead);
     }
     let (head, body) = rest.split_at(length);
-    let head = serde_json::from_slice(head).map_err(|error| error.to_string())?;
+    let head = serde_json::from_slice(head).map_err(FrameError::Head)?;
     Ok((head, Bytes::copy_from_slice(body)))
 }
 
-fn decode_request(payload: &[u8]) -> Result<Request<Bytes>, String> {
+fn decode_request(payload: &[u8]) -> Result<Request<Bytes>, FrameError> {
     let (head, body): (RequestHead, Bytes) = unframe(payload)?;
     let mut request = Request::builder()
         .method(head.method.as_str())
@@ -229,7 +246,7 @@ fn decode_request(payload: &[u8]) -> Result<Request<Bytes>, String> {
     for (name, value) in &head.headers {
         request = request.header(name, value);
     }
-    request.body(body).map_err(|error| error.to_string())
+    request.body(body).map_err(FrameError::Http)
 }
 
 impl RemoteCalls {
@@ -275,13 +292,13 @@ fn whole_body(bytes: Bytes) -> ResponseBody {
         .boxed_unsync()
 }
 
-fn decode_response(payload: &[u8]) -> Result<Response<Bytes>, String> {
+fn decode_response(payload: &[u8]) -> Result<Response<Bytes>, FrameError> {
     let (head, body): (ResponseHead, Bytes) = unframe(payload)?;
     let mut response = Response::builder().status(head.status);
     for (name, value) in &head.headers {
         response = response.header(name, value);
     }
-    response.body(body).map_err(|error| error.to_string())
+    response.body(body).map_err(FrameError::Http)
 }
 
 #[cfg(test)]

@@ -305,15 +305,24 @@ fn optional_whole_number<'de, D: Deserializer<'de>>(
         .map_err(serde::de::Error::custom)
 }
 
-fn parse_whole_number(value: &serde_json::Value) -> Result<usize, String> {
+/// A value where a manifest wants a whole number.
+#[derive(Debug, thiserror::Error)]
+enum NotWholeNumber {
+    /// A number in quotes.
+    #[error("\"{0}\" is quoted, so it is text, not a whole number (wadm refuses it too)")]
+    Quoted(String),
+    /// Anything else.
+    #[error("expected a whole number like 1 or 100, found {0}")]
+    Other(serde_json::Value),
+}
+
+fn parse_whole_number(value: &serde_json::Value) -> Result<usize, NotWholeNumber> {
     let parsed = match value {
         serde_json::Value::Number(number) => number.as_u64().and_then(|n| usize::try_from(n).ok()),
         serde_json::Value::String(text) if text.trim().parse::<usize>().is_ok() => {
-            return Err(format!(
-                "\"{text}\" is quoted, so it is text, not a whole number (wadm refuses it too)"
-            ));
+            return Err(NotWholeNumber::Quoted(text.clone()));
         }
         _ => None,
     };
-    parsed.ok_or_else(|| format!("expected a whole number like 1 or 100, found {value}"))
+    parsed.ok_or_else(|| NotWholeNumber::Other(value.clone()))
 }

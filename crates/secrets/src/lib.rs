@@ -13,5 +13,5 @@ mod vault;
 
 pub use error::SecretError;
 pub use key::SecretKey;
-pub use value::SecretValue;
+pub use value::{FieldProblem, NoSuchField, SecretValue};
 pub use vault::{SecretInfo, SecretVault};

@@ -32,15 +32,50 @@ impl SecretValue {
 
     /// The string member `field` of this value read as a JSON object (wadm's `field` of a
     /// secret reference). The error never quotes the value.
-    pub fn field(&self, field: &str) -> Result<SecretValue, String> {
-        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&self.0)
-            .map_err(|_| {
-                format!("the secret is not a JSON object, so it has no field `{field}`")
-            })?;
+    pub fn field(&self, field: &str) -> Result<SecretValue, NoSuchField> {
+        let no_field = |why| NoSuchField {
+            field: field.to_owned(),
+            why,
+        };
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&self.0).map_err(|_| no_field(FieldProblem::NotAnObject))?;
         match object.get(field) {
             Some(serde_json::Value::String(text)) => Ok(Self::new(text.clone().into_bytes())),
-            Some(_) => Err(format!("field `{field}` of the secret is not a string")),
-            None => Err(format!("the secret has no field `{field}`")),
+            Some(_) => Err(no_field(FieldProblem::NotAString)),
+            None => Err(no_field(FieldProblem::Missing)),
+        }
+    }
+}
+
+/// A secret's `field` that cannot be read (never quoting the value).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", why.describe(field))]
+pub struct NoSuchField {
+    /// The field asked for.
+    pub field: String,
+    /// Why it cannot be read.
+    pub why: FieldProblem,
+}
+
+/// Why a secret's field cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldProblem {
+    /// The secret is not a JSON object.
+    NotAnObject,
+    /// The field is not a string.
+    NotAString,
+    /// The object has no such field.
+    Missing,
+}
+
+impl FieldProblem {
+    fn describe(self, field: &str) -> String {
+        match self {
+            Self::NotAnObject => {
+                format!("the secret is not a JSON object, so it has no field `{field}`")
+            }
+            Self::NotAString => format!("field `{field}` of the secret is not a string"),
+            Self::Missing => format!("the secret has no field `{field}`"),
         }
     }
 }
@@ -66,11 +101,15 @@ mod tests {
         let value = SecretValue::new(br#"{"user":"ann","password":"hunter2","n":1}"#.to_vec());
         assert_eq!(value.field("password").unwrap().expose(), b"hunter2");
         let missing = value.field("token").unwrap_err();
+        assert_eq!(missing.why, FieldProblem::Missing);
+        let missing = missing.to_string();
         assert!(missing.contains("no field `token`") && !missing.contains("hunter2"));
-        assert!(value.field("n").unwrap_err().contains("not a string"));
+        let number = value.field("n").unwrap_err();
+        assert!(number.to_string().contains("not a string"));
         let plain = SecretValue::new(b"hunter2".to_vec())
             .field("x")
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(plain.contains("not a JSON object") && !plain.contains("hunter2"));
     }
 }

@@ -23,14 +23,15 @@ pub trait RequestHandler: Send + Sync + 'static {
 
 /// A body that arrives in parts (from another host): `parts` yields them in order, or why
 /// the rest cannot be read, which the reader of the body then sees as its failure.
-pub fn body_from_parts<Parts>(parts: Parts) -> ResponseBody
+pub fn body_from_parts<Parts, E>(parts: Parts) -> ResponseBody
 where
-    Parts: futures_util::Stream<Item = Result<Bytes, String>> + Send + 'static,
+    Parts: futures_util::Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: std::fmt::Display,
 {
     use futures_util::StreamExt as _;
     http_body_util::StreamBody::new(parts.map(|part| {
         part.map(hyper::body::Frame::data)
-            .map_err(|reason| wasmtime_wasi_http::Error::InternalError(Some(reason)))
+            .map_err(|reason| wasmtime_wasi_http::Error::InternalError(Some(reason.to_string())))
     }))
     .boxed_unsync()
 }
