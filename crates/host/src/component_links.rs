@@ -322,7 +322,7 @@ impl LinkResolver {
             .unwrap_or_default();
         ComponentLinks {
             component_id: Arc::from(id),
-            app: Some(Arc::from(running.app.as_str())),
+            app: running.app.as_deref().map(Arc::from),
             config: merged(config_names, inputs.configs),
             linked,
             components,

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use weft_lattice::{Command, UNMANAGED};
+use weft_lattice::Command;
 use weft_lattice::{CtlResponse, ScaleComponent, StartProvider, StopProvider, parse_ctl_body};
 
 use crate::Host;
@@ -35,10 +35,10 @@ pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
         .iter()
         .find(|running| running.id == scale.component_id)
     {
-        if running.app != UNMANAGED {
+        if let Some(app) = &running.app {
             return CtlResponse::failed(format!(
-                "component `{}` runs as part of application `{}`; change its manifest and deploy it (`weft app deploy FILE`)",
-                running.id, running.app
+                "component `{}` runs as part of application `{app}`; change its manifest and deploy it (`weft app deploy FILE`)",
+                running.id
             ));
         }
         if running.image != scale.component_ref && !scale.allow_update && scale.count > 0 {
@@ -55,7 +55,7 @@ pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
         count: scale.count as usize,
         config: scale.config,
         secrets: Vec::new(),
-        app: UNMANAGED.to_owned(),
+        app: None,
     };
     carry_out_later(host, command);
     CtlResponse::done()
@@ -79,9 +79,7 @@ pub(crate) fn start_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
             weft_capabilities::capability::known_images().join(", ")
         ));
     }
-    if let Some(owner) = capability_owner(host, &start.provider_id)
-        && owner != UNMANAGED
-    {
+    if let Some(Some(owner)) = capability_owner(host, &start.provider_id) {
         return CtlResponse::failed(format!(
             "capability `{}` runs as part of application `{owner}`; change its manifest and deploy it",
             start.provider_id
@@ -92,7 +90,7 @@ pub(crate) fn start_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
         capability_id: start.provider_id,
         image: start.provider_ref,
         config: start.config,
-        app: UNMANAGED.to_owned(),
+        app: None,
     };
     carry_out_later(host, command);
     CtlResponse::done()
@@ -109,11 +107,11 @@ pub(crate) async fn stop_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse 
             "no capability `{}` runs on this host",
             stop.provider_id
         )),
-        Some(owner) if owner != UNMANAGED => CtlResponse::failed(format!(
+        Some(Some(owner)) => CtlResponse::failed(format!(
             "capability `{}` runs as part of application `{owner}`; change its manifest or undeploy it",
             stop.provider_id
         )),
-        Some(_) => {
+        Some(None) => {
             let command = Command::StopCapability {
                 host_id: host.id().to_owned(),
                 capability_id: stop.provider_id,
@@ -126,8 +124,9 @@ pub(crate) async fn stop_provider(host: &Arc<Host>, body: &[u8]) -> CtlResponse 
     }
 }
 
-/// The application running capability `id` on `host` ([`UNMANAGED`] for none), if it runs.
-fn capability_owner(host: &Host, id: &str) -> Option<String> {
+/// The owner of capability `id` on `host` if it runs there: its application, or `None` when
+/// it was started by hand.
+fn capability_owner(host: &Host, id: &str) -> Option<Option<String>> {
     host.observe()
         .hosts
         .pop()

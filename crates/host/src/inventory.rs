@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use weft_lattice::UNMANAGED;
 use weft_lattice::{
     APP_ANNOTATION, ComponentDescription, HostInventory, HostSummary, ProviderDescription,
     human_uptime,
@@ -41,10 +40,9 @@ impl Host {
     pub fn inventory(&self) -> HostInventory {
         let (info, uptime) = (self.info(), self.uptime_seconds());
         let observed = self.observe().hosts.pop().unwrap_or_default();
-        let annotations = |app: &str| {
-            (app != UNMANAGED)
-                .then(|| (APP_ANNOTATION.to_owned(), app.to_owned()))
-                .into_iter()
+        let annotations = |app: &Option<String>| {
+            app.iter()
+                .map(|app| (APP_ANNOTATION.to_owned(), app.clone()))
                 .collect::<BTreeMap<_, _>>()
         };
         HostInventory {

@@ -101,8 +101,9 @@ pub enum Command {
         /// Secrets it reads.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         secrets: Vec<SecretBinding>,
-        /// The owning application.
-        app: String,
+        /// The owning application; `None` when started by hand.
+        #[serde(default, deserialize_with = "crate::owner::deserialize")]
+        app: Option<String>,
     },
     /// Start a capability on a host.
     StartCapability {
@@ -114,8 +115,9 @@ pub enum Command {
         image: String,
         /// Config names it reads.
         config: Vec<String>,
-        /// The owning application.
-        app: String,
+        /// The owning application; `None` when started by hand.
+        #[serde(default, deserialize_with = "crate::owner::deserialize")]
+        app: Option<String>,
     },
     /// Stop a capability on a host.
     StopCapability {

@@ -31,6 +31,7 @@ mod nats_connect;
 mod nats_key;
 mod nats_store;
 mod observed;
+mod owner;
 mod retry;
 mod store;
 
@@ -55,7 +56,7 @@ pub use nats_bus::NatsBus;
 pub use nats_connect::{NatsConnectError, NatsSettings};
 pub use nats_store::NatsStore;
 pub use observed::{
-    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig, UNMANAGED,
+    ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
 };
 pub use retry::{CommandError, Retry};
 pub use store::{Entry, Expect, Store, StoreError};

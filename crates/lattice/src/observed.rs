@@ -41,10 +41,6 @@ pub struct ObservedHost {
     pub capabilities: Vec<RunningCapability>,
 }
 
-/// The `app` of what runs outside any application: components and capabilities started
-/// by hand through the control interface (`component.scale`, `provider.start`).
-pub const UNMANAGED: &str = "";
-
 /// A component running on a host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunningComponent {
@@ -57,8 +53,9 @@ pub struct RunningComponent {
     /// The secrets it reads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretBinding>,
-    /// The application that started it ([`UNMANAGED`] for none).
-    pub app: String,
+    /// The application that started it; `None` for one started by hand (`component.scale`).
+    #[serde(default, deserialize_with = "crate::owner::deserialize")]
+    pub app: Option<String>,
 }
 
 /// A capability running on a host.
@@ -68,8 +65,9 @@ pub struct RunningCapability {
     pub id: String,
     /// Image it runs.
     pub image: String,
-    /// The application that started it.
-    pub app: String,
+    /// The application that started it; `None` for one started by hand (`provider.start`).
+    #[serde(default, deserialize_with = "crate::owner::deserialize")]
+    pub app: Option<String>,
 }
 
 impl ObservedLattice {

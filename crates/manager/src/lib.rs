@@ -38,5 +38,5 @@ pub use records::{RecordError, Records};
 // The command and report vocabulary hosts and managers share lives in `weft-lattice`.
 pub use weft_lattice::{
     Command, FencedCommand, HostReport, Lattice, LinkSpec, ObservedHost, ObservedLattice,
-    RunningCapability, RunningComponent, SecretBinding, StoredConfig, UNMANAGED,
+    RunningCapability, RunningComponent, SecretBinding, StoredConfig,
 };

@@ -26,7 +26,7 @@ use weft_lattice::{
 use weft_lattice::HostReport;
 use weft_lattice::{Command, FencedCommand};
 use weft_lattice::{CommandError, Lattice, Retry};
-use weft_lattice::{ObservedHost, ObservedLattice, RunningCapability, RunningComponent, UNMANAGED};
+use weft_lattice::{ObservedHost, ObservedLattice, RunningCapability, RunningComponent};
 
 /// How long a host may take to answer one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -551,7 +551,7 @@ fn take_unmanaged(observed: &mut ObservedHost, inventory: &HostInventory) {
         |annotations: &BTreeMap<String, String>| !annotations.contains_key(APP_ANNOTATION);
     observed
         .components
-        .retain(|component| component.app != UNMANAGED);
+        .retain(|component| component.app.is_some());
     observed.components.extend(
         inventory
             .components
@@ -562,12 +562,12 @@ fn take_unmanaged(observed: &mut ObservedHost, inventory: &HostInventory) {
                 image: component.image_ref.clone(),
                 count: component.max_instances,
                 secrets: Vec::new(),
-                app: UNMANAGED.to_owned(),
+                app: None,
             }),
     );
     observed
         .capabilities
-        .retain(|capability| capability.app != UNMANAGED);
+        .retain(|capability| capability.app.is_some());
     observed.capabilities.extend(
         inventory
             .providers
@@ -576,7 +576,7 @@ fn take_unmanaged(observed: &mut ObservedHost, inventory: &HostInventory) {
             .map(|provider| RunningCapability {
                 id: provider.id.clone(),
                 image: provider.image_ref.clone(),
-                app: UNMANAGED.to_owned(),
+                app: None,
             }),
     );
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::desired::{DesiredApp, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind};
 use crate::placement::{split_by_weight, split_evenly};
 use weft_lattice::{Command, LinkSpec, SecretBinding};
-use weft_lattice::{ObservedHost, ObservedLattice, UNMANAGED};
+use weft_lattice::{ObservedHost, ObservedLattice};
 
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -159,16 +159,15 @@ impl<'a> Planner<'a> {
 
     fn workload(&mut self, workload: &DesiredWorkload) {
         if let Some(owner) = self.foreign_owner(workload) {
-            self.reasons.push(if owner == UNMANAGED {
-                format!(
+            self.reasons.push(match owner {
+                None => format!(
                     "`{}` cannot run as id `{}`: it was started by hand outside any application (`component.scale`/`provider.start`); stop it there (count 0, `provider.stop`) or give this one another name",
                     workload.name, workload.id
-                )
-            } else {
-                format!(
+                ),
+                Some(owner) => format!(
                     "`{}` cannot run as id `{}`: application `{owner}` already runs that id",
                     workload.name, workload.id
-                )
+                ),
             });
             return;
         }
@@ -265,7 +264,7 @@ impl<'a> Planner<'a> {
         let running = host
             .components
             .iter()
-            .find(|c| c.id == workload.id && c.app == self.app);
+            .find(|c| c.id == workload.id && c.app.as_deref() == Some(self.app));
         let current = running.map_or(0, |c| c.count);
         let secrets: Vec<SecretBinding> = workload
             .secrets
@@ -283,7 +282,7 @@ impl<'a> Planner<'a> {
             count: wanted,
             config: workload.config.clone(),
             secrets,
-            app: self.app.to_owned(),
+            app: Some(self.app.to_owned()),
         };
         if wanted == 0 {
             self.removals.push(command)
@@ -296,7 +295,7 @@ impl<'a> Planner<'a> {
         let running = host
             .capabilities
             .iter()
-            .find(|c| c.id == workload.id && c.app == self.app);
+            .find(|c| c.id == workload.id && c.app.as_deref() == Some(self.app));
         match (running, wanted) {
             (None, true) => self.commands.push(start(host, workload, self.app)),
             (Some(capability), true) if capability.image != workload.image => {
@@ -310,7 +309,9 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn foreign_owner(&self, workload: &DesiredWorkload) -> Option<&str> {
+    /// Who else runs the workload's id: `Some(Some(app))` another application,
+    /// `Some(None)` nobody's (started by hand), `None` no one.
+    fn foreign_owner(&self, workload: &DesiredWorkload) -> Option<Option<&str>> {
         self.observed
             .hosts
             .iter()
@@ -318,13 +319,13 @@ impl<'a> Planner<'a> {
                 WorkloadKind::Component => host
                     .components
                     .iter()
-                    .find(|c| c.id == workload.id && c.app != self.app)
-                    .map(|c| c.app.as_str()),
+                    .find(|c| c.id == workload.id && c.app.as_deref() != Some(self.app))
+                    .map(|c| c.app.as_deref()),
                 WorkloadKind::Capability => host
                     .capabilities
                     .iter()
-                    .find(|c| c.id == workload.id && c.app != self.app)
-                    .map(|c| c.app.as_str()),
+                    .find(|c| c.id == workload.id && c.app.as_deref() != Some(self.app))
+                    .map(|c| c.app.as_deref()),
             })
     }
 
@@ -364,7 +365,11 @@ impl<'a> Planner<'a> {
                 .any(|w| w.id == id && w.kind == kind)
         };
         for host in &self.observed.hosts {
-            for component in host.components.iter().filter(|c| c.app == self.app) {
+            for component in host
+                .components
+                .iter()
+                .filter(|c| c.app.as_deref() == Some(self.app))
+            {
                 if !wanted(&component.id, WorkloadKind::Component) {
                     self.removals.push(Command::ScaleComponent {
                         host_id: host.id.clone(),
@@ -373,11 +378,15 @@ impl<'a> Planner<'a> {
                         count: 0,
                         config: Vec::new(),
                         secrets: Vec::new(),
-                        app: self.app.to_owned(),
+                        app: Some(self.app.to_owned()),
                     });
                 }
             }
-            for capability in host.capabilities.iter().filter(|c| c.app == self.app) {
+            for capability in host
+                .capabilities
+                .iter()
+                .filter(|c| c.app.as_deref() == Some(self.app))
+            {
                 if !wanted(&capability.id, WorkloadKind::Capability) {
                     self.removals.push(Command::StopCapability {
                         host_id: host.id.clone(),
@@ -421,7 +430,7 @@ fn start(host: &ObservedHost, workload: &DesiredWorkload, app: &str) -> Command 
         capability_id: workload.id.clone(),
         image: workload.image.clone(),
         config: workload.config.clone(),
-        app: app.to_owned(),
+        app: Some(app.to_owned()),
     }
 }
 

@@ -202,7 +202,7 @@ fn undeploy_removes_only_what_the_app_owns() {
         image: "file://x.wasm".into(),
         count: 3,
         secrets: Vec::new(),
-        app: "other".into(),
+        app: Some("other".into()),
     });
     observed
         .configs
@@ -211,7 +211,10 @@ fn undeploy_removes_only_what_the_app_owns() {
 
     converge(&DesiredApp::nothing("hello"), &mut observed);
     assert_eq!(observed.hosts[0].components.len(), 1);
-    assert_eq!(observed.hosts[0].components[0].app, "other");
+    assert_eq!(
+        observed.hosts[0].components[0].app.as_deref(),
+        Some("other")
+    );
     assert!(observed.hosts[0].capabilities.is_empty());
     assert!(observed.links.is_empty());
     assert_eq!(observed.configs.keys().collect::<Vec<_>>(), vec!["manual"]);
@@ -243,7 +246,7 @@ fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
         image: "x".into(),
         count: 1,
         secrets: Vec::new(),
-        app: "squatter".into(),
+        app: Some("squatter".into()),
     });
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Failed);
