@@ -8,10 +8,10 @@ mod control;
 pub mod ctl;
 mod managed;
 mod names;
-mod path;
+mod routes;
 mod server;
-mod sse;
 
 pub use control::{AppView, ControlError, ControlPlane};
 pub use managed::{LatticeError, ManagedLattice};
-pub use server::{ApiHandle, USER_HEADER, serve};
+pub use routes::USER_HEADER;
+pub use server::{ApiHandle, serve};

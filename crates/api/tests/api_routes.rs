@@ -1,0 +1,134 @@
+//! The API's routing as a client sees it: unknown paths and wrong methods are named, changes
+//! need the token, a bad body says what the call takes, reads answer JSON.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use weft_api::{ControlPlane, ManagedLattice};
+use weft_host::Host;
+use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus, LatticeStore};
+use weft_runtime::{Runtime, RuntimeSettings};
+use weft_secrets::SecretKey;
+
+const TOKEN: &str = "test-token";
+
+/// An API over one in-process host with an empty store; its base URL.
+async fn api(dir: &std::path::Path) -> (weft_api::ApiHandle, String) {
+    let runtime = Runtime::new(&RuntimeSettings::default()).unwrap();
+    let bus = Arc::new(InProcessBus::new());
+    let events = bus.subscribe();
+    let host = Host::new(
+        "host-1",
+        BTreeMap::new(),
+        Arc::new(runtime),
+        Duration::from_secs(5),
+        bus,
+    );
+    let store = LatticeStore::Embedded(EmbeddedStore::open(dir.join("store.redb")).unwrap());
+    let key = SecretKey::load_or_create(&dir.join("secrets.key")).unwrap();
+    let control = Arc::new(ControlPlane::new(
+        store,
+        key,
+        ManagedLattice::Local(Arc::new(host)),
+        events,
+    ));
+    let api = weft_api::serve(control, "127.0.0.1:0".parse().unwrap(), TOKEN.into())
+        .await
+        .unwrap();
+    let url = format!("http://{}", api.addr);
+    (api, url)
+}
+
+#[tokio::test]
+async fn routes_answer_like_a_well_kept_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, url) = api(dir.path()).await;
+    let client = reqwest::Client::new();
+
+    let missing = client.get(format!("{url}/v1/nope")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.unwrap();
+    assert_eq!(body["error"], "no API call GET /v1/nope");
+
+    let wrong = client
+        .delete(format!("{url}/v1/hosts"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 405);
+    let allow = wrong.headers()["allow"].to_str().unwrap().to_owned();
+    assert!(allow.contains("GET"), "{allow}");
+    let body: serde_json::Value = wrong.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not take DELETE"),
+        "{body}"
+    );
+
+    let anonymous = client
+        .put(format!("{url}/v1/configs/greeting"))
+        .body(r#"{"values": {"k": "v"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let bad = client
+        .put(format!("{url}/v1/configs/greeting"))
+        .bearer_auth(TOKEN)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("expected {\"values\""),
+        "{body}"
+    );
+
+    let put = client
+        .put(format!("{url}/v1/configs/a%20b"))
+        .bearer_auth(TOKEN)
+        .body(r#"{"values": {"k": "v"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 400, "a decoded name is checked");
+    let body: serde_json::Value = put.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("`a b` is not a config name"),
+        "{body}"
+    );
+
+    let put = client
+        .put(format!("{url}/v1/configs/greeting"))
+        .bearer_auth(TOKEN)
+        .body(r#"{"values": {"k": "v"}}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let read: serde_json::Value = client
+        .get(format!("{url}/v1/configs/greeting"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["values"]["k"], "v", "{read}");
+    api.stop();
+}
