@@ -40,7 +40,62 @@ pub trait RemoteComponents: Send + Sync + 'static {
         function: String,
         params: Vec<WireVal>,
         call: CallContext,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, String>> + Send>>;
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, RemoteCallError>> + Send>>;
+}
+
+/// A call to a component on another host that did not come back with results.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteCallError {
+    /// No host of the lattice serves the component.
+    #[error("`{target}` runs on no host of the lattice")]
+    NoHost {
+        /// The component called.
+        target: String,
+    },
+    /// The host serving it did not answer in time.
+    #[error("`{target}` on another host did not answer within {timeout:?}")]
+    Timeout {
+        /// The component called.
+        target: String,
+        /// How long the call waited.
+        timeout: std::time::Duration,
+    },
+    /// The request could not be sent, or its answer read.
+    #[error("calling `{target}` on another host failed: {source}")]
+    Transport {
+        /// The component called.
+        target: String,
+        /// What failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The other host carried the call out and it failed (that host's words).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Why an import meant for component links cannot be forwarded.
+#[derive(Debug, thiserror::Error)]
+pub enum UnlinkableImport {
+    /// The interface carries a resource, which cannot cross a link.
+    #[error(
+        "it imports {interface}, which carries the resource `{resource}`; links between components carry plain values only, so export functions that take and return records, lists and strings"
+    )]
+    CarriesResource {
+        /// The imported interface.
+        interface: String,
+        /// The resource.
+        resource: String,
+    },
+    /// Wasmtime refused the forwarding function.
+    #[error("cannot link {what}: {source:#}")]
+    Linker {
+        /// The interface or function.
+        what: String,
+        /// Wasmtime's error.
+        #[source]
+        source: wasmtime::Error,
+    },
 }
 
 /// The components running on a host, by id, shared with everything that calls them: HTTP
@@ -206,12 +261,14 @@ pub(crate) fn exported_interfaces(
 
 /// Defines a forwarding function in `linker` for every function `component` imports from a
 /// package the host does not serve; returns those interfaces' full names. An imported
+/// Defines a forwarding function in `linker` for every function `component` imports from a
+/// package the host does not serve; returns those interfaces' full names. An imported
 /// interface that carries resources cannot be forwarded: the error names it.
 pub(crate) fn define_linked_imports(
     linker: &mut Linker<HttpInstanceState>,
     component: &Component,
     engine: &Engine,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, UnlinkableImport> {
     let mut linked = Vec::new();
     for (name, import) in component.component_type().imports(engine) {
         let ComponentItem::ComponentInstance(instance) = import.ty else {
@@ -220,79 +277,128 @@ pub(crate) fn define_linked_imports(
         if served_by_host(name) {
             continue;
         }
-        let interface: Arc<str> = Arc::from(name);
         let mut functions = Vec::new();
         for (function, item) in instance.exports(engine) {
             match item.ty {
                 ComponentItem::ComponentFunc(_) => functions.push(function.to_owned()),
                 ComponentItem::Resource(_) => {
-                    return Err(format!(
-                        "it imports {name}, which carries the resource `{function}`; links between components carry plain values only, so export functions that take and return records, lists and strings"
-                    ));
+                    return Err(UnlinkableImport::CarriesResource {
+                        interface: name.to_owned(),
+                        resource: function.to_owned(),
+                    });
                 }
                 _ => {}
             }
         }
         let mut scope = linker
             .instance(name)
-            .map_err(|error| format!("cannot link {name}: {error:#}"))?;
+            .map_err(|source| UnlinkableImport::Linker {
+                what: name.to_owned(),
+                source,
+            })?;
+        let interface: Arc<str> = Arc::from(name);
         for function in functions {
-            let forwarded_interface = Arc::clone(&interface);
-            let forwarded_function: Arc<str> = Arc::from(function.as_str());
-            scope
-                .func_new_async(&function, move |store, _ty, params, results| {
-                    let interface = Arc::clone(&forwarded_interface);
-                    let function = Arc::clone(&forwarded_function);
-                    Box::new(async move {
-                        let (target, call) = store.data().component_call(&interface)?;
-                        match target {
-                            CallTarget::Local(target) => {
-                                target
-                                    .call_export(&interface, &function, params, results, call)
-                                    .await?;
-                            }
-                            CallTarget::Remote(target, remote) => {
-                                let params = params
-                                    .iter()
-                                    .map(to_wire)
-                                    .collect::<Result<Vec<_>, _>>()
-                                    .map_err(wasmtime::Error::msg)?;
-                                let answer = remote
-                                    .call(
-                                        store.data().component_id().to_owned(),
-                                        target.clone(),
-                                        interface.to_string(),
-                                        function.to_string(),
-                                        params,
-                                        call,
-                                    )
-                                    .await
-                                    .map_err(|reason| ComponentCallError::Failed {
-                                        target,
-                                        interface: unversioned(&interface).to_owned(),
-                                        function: function.to_string(),
-                                        reason,
-                                    })?;
-                                if answer.len() != results.len() {
-                                    return Err(wasmtime::format_err!(
-                                        "{interface}.{function} on another host returned {} results, not {}",
-                                        answer.len(),
-                                        results.len()
-                                    ));
-                                }
-                                for (slot, value) in results.iter_mut().zip(answer) {
-                                    *slot = from_wire(value);
-                                }
-                            }
-                        }
-                        Ok(())
-                    })
-                })
-                .map_err(|error| format!("cannot link {name}.{function}: {error:#}"))?;
+            forward(&mut scope, &interface, &function).map_err(|source| {
+                UnlinkableImport::Linker {
+                    what: format!("{name}.{function}"),
+                    source,
+                }
+            })?;
         }
         linked.push(name.to_owned());
     }
     Ok(linked)
+}
+
+/// Defines `function` of `interface` in `scope` as a call to the component the caller's link
+/// names: in this process, or on another host.
+fn forward(
+    scope: &mut wasmtime::component::LinkerInstance<'_, HttpInstanceState>,
+    interface: &Arc<str>,
+    function: &str,
+) -> wasmtime::Result<()> {
+    let interface = Arc::clone(interface);
+    let function: Arc<str> = Arc::from(function);
+    let name = Arc::clone(&function);
+    scope.func_new_async(&name, move |store, _ty, params, results| {
+        let interface = Arc::clone(&interface);
+        let function = Arc::clone(&function);
+        Box::new(async move {
+            let (target, call) = store.data().component_call(&interface)?;
+            match target {
+                CallTarget::Local(target) => {
+                    target
+                        .call_export(&interface, &function, params, results, call)
+                        .await?;
+                    Ok(())
+                }
+                CallTarget::Remote(target, remote) => {
+                    let source = store.data().component_id().to_owned();
+                    let call = RemoteCall {
+                        source,
+                        target,
+                        interface: &interface,
+                        function: &function,
+                        call,
+                    };
+                    call.run(remote.as_ref(), params, results).await
+                }
+            }
+        })
+    })
+}
+
+/// One call to a component on another host.
+struct RemoteCall<'a> {
+    source: String,
+    target: String,
+    interface: &'a str,
+    function: &'a str,
+    call: CallContext,
+}
+
+impl RemoteCall<'_> {
+    /// Sends `params` and fills `results` with the answer.
+    async fn run(
+        self,
+        remote: &dyn RemoteComponents,
+        params: &[wasmtime::component::Val],
+        results: &mut [wasmtime::component::Val],
+    ) -> wasmtime::Result<()> {
+        let params = params
+            .iter()
+            .map(to_wire)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(wasmtime::Error::msg)?;
+        let (interface, function) = (self.interface, self.function);
+        let answer = remote
+            .call(
+                self.source,
+                self.target.clone(),
+                interface.to_owned(),
+                function.to_owned(),
+                params,
+                self.call,
+            )
+            .await
+            .map_err(|reason| ComponentCallError::Failed {
+                target: self.target,
+                interface: unversioned(interface).to_owned(),
+                function: function.to_owned(),
+                reason: reason.to_string(),
+            })?;
+        if answer.len() != results.len() {
+            return Err(wasmtime::format_err!(
+                "{interface}.{function} on another host returned {} results, not {}",
+                answer.len(),
+                results.len()
+            ));
+        }
+        for (slot, value) in results.iter_mut().zip(answer) {
+            *slot = from_wire(value);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@ use weft_lattice::LatticeEvent;
 use crate::error::HostError;
 
 /// What `command`, carried out on host `host_id` with `result`, tells the lattice.
+///
+/// Long by design: one arm per command and outcome, so which event each publishes reads in
+/// one table.
 pub(crate) fn event_for(
     host_id: &str,
     command: &Command,

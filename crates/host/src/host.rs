@@ -290,6 +290,14 @@ impl Host {
             }
             Command::ScaleComponent {
                 component_id,
+                count: 0,
+                ..
+            } => {
+                self.remove_component(component_id);
+                Ok(())
+            }
+            Command::ScaleComponent {
+                component_id,
                 image,
                 count,
                 app,
@@ -297,78 +305,14 @@ impl Host {
                 secrets,
                 ..
             } => {
-                if *count == 0 {
-                    self.directory.remove(component_id);
-                    for serving in self.lock_served().remove(component_id).unwrap_or_default() {
-                        serving.abort();
-                    }
-                    let mut state = self.lock();
-                    state.components.remove(component_id);
-                    state.component_configs.remove(component_id);
-                    state.component_secrets.remove(component_id);
-                    drop(state);
-                    self.resolver().component_removed(component_id);
-                    return Ok(());
-                }
-                let slot = self.resolver().slot(component_id);
-                let handler = self
-                    .prepare_component(component_id, image)
-                    .await?
-                    .with_links(slot);
-                {
-                    let mut state = self.lock();
-                    state
-                        .component_configs
-                        .insert(component_id.clone(), config.clone());
-                    state
-                        .component_secrets
-                        .insert(component_id.clone(), secrets.clone());
-                }
-                let handler = Arc::new(handler);
-                self.directory.insert(component_id, Arc::clone(&handler));
-                if let Some(remote) = &self.remote {
-                    let unserved = |error: async_nats::SubscribeError| HostError::Component {
-                        id: component_id.clone(),
-                        problem: ComponentProblem::NotServed(error),
-                    };
-                    let mut serving = vec![
-                        remote
-                            .serve_calls(component_id, Arc::clone(&handler))
-                            .await
-                            .map_err(unserved)?,
-                    ];
-                    if handler.exports_interface(INCOMING_HANDLER) {
-                        serving.push(
-                            remote
-                                .serve(component_id, Arc::clone(&handler))
-                                .await
-                                .map_err(unserved)?,
-                        );
-                    }
-                    if handler.exports_interface(MESSAGE_HANDLER) {
-                        serving.push(
-                            remote
-                                .serve_messages(component_id, Arc::clone(&handler))
-                                .await
-                                .map_err(unserved)?,
-                        );
-                    }
-                    let old = self.lock_served().insert(component_id.clone(), serving);
-                    for task in old.unwrap_or_default() {
-                        task.abort();
-                    }
-                }
-                self.lock().components.insert(
-                    component_id.clone(),
-                    RunningComponent {
-                        id: component_id.clone(),
-                        image: image.clone(),
-                        count: *count,
-                        secrets: secrets.clone(),
-                        app: app.clone(),
-                    },
-                );
-                Ok(())
+                let running = RunningComponent {
+                    id: component_id.clone(),
+                    image: image.clone(),
+                    count: *count,
+                    secrets: secrets.clone(),
+                    app: app.clone(),
+                };
+                self.run_component(running, config).await
             }
             Command::StartCapability {
                 capability_id,
@@ -377,69 +321,18 @@ impl Host {
                 config,
                 ..
             } => {
-                let kind =
-                    capability::resolve(image).ok_or_else(|| HostError::UnknownCapability {
-                        image: image.clone(),
-                        known: capability::known_images().join(", "),
-                    })?;
-                self.lock()
-                    .capability_configs
-                    .insert(capability_id.clone(), config.clone());
-                self.lock().capabilities.insert(
-                    capability_id.clone(),
-                    (
-                        RunningCapability {
-                            id: capability_id.clone(),
-                            image: image.clone(),
-                            app: app.clone(),
-                        },
-                        kind,
-                    ),
-                );
-                let links: Vec<LinkSpec> = self
-                    .lock()
-                    .links
-                    .iter()
-                    .filter(|l| &l.source_id == capability_id)
-                    .cloned()
-                    .collect();
-                for link in links {
-                    self.serve_link(&link).await?;
-                }
-                Ok(())
+                let running = RunningCapability {
+                    id: capability_id.clone(),
+                    image: image.clone(),
+                    app: app.clone(),
+                };
+                self.start_capability(running, config).await
             }
             Command::StopCapability { capability_id, .. } => {
-                self.lock().capabilities.remove(capability_id);
-                self.lock().capability_configs.remove(capability_id);
-                self.resolver().capability_stopped(capability_id);
-                let keys: Vec<String> = self
-                    .lock()
-                    .links
-                    .iter()
-                    .filter(|l| &l.source_id == capability_id)
-                    .map(link_key)
-                    .collect();
-                for key in keys {
-                    self.unroute(&key).await;
-                }
+                self.stop_capability(capability_id).await;
                 Ok(())
             }
-            Command::PutLink(link) => {
-                self.prepare_link(link).await?;
-                {
-                    let mut state = self.lock();
-                    state.links.retain(|existing| existing.key() != link.key());
-                    state.links.push(link.clone());
-                }
-                let served = self.serve_link(link).await;
-                if served.is_err() {
-                    // Not recorded, so the next reconcile tries again (e.g. once the port frees).
-                    self.lock()
-                        .links
-                        .retain(|existing| existing.key() != link.key());
-                }
-                served
-            }
+            Command::PutLink(link) => self.put_link(link).await,
             Command::DeleteLink {
                 source_id,
                 namespace,
@@ -454,6 +347,155 @@ impl Host {
                 Ok(())
             }
         }
+    }
+
+    /// Stops component `id`: it leaves the directory, the lattice and the link resolver.
+    fn remove_component(&self, id: &str) {
+        self.directory.remove(id);
+        for serving in self.lock_served().remove(id).unwrap_or_default() {
+            serving.abort();
+        }
+        let mut state = self.lock();
+        state.components.remove(id);
+        state.component_configs.remove(id);
+        state.component_secrets.remove(id);
+        drop(state);
+        self.resolver().component_removed(id);
+    }
+
+    /// Loads and runs `running` (reading the configs `config`), replacing what ran under its
+    /// id, and serves it to the lattice's other hosts when there are any.
+    async fn run_component(
+        &self,
+        running: RunningComponent,
+        config: &[String],
+    ) -> Result<(), HostError> {
+        let id = &running.id;
+        let slot = self.resolver().slot(id);
+        let handler = self
+            .prepare_component(id, &running.image)
+            .await?
+            .with_links(slot);
+        {
+            let mut state = self.lock();
+            state.component_configs.insert(id.clone(), config.to_vec());
+            state
+                .component_secrets
+                .insert(id.clone(), running.secrets.clone());
+        }
+        let handler = Arc::new(handler);
+        self.directory.insert(id, Arc::clone(&handler));
+        self.serve_remotely(id, &handler).await?;
+        self.lock().components.insert(id.clone(), running);
+        Ok(())
+    }
+
+    /// Serves component `id`'s calls, HTTP and messages to the lattice's other hosts (nothing
+    /// without a lattice), replacing what served it before.
+    async fn serve_remotely(
+        &self,
+        id: &str,
+        handler: &Arc<ComponentHandler>,
+    ) -> Result<(), HostError> {
+        let Some(remote) = &self.remote else {
+            return Ok(());
+        };
+        let unserved = |error: async_nats::SubscribeError| HostError::Component {
+            id: id.to_owned(),
+            problem: ComponentProblem::NotServed(error),
+        };
+        let mut serving = vec![
+            remote
+                .serve_calls(id, Arc::clone(handler))
+                .await
+                .map_err(unserved)?,
+        ];
+        if handler.exports_interface(INCOMING_HANDLER) {
+            serving.push(
+                remote
+                    .serve(id, Arc::clone(handler))
+                    .await
+                    .map_err(unserved)?,
+            );
+        }
+        if handler.exports_interface(MESSAGE_HANDLER) {
+            serving.push(
+                remote
+                    .serve_messages(id, Arc::clone(handler))
+                    .await
+                    .map_err(unserved)?,
+            );
+        }
+        let old = self.lock_served().insert(id.to_owned(), serving);
+        for task in old.unwrap_or_default() {
+            task.abort();
+        }
+        Ok(())
+    }
+
+    /// Starts built-in capability `running` (reading the configs `config`) and serves the
+    /// links recorded from it.
+    async fn start_capability(
+        &self,
+        running: RunningCapability,
+        config: &[String],
+    ) -> Result<(), HostError> {
+        let kind =
+            capability::resolve(&running.image).ok_or_else(|| HostError::UnknownCapability {
+                image: running.image.clone(),
+                known: capability::known_images().join(", "),
+            })?;
+        let id = running.id.clone();
+        {
+            let mut state = self.lock();
+            state.capability_configs.insert(id.clone(), config.to_vec());
+            state.capabilities.insert(id.clone(), (running, kind));
+        }
+        for link in self.links_from(&id) {
+            self.serve_link(&link).await?;
+        }
+        Ok(())
+    }
+
+    /// Stops capability `id`: its backends close and the routes of its links go.
+    async fn stop_capability(&self, id: &str) {
+        {
+            let mut state = self.lock();
+            state.capabilities.remove(id);
+            state.capability_configs.remove(id);
+        }
+        self.resolver().capability_stopped(id);
+        for link in self.links_from(id) {
+            self.unroute(&link_key(&link)).await;
+        }
+    }
+
+    /// The recorded links whose source is `source_id`.
+    fn links_from(&self, source_id: &str) -> Vec<LinkSpec> {
+        self.lock()
+            .links
+            .iter()
+            .filter(|link| link.source_id == source_id)
+            .cloned()
+            .collect()
+    }
+
+    /// Records `link` and serves it; a link that cannot be served is not recorded, so the
+    /// next reconcile tries again (e.g. once the port frees).
+    async fn put_link(&self, link: &LinkSpec) -> Result<(), HostError> {
+        self.prepare_link(link).await?;
+        {
+            let mut state = self.lock();
+            state.links.retain(|existing| existing.key() != link.key());
+            state.links.push(link.clone());
+        }
+        let served = self.serve_link(link).await;
+        if served.is_err() {
+            self.lock()
+                .links
+                .retain(|existing| existing.key() != link.key());
+        }
+        served
     }
 
     /// Stops serving: every listener drains its in-flight requests.

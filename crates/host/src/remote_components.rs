@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use weft_capabilities::call_context::{CallContext, TraceContext};
-use weft_capabilities::component_calls::RemoteComponents;
+use weft_capabilities::component_calls::{RemoteCallError, RemoteComponents};
 use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
 
@@ -96,7 +96,7 @@ impl RemoteComponents for RemoteCalls {
         function: String,
         params: Vec<WireVal>,
         context: CallContext,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, String>> + Send>> {
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, RemoteCallError>> + Send>> {
         let subject = self.call_subject(&target);
         let client = self.client().clone();
         Box::pin(async move {
@@ -106,7 +106,12 @@ impl RemoteComponents for RemoteCalls {
                 params,
                 depth: context.depth,
             };
-            let payload = serde_json::to_vec(&call).map_err(|error| error.to_string())?;
+            let transport =
+                |source: Box<dyn std::error::Error + Send + Sync>| RemoteCallError::Transport {
+                    target: target.clone(),
+                    source,
+                };
+            let payload = serde_json::to_vec(&call).map_err(|error| transport(error.into()))?;
             let mut headers = async_nats::HeaderMap::new();
             headers.insert("source-id", source.as_str());
             for (name, value) in context.trace.iter().flat_map(TraceContext::headers) {
@@ -115,22 +120,19 @@ impl RemoteComponents for RemoteCalls {
             let reply = ask(&client, subject, headers, payload.into(), CALL_TIMEOUT)
                 .await
                 .map_err(|error| match error.kind() {
-                    RequestErrorKind::NoResponders => {
-                        format!("`{target}` runs on no host of the lattice")
-                    }
-                    RequestErrorKind::TimedOut => {
-                        format!("`{target}` on another host did not answer within {CALL_TIMEOUT:?}")
-                    }
-                    RequestErrorKind::Other => {
-                        format!("calling `{target}` on another host failed: {error}")
-                    }
+                    RequestErrorKind::NoResponders => RemoteCallError::NoHost {
+                        target: target.clone(),
+                    },
+                    RequestErrorKind::TimedOut => RemoteCallError::Timeout {
+                        target: target.clone(),
+                        timeout: CALL_TIMEOUT,
+                    },
+                    RequestErrorKind::Other => transport(error.into()),
                 })?;
             match serde_json::from_slice::<Answer>(&reply.payload) {
                 Ok(Answer::Ok(results)) => Ok(results),
-                Ok(Answer::Error(reason)) => Err(reason),
-                Err(error) => Err(format!(
-                    "`{target}` on another host answered what weft cannot read: {error}"
-                )),
+                Ok(Answer::Error(reason)) => Err(RemoteCallError::Failed(reason)),
+                Err(error) => Err(transport(error.into())),
             }
         })
     }

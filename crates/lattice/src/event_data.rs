@@ -14,6 +14,9 @@ use crate::ctl_payloads::{HostInventory, Link};
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// `event`'s `data`, in wasmCloud's shape for its wire name.
+///
+/// Long by design: one arm per event, each a JSON literal in wasmCloud's shape, so the whole
+/// wire format reads in one place (and `from_data` below mirrors it).
 pub(crate) fn to_data(event: &LatticeEvent) -> Value {
     match event {
         LatticeEvent::HostStarted { host_id, labels } => json!({
@@ -113,6 +116,8 @@ pub(crate) fn to_data(event: &LatticeEvent) -> Value {
 /// The event named `name` on the wire (`component_scaled`, …) with `data`, published by
 /// `source` (the host id when `data` names none, as with wasmCloud hosts); why it cannot be
 /// read otherwise.
+///
+/// Long by design: one arm per event, the mirror of `to_data`.
 pub(crate) fn from_data(
     name: &str,
     source: &str,

@@ -139,7 +139,34 @@ pub struct DesiredConfig {
 /// The desired state of `manifest`.
 pub fn desired_state(manifest: &Manifest) -> DesiredApp {
     let app = manifest.name();
-    let ids: BTreeMap<&str, String> = manifest
+    let mut builder = Builder {
+        manifest,
+        app,
+        ids: component_ids(manifest),
+        capability_images: capability_images(manifest),
+        configs: Vec::new(),
+        workloads: Vec::new(),
+        links: Vec::new(),
+        unsupported: Vec::new(),
+    };
+    for component in &manifest.spec.components {
+        builder.component(component);
+    }
+    DesiredApp {
+        name: app.to_owned(),
+        workloads: builder.workloads,
+        links: builder.links,
+        configs: builder.configs,
+        unsupported: builder.unsupported,
+        ignored: ignored_parts(manifest),
+    }
+}
+
+/// Each component's id by its name in the manifest (its `id` property, else derived from
+/// the app and name as wadm does).
+fn component_ids(manifest: &Manifest) -> BTreeMap<&str, String> {
+    let app = manifest.name();
+    manifest
         .spec
         .components
         .iter()
@@ -151,22 +178,12 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
                 .unwrap_or_else(|| component_id(app, &component.name));
             (component.name.as_str(), id)
         })
-        .collect();
-    let mut configs: Vec<DesiredConfig> = Vec::new();
-    let mut config_names = |list: &[ConfigProperty]| -> Vec<String> {
-        list.iter()
-            .map(|config| {
-                let desired = resolve_config(app, config);
-                let name = desired.name.clone();
-                if !configs.iter().any(|known| known.name == name) {
-                    configs.push(desired);
-                }
-                name
-            })
-            .collect()
-    };
+        .collect()
+}
 
-    let capability_images: BTreeMap<&str, String> = manifest
+/// The image of each capability by its name in the manifest.
+fn capability_images(manifest: &Manifest) -> BTreeMap<&str, String> {
+    manifest
         .spec
         .components
         .iter()
@@ -174,104 +191,135 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
         .filter_map(|component| {
             Some((component.name.as_str(), component.properties.image.clone()?))
         })
-        .collect();
-    let mut workloads = Vec::new();
-    let mut links = Vec::new();
-    let mut unsupported = Vec::new();
-    let ignored = ignored_parts(manifest);
-    for component in &manifest.spec.components {
+        .collect()
+}
+
+/// The desired state as it is read from a manifest, one component at a time.
+struct Builder<'a> {
+    manifest: &'a Manifest,
+    app: &'a str,
+    ids: BTreeMap<&'a str, String>,
+    capability_images: BTreeMap<&'a str, String>,
+    configs: Vec<DesiredConfig>,
+    workloads: Vec<DesiredWorkload>,
+    links: Vec<LinkSpec>,
+    unsupported: Vec<String>,
+}
+
+impl Builder<'_> {
+    /// The names of the configs `list` refers to, each recorded once in the app's configs.
+    fn config_names(&mut self, list: &[ConfigProperty]) -> Vec<String> {
+        list.iter()
+            .map(|config| {
+                let desired = resolve_config(self.app, config);
+                let name = desired.name.clone();
+                if !self.configs.iter().any(|known| known.name == name) {
+                    self.configs.push(desired);
+                }
+                name
+            })
+            .collect()
+    }
+
+    /// Takes in `component`: its workload and the links it declares. A component without an
+    /// image (a shared application's) is run by that application.
+    fn component(&mut self, component: &Component) {
         let Some(image) = component.properties.image.clone() else {
-            // A shared application's component is run by that application.
-            continue;
+            return;
         };
-        let id = ids[component.name.as_str()].clone();
+        let id = self.ids[component.name.as_str()].clone();
         let kind = match component.kind {
             CapabilityOrComponent::Component => WorkloadKind::Component,
             CapabilityOrComponent::Capability => WorkloadKind::Capability,
         };
-        let mut scaler =
-            component
-                .traits
-                .iter()
-                .find_map(|t| match (&t.properties, t.trait_type.as_str()) {
-                    (TraitProperties::Scaler(scaler), SPREADSCALER_TRAIT) => Some(Scaler::Spread {
-                        instances: scaler.instances,
-                        shares: shares(&scaler.spread),
-                    }),
-                    (TraitProperties::Scaler(scaler), DAEMONSCALER_TRAIT) => Some(Scaler::Daemon {
-                        instances: scaler.instances,
-                        shares: shares(&scaler.spread),
-                    }),
-                    _ => None,
-                });
-        if scaler.is_none() && kind == WorkloadKind::Capability {
-            // wadm: a capability without a scaler runs on one host.
-            scaler = Some(Scaler::Spread {
-                instances: 1,
-                shares: shares(&[]),
-            });
-        }
-        let config = config_names(&component.properties.config);
+        let config = self.config_names(&component.properties.config);
         for t in &component.traits {
             let TraitProperties::Link(link) = &t.properties else {
                 continue;
             };
-            if t.trait_type != LINK_TRAIT {
-                continue; // A scaler or unknown trait with a link's fields: ignored.
+            if t.trait_type == LINK_TRAIT {
+                // A scaler or unknown trait with a link's fields is ignored.
+                self.link(component, &id, link);
             }
-            let Some(target_id) = ids.get(link.target.name.as_str()) else {
-                continue;
-            };
-            if joins_capabilities(manifest, component, link) {
-                continue; // Said in `ignored`.
-            }
-            let source_config = link
-                .source
-                .as_ref()
-                .map(|s| config_names(&s.config))
-                .unwrap_or_default();
-            let target_config = config_names(&link.target.config);
-            let link_secrets = link.target.secrets.len()
-                + link
-                    .source
-                    .as_ref()
-                    .map_or(0, |source| source.secrets.len());
-            if link_secrets > 0 {
-                unsupported.push(format!(
-                    "the {}:{} link of `{}` to `{}` lists secrets; weft hands secrets to components only (through wasmcloud:secrets), so move them to the component's `secrets`",
-                    link.namespace, link.package, component.name, link.target.name
-                ));
-            }
-            links.push(LinkSpec {
-                source_id: id.clone(),
-                target_id: target_id.clone(),
-                name: link.link_name().to_owned(),
-                namespace: link.namespace.clone(),
-                package: link.package.clone(),
-                interfaces: link.interfaces.clone(),
-                source_config,
-                target_config,
-                app: Some(app.to_owned()),
-                target_image: capability_images.get(link.target.name.as_str()).cloned(),
-            });
         }
-        workloads.push(DesiredWorkload {
+        self.workloads.push(DesiredWorkload {
             id,
             name: component.name.clone(),
             kind,
             image,
-            scaler,
+            scaler: scaler_of(component, kind),
             config,
-            secrets: desired_secrets(manifest, &component.properties.secrets),
+            secrets: desired_secrets(self.manifest, &component.properties.secrets),
         });
     }
-    DesiredApp {
-        name: app.to_owned(),
-        workloads,
-        links,
-        configs,
-        unsupported,
-        ignored,
+
+    /// Takes in the link `link` from `component` (whose id is `source_id`).
+    fn link(&mut self, component: &Component, source_id: &str, link: &LinkProperty) {
+        let Some(target_id) = self.ids.get(link.target.name.as_str()).cloned() else {
+            return;
+        };
+        if joins_capabilities(self.manifest, component, link) {
+            return; // Said in `ignored`.
+        }
+        let source_config = link
+            .source
+            .as_ref()
+            .map(|source| self.config_names(&source.config))
+            .unwrap_or_default();
+        let target_config = self.config_names(&link.target.config);
+        let link_secrets = link.target.secrets.len()
+            + link
+                .source
+                .as_ref()
+                .map_or(0, |source| source.secrets.len());
+        if link_secrets > 0 {
+            self.unsupported.push(format!(
+                "the {}:{} link of `{}` to `{}` lists secrets; weft hands secrets to components only (through wasmcloud:secrets), so move them to the component's `secrets`",
+                link.namespace, link.package, component.name, link.target.name
+            ));
+        }
+        self.links.push(LinkSpec {
+            source_id: source_id.to_owned(),
+            target_id,
+            name: link.link_name().to_owned(),
+            namespace: link.namespace.clone(),
+            package: link.package.clone(),
+            interfaces: link.interfaces.clone(),
+            source_config,
+            target_config,
+            app: Some(self.app.to_owned()),
+            target_image: self
+                .capability_images
+                .get(link.target.name.as_str())
+                .cloned(),
+        });
+    }
+}
+
+/// How many of `component` run where: its spread or daemon scaler; a capability without one
+/// runs on one host, as in wadm.
+fn scaler_of(component: &Component, kind: WorkloadKind) -> Option<Scaler> {
+    let declared =
+        component
+            .traits
+            .iter()
+            .find_map(|t| match (&t.properties, t.trait_type.as_str()) {
+                (TraitProperties::Scaler(scaler), SPREADSCALER_TRAIT) => Some(Scaler::Spread {
+                    instances: scaler.instances,
+                    shares: shares(&scaler.spread),
+                }),
+                (TraitProperties::Scaler(scaler), DAEMONSCALER_TRAIT) => Some(Scaler::Daemon {
+                    instances: scaler.instances,
+                    shares: shares(&scaler.spread),
+                }),
+                _ => None,
+            });
+    match (declared, kind) {
+        (None, WorkloadKind::Capability) => Some(Scaler::Spread {
+            instances: 1,
+            shares: shares(&[]),
+        }),
+        (declared, _) => declared,
     }
 }
 

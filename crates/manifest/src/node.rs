@@ -288,6 +288,8 @@ struct TreeBuilder {
 }
 
 impl TreeBuilder {
+    /// Takes in one parser event. Long by design: one arm per YAML event, each a few lines
+    /// of tree building, so the whole YAML → tree mapping reads in one place.
     fn event(&mut self, event: Event<'_>, span: &Span) -> Result<(), (Position, String)> {
         let here = position(span);
         match event {

@@ -12,6 +12,9 @@ use crate::model::{
 use crate::node::{Node, escape_token};
 use crate::suggest::did_you_mean;
 
+/// The trait that first linked each (link name, namespace, package, interface) of a component.
+type SeenLinks = HashMap<(String, String, String, String), usize>;
+
 /// Interfaces wadm knows, per `namespace:package`, for typo warnings.
 const KNOWN_INTERFACES: &[(&str, &[&str])] = &[
     ("wasi:blobstore", &["blobstore"]),
@@ -286,7 +289,7 @@ impl Checker<'_> {
             .collect();
         let mut owned_config: HashMap<String, String> = HashMap::new();
         for (component_index, component) in manifest.spec.components.iter().enumerate() {
-            let mut seen: HashMap<(String, String, String, String), usize> = HashMap::new();
+            let mut seen: SeenLinks = HashMap::new();
             for (trait_index, t) in component.traits.iter().enumerate() {
                 let TraitProperties::Link(link) = &t.properties else {
                     continue;
@@ -298,72 +301,98 @@ impl Checker<'_> {
                     // Read as a link (wadm does) but not one: only its target is checked.
                     continue;
                 }
-                if link.interfaces.is_empty() {
-                    self.warning(
-                        &format!("{pointer}/interfaces"),
-                        "a link without interfaces carries nothing",
-                        Some(format!(
-                            "e.g. `interfaces: [{}]`",
-                            known_interfaces(link).first().copied().unwrap_or("store")
-                        )),
-                    );
-                }
-                for (interface_index, interface) in link.interfaces.iter().enumerate() {
-                    let key = (
-                        link.link_name().to_owned(),
-                        link.namespace.clone(),
-                        link.package.clone(),
-                        interface.clone(),
-                    );
-                    if let Some(first) = seen.insert(key, trait_index) {
-                        self.error(
-                            &format!("{pointer}/interfaces/{interface_index}"),
-                            format!(
-                                "`{}` already links {}:{}/{interface} under the link name `{}` (trait {first})",
-                                component.name, link.namespace, link.package, link.link_name()
-                            ),
-                            Some("give one of the links a different `name`, then pick it at run time with wasmcloud:bus/lattice".into()),
-                        );
-                    }
-                    let known = known_interfaces(link);
-                    if !known.is_empty() && !known.contains(&interface.as_str()) {
-                        self.report(
-                            Severity::Warning,
-                            &format!("{pointer}/interfaces/{interface_index}"),
-                            format!(
-                                "`{interface}` is not an interface of {}:{}",
-                                link.namespace, link.package
-                            ),
-                            did_you_mean(interface, known.iter().copied()),
-                        );
-                    }
-                }
-                let sides = [
-                    (
-                        "source",
-                        link.source
-                            .as_ref()
-                            .map(|s| s.config.as_slice())
-                            .unwrap_or_default(),
+                self.link_interfaces(component, link, &pointer, (trait_index, &mut seen));
+                self.link_configs(link, &pointer, &mut owned_config);
+            }
+        }
+    }
+
+    /// Checks a link's interfaces: there are some, each known for its package, and none
+    /// linked twice under one link name (`seen` holds the trait that first did).
+    fn link_interfaces(
+        &mut self,
+        component: &Component,
+        link: &LinkProperty,
+        pointer: &str,
+        (trait_index, seen): (usize, &mut SeenLinks),
+    ) {
+        if link.interfaces.is_empty() {
+            self.warning(
+                &format!("{pointer}/interfaces"),
+                "a link without interfaces carries nothing",
+                Some(format!(
+                    "e.g. `interfaces: [{}]`",
+                    known_interfaces(link).first().copied().unwrap_or("store")
+                )),
+            );
+        }
+        for (interface_index, interface) in link.interfaces.iter().enumerate() {
+            let key = (
+                link.link_name().to_owned(),
+                link.namespace.clone(),
+                link.package.clone(),
+                interface.clone(),
+            );
+            if let Some(first) = seen.insert(key, trait_index) {
+                self.error(
+                    &format!("{pointer}/interfaces/{interface_index}"),
+                    format!(
+                        "`{}` already links {}:{}/{interface} under the link name `{}` (trait {first})",
+                        component.name, link.namespace, link.package, link.link_name()
                     ),
-                    ("target", link.target.config.as_slice()),
-                ];
-                for (side, configs) in sides {
-                    for (config_index, config) in configs.iter().enumerate() {
-                        if config.properties.is_none() {
-                            continue;
-                        }
-                        let config_pointer = format!("{pointer}/{side}/config/{config_index}/name");
-                        if let Some(first) =
-                            owned_config.insert(config.name.clone(), config_pointer.clone())
-                        {
-                            self.error(
-                                &config_pointer,
-                                format!("the link config `{}` with properties is already defined at {first}", config.name),
-                                Some("config names with properties must be unique across the manifest's links".into()),
-                            );
-                        }
-                    }
+                    Some("give one of the links a different `name`, then pick it at run time with wasmcloud:bus/lattice".into()),
+                );
+            }
+            let known = known_interfaces(link);
+            if !known.is_empty() && !known.contains(&interface.as_str()) {
+                self.report(
+                    Severity::Warning,
+                    &format!("{pointer}/interfaces/{interface_index}"),
+                    format!(
+                        "`{interface}` is not an interface of {}:{}",
+                        link.namespace, link.package
+                    ),
+                    did_you_mean(interface, known.iter().copied()),
+                );
+            }
+        }
+    }
+
+    /// Checks that configs with properties on a link's sides are defined once across the
+    /// manifest's links (`owned_config`: where each was first defined).
+    fn link_configs(
+        &mut self,
+        link: &LinkProperty,
+        pointer: &str,
+        owned_config: &mut HashMap<String, String>,
+    ) {
+        let sides = [
+            (
+                "source",
+                link.source
+                    .as_ref()
+                    .map(|s| s.config.as_slice())
+                    .unwrap_or_default(),
+            ),
+            ("target", link.target.config.as_slice()),
+        ];
+        for (side, configs) in sides {
+            for (config_index, config) in configs.iter().enumerate() {
+                if config.properties.is_none() {
+                    continue;
+                }
+                let config_pointer = format!("{pointer}/{side}/config/{config_index}/name");
+                if let Some(first) =
+                    owned_config.insert(config.name.clone(), config_pointer.clone())
+                {
+                    self.error(
+                        &config_pointer,
+                        format!(
+                            "the link config `{}` with properties is already defined at {first}",
+                            config.name
+                        ),
+                        Some("config names with properties must be unique across the manifest's links".into()),
+                    );
                 }
             }
         }

@@ -57,12 +57,13 @@ pub enum ComponentHandlerError {
         component: String,
     },
     /// An import meant for a component link cannot be forwarded.
-    #[error("{component} cannot be linked to other components: {reason}")]
+    #[error("{component} cannot be linked to other components: {problem}")]
     UnlinkableImport {
         /// The component's name.
         component: String,
         /// Which import, and why.
-        reason: String,
+        #[source]
+        problem: crate::component_calls::UnlinkableImport,
     },
     /// The linker could not be set up.
     #[error("cannot set up the host interfaces: {0}")]
@@ -120,9 +121,9 @@ impl ComponentHandler {
             .map_err(|error| ComponentHandlerError::Linker(format!("{error:#}")))?;
         let linked_imports =
             define_linked_imports(&mut linker, &component.component, runtime.engine()).map_err(
-                |reason| ComponentHandlerError::UnlinkableImport {
+                |problem| ComponentHandlerError::UnlinkableImport {
                     component: component.name.clone(),
-                    reason,
+                    problem,
                 },
             )?;
         let exports = exported_interfaces(&component.component, runtime.engine());
@@ -378,31 +379,43 @@ impl ComponentHandler {
             })
         });
 
-        match receiver.await {
-            Ok(Ok(response)) => response,
-            Ok(Err(code)) => text_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("component {name} answered with an error: {code:?}"),
-            ),
-            Err(_) => match invocation.await {
-                Ok(Err(failure)) => failure_response(&name, &failure),
-                Ok(Ok(())) => {
-                    tracing::warn!(
-                        component = &*name,
-                        reason = "no-response",
-                        "request failed: the component returned without setting a response"
-                    );
-                    text_response(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("component {name} returned without setting a response"),
-                    )
-                }
-                Err(join_error) => text_response(
+        answer(&name, receiver, invocation).await
+    }
+}
+
+/// The response the guest handed over, or why there is none: an error code it answered
+/// with, how its invocation failed, or that it returned without one.
+async fn answer(
+    name: &str,
+    response: tokio::sync::oneshot::Receiver<
+        Result<Response<ResponseBody>, wasmtime_wasi_http::p2::bindings::http::types::ErrorCode>,
+    >,
+    invocation: tokio::task::JoinHandle<Result<(), InvocationFailure>>,
+) -> Response<ResponseBody> {
+    match response.await {
+        Ok(Ok(response)) => response,
+        Ok(Err(code)) => text_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("component {name} answered with an error: {code:?}"),
+        ),
+        Err(_) => match invocation.await {
+            Ok(Err(failure)) => failure_response(name, &failure),
+            Ok(Ok(())) => {
+                tracing::warn!(
+                    component = name,
+                    reason = "no-response",
+                    "request failed: the component returned without setting a response"
+                );
+                text_response(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("component {name} stopped unexpectedly: {join_error}"),
-                ),
-            },
-        }
+                    format!("component {name} returned without setting a response"),
+                )
+            }
+            Err(join_error) => text_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("component {name} stopped unexpectedly: {join_error}"),
+            ),
+        },
     }
 }
 

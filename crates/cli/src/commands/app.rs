@@ -36,93 +36,14 @@ pub fn execute(command: AppCommand, endpoint: &Endpoint, output: &Output) -> any
             target,
             app_version,
         } => deploy(&target, app_version.as_deref(), endpoint, output),
-        AppCommand::List => {
-            let apps: Vec<AppView> = Client::connect(endpoint)?.get("/v1/apps")?;
-            let text = if apps.is_empty() {
-                "no applications (deploy one with `weft app deploy FILE`)".to_owned()
-            } else {
-                apps.iter().map(app_line).collect::<Vec<_>>().join("\n")
-            };
-            output.result(&text, &serde_json::json!({ "apps": apps }));
-            Ok(())
-        }
-        AppCommand::Put { file } => {
-            let client = Client::connect(endpoint)?;
-            let (name, version) = put_file(&client, &file)?;
-            output.result(
-                &format!(
-                    "stored {name} {version} (deploy it with `weft app deploy {name} {version}`)"
-                ),
-                &serde_json::json!({ "name": name, "version": version }),
-            );
-            Ok(())
-        }
+        AppCommand::List => list(endpoint, output),
+        AppCommand::Put { file } => put(&file, endpoint, output),
         AppCommand::Get { name, app_version } => {
-            let path = match &app_version {
-                Some(version) => format!(
-                    "/v1/apps/{}/manifest?version={}",
-                    segment(&name),
-                    segment(version)
-                ),
-                None => format!("/v1/apps/{}/manifest", segment(&name)),
-            };
-            let stored: serde_json::Value = Client::connect(endpoint)?.get(&path)?;
-            let source = stored["source"].as_str().unwrap_or_default();
-            output.result(source.trim_end(), &stored);
-            Ok(())
+            get(&name, app_version.as_deref(), endpoint, output)
         }
-        AppCommand::Status { name, watch: false } => {
-            let app: AppView =
-                Client::connect(endpoint)?.get(&format!("/v1/apps/{}", segment(&name)))?;
-            output.result(&app_line(&app), &app);
-            Ok(())
-        }
-        AppCommand::Status { name, watch: true } => Client::connect(endpoint)?.watch(
-            &format!("/v1/apps/{}/watch", segment(&name)),
-            |data| {
-                let app: AppView = serde_json::from_str(data)
-                    .context("the API sent a status weft does not understand")?;
-                output.result(&app_line(&app), &app);
-                Ok(true)
-            },
-        ),
-        AppCommand::Versions { name } => {
-            let versions: Vec<serde_json::Value> =
-                Client::connect(endpoint)?.get(&format!("/v1/apps/{}/versions", segment(&name)))?;
-            let text = versions
-                .iter()
-                .map(|v| {
-                    let marker = if v["deployed"] == true {
-                        " (deployed)"
-                    } else {
-                        ""
-                    };
-                    format!("{}{marker}", v["version"].as_str().unwrap_or_default())
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            output.result(&text, &serde_json::json!({ "versions": versions }));
-            Ok(())
-        }
-        AppCommand::History { name } => {
-            let history: Vec<serde_json::Value> =
-                Client::connect(endpoint)?.get(&format!("/v1/apps/{}/history", segment(&name)))?;
-            let text = history
-                .iter()
-                .map(|entry| {
-                    format!(
-                        "{} {} {} by {}",
-                        entry["at_ms"],
-                        entry["action"].as_str().unwrap_or_default(),
-                        entry["version"].as_str().unwrap_or("-"),
-                        entry["by"].as_str().unwrap_or_default()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            output.result(&text, &serde_json::json!({ "history": history }));
-            Ok(())
-        }
+        AppCommand::Status { name, watch } => status(&name, watch, endpoint, output),
+        AppCommand::Versions { name } => versions(&name, endpoint, output),
+        AppCommand::History { name } => history(&name, endpoint, output),
         AppCommand::Undeploy { name } => {
             let app: AppView = Client::connect(endpoint)?.post(
                 &format!("/v1/apps/{}/undeploy", segment(&name)),
@@ -131,23 +52,8 @@ pub fn execute(command: AppCommand, endpoint: &Endpoint, output: &Output) -> any
             output.result(&app_line(&app), &app);
             Ok(())
         }
-        AppCommand::Delete {
-            name,
-            app_version: version,
-        } => {
-            let path = match &version {
-                Some(version) => {
-                    format!("/v1/apps/{}?version={}", segment(&name), segment(version))
-                }
-                None => format!("/v1/apps/{}", segment(&name)),
-            };
-            let deleted: serde_json::Value = Client::connect(endpoint)?.delete(&path)?;
-            let what = version.map_or_else(
-                || format!("application {name}"),
-                |v| format!("version {v} of {name}"),
-            );
-            output.result(&format!("deleted {what}"), &deleted);
-            Ok(())
+        AppCommand::Delete { name, app_version } => {
+            delete(&name, app_version.as_deref(), endpoint, output)
         }
         AppCommand::Validate { files } => validate(&files, output),
         AppCommand::Schema => {
@@ -155,6 +61,127 @@ pub fn execute(command: AppCommand, endpoint: &Endpoint, output: &Output) -> any
             Ok(())
         }
     }
+}
+
+/// `weft app list`.
+fn list(endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let apps: Vec<AppView> = Client::connect(endpoint)?.get("/v1/apps")?;
+    let text = if apps.is_empty() {
+        "no applications (deploy one with `weft app deploy FILE`)".to_owned()
+    } else {
+        apps.iter().map(app_line).collect::<Vec<_>>().join("\n")
+    };
+    output.result(&text, &serde_json::json!({ "apps": apps }));
+    Ok(())
+}
+
+/// `weft app put FILE`.
+fn put(file: &Path, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(endpoint)?;
+    let (name, version) = put_file(&client, file)?;
+    output.result(
+        &format!("stored {name} {version} (deploy it with `weft app deploy {name} {version}`)"),
+        &serde_json::json!({ "name": name, "version": version }),
+    );
+    Ok(())
+}
+
+/// `weft app get NAME [VERSION]`: the stored manifest.
+fn get(
+    name: &str,
+    version: Option<&str>,
+    endpoint: &Endpoint,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let path = match version {
+        Some(version) => format!(
+            "/v1/apps/{}/manifest?version={}",
+            segment(name),
+            segment(version)
+        ),
+        None => format!("/v1/apps/{}/manifest", segment(name)),
+    };
+    let stored: serde_json::Value = Client::connect(endpoint)?.get(&path)?;
+    let source = stored["source"].as_str().unwrap_or_default();
+    output.result(source.trim_end(), &stored);
+    Ok(())
+}
+
+/// `weft app status NAME [--watch]`.
+fn status(name: &str, watch: bool, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let client = Client::connect(endpoint)?;
+    if !watch {
+        let app: AppView = client.get(&format!("/v1/apps/{}", segment(name)))?;
+        output.result(&app_line(&app), &app);
+        return Ok(());
+    }
+    client.watch(&format!("/v1/apps/{}/watch", segment(name)), |data| {
+        let app: AppView =
+            serde_json::from_str(data).context("the API sent a status weft does not understand")?;
+        output.result(&app_line(&app), &app);
+        Ok(true)
+    })
+}
+
+/// `weft app versions NAME`.
+fn versions(name: &str, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let versions: Vec<serde_json::Value> =
+        Client::connect(endpoint)?.get(&format!("/v1/apps/{}/versions", segment(name)))?;
+    let text = versions
+        .iter()
+        .map(|v| {
+            let marker = if v["deployed"] == true {
+                " (deployed)"
+            } else {
+                ""
+            };
+            format!("{}{marker}", v["version"].as_str().unwrap_or_default())
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    output.result(&text, &serde_json::json!({ "versions": versions }));
+    Ok(())
+}
+
+/// `weft app history NAME`.
+fn history(name: &str, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
+    let history: Vec<serde_json::Value> =
+        Client::connect(endpoint)?.get(&format!("/v1/apps/{}/history", segment(name)))?;
+    let text = history
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} {} {} by {}",
+                entry["at_ms"],
+                entry["action"].as_str().unwrap_or_default(),
+                entry["version"].as_str().unwrap_or("-"),
+                entry["by"].as_str().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    output.result(&text, &serde_json::json!({ "history": history }));
+    Ok(())
+}
+
+/// `weft app delete NAME [VERSION]`.
+fn delete(
+    name: &str,
+    version: Option<&str>,
+    endpoint: &Endpoint,
+    output: &Output,
+) -> anyhow::Result<()> {
+    let path = match version {
+        Some(version) => format!("/v1/apps/{}?version={}", segment(name), segment(version)),
+        None => format!("/v1/apps/{}", segment(name)),
+    };
+    let deleted: serde_json::Value = Client::connect(endpoint)?.delete(&path)?;
+    let what = version.map_or_else(
+        || format!("application {name}"),
+        |v| format!("version {v} of {name}"),
+    );
+    output.result(&format!("deleted {what}"), &deleted);
+    Ok(())
 }
 
 /// `weft app deploy FILE` (store, then deploy) or `weft app deploy NAME [VERSION]`.
