@@ -401,3 +401,225 @@ pub(crate) fn merged(
     }
     values
 }
+
+#[cfg(test)]
+mod tests {
+    //! The resolver in process: links to capabilities are checked, opened once and published
+    //! by link name; links to capabilities on other hosts are refused when their data stays
+    //! there; secrets reach components by the name they ask for.
+
+    use weft_capabilities::keyvalue::{KEYVALUE, KeyValueCapability};
+    use weft_capabilities::messaging::{MESSAGING, MessagingCapability};
+
+    use super::*;
+
+    /// What runs on a host: component `web`, the capabilities given, configs by name.
+    struct World {
+        components: BTreeMap<String, RunningComponent>,
+        capabilities: BTreeMap<String, &'static Kind>,
+        configs: BTreeMap<String, StoredConfig>,
+        links: Vec<LinkSpec>,
+        component_secrets: HashMap<String, Vec<SecretBinding>>,
+        secrets: BTreeMap<String, (u64, SecretValue)>,
+        /// No config names for components or capabilities.
+        no_configs: HashMap<String, Vec<String>>,
+    }
+
+    impl World {
+        fn new(capabilities: &[(&str, &'static Kind)]) -> Self {
+            let web = RunningComponent {
+                id: "web".into(),
+                image: "file:///web.wasm".into(),
+                count: 1,
+                secrets: Vec::new(),
+                app: Some("shop".into()),
+            };
+            Self {
+                components: BTreeMap::from([("web".to_owned(), web)]),
+                capabilities: capabilities
+                    .iter()
+                    .map(|(id, kind)| ((*id).to_owned(), *kind))
+                    .collect(),
+                configs: BTreeMap::new(),
+                links: Vec::new(),
+                component_secrets: HashMap::new(),
+                secrets: BTreeMap::new(),
+                no_configs: HashMap::new(),
+            }
+        }
+
+        fn config(&mut self, name: &str, pairs: &[(&str, &str)]) {
+            let values = pairs
+                .iter()
+                .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+                .collect();
+            self.configs
+                .insert(name.to_owned(), StoredConfig { values, app: None });
+        }
+
+        fn inputs(&self) -> LinkInputs<'_> {
+            LinkInputs {
+                components: &self.components,
+                component_configs: &self.no_configs,
+                capabilities: &self.capabilities,
+                capability_configs: &self.no_configs,
+                links: &self.links,
+                configs: &self.configs,
+                component_secrets: &self.component_secrets,
+                secrets: &self.secrets,
+            }
+        }
+    }
+
+    /// `web`'s link named `name` to `target` over `namespace:package`, reading `config`.
+    fn link(name: &str, target: &str, package: (&str, &str), config: &[&str]) -> LinkSpec {
+        LinkSpec {
+            source_id: "web".into(),
+            target_id: target.into(),
+            name: name.into(),
+            namespace: package.0.into(),
+            package: package.1.into(),
+            interfaces: vec!["store".into()],
+            source_config: Vec::new(),
+            target_config: config.iter().map(|name| (*name).to_owned()).collect(),
+            app: Some("shop".into()),
+            target_image: None,
+        }
+    }
+
+    fn resolver() -> LinkResolver {
+        LinkResolver::new(None, ComponentDirectory::default())
+    }
+
+    #[tokio::test]
+    async fn a_link_opens_its_backend_once_and_is_published_by_its_name() {
+        let mut world = World::new(&[("kv", &KEYVALUE), ("bus", &MESSAGING)]);
+        world.config("mem", &[("backend", "memory")]);
+        world.links = vec![
+            link("cache", "kv", ("wasi", "keyvalue"), &["mem"]),
+            link("default", "bus", ("wasmcloud", "messaging"), &[]),
+        ];
+        let mut resolver = resolver();
+        for spec in world.links.clone() {
+            let inputs = world.inputs();
+            let opening = resolver.prepare(&spec, &inputs).unwrap();
+            opening.expect("not open yet").open().await.unwrap();
+            let inputs = world.inputs();
+            assert!(
+                resolver.prepare(&spec, &inputs).unwrap().is_none(),
+                "opened once"
+            );
+        }
+        let inputs = world.inputs();
+        resolver.refresh(&inputs);
+        let links = resolver.slot("web").get();
+        let store = links
+            .linked
+            .get::<KeyValueCapability>("cache")
+            .expect("the store under its link name");
+        store.set("b", "k", b"v".to_vec()).await.unwrap();
+        assert!(links.linked.get::<KeyValueCapability>("default").is_none());
+        assert!(links.linked.get::<MessagingCapability>("default").is_some());
+        assert_eq!(
+            links.link_names["wasi:keyvalue"],
+            BTreeSet::from(["cache".to_owned()])
+        );
+        assert_eq!(links.app.as_deref(), Some("shop"));
+    }
+
+    #[test]
+    fn a_capability_that_does_not_provide_the_package_is_named_with_what_it_offers() {
+        let mut world = World::new(&[("kv", &KEYVALUE)]);
+        world.links = vec![link("default", "kv", ("wasi", "blobstore"), &[])];
+        let inputs = world.inputs();
+        let problem = resolver()
+            .prepare(&world.links[0], &inputs)
+            .err()
+            .expect("refused");
+        assert!(
+            matches!(problem, LinkProblem::NotProvided { .. }),
+            "{problem}"
+        );
+        assert!(
+            problem.to_string().contains("it offers wasi:keyvalue"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_bad_link_config_is_refused_with_its_key_until_it_changes() {
+        let mut world = World::new(&[("kv", &KEYVALUE)]);
+        world.config("bad", &[("backend", "etcd")]);
+        world.links = vec![link("default", "kv", ("wasi", "keyvalue"), &["bad"])];
+        let inputs = world.inputs();
+        let problem = resolver()
+            .prepare(&world.links[0], &inputs)
+            .err()
+            .expect("refused");
+        assert!(problem.to_string().contains("`backend: etcd`"), "{problem}");
+        assert_eq!(problem.retry(), weft_lattice::Retry::AfterChange);
+    }
+
+    #[test]
+    fn a_capability_on_another_host_is_reachable_only_through_a_shared_backend() {
+        let mut world = World::new(&[]);
+        let mut local = link("default", "kv", ("wasi", "keyvalue"), &[]);
+        local.target_image = Some("weft+builtin://keyvalue".into());
+        world.links = vec![local];
+        let inputs = world.inputs();
+        let problem = resolver()
+            .prepare(&world.links[0], &inputs)
+            .err()
+            .expect("an embedded store stays on its host");
+        assert!(
+            matches!(problem, LinkProblem::OnlyOnItsHost { .. }),
+            "{problem}"
+        );
+        assert!(problem.to_string().contains("backend: redis"), "{problem}");
+
+        let mut shared = link("default", "kv", ("wasi", "keyvalue"), &[]);
+        shared.target_image = Some("ghcr.io/wasmcloud/keyvalue-redis:0.28.1".into());
+        world.links = vec![shared];
+        let inputs = world.inputs();
+        assert!(
+            resolver()
+                .prepare(&world.links[0], &inputs)
+                .unwrap()
+                .is_some(),
+            "Redis is reached from every host: the component's host opens it"
+        );
+    }
+
+    #[test]
+    fn secrets_reach_components_by_the_name_they_ask_for() {
+        let mut world = World::new(&[]);
+        world.secrets.insert(
+            "db".into(),
+            (1, SecretValue::new(br#"{"password":"hunter2"}"#.to_vec())),
+        );
+        world.component_secrets.insert(
+            "web".into(),
+            vec![
+                SecretBinding {
+                    name: "pw".into(),
+                    key: "db".into(),
+                    field: Some("password".into()),
+                },
+                SecretBinding {
+                    name: "gone".into(),
+                    key: "deleted".into(),
+                    field: None,
+                },
+            ],
+        );
+        let mut resolver = resolver();
+        let inputs = world.inputs();
+        resolver.refresh(&inputs);
+        let links = resolver.slot("web").get();
+        assert_eq!(links.secrets["pw"].as_ref().unwrap().expose(), b"hunter2");
+        assert_eq!(
+            links.secrets["gone"].as_ref().unwrap_err(),
+            &SecretUnavailable::Gone("deleted".into())
+        );
+    }
+}
