@@ -1,32 +1,24 @@
-//! Parsing of the human units flags take: durations (`30s`) and sizes (`256MiB`).
+//! Parsing of the human units flags take: durations (`30s`, humantime's syntax) and sizes
+//! (`256MiB`, bytesize's), with the messages in weft's words.
 
 use std::time::Duration;
 
-/// Parses `500ms`, `30s`, `2m`, `1h`; a bare number is seconds.
+/// Parses `500ms`, `30s`, `2m`, `1h`, `1h 30m` (humantime); a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration; write e.g. 500ms, 30s, 2m or 1h"))?;
-    let seconds = match unit.trim() {
-        "ms" => value / 1000.0,
-        "" | "s" => value,
-        "m" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` in `{text}`; use ms, s, m or h"
-            ));
+    let parsed = match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Ok(Duration::from_secs_f64(seconds))
         }
-    };
-    if !seconds.is_finite() || seconds <= 0.0 {
+        Ok(_) => Err(format!("`{text}` must be a positive duration")),
+        Err(_) => humantime::parse_duration(text).map_err(|error| {
+            format!("`{text}` is not a duration ({error}); write e.g. 500ms, 30s, 2m or 1h")
+        }),
+    }?;
+    if parsed.is_zero() {
         return Err(format!("`{text}` must be a positive duration"));
     }
-    Ok(Duration::from_secs_f64(seconds))
+    Ok(parsed)
 }
 
 /// Parses a positive size: `1048576`, `64KiB`, `256MiB`, `1GiB` (KB/MB/GB are powers of 1000).
@@ -37,32 +29,28 @@ pub fn parse_bytes(text: &str) -> Result<usize, String> {
     }
 }
 
-/// Parses a size like [`parse_bytes`], allowing zero.
+/// Parses a size like [`parse_bytes`], allowing zero. A bare `k`, `m` or `g` means KiB, MiB
+/// or GiB (as weft always read them); bytesize reads everything else.
 pub fn parse_size(text: &str) -> Result<usize, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: usize = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size; write e.g. 64MiB or 1GiB"))?;
-    let multiplier: usize = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kib" | "k" => 1 << 10,
-        "mib" | "m" => 1 << 20,
-        "gib" | "g" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        other => {
-            return Err(format!(
-                "unknown size unit `{other}` in `{text}`; use KiB, MiB or GiB"
-            ));
-        }
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("`{text}` is not a size; write e.g. 64MiB or 1GiB"));
+    }
+    let digits = text.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let binary = match text[digits.len()..].to_ascii_lowercase().as_str() {
+        "k" => "KiB",
+        "m" => "MiB",
+        "g" => "GiB",
+        _ => &text[digits.len()..],
     };
-    value
-        .checked_mul(multiplier)
+    let normalized = format!("{}{binary}", digits.trim_end());
+    let size: bytesize::ByteSize = normalized
+        .parse()
+        .map_err(|error| format!("`{text}` is not a size ({error}); write e.g. 64MiB or 1GiB"))?;
+    // bytesize saturates what overflows; that is too large here too.
+    usize::try_from(size.as_u64())
+        .ok()
+        .filter(|bytes| *bytes < usize::MAX)
         .ok_or_else(|| format!("`{text}` is too large to fit in memory"))
 }
 
@@ -75,15 +63,18 @@ mod tests {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
-        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("soon").unwrap_err().contains("e.g. 500ms"));
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("-3").is_err());
     }
 
     #[test]
     fn sizes() {
         assert_eq!(parse_bytes("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_bytes("256m"), Ok(256 << 20), "a bare m is MiB");
         assert_eq!(parse_bytes("1GiB"), Ok(1 << 30));
         assert_eq!(parse_bytes("4096"), Ok(4096));
         assert_eq!(parse_bytes("2MB"), Ok(2_000_000));

@@ -286,8 +286,10 @@ fn progress_is_a_bar_on_a_terminal() {
         &[&["push", hello(), &reference][..], &insecure].concat(),
     );
     assert!(
-        shown.contains(&format!("\r\x1b[2Kpushing {reference}  uploading"))
-            && shown.contains("writing the manifest")
+        shown.contains(&format!("pushing {reference}  uploading"))
+            && shown.contains(&format!(
+                "\r\x1b[2Kpushing {reference}  writing the manifest"
+            ))
             && shown.contains(&format!("\r\x1b[2Kpushed {reference}")),
         "the steps redraw one line, cleared before the result: {shown:?}"
     );
@@ -296,10 +298,13 @@ fn progress_is_a_bar_on_a_terminal() {
         &[&["pull", &reference][..], &insecure].concat(),
     );
     let size = std::fs::metadata(hello()).unwrap().len();
+    // What follows the last line clear is the result alone: the bar was cleared.
+    let after_clear = shown.rsplit("\x1b[2K").next().unwrap_or_default();
     assert!(
         shown.contains(&format!("[{}]   0%  0 B / ", "-".repeat(30)))
             && shown.contains(&format!("[{}] 100%", "#".repeat(30)))
-            && shown.contains(&format!("\r\x1b[2K{reference} downloaded"))
+            && after_clear.contains(&format!("{reference} downloaded"))
+            && !after_clear.contains('%')
             && shown.contains(&format!("({size} bytes)")),
         "a bar from 0 to 100%, cleared before the result: {shown:?}"
     );

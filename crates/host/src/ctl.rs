@@ -19,7 +19,10 @@ use crate::fence::Fence;
 
 /// Answers one host's control requests until dropped.
 pub struct HostCtl {
+    /// Takes requests in, answering reads.
     task: tokio::task::JoinHandle<()>,
+    /// Carries out changes in order.
+    worker: tokio::task::JoinHandle<()>,
 }
 
 impl HostCtl {
@@ -34,11 +37,23 @@ impl HostCtl {
         let mut own = client
             .subscribe(format!("{prefix}*.*.{}", host.id()))
             .await?;
-        let responder = Responder {
+        let responder = Arc::new(Responder {
             lattice: lattice.to_owned(),
             prefix,
             host,
             fence: Fence::default(),
+        });
+        // Changes are carried out one at a time, in the order they came; reads (pings,
+        // inventories, reports) are answered at once, never behind a slow pull or compile.
+        let (changes, mut queued) = tokio::sync::mpsc::unbounded_channel::<Request>();
+        let worker = {
+            let (responder, client) = (Arc::clone(&responder), client.clone());
+            tokio::spawn(async move {
+                while let Some(request) = queued.recv().await {
+                    let answer = responder.answer(&request.subject, &request.body).await;
+                    reply(&client, request, &answer).await;
+                }
+            })
         };
         let task = tokio::spawn(async move {
             loop {
@@ -47,23 +62,45 @@ impl HostCtl {
                     Some(message) = own.next() => message,
                     else => return,
                 };
-                let Some(reply) = message.reply.clone() else {
+                let Some(reply_to) = message.reply.clone() else {
                     continue;
                 };
-                let answer = responder.answer(&message.subject, &message.payload).await;
-                let payload = weft_lattice::json_bytes(&answer);
-                if let Err(error) = client.publish(reply, payload.into()).await {
-                    tracing::warn!(%error, subject = %message.subject, "cannot answer a control request");
+                let request = Request {
+                    subject: message.subject.to_string(),
+                    body: message.payload,
+                    reply_to,
+                };
+                if responder.is_read(&request.subject) {
+                    let answer = responder.answer(&request.subject, &request.body).await;
+                    reply(&client, request, &answer).await;
+                } else if changes.send(request).is_err() {
+                    return;
                 }
             }
         });
-        Ok(Self { task })
+        Ok(Self { task, worker })
+    }
+}
+
+/// A control request waiting for its answer.
+struct Request {
+    subject: String,
+    body: bytes::Bytes,
+    reply_to: async_nats::Subject,
+}
+
+/// Sends `answer` to whoever asked `request`.
+async fn reply(client: &async_nats::Client, request: Request, answer: &CtlResponse) {
+    let payload = weft_lattice::json_bytes(answer);
+    if let Err(error) = client.publish(request.reply_to, payload.into()).await {
+        tracing::warn!(%error, subject = %request.subject, "cannot answer a control request");
     }
 }
 
 impl Drop for HostCtl {
     fn drop(&mut self) {
         self.task.abort();
+        self.worker.abort();
     }
 }
 
@@ -75,6 +112,15 @@ struct Responder {
 }
 
 impl Responder {
+    /// Whether the request on `subject` only reads (answered at once, out of order with
+    /// changes).
+    fn is_read(&self, subject: &str) -> bool {
+        matches!(
+            parse_ctl_subject(subject, &self.prefix, self.host.id()),
+            Some(Operation::HostPing | Operation::HostGet | Operation::Observe)
+        )
+    }
+
     async fn answer(&self, subject: &str, body: &[u8]) -> CtlResponse {
         let Some(operation) = parse_ctl_subject(subject, &self.prefix, self.host.id()) else {
             return CtlResponse::failed(format!("`{subject}` is not a control request weft knows"));

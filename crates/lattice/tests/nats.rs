@@ -207,11 +207,22 @@ async fn events_cross_processes_as_cloud_events_once_each() {
     assert_eq!(cloud.specversion, "1.0");
     assert!(["host-a", "host-b"].contains(&cloud.source.as_str()));
 
-    // Nothing more: no echo of a bus's own events, nothing from the other lattice.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(at_here.try_next(), None);
-    assert_eq!(at_there.try_next(), None);
-    assert_eq!(at_elsewhere.try_next(), None);
+    // Nothing more: no echo of a bus's own events, nothing from the other lattice. A marker
+    // published afterwards on each lattice must be the next thing each bus receives.
+    let marker = NatsBus::start(client(&nats).await, lattice, "host-m")
+        .await
+        .unwrap();
+    let other_marker = NatsBus::start(client(&nats).await, "other".parse().unwrap(), "host-d")
+        .await
+        .unwrap();
+    marker.publish(config_set("marker"));
+    other_marker.publish(config_set("marker"));
+    for subscription in [&mut at_here, &mut at_there, &mut at_elsewhere] {
+        assert_eq!(
+            next(subscription).await,
+            Received::Event(config_set("marker"))
+        );
+    }
 }
 
 #[tokio::test]
@@ -228,7 +239,12 @@ async fn connecting_waits_for_late_servers_and_stops_at_refused_credentials() {
                 .await
         })
     };
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // The server comes up only once the client has waited for it twice.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while waits.lock().unwrap().len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "no retries");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let _nats = NatsServer::start(port);
     let client = tokio::time::timeout(Duration::from_secs(10), connecting)
         .await

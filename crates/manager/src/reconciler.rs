@@ -9,7 +9,7 @@
 //! status says why, and it is tried again when the lattice reports a change, or after the
 //! longest backoff as a safety net, never in a loop.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -70,8 +70,9 @@ pub struct Reconciler<L: Lattice> {
     lattice: Arc<L>,
     settings: ReconcilerSettings,
     apps: Mutex<BTreeMap<String, Tracked>>,
-    /// One converge at a time, so two passes never send conflicting commands.
-    turn: tokio::sync::Mutex<()>,
+    /// One converge at a time per application, so two never send it conflicting commands;
+    /// applications converge side by side, so one slow pull or compile holds up only its own.
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     wake: Notify,
     changes: broadcast::Sender<String>,
 }
@@ -83,7 +84,7 @@ impl<L: Lattice> Reconciler<L> {
             lattice,
             settings,
             apps: Mutex::new(BTreeMap::new()),
-            turn: tokio::sync::Mutex::new(()),
+            turns: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             changes: broadcast::channel(256).0,
         }
@@ -168,7 +169,7 @@ impl<L: Lattice> Reconciler<L> {
         }
     }
 
-    /// Converges every application that is not waiting for a retry.
+    /// Converges every application that is not waiting for a retry, side by side.
     pub async fn pass(&self) {
         let now = Instant::now();
         let due: Vec<String> = self
@@ -177,15 +178,20 @@ impl<L: Lattice> Reconciler<L> {
             .filter(|(_, tracked)| tracked.retry_at.is_none_or(|at| at <= now))
             .map(|(name, _)| name.clone())
             .collect();
-        for name in due {
-            self.converge(&name).await;
-        }
+        futures_util::future::join_all(due.iter().map(|name| self.converge(name))).await;
+    }
+
+    /// The lock that serialises converging application `name`.
+    fn turn(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(turns.entry(name.to_owned()).or_default())
     }
 
     /// Reconcile and execute, round after round, until nothing is left to do or a command
     /// fails; records the outcome.
     async fn converge(&self, name: &str) {
-        let _turn = self.turn.lock().await;
+        let turn = self.turn(name);
+        let _turn = turn.lock().await;
         let Some(desired) = self.lock().get(name).map(|t| Arc::clone(&t.desired)) else {
             return;
         };
@@ -255,6 +261,7 @@ impl<L: Lattice> Reconciler<L> {
         tracked.status = status;
         let gone = tracked.desired.is_nothing() && tracked.status.reasons.is_empty();
         if gone && tracked.status.state == AppState::Deployed {
+            // Its turn lock stays: a converge may still be waiting on it.
             apps.remove(name);
         }
         drop(apps);

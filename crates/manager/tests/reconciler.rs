@@ -19,11 +19,13 @@ use weft_manager::{
 
 mod support;
 
-/// One simulated host; refuses the first `failing_links` link commands, saying `retry`.
+/// One simulated host; refuses the first `failing_links` link commands, saying `retry`;
+/// takes `slow_app`'s commands an hour each.
 struct SimLattice {
     observed: Mutex<ObservedLattice>,
     failing_links: AtomicUsize,
     retry: Retry,
+    slow_app: Option<&'static str>,
     executed: AtomicUsize,
     bus: InProcessBus,
 }
@@ -57,6 +59,7 @@ impl SimLattice {
             observed: Mutex::new(one_host()),
             failing_links: AtomicUsize::new(failing_links),
             retry,
+            slow_app: None,
             executed: AtomicUsize::new(0),
             bus,
         })
@@ -88,6 +91,16 @@ impl Lattice for SimLattice {
 
     async fn execute(&self, command: &Command) -> Result<(), SimError> {
         self.executed.fetch_add(1, Ordering::SeqCst);
+        let app = match command {
+            Command::ScaleComponent { app, .. } | Command::StartCapability { app, .. } => {
+                app.as_deref()
+            }
+            Command::PutLink(link) => link.app.as_deref(),
+            _ => None,
+        };
+        if app.is_some() && app == self.slow_app {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
         if matches!(command, Command::PutLink(_))
             && self
                 .failing_links
@@ -264,6 +277,31 @@ async fn a_failure_only_a_change_can_fix_waits_for_a_change() {
     settle().await;
     assert_eq!(lattice.executed(), before + 1, "and it parks again");
     task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_app_holds_up_only_itself() {
+    let bus = InProcessBus::new();
+    let mut lattice = SimLattice::refusing(bus, 0, Retry::Soon);
+    Arc::get_mut(&mut lattice).unwrap().slow_app = Some("hello");
+    let reconciler = Arc::new(Reconciler::new(Arc::clone(&lattice), settings()));
+    let slow = Arc::clone(&reconciler);
+    let slow = tokio::spawn(async move { slow.apply(manifest(HELLO)).await });
+    settle().await;
+    let started = tokio::time::Instant::now();
+    let other = HELLO.replace("name: hello", "name: other");
+    let status = reconciler.apply(manifest(&other)).await;
+    assert_eq!(status.state, AppState::Deployed, "{status:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the other app waited {:?} behind the slow one",
+        started.elapsed()
+    );
+    assert!(
+        !slow.is_finished(),
+        "the slow app is still at its first command"
+    );
+    slow.abort();
 }
 
 #[tokio::test]
