@@ -8,13 +8,19 @@ CONNECTIONS=${CONNECTIONS:-50}
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# WEFT_BIN=PATH measures that weft binary (e.g. a build of an earlier commit) instead of
+# building this checkout's.
 build_weft_and_hello() {
   log "building weft (release) and the hello example"
-  cargo build --release --locked -p weft >&2
+  if [ -n "${WEFT_BIN:-}" ]; then
+    WEFT=$WEFT_BIN
+  else
+    cargo build --release --locked -p weft >&2
+    WEFT=$PWD/target/release/weft
+  fi
   cargo build --release --locked --target wasm32-wasip2 \
     --manifest-path examples/hello/Cargo.toml --target-dir target/examples >&2
   HELLO=$PWD/target/examples/wasm32-wasip2/release/http_hello_world.wasm
-  WEFT=$PWD/target/release/weft
 }
 
 ensure_wrk() {

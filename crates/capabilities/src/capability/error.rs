@@ -28,15 +28,6 @@ pub enum LinkError {
         #[from]
         source: NatsConnectError,
     },
-    /// The backend could not be opened.
-    #[error("cannot open {what}: {source}")]
-    Open {
-        /// What (a store file, a Redis server, a directory), naming where.
-        what: String,
-        /// Why.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
     /// The backend could not be opened; its error names where.
     #[error("{source}")]
     Backend {
@@ -62,19 +53,6 @@ impl LinkError {
         )
     }
 
-    /// `what` could not be opened because of `source`.
-    pub fn open(
-        what: impl Into<String>,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        Self::Open {
-            what: what.into(),
-            source: Box::new(source),
-        }
-    }
-}
-
-impl LinkError {
     /// The backend failed to open with `source`, which names where.
     pub fn backend(source: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Backend {
