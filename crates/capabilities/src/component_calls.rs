@@ -5,8 +5,6 @@
 //! results back. Only plain values cross (no resources), as between two wRPC peers.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use wasmtime::Engine;
@@ -28,11 +26,12 @@ const HOST_PACKAGES: &[&str] = &["wasmcloud:bus", "wasmcloud:messaging", "wasmcl
 
 /// Components that run on the lattice's other hosts, for calls whose target does not run
 /// here.
+#[async_trait::async_trait]
 pub trait RemoteComponents: Send + Sync + 'static {
     /// Calls `function` of `interface` on component `target` on another host for component
     /// `source`, in the context `call` (its depth and trace); its results, or why the call
     /// failed.
-    fn call(
+    async fn call(
         &self,
         source: String,
         target: String,
@@ -40,7 +39,7 @@ pub trait RemoteComponents: Send + Sync + 'static {
         function: String,
         params: Vec<WireVal>,
         call: CallContext,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, RemoteCallError>> + Send>>;
+    ) -> Result<Vec<WireVal>, RemoteCallError>;
 }
 
 /// A call to a component on another host that did not come back with results.

@@ -2,9 +2,6 @@
 //! to the target component's `wasmcloud:messaging/handler`, looked up when each message
 //! arrives: in process when it runs here, otherwise on a host of the lattice that runs it.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use weft_capabilities::messaging::{BrokerMessage, MessageSink, MessagingError};
 use weft_lattice::LinkSpec;
 
@@ -28,23 +25,24 @@ pub(crate) struct LinkedHandler {
     pub(crate) remote: Option<(RemoteCalls, String)>,
 }
 
+#[async_trait::async_trait]
 impl MessageSink for LinkedHandler {
-    fn deliver(
+    async fn deliver(
         &self,
         message: BrokerMessage,
         trace: Option<TraceContext>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), MessagingError>> + Send>> {
+    ) -> Result<(), MessagingError> {
         let handler = self.directory.get(&self.target_id);
-        let target = self.target_id.clone();
-        let remote = self.remote.clone();
-        Box::pin(async move {
-            match (handler, remote) {
-                (Some(handler), _) => handler.handle_message(message, trace).await,
-                (None, Some((remote, source_id))) => {
-                    remote.deliver(&source_id, &target, message, trace).await
-                }
-                (None, None) => Err(MessagingError::NotRunning { component: target }),
+        match (handler, &self.remote) {
+            (Some(handler), _) => handler.handle_message(message, trace).await,
+            (None, Some((remote, source_id))) => {
+                remote
+                    .deliver(source_id, &self.target_id, message, trace)
+                    .await
             }
-        })
+            (None, None) => Err(MessagingError::NotRunning {
+                component: self.target_id.clone(),
+            }),
+        }
     }
 }

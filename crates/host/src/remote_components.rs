@@ -6,8 +6,6 @@
 //! component's id (`source-id`) and the W3C trace context of the request the call belongs to
 //! (`traceparent`, `tracestate`), which the called component's own calls carry on.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -87,8 +85,9 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
     }
 }
 
+#[async_trait::async_trait]
 impl RemoteComponents for RemoteCalls {
-    fn call(
+    async fn call(
         &self,
         source: String,
         target: String,
@@ -96,44 +95,47 @@ impl RemoteComponents for RemoteCalls {
         function: String,
         params: Vec<WireVal>,
         context: CallContext,
-    ) -> Pin<Box<dyn Future<Output = Result<Vec<WireVal>, RemoteCallError>> + Send>> {
-        let subject = self.call_subject(&target);
-        let client = self.client().clone();
-        Box::pin(async move {
-            let call = Call {
-                interface,
-                function,
-                params,
-                depth: context.depth,
+    ) -> Result<Vec<WireVal>, RemoteCallError> {
+        let call = Call {
+            interface,
+            function,
+            params,
+            depth: context.depth,
+        };
+        let transport =
+            |source: Box<dyn std::error::Error + Send + Sync>| RemoteCallError::Transport {
+                target: target.clone(),
+                source,
             };
-            let transport =
-                |source: Box<dyn std::error::Error + Send + Sync>| RemoteCallError::Transport {
-                    target: target.clone(),
-                    source,
-                };
-            let payload = serde_json::to_vec(&call).map_err(|error| transport(error.into()))?;
-            let mut headers = async_nats::HeaderMap::new();
-            headers.insert("source-id", source.as_str());
-            for (name, value) in context.trace.iter().flat_map(TraceContext::headers) {
-                headers.insert(name, value);
-            }
-            let reply = ask(&client, subject, headers, payload.into(), CALL_TIMEOUT)
-                .await
-                .map_err(|error| match error.kind() {
-                    RequestErrorKind::NoResponders => RemoteCallError::NoHost {
-                        target: target.clone(),
-                    },
-                    RequestErrorKind::TimedOut => RemoteCallError::Timeout {
-                        target: target.clone(),
-                        timeout: CALL_TIMEOUT,
-                    },
-                    RequestErrorKind::Other => transport(error.into()),
-                })?;
-            match serde_json::from_slice::<Answer>(&reply.payload) {
-                Ok(Answer::Ok(results)) => Ok(results),
-                Ok(Answer::Error(reason)) => Err(RemoteCallError::Failed(reason)),
-                Err(error) => Err(transport(error.into())),
-            }
-        })
+        let payload = serde_json::to_vec(&call).map_err(|error| transport(error.into()))?;
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("source-id", source.as_str());
+        for (name, value) in context.trace.iter().flat_map(TraceContext::headers) {
+            headers.insert(name, value);
+        }
+        let subject = self.call_subject(&target);
+        let reply = ask(
+            self.client(),
+            subject,
+            headers,
+            payload.into(),
+            CALL_TIMEOUT,
+        )
+        .await
+        .map_err(|error| match error.kind() {
+            RequestErrorKind::NoResponders => RemoteCallError::NoHost {
+                target: target.clone(),
+            },
+            RequestErrorKind::TimedOut => RemoteCallError::Timeout {
+                target: target.clone(),
+                timeout: CALL_TIMEOUT,
+            },
+            RequestErrorKind::Other => transport(error.into()),
+        })?;
+        match serde_json::from_slice::<Answer>(&reply.payload) {
+            Ok(Answer::Ok(results)) => Ok(results),
+            Ok(Answer::Error(reason)) => Err(RemoteCallError::Failed(reason)),
+            Err(error) => Err(transport(error.into())),
+        }
     }
 }

@@ -2,8 +2,6 @@
 //! deliver subscribed subjects to a [`MessageSink`] and answer publish and request the same
 //! way, so components cannot tell them apart.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,14 +11,15 @@ use super::{BrokerMessage, MessagingError, SubjectSubscription};
 use crate::call_context::TraceContext;
 
 /// Where a subscription's messages go (the host calls the linked component's handler).
+#[async_trait::async_trait]
 pub trait MessageSink: Send + Sync {
     /// Delivers one message, sent in the trace `trace`; the error says why it was not
     /// handled.
-    fn deliver(
+    async fn deliver(
         &self,
         message: BrokerMessage,
         trace: Option<TraceContext>,
-    ) -> Pin<Box<dyn Future<Output = Result<(), MessagingError>> + Send>>;
+    ) -> Result<(), MessagingError>;
 }
 
 /// One messaging capability's broker.

@@ -143,37 +143,32 @@ impl InProcessBroker {
 
 #[cfg(test)]
 mod tests {
-    use std::future::Future;
-    use std::pin::Pin;
-
     use super::*;
 
     /// Replies to every message with its body reversed, through the broker.
     struct Reverser(std::sync::Weak<InProcessBroker>);
 
+    #[async_trait::async_trait]
     impl MessageSink for Reverser {
-        fn deliver(
+        async fn deliver(
             &self,
             message: BrokerMessage,
             trace: Option<TraceContext>,
-        ) -> Pin<Box<dyn Future<Output = Result<(), MessagingError>> + Send>> {
-            let broker = self.0.upgrade();
-            Box::pin(async move {
-                let (Some(broker), Some(reply_to)) = (broker, message.reply_to) else {
-                    return Ok(());
-                };
-                let mut body = message.body;
-                body.reverse();
-                broker.publish(
-                    BrokerMessage {
-                        subject: reply_to,
-                        body,
-                        reply_to: None,
-                    },
-                    trace.as_ref(),
-                );
-                Ok(())
-            })
+        ) -> Result<(), MessagingError> {
+            let (Some(broker), Some(reply_to)) = (self.0.upgrade(), message.reply_to) else {
+                return Ok(());
+            };
+            let mut body = message.body;
+            body.reverse();
+            broker.publish(
+                BrokerMessage {
+                    subject: reply_to,
+                    body,
+                    reply_to: None,
+                },
+                trace.as_ref(),
+            );
+            Ok(())
         }
     }
 
