@@ -525,6 +525,14 @@ impl Lattice for NatsLattice {
         if failures.is_empty() {
             return Ok(());
         }
+        if let Command::PutLink(link) = command {
+            // Not in effect everywhere, so not in the view: the next converge puts it again
+            // (hosts that took it change nothing), as a host that refuses a link forgets it.
+            self.lock()
+                .shared
+                .links
+                .retain(|existing| existing.key() != link.key());
+        }
         // Retrying helps if it helps on any host.
         let retry = if failures
             .iter()
