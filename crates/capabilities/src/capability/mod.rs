@@ -2,7 +2,7 @@
 //!
 //! A capability is a type implementing [`Capability`]: the images that run it ([`Kind`]s),
 //! the package components import from it, its `add_to_linker`, how a link's config becomes
-//! its settings ([`Capability::on_link`], parsed once per link), and how settings open the
+//! its settings ([`Capability::on_link`], one pure parse, no I/O), and how settings open the
 //! backend instances use ([`Capability::open`]). [`compose`] lists them all; the linker
 //! ([`crate::add_to_linker`]) and the host's [`Registry`] are both built from that list, so a
 //! new capability is one module plus one line there.
@@ -89,7 +89,7 @@ pub enum Reach {
 
 /// One built-in capability: everything weft needs to know to link components to it.
 pub trait Capability: Send + Sync + 'static {
-    /// A link's settings, parsed once; links with equal settings share one backend.
+    /// A link's settings (parsed by `on_link`, without I/O, whenever links are resolved); links with equal settings share one backend.
     type Settings: Clone + Eq + Hash + Send + Sync + 'static;
     /// What an instance uses through one link (cheap to clone: an `Arc` or small value).
     type Backend: Clone + Send + Sync + 'static;
