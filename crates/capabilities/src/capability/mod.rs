@@ -89,7 +89,8 @@ pub enum Reach {
 
 /// One built-in capability: everything weft needs to know to link components to it.
 pub trait Capability: Send + Sync + 'static {
-    /// A link's settings (parsed by `on_link`, without I/O, whenever links are resolved); links with equal settings share one backend.
+    /// A link's settings (parsed by `on_link`, without I/O, whenever links are resolved);
+    /// links with equal settings share one backend.
     type Settings: Clone + Eq + Hash + Send + Sync + 'static;
     /// What an instance uses through one link (cheap to clone: an `Arc` or small value).
     type Backend: Clone + Send + Sync + 'static;
