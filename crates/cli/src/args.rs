@@ -261,16 +261,19 @@ pub struct NatsArgs {
 }
 
 impl NatsArgs {
-    /// The connection settings, if NATS servers were named.
-    pub fn settings(&self, client_name: &str) -> Option<weft_lattice::NatsSettings> {
-        (!self.urls.is_empty()).then(|| weft_lattice::NatsSettings {
-            urls: self.urls.clone(),
-            credentials_file: self.credentials_file.clone(),
-            token: self.token.clone(),
-            user: self.user.clone(),
-            password: self.password.clone(),
-            tls_ca: self.tls_ca.clone(),
-            client_name: Some(client_name.to_owned()),
+    /// The lattice to join, if NATS servers were named.
+    pub fn config(&self) -> Option<weft_process::NatsConfig> {
+        (!self.urls.is_empty()).then(|| weft_process::NatsConfig {
+            settings: weft_lattice::NatsSettings {
+                urls: self.urls.clone(),
+                credentials_file: self.credentials_file.clone(),
+                token: self.token.clone(),
+                user: self.user.clone(),
+                password: self.password.clone(),
+                tls_ca: self.tls_ca.clone(),
+                client_name: None,
+            },
+            lattice: self.lattice.clone(),
         })
     }
 }

@@ -2,8 +2,10 @@
 
 use std::time::{Duration, Instant};
 
+use weft_process::api_file_path;
+
 use crate::commands::client::Client;
-use crate::commands::state::{Endpoint, api_file_path};
+use crate::commands::state::Endpoint;
 use crate::output::Output;
 
 /// How long `weft down` waits for `weft up` to finish its in-flight requests and exit.

@@ -26,11 +26,16 @@ struct Serving {
 
 /// Runs `weft run` until Ctrl-C or SIGTERM.
 pub fn execute(args: RunArgs, output: &Output) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    block_on(serve(args, output))
+}
+
+/// Runs `work` to its end on a multi-threaded async runtime, as the serving commands do.
+pub fn block_on(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(serve(args, output))
+        .context("cannot start the async runtime")?
+        .block_on(work)
 }
 
 async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {

@@ -7,9 +7,10 @@ use weft_api::ControlPlane;
 use weft_lattice::{LatticeName, LatticeStore};
 use weft_manager::{Lease, LeaseError, LeaseRecord};
 
-use crate::commands::up::{BundledExample, NatsLink, act};
+use crate::acting::{ActingOn, act};
 
-/// What this process does in its lattice.
+/// What a manager process is in its lattice.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
     /// No lattice: it is the only manager.
     Alone,
@@ -23,7 +24,7 @@ pub enum Role {
 }
 
 impl Role {
-    /// How the ready line names it.
+    /// `alone`, `leader` or `standby`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Alone => "alone",
@@ -34,7 +35,7 @@ impl Role {
 }
 
 /// Why a standby refuses changes.
-pub fn standby_reason(lattice: &LatticeName, leader: &LeaseRecord) -> String {
+pub(crate) fn standby_reason(lattice: &LatticeName, leader: &LeaseRecord) -> String {
     format!(
         "this weft is standing by for lattice {lattice}: {} manages it; send changes to its API ({}), or here once it stops",
         leader.holder,
@@ -43,7 +44,7 @@ pub fn standby_reason(lattice: &LatticeName, leader: &LeaseRecord) -> String {
 }
 
 /// Keeps the lease; reports on `lost` when another manager has it.
-pub async fn hold(
+pub(crate) async fn hold(
     lease: Arc<Lease<LatticeStore>>,
     fence: u64,
     lost: tokio::sync::mpsc::Sender<LeaseError>,
@@ -53,11 +54,10 @@ pub async fn hold(
 }
 
 /// Waits for the lease, then acts and keeps it.
-pub async fn take_over(
+pub(crate) async fn take_over(
     lease: Arc<Lease<LatticeStore>>,
     control: Arc<ControlPlane>,
-    example: BundledExample,
-    nats: Option<NatsLink>,
+    on: ActingOn,
     lost: tokio::sync::mpsc::Sender<LeaseError>,
 ) {
     let acquired = lease
@@ -73,15 +73,15 @@ pub async fn take_over(
         }
     };
     tracing::info!("took over as the lattice's manager");
-    if let Some(nats) = &nats {
+    if let Some(nats) = &on.nats {
         nats.hosts.set_fence(fence);
     }
     control.set_standing_by(None);
     // Whatever acting needs lives as long as this manager holds the lease.
-    let _acting = match act(&control, &example, nats.as_ref()).await {
+    let _acting = match act(&control, &on).await {
         Ok(acting) => acting,
         Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "taking over failed");
+            tracing::error!(error = %crate::error::with_causes(&error), "taking over failed");
             None
         }
     };

@@ -1,0 +1,105 @@
+//! `weft host`: a host joining a lattice over NATS, answering its control requests and
+//! beating until it stops.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use weft_host::{Host, HostCtl, RemoteCalls, follow_secrets};
+use weft_secrets::{SecretKey, SecretVault};
+
+use crate::host_build::{beat, build_host, hint_if_unmanaged};
+use crate::join::{Joined, join_nats};
+use crate::manager_process::start_host_ctl;
+use crate::state_dir::prepare_state_dir;
+use crate::{HostProcessConfig, StartError};
+
+/// What a host process reports once it is ready (`weft host -o json` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct HostReady {
+    /// Its host id.
+    pub host_id: String,
+    /// The lattice it joined.
+    pub lattice: String,
+    /// The servers it reached.
+    #[serde(skip)]
+    pub servers: String,
+    /// Its labels.
+    #[serde(skip)]
+    pub labels: Vec<(String, String)>,
+    /// The state directory, absolute.
+    pub state_dir: String,
+}
+
+/// A running `weft host`.
+pub struct HostProcess {
+    ready: HostReady,
+    host: Arc<Host>,
+    joined: Joined,
+    _ctl: HostCtl,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl HostProcess {
+    /// Joins the lattice, starts the host answering its control requests, beating, following
+    /// the lattice's secrets when given its key, and warning if nobody manages the lattice.
+    pub async fn start(config: HostProcessConfig) -> Result<Self, StartError> {
+        let state_dir = prepare_state_dir(&config.state_dir)?;
+        let (joined, nats) = join_nats(&config.nats).await?;
+        let remote = RemoteCalls::new(nats.client.clone(), nats.lattice.as_str());
+        let bus = Arc::clone(&joined.bus);
+        let host = build_host(&state_dir, &config.host, &joined.host_id, bus, Some(remote))?;
+        let host = Arc::new(host);
+        let ctl = start_host_ctl(&nats, &host).await?;
+        let mut background = vec![
+            beat(Arc::clone(&host), config.host.heartbeat),
+            tokio::spawn(hint_if_unmanaged(
+                joined.store.clone(),
+                nats.lattice.clone(),
+            )),
+        ];
+        if let Some(path) = &config.secrets_key {
+            let vault = SecretVault::new(joined.store.clone(), SecretKey::load(path)?);
+            background.push(follow_secrets(
+                Arc::clone(&host),
+                vault,
+                joined.bus.subscribe(),
+            ));
+        }
+        let info = host.info();
+        let ready = HostReady {
+            host_id: info.id,
+            lattice: nats.lattice.to_string(),
+            servers: nats.servers,
+            labels: info.labels.into_iter().collect(),
+            state_dir: state_dir.display().to_string(),
+        };
+        Ok(Self {
+            ready,
+            host,
+            joined,
+            _ctl: ctl,
+            background,
+        })
+    }
+
+    /// What it became.
+    pub fn ready(&self) -> &HostReady {
+        &self.ready
+    }
+
+    /// The host.
+    pub fn host(&self) -> &Arc<Host> {
+        &self.host
+    }
+
+    /// Stops beating and following, lets in-flight requests finish, stops the components,
+    /// and flushes the events still on their way.
+    pub async fn shut_down(self) {
+        tracing::info!("shutting down: finishing in-flight requests");
+        for task in self.background {
+            task.abort();
+        }
+        self.host.shutdown().await;
+        self.joined.flush().await;
+    }
+}

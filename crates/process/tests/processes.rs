@@ -1,0 +1,187 @@
+//! Whole processes started in this test process, no binary: `weft up` alone on its embedded
+//! store, and `weft manager` / `weft host` in a lattice over a real `nats-server`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail loudly.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use weft_lattice::{LatticeName, NatsSettings};
+use weft_process::{
+    HostConfig, HostProcess, HostProcessConfig, ManagerConfig, ManagerProcess, NatsConfig, Role,
+    StartError,
+};
+use weft_test_servers::{NatsServer, free_port};
+
+fn host_config(labels: &[(&str, &str)]) -> HostConfig {
+    HostConfig {
+        labels: labels
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect::<BTreeMap<_, _>>(),
+        heartbeat: Duration::from_millis(200),
+        oci: Default::default(),
+    }
+}
+
+fn manager_config(state_dir: &Path, nats: Option<NatsConfig>) -> ManagerConfig {
+    ManagerConfig {
+        state_dir: state_dir.to_path_buf(),
+        api_addr: ([127, 0, 0, 1], 0).into(),
+        nats,
+        secrets_key: None,
+        lease_term: Duration::from_millis(600),
+        host_expiry: Duration::from_millis(800),
+        host: None,
+        example: None,
+    }
+}
+
+fn nats_config(nats: &NatsServer, lattice: &str) -> NatsConfig {
+    NatsConfig {
+        settings: NatsSettings {
+            urls: vec![nats.url()],
+            ..NatsSettings::default()
+        },
+        lattice: lattice.parse::<LatticeName>().unwrap(),
+    }
+}
+
+/// Polls `url` until it answers 200, returning the body.
+async fn body_when_served(url: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(response) = reqwest::get(url).await
+            && response.status().is_success()
+        {
+            return response.text().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "{url} never answered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until `done` holds.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_serves_the_example_writes_its_api_file_and_brings_it_back_after_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let example: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+    let mut config = manager_config(state.path(), None);
+    config.host = Some(host_config(&[]));
+    config.example = Some(example);
+
+    let up = ManagerProcess::start(config.clone()).await.unwrap();
+    assert_eq!(up.role(), &Role::Alone);
+    assert_eq!(up.ready().host_id, "local");
+    assert_eq!(up.ready().apps.len(), 1, "the example is deployed");
+    let served = body_when_served(&format!("http://{example}/")).await;
+    assert_eq!(served, "Hello from weft!\n");
+    let api_file: weft_process::ApiFile = serde_json::from_slice(
+        &std::fs::read(weft_process::api_file_path(state.path())).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(api_file.url, up.ready().api);
+    assert_eq!(api_file.token, up.token());
+    up.shut_down(true).await;
+    assert!(!weft_process::api_file_path(state.path()).exists());
+
+    let again = ManagerProcess::start(config).await.unwrap();
+    let apps = &again.ready().apps;
+    assert_eq!(apps.len(), 1, "restored, not deployed twice: {apps:?}");
+    assert_eq!(
+        body_when_served(&format!("http://{example}/")).await,
+        "Hello from weft!\n"
+    );
+    again.shut_down(true).await;
+}
+
+#[tokio::test]
+async fn a_manager_with_neither_a_lattice_nor_a_host_refuses_to_start() {
+    let state = tempfile::tempdir().unwrap();
+    let error = ManagerProcess::start(manager_config(state.path(), None))
+        .await
+        .err()
+        .unwrap();
+    assert!(matches!(error, StartError::NothingToManage), "{error}");
+    assert!(error.to_string().contains("--nats"), "{error}");
+}
+
+#[tokio::test]
+async fn a_state_directory_that_is_a_file_is_named_with_the_flag_to_change_it() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let mut config = manager_config(file.path(), None);
+    config.host = Some(host_config(&[]));
+    let error = ManagerProcess::start(config).await.err().unwrap();
+    assert!(matches!(error, StartError::StateDir { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains(&file.path().display().to_string()), "{message}");
+    assert!(message.contains("--state-dir"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hosts_join() {
+    let nats = NatsServer::start(free_port());
+    let (first_state, second_state, host_state) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let first = ManagerProcess::start(manager_config(
+        first_state.path(),
+        Some(nats_config(&nats, "inproc")),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(first.role(), &Role::Leader);
+    assert_eq!(first.ready().lattice.as_deref(), Some("inproc"));
+
+    let host = HostProcess::start(HostProcessConfig {
+        state_dir: host_state.path().to_path_buf(),
+        nats: nats_config(&nats, "inproc"),
+        host: host_config(&[("zone", "east")]),
+        secrets_key: None,
+    })
+    .await
+    .unwrap();
+    let host_id = host.ready().host_id.clone();
+    assert!(host.ready().labels.contains(&("zone".into(), "east".into())));
+    eventually("the leader sees the host", || {
+        first.control().hosts().iter().any(|info| info.id == host_id)
+    })
+    .await;
+
+    let second = ManagerProcess::start(manager_config(
+        second_state.path(),
+        Some(nats_config(&nats, "inproc")),
+    ))
+    .await
+    .unwrap();
+    let Role::Standby { leader } = second.role() else {
+        panic!("the second manager leads: {:?}", second.role());
+    };
+    assert_eq!(leader.holder, first.ready().host_id);
+    assert_eq!(leader.api.as_deref(), Some(first.ready().api.as_str()));
+    assert!(second.control().standing_by().is_some());
+
+    first.shut_down(true).await;
+    eventually("the standby takes over", || {
+        second.control().standing_by().is_none()
+    })
+    .await;
+    eventually("the new leader sees the host", || {
+        second.control().hosts().iter().any(|info| info.id == host_id)
+    })
+    .await;
+    second.shut_down(true).await;
+    host.shut_down().await;
+}
