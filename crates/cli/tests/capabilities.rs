@@ -138,7 +138,7 @@ fn redis_counter(dir: &Path, name: &str, port: u16, url: &str) -> String {
 fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
     let state = tempfile::tempdir().unwrap();
     let _up = up(state.path(), free_port());
-    let redis = RedisServer::start(free_port());
+    let redis = RedisServer::start();
 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -166,7 +166,7 @@ fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
         stderr.contains(&format!("cannot reach Redis at {later_url}")),
         "{stderr}"
     );
-    let _later = RedisServer::start(later_port);
+    let _later = RedisServer::start_on(later_port);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
         let (_, stdout, _) = client(state.path(), &["app", "status", "later"]);
@@ -438,10 +438,7 @@ spec:
 
 #[test]
 fn links_to_one_capability_with_different_servers_each_reach_their_own() {
-    let (first, second) = (
-        RedisServer::start(free_port()),
-        RedisServer::start(free_port()),
-    );
+    let (first, second) = (RedisServer::start(), RedisServer::start());
     let state = tempfile::tempdir().unwrap();
     let running = up(state.path(), free_port());
     let dir = tempfile::tempdir().unwrap();
@@ -647,7 +644,7 @@ fn messaging_runs_over_nats_waits_for_it_and_survives_its_restart() {
         stderr.contains(&format!("cannot reach NATS at {url}")),
         "{stderr}"
     );
-    let nats = NatsServer::start(nats_port);
+    let nats = NatsServer::start_on(nats_port, tempfile::tempdir().unwrap(), &[]);
     let ask = format!("http://127.0.0.1:{port}/?subject=echo.hi&body=hello");
     let echoed = (200, "echo: hello".to_owned());
     let patience = std::time::Duration::from_secs(20);
@@ -663,7 +660,7 @@ fn messaging_runs_over_nats_waits_for_it_and_survives_its_restart() {
     drop(nats);
     let (status, _) = get(&ask);
     assert_eq!(status, 502);
-    let _nats = NatsServer::start(nats_port);
+    let _nats = NatsServer::start_on(nats_port, tempfile::tempdir().unwrap(), &[]);
     assert_eq!(get_until(&ask, &echoed, patience), echoed);
 }
 
@@ -794,7 +791,7 @@ fn blobs_are_files_under_the_root_and_nothing_escapes_it() {
 
 #[test]
 fn blobs_on_nats_object_stores() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let state = tempfile::tempdir().unwrap();
     let _up = up(state.path(), free_port());
     let dir = tempfile::tempdir().unwrap();
@@ -837,7 +834,7 @@ fn blobs_on_nats_object_stores() {
 fn key_value_on_nats_jetstream() {
     let state = tempfile::tempdir().unwrap();
     let _up = up(state.path(), free_port());
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let manifest = format!(

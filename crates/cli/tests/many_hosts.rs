@@ -79,7 +79,7 @@ fn spread_manifest(dir: &Path) -> String {
 
 #[test]
 fn spreads_place_by_weight_and_survive_hosts_and_managers_dying() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let dirs: Vec<_> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
     let eu1 = host(&nats, "spread", dirs[0].path(), &["zone=eu"]);
     let eu2 = host(&nats, "spread", dirs[1].path(), &["zone=eu"]);
@@ -160,8 +160,8 @@ fn spreads_place_by_weight_and_survive_hosts_and_managers_dying() {
 
 #[test]
 fn a_nats_restart_leaves_apps_serving_and_the_lattice_whole() {
-    let port = free_port();
-    let nats = NatsServer::start(port);
+    let nats = NatsServer::start();
+    let port = nats.port;
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let worker = host(&nats, "restart", dirs[0].path(), &["zone=eu"]);
     let worker_id = worker.ready["host_id"].as_str().unwrap().to_owned();
@@ -183,7 +183,7 @@ fn a_nats_restart_leaves_apps_serving_and_the_lattice_whole() {
     // NATS goes away for longer than the host expiry, then comes back on its data.
     let data = nats.stop();
     std::thread::sleep(Duration::from_secs(2));
-    let nats = NatsServer::start_in(port, data, &[]);
+    let nats = NatsServer::start_on(port, data, &[]);
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (code, _, _) = client(dirs[1].path(), &["config", "put", "after", "a=b"]);
@@ -216,7 +216,7 @@ fn a_nats_restart_leaves_apps_serving_and_the_lattice_whole() {
 
 #[test]
 fn a_host_whose_lattice_has_no_manager_says_so() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let state = tempfile::tempdir().unwrap();
     let lonely = host(&nats, "lonely", state.path(), &[]);
     assert_eq!(lonely.ready["lattice"], "lonely");
@@ -246,7 +246,7 @@ fn a_host_whose_lattice_has_no_manager_says_so() {
 
 #[test]
 fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let key = dirs[2].path().join("secrets.key");
     let key_arg = key.to_str().unwrap();
@@ -498,7 +498,7 @@ fn a_component_calls_a_component_on_another_host() {
 
 #[test]
 fn a_manager_killed_mid_deploy_is_replaced_and_the_deploy_lands_once() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let dirs: Vec<_> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
     let eu1 = host(&nats, "middeploy", dirs[0].path(), &["zone=eu"]);
     let eu2 = host(&nats, "middeploy", dirs[1].path(), &["zone=eu"]);
@@ -571,8 +571,8 @@ fn a_manager_killed_mid_deploy_is_replaced_and_the_deploy_lands_once() {
 
 #[test]
 fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
-    let port = free_port();
-    let nats = NatsServer::start(port);
+    let nats = NatsServer::start();
+    let port = nats.port;
     let dirs: Vec<_> = (0..9).map(|_| tempfile::tempdir().unwrap()).collect();
     let labels = [["zone=eu"], ["zone=eu"], ["zone=us"]];
     let hosts: Vec<Weft> = (0..3)
@@ -599,7 +599,7 @@ fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
     drop(first_manager);
     drop(hosts);
     let data = nats.stop();
-    let nats = NatsServer::start_in(port, data, &[]);
+    let nats = NatsServer::start_on(port, data, &[]);
     let hosts: Vec<Weft> = (0..3)
         .map(|i| host(&nats, "again", dirs[5 + i].path(), &labels[i]))
         .collect();
@@ -650,7 +650,7 @@ fn daemon_manifest(dir: &Path) -> String {
 
 #[test]
 fn a_daemonscaler_follows_labels_and_hosts_joining() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let dirs: Vec<_> = (0..6).map(|_| tempfile::tempdir().unwrap()).collect();
     let gold = host(&nats, "daemon", dirs[0].path(), &["tier=gold"]);
     let plain = host(&nats, "daemon", dirs[1].path(), &[]);
@@ -688,7 +688,7 @@ fn a_daemonscaler_follows_labels_and_hosts_joining() {
 
 #[test]
 fn bodies_larger_than_a_nats_message_cross_hosts_in_parts() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     let _edge = host(&nats, "big", dirs[0].path(), &["role=edge"]);
     let _worker = host(&nats, "big", dirs[1].path(), &["role=worker"]);

@@ -36,7 +36,7 @@ fn app_names(state: &Path) -> Vec<String> {
 
 #[test]
 fn apps_live_in_the_lattice_and_lattices_stay_apart() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let (first_state, other_state, next_state) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
@@ -98,7 +98,7 @@ fn nats_not_up_yet_is_waited_for_and_refused_credentials_end_the_start() {
     let port = free_port();
     let late = std::thread::spawn(move || {
         std::thread::sleep(std::time::Duration::from_millis(1500));
-        NatsServer::start(port)
+        NatsServer::start_on(port, tempfile::tempdir().unwrap(), &[])
     });
     let state = tempfile::tempdir().unwrap();
     let url = format!("nats://127.0.0.1:{port}");
@@ -117,8 +117,8 @@ fn nats_not_up_yet_is_waited_for_and_refused_credentials_end_the_start() {
     );
     drop(running);
 
-    let guarded_port = free_port();
-    let _guarded = NatsServer::start_with(guarded_port, &["--user", "ann", "--pass", "s3cret"]);
+    let guarded = NatsServer::start_with(&["--user", "ann", "--pass", "s3cret"]);
+    let guarded_port = guarded.port;
     let output = weft()
         .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"])
         .args(["--nats", &format!("nats://127.0.0.1:{guarded_port}")])
@@ -152,7 +152,7 @@ fn serving_within(url: &str, limit: std::time::Duration) -> Option<std::time::Du
 
 #[test]
 fn a_standby_takes_over_when_the_manager_stops_or_dies() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let states: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/");
@@ -251,7 +251,7 @@ fn ctl_at(url: &str, subject: &str, body: &str) -> serde_json::Value {
 
 #[test]
 fn the_control_interface_answers_like_wasmcloud() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let state = tempfile::tempdir().unwrap();
     let port = free_port();
     let running = up_on_nats(
@@ -333,7 +333,7 @@ fn the_control_interface_answers_like_wasmcloud() {
 
 #[test]
 fn components_and_capabilities_run_by_hand_through_the_control_interface() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let state = tempfile::tempdir().unwrap();
     let running = up_on_nats(state.path(), &nats.url(), "hand", free_port(), &[]);
     let host_id = running.ready["host_id"].as_str().unwrap().to_owned();

@@ -40,7 +40,7 @@ fn hello() -> &'static str {
 
 #[test]
 fn push_pull_inspect_and_skopeo_read_each_others_artifacts() {
-    let registry = RegistryServer::start(free_port());
+    let registry = RegistryServer::start();
     let state = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let reference = format!("{}/demo/hello:1.0.0", registry.host());
@@ -190,7 +190,7 @@ fn push_pull_inspect_and_skopeo_read_each_others_artifacts() {
 
 #[test]
 fn pulls_that_go_wrong_say_why() {
-    let registry = RegistryServer::start(free_port());
+    let registry = RegistryServer::start();
     let state = tempfile::tempdir().unwrap();
     let host = registry.host();
     let reference = format!("{host}/demo/hello:1.0.0");
@@ -275,7 +275,7 @@ fn on_a_terminal(state: &Path, args: &[&str]) -> String {
 
 #[test]
 fn progress_is_a_bar_on_a_terminal() {
-    let registry = RegistryServer::start(free_port());
+    let registry = RegistryServer::start();
     let state = tempfile::tempdir().unwrap();
     let reference = format!("{}/demo/hello:2.0.0", registry.host());
     let host = registry.host();
@@ -336,8 +336,8 @@ fn hello_from(dir: &Path, name: &str, port: u16, image: &str) -> String {
 
 #[test]
 fn apps_deploy_from_the_registry_and_from_the_cache_once_it_is_down() {
-    let registry_port = free_port();
-    let registry = RegistryServer::start(registry_port);
+    let registry = RegistryServer::start();
+    let registry_port = registry.port;
     let state = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let image = format!("{}/demo/hello:1.0.0", registry.host());
@@ -383,7 +383,7 @@ fn apps_deploy_from_the_registry_and_from_the_cache_once_it_is_down() {
             && stdout.contains("running?"),
         "{stdout}"
     );
-    let registry = RegistryServer::start(registry_port);
+    let registry = RegistryServer::start_on(registry_port);
     let (code, _, stderr) = oci(state.path(), &registry, &["push", hello(), &missing]);
     assert_eq!(code, 0, "{stderr}");
     let deployed = (0..200).any(|_| {
@@ -406,7 +406,6 @@ fn a_registry_with_basic_auth_gets_the_credentials_given_for_it() {
     let hash = bcrypt::hash("s3cret", 4).unwrap();
     std::fs::write(&htpasswd, format!("ann:{hash}\n")).unwrap();
     let registry = RegistryServer::start_with(
-        free_port(),
         "",
         &format!(
             "auth:\n  htpasswd:\n    realm: weft-test\n    path: {}\n",
@@ -582,7 +581,6 @@ fn an_https_registry_with_its_own_ca_is_trusted_with_ca_cert() {
         ],
     );
     let registry = RegistryServer::start_with(
-        free_port(),
         &format!(
             "  tls:\n    certificate: {}\n    key: {}\n",
             dir.join("server.crt").display(),

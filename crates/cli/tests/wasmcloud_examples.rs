@@ -94,7 +94,7 @@ fn wasmcloud_examples_deploy_next_to_the_bundled_example() {
     if !in_own_network("wasmcloud_examples_deploy_next_to_the_bundled_example") {
         return;
     }
-    let redis = RedisServer::start(6379);
+    let redis = RedisServer::start_on(6379);
     let state = tempfile::tempdir().unwrap();
     let apps = tempfile::tempdir().unwrap();
     let files = write_examples(apps.path());
@@ -140,7 +140,7 @@ fn wasmcloud_examples_deploy_next_to_the_bundled_example() {
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &files[2]]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("127.0.0.1:4222"), "{stderr}");
-    let nats = NatsServer::start(4222);
+    let nats = NatsServer::start_on(4222, tempfile::tempdir().unwrap(), &[]);
     wait_until_deployed(state.path(), "rust-echo-messaging");
     assert_eq!(
         nats_py_request(&nats.url(), "wasmcloud.echo", "HELLLLOOOOOO"),

@@ -33,7 +33,7 @@ async fn store(nats: &NatsServer, lattice: &str) -> NatsStore {
 
 #[tokio::test]
 async fn writes_compare_and_swap_by_revision() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let store = store(&nats, "cas").await;
     let key = "links/shop-web/wasi:http/default";
 
@@ -89,7 +89,7 @@ async fn writes_compare_and_swap_by_revision() {
 
 #[tokio::test]
 async fn lists_by_prefix_in_key_order_and_lattices_stay_apart() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let prod = store(&nats, "prod").await;
     let dev = store(&nats, "dev").await;
     assert!(
@@ -132,15 +132,15 @@ async fn lists_by_prefix_in_key_order_and_lattices_stay_apart() {
 
 #[tokio::test]
 async fn acknowledged_writes_survive_a_server_restart() {
-    let port = free_port();
-    let nats = NatsServer::start(port);
+    let nats = NatsServer::start();
+    let port = nats.port;
     let store = store(&nats, "durable").await;
     let revision = store
         .put("apps/kept", b"manifest".to_vec(), Expect::Absent)
         .await
         .unwrap();
     let data = nats.stop();
-    let nats = NatsServer::start_in(port, data, &[]);
+    let nats = NatsServer::start_on(port, data, &[]);
     let reopened = self::store(&nats, "durable").await;
     let entry = reopened.get("apps/kept").await.unwrap().unwrap();
     assert_eq!(
@@ -163,7 +163,7 @@ async fn next(subscription: &mut weft_lattice::Subscription) -> Received {
 
 #[tokio::test]
 async fn events_cross_processes_as_cloud_events_once_each() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let lattice: LatticeName = "events".parse().unwrap();
     let here = NatsBus::start(client(&nats).await, lattice.clone(), "host-a")
         .await
@@ -245,7 +245,7 @@ async fn connecting_waits_for_late_servers_and_stops_at_refused_credentials() {
         assert!(tokio::time::Instant::now() < deadline, "no retries");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let _nats = NatsServer::start(port);
+    let _nats = NatsServer::start_on(port, tempfile::tempdir().unwrap(), &[]);
     let client = tokio::time::timeout(Duration::from_secs(10), connecting)
         .await
         .unwrap()
@@ -261,8 +261,8 @@ async fn connecting_waits_for_late_servers_and_stops_at_refused_credentials() {
     );
     assert!(waits[1].1 > waits[0].1, "backoff grows: {waits:?}");
 
-    let guarded_port = free_port();
-    let _guarded = NatsServer::start_with(guarded_port, &["--user", "ann", "--pass", "s3cret"]);
+    let guarded = NatsServer::start_with(&["--user", "ann", "--pass", "s3cret"]);
+    let guarded_port = guarded.port;
     let mut wrong = settings(format!("nats://127.0.0.1:{guarded_port}"));
     wrong.user = Some("ann".into());
     wrong.password = Some("wrong".into());

@@ -86,10 +86,9 @@ async fn up_serves_the_example_writes_its_api_file_and_brings_it_back_after_a_re
     assert_eq!(up.ready().apps.len(), 1, "the example is deployed");
     let served = body_when_served(&format!("http://{example}/")).await;
     assert_eq!(served, "Hello from weft!\n");
-    let api_file: weft_process::ApiFile = serde_json::from_slice(
-        &std::fs::read(weft_process::api_file_path(state.path())).unwrap(),
-    )
-    .unwrap();
+    let api_file: weft_process::ApiFile =
+        serde_json::from_slice(&std::fs::read(weft_process::api_file_path(state.path())).unwrap())
+            .unwrap();
     assert_eq!(api_file.url, up.ready().api);
     assert_eq!(api_file.token, up.token());
     up.shut_down(true).await;
@@ -124,13 +123,16 @@ async fn a_state_directory_that_is_a_file_is_named_with_the_flag_to_change_it() 
     let error = ManagerProcess::start(config).await.err().unwrap();
     assert!(matches!(error, StartError::StateDir { .. }), "{error}");
     let message = error.to_string();
-    assert!(message.contains(&file.path().display().to_string()), "{message}");
+    assert!(
+        message.contains(&file.path().display().to_string()),
+        "{message}"
+    );
     assert!(message.contains("--state-dir"), "{message}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hosts_join() {
-    let nats = NatsServer::start(free_port());
+    let nats = NatsServer::start();
     let (first_state, second_state, host_state) = (
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
@@ -154,9 +156,17 @@ async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hos
     .await
     .unwrap();
     let host_id = host.ready().host_id.clone();
-    assert!(host.ready().labels.contains(&("zone".into(), "east".into())));
+    assert!(
+        host.ready()
+            .labels
+            .contains(&("zone".into(), "east".into()))
+    );
     eventually("the leader sees the host", || {
-        first.control().hosts().iter().any(|info| info.id == host_id)
+        first
+            .control()
+            .hosts()
+            .iter()
+            .any(|info| info.id == host_id)
     })
     .await;
 
@@ -179,7 +189,11 @@ async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hos
     })
     .await;
     eventually("the new leader sees the host", || {
-        second.control().hosts().iter().any(|info| info.id == host_id)
+        second
+            .control()
+            .hosts()
+            .iter()
+            .any(|info| info.id == host_id)
     })
     .await;
     second.shut_down(true).await;

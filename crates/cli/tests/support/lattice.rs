@@ -80,7 +80,7 @@ pub struct EdgeAndWorkers {
 impl EdgeAndWorkers {
     /// Starts lattice `lattice` with `workers` worker hosts.
     pub fn start(lattice: &str, workers: usize) -> Self {
-        let nats = NatsServer::start(super::free_port());
+        let nats = NatsServer::start();
         let dirs: Vec<_> = (0..workers + 3)
             .map(|_| tempfile::tempdir().unwrap())
             .collect();
