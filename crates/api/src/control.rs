@@ -11,9 +11,9 @@ use tokio::sync::broadcast;
 use weft_host::HostInfo;
 use weft_lattice::{LatticeStore, Subscription};
 use weft_manager::{
-    AppState, AppStatus, AppStore, AppStoreError, Command, Lattice as _, LinkSpec, ObservedHost,
-    Reconciler, ReconcilerSettings, RecordError, Records, StoredConfig, StoredVersion,
-    desired_state, resolve_relative_images,
+    AppState, AppStatus, AppStore, AppStoreError, Blocker, Command, Lattice as _, LinkSpec,
+    ObservedHost, Reconciler, ReconcilerSettings, RecordError, Records, StoredConfig,
+    StoredVersion, desired_state, resolve_relative_images,
 };
 
 use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
@@ -213,10 +213,11 @@ impl ControlPlane {
                         .await;
                 }
                 Err(diagnostics) => {
-                    let reason = format!(
-                        "the stored manifest of {} {deployed} no longer loads ({diagnostics}); deploy a corrected version",
-                        app.name
-                    );
+                    let reason = Blocker::Unloadable {
+                        app: app.name.clone(),
+                        version: deployed.to_owned(),
+                        diagnostics: diagnostics.to_string(),
+                    };
                     tracing::warn!(app = %app.name, "{reason}");
                     self.unloadable
                         .lock()
@@ -595,9 +596,16 @@ fn manifest_state(manifest: &weft_manifest::Manifest, file: &str) -> weft_manage
     desired
 }
 
+/// Each reason's text, as the API shows them.
+fn reasons_text(reasons: &[Blocker]) -> Vec<String> {
+    reasons.iter().map(ToString::to_string).collect()
+}
+
 fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView {
     let (status, reasons) = match (&app.deployed, status) {
-        (None, Some(status)) if !status.reasons.is_empty() => ("failed".to_owned(), status.reasons),
+        (None, Some(status)) if !status.reasons.is_empty() => {
+            ("failed".to_owned(), reasons_text(&status.reasons))
+        }
         (None, _) => ("undeployed".to_owned(), Vec::new()),
         (Some(_), Some(status)) => (
             match status.state {
@@ -606,7 +614,7 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
                 AppState::Failed => "failed",
             }
             .to_owned(),
-            status.reasons,
+            reasons_text(&status.reasons),
         ),
         (Some(_), None) => ("reconciling".to_owned(), Vec::new()),
     };

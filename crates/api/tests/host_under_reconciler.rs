@@ -44,7 +44,7 @@ async fn converge(reconciler: &Reconciler<Host>, desired: DesiredApp) -> Result<
     let status = reconciler.apply(desired).await;
     match status.state {
         AppState::Deployed => Ok(status),
-        _ => Err(status.reasons.join("; ")),
+        _ => Err(weft_manager::join_reasons(&status.reasons)),
     }
 }
 

@@ -16,6 +16,7 @@
 
 mod apps;
 mod backoff;
+mod blocker;
 mod desired;
 mod lease;
 mod nats_lattice;
@@ -26,6 +27,7 @@ mod records;
 
 pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredVersion};
 pub use backoff::Backoff;
+pub use blocker::{Blocker, LinkName, join_reasons};
 pub use desired::{
     DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, SECRET_BACKENDS,
     Scaler, Share, WorkloadKind, desired_state, resolve_relative_images,

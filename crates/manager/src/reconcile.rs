@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::blocker::{Blocker, LinkName};
 use crate::desired::{DesiredApp, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind};
 use crate::placement::{split_by_weight, split_evenly};
 use weft_lattice::{Command, LinkSpec, SecretBinding};
@@ -23,16 +24,16 @@ pub enum AppState {
 }
 
 /// An application's status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppStatus {
     /// Deployed, reconciling or failed.
     pub state: AppState,
-    /// What stands in the way, in words a person can act on.
-    pub reasons: Vec<String>,
+    /// What stands in the way, each saying what to do.
+    pub reasons: Vec<Blocker>,
 }
 
 /// The result of one reconcile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Goals to send to hosts, in order: configs, starts and scales, links, then removals.
     pub commands: Vec<Command>,
@@ -49,7 +50,10 @@ pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
         removals: Vec::new(),
         reasons: Vec::new(),
     };
-    planner.reasons.extend(desired.unsupported.iter().cloned());
+    let unsupported = desired.unsupported.iter().cloned();
+    planner
+        .reasons
+        .extend(unsupported.map(|what| Blocker::Unsupported { what }));
     let blocked = planner.configs(desired);
     for workload in &desired.workloads {
         let missing: Vec<&String> = workload
@@ -89,7 +93,7 @@ struct Planner<'a> {
     observed: &'a ObservedLattice,
     commands: Vec<Command>,
     removals: Vec<Command>,
-    reasons: Vec<String>,
+    reasons: Vec<Blocker>,
 }
 
 impl<'a> Planner<'a> {
@@ -113,10 +117,9 @@ impl<'a> Planner<'a> {
                 }
                 Some(_) => {}
                 None if stored.is_none() => {
-                    self.reasons.push(format!(
-                        "config `{}` does not exist; create it with `weft config put {} KEY=VALUE`",
-                        config.name, config.name
-                    ));
+                    self.reasons.push(Blocker::ConfigMissing {
+                        config: config.name.clone(),
+                    });
                     missing.insert(config.name.clone());
                 }
                 None => {}
@@ -131,21 +134,28 @@ impl<'a> Planner<'a> {
         let mut available = true;
         for secret in &workload.secrets {
             let key = &secret.binding.key;
+            let workload_name = workload.name.clone();
             let reason = if !SECRET_BACKENDS.contains(&secret.backend.as_str()) {
-                Some(format!(
-                    "secret `{}` of `{}` uses the backend `{}`, which weft does not have; weft keeps secrets in its own encrypted store: set the policy's `backend: weft` and `weft secret put {key}`",
-                    secret.binding.name, workload.name, secret.backend
-                ))
+                Some(Blocker::SecretBackend {
+                    secret: secret.binding.name.clone(),
+                    workload: workload_name,
+                    backend: secret.backend.clone(),
+                    key: key.clone(),
+                })
             } else {
                 match (self.observed.secrets.get(key), &secret.version) {
-                    (None, _) => Some(format!(
-                        "secret `{key}` (read by `{}`) does not exist; put it with `weft secret put {key}`",
-                        workload.name
-                    )),
-                    (Some(stored), Some(wanted)) if stored.to_string() != *wanted => Some(format!(
-                        "secret `{key}` is at version {stored}, and `{}` asks for version {wanted}; change the manifest's `version` or remove it to follow the latest",
-                        workload.name
-                    )),
+                    (None, _) => Some(Blocker::SecretMissing {
+                        key: key.clone(),
+                        workload: workload_name,
+                    }),
+                    (Some(stored), Some(wanted)) if stored.to_string() != *wanted => {
+                        Some(Blocker::SecretVersion {
+                            key: key.clone(),
+                            workload: workload_name,
+                            stored: stored.to_string(),
+                            wanted: wanted.clone(),
+                        })
+                    }
                     _ => None,
                 }
             };
@@ -159,15 +169,14 @@ impl<'a> Planner<'a> {
 
     fn workload(&mut self, workload: &DesiredWorkload) {
         if let Some(owner) = self.foreign_owner(workload) {
+            let (workload, id) = (workload.name.clone(), workload.id.clone());
             self.reasons.push(match owner {
-                None => format!(
-                    "`{}` cannot run as id `{}`: it was started by hand outside any application (`component.scale`/`provider.start`); stop it there (count 0, `provider.stop`) or give this one another name",
-                    workload.name, workload.id
-                ),
-                Some(owner) => format!(
-                    "`{}` cannot run as id `{}`: application `{owner}` already runs that id",
-                    workload.name, workload.id
-                ),
+                None => Blocker::StartedByHand { workload, id },
+                Some(owner) => Blocker::IdTaken {
+                    workload,
+                    id,
+                    owner: owner.to_owned(),
+                },
             });
             return;
         }
@@ -193,10 +202,9 @@ impl<'a> Planner<'a> {
     ) -> BTreeMap<String, usize> {
         let mut targets: BTreeMap<String, usize> = BTreeMap::new();
         if self.observed.hosts.is_empty() {
-            self.reasons.push(format!(
-                "`{}` has nowhere to run: the lattice has no hosts",
-                workload.name
-            ));
+            self.reasons.push(Blocker::NoHosts {
+                workload: workload.name.clone(),
+            });
             return targets;
         }
         let (instances, shares, daemon) = match scaler {
@@ -209,12 +217,11 @@ impl<'a> Planner<'a> {
             let eligible = self.eligible_hosts(workload, share);
             let wanted_here = if daemon { instances } else { share_count };
             if wanted_here > 0 && eligible.is_empty() {
-                self.reasons.push(format!(
-                    "`{}` needs a host with labels {} (spread `{}`), and no host has them",
-                    workload.name,
-                    describe_labels(&share.requirements),
-                    share.name
-                ));
+                self.reasons.push(Blocker::NoHostWithLabels {
+                    workload: workload.name.clone(),
+                    labels: describe_labels(&share.requirements),
+                    spread: share.name.clone(),
+                });
                 continue;
             }
             match (workload.kind, daemon) {
@@ -339,17 +346,15 @@ impl<'a> Planner<'a> {
             {
                 Some(existing) if existing == link => {}
                 Some(existing) if existing.app.as_deref() != Some(self.app) => {
-                    let owner = match &existing.app {
-                        Some(app) => format!("belongs to application `{app}`"),
-                        None => format!(
-                            "was put by hand (remove it with `weft link del {} {} {} --link-name {}`)",
-                            link.source_id, link.namespace, link.package, link.name
-                        ),
-                    };
-                    self.reasons.push(format!(
-                        "the link {} -({}:{}, name `{}`)-> {owner}; or give this app's link another `name`",
-                        link.source_id, link.namespace, link.package, link.name
-                    ))
+                    self.reasons.push(Blocker::LinkTaken {
+                        link: LinkName {
+                            source_id: link.source_id.clone(),
+                            namespace: link.namespace.clone(),
+                            package: link.package.clone(),
+                            name: link.name.clone(),
+                        },
+                        owner: existing.app.clone(),
+                    })
                 }
                 _ => self.commands.push(Command::PutLink(link.clone())),
             }

@@ -18,6 +18,7 @@ use tokio::time::Instant;
 use weft_lattice::{CommandError as _, Received, Retry, Subscription};
 
 use crate::backoff::{Backoff, jitter};
+use crate::blocker::{Blocker, join_reasons};
 use crate::desired::DesiredApp;
 use crate::reconcile::{AppState, AppStatus, reconcile};
 use weft_lattice::Lattice;
@@ -213,7 +214,10 @@ impl<L: Lattice> Reconciler<L> {
                 if let Err(error) = self.lattice.execute(command).await {
                     let retry = error.retry();
                     tracing::warn!(app = %name, %error, ?retry, "a command failed");
-                    status.reasons.push(error.to_string());
+                    status.reasons.push(Blocker::CommandFailed {
+                        message: error.to_string(),
+                        retry,
+                    });
                     outcome = Outcome::Failed(retry);
                     break;
                 }
@@ -308,7 +312,7 @@ async fn sleep_until(deadline: Option<Instant>) {
 fn log_status(name: &str, status: &AppStatus) {
     match status.state {
         AppState::Failed => {
-            tracing::warn!(app = %name, reasons = %status.reasons.join("; "), "application failed")
+            tracing::warn!(app = %name, reasons = %join_reasons(&status.reasons), "application failed")
         }
         state => tracing::info!(app = %name, state = ?state, "application status"),
     }

@@ -52,12 +52,16 @@ spec:
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Failed);
     assert!(
-        plan.status.reasons[0].contains("config `redis-url` does not exist"),
+        plan.status.reasons[0]
+            .to_string()
+            .contains("config `redis-url` does not exist"),
         "{:?}",
         plan.status
     );
     assert!(
-        plan.status.reasons[0].contains("weft config put redis-url"),
+        plan.status.reasons[0]
+            .to_string()
+            .contains("weft config put redis-url"),
         "{:?}",
         plan.status
     );
@@ -122,7 +126,7 @@ spec:
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Failed);
     assert!(
-        plan.status.reasons[0].contains("zone=us"),
+        plan.status.reasons[0].to_string().contains("zone=us"),
         "{:?}",
         plan.status.reasons
     );
@@ -157,8 +161,12 @@ fn a_component_waits_for_its_secrets_and_follows_their_bindings() {
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Failed);
     assert!(
-        plan.status.reasons[0].contains("secret `api-key` (read by `api`) does not exist")
-            && plan.status.reasons[0].contains("weft secret put api-key"),
+        plan.status.reasons[0]
+            .to_string()
+            .contains("secret `api-key` (read by `api`) does not exist")
+            && plan.status.reasons[0]
+                .to_string()
+                .contains("weft secret put api-key"),
         "{:?}",
         plan.status
     );
@@ -180,13 +188,16 @@ fn a_component_waits_for_its_secrets_and_follows_their_bindings() {
     let pinned = reconcile(&secret_app("weft", Some("1")), &observed);
     assert!(
         pinned.status.reasons[0]
+            .to_string()
             .contains("secret `api-key` is at version 2, and `api` asks for version 1"),
         "{:?}",
         pinned.status
     );
     let vault = reconcile(&secret_app("vault", None), &observed);
     assert!(
-        vault.status.reasons[0].contains("uses the backend `vault`, which weft does not have"),
+        vault.status.reasons[0]
+            .to_string()
+            .contains("uses the backend `vault`, which weft does not have"),
         "{:?}",
         vault.status
     );
@@ -251,7 +262,10 @@ fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
     let plan = reconcile(&desired, &observed);
     assert_eq!(plan.status.state, AppState::Failed);
     assert!(
-        plan.status.reasons.iter().any(|r| r.contains("squatter")),
+        plan.status
+            .reasons
+            .iter()
+            .any(|r| r.to_string().contains("squatter")),
         "{:?}",
         plan.status.reasons
     );
@@ -262,7 +276,12 @@ fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
 fn no_hosts_is_a_reason() {
     let plan = reconcile(&manifest(HELLO), &ObservedLattice::default());
     assert_eq!(plan.status.state, AppState::Failed);
-    assert!(plan.status.reasons.iter().any(|r| r.contains("no hosts")));
+    assert!(
+        plan.status
+            .reasons
+            .iter()
+            .any(|r| r.to_string().contains("no hosts"))
+    );
 }
 
 /// A generated app: components with spread or daemon scalers over a few zone labels.
