@@ -33,6 +33,7 @@ use crate::http_link::{LinkedComponent, is_incoming_http, route_of};
 use crate::link_problem::LinkProblem;
 use crate::message_link::{LinkedHandler, is_handler_link};
 use crate::remote_http::RemoteCalls;
+use crate::served_remotely::{CurrentHandler, RemoteExports, ServedRemotely, subscribe_remote};
 
 /// What runs on this host, as last changed by a command.
 #[derive(Default)]
@@ -96,7 +97,7 @@ pub struct Host {
     /// Calls to and from the lattice's other hosts, when it has some.
     remote: Option<RemoteCalls>,
     /// The tasks serving this host's components to the other hosts, by component id.
-    served_remotely: Mutex<HashMap<String, Vec<tokio::task::JoinHandle<()>>>>,
+    served_remotely: Mutex<HashMap<String, ServedRemotely>>,
 }
 
 impl Host {
@@ -352,8 +353,8 @@ impl Host {
     /// Stops component `id`: it leaves the directory, the lattice and the link resolver.
     fn remove_component(&self, id: &str) {
         self.directory.remove(id);
-        for serving in self.lock_served().remove(id).unwrap_or_default() {
-            serving.abort();
+        if let Some(served) = self.lock_served().remove(id) {
+            served.stop();
         }
         let mut state = self.lock();
         state.components.remove(id);
@@ -391,7 +392,8 @@ impl Host {
     }
 
     /// Serves component `id`'s calls, HTTP and messages to the lattice's other hosts (nothing
-    /// without a lattice), replacing what served it before.
+    /// without a lattice). When it is served already for the same kinds of requests, only the
+    /// handler is swapped: the subscriptions stay, so no request is lost to one going away.
     async fn serve_remotely(
         &self,
         id: &str,
@@ -400,35 +402,31 @@ impl Host {
         let Some(remote) = &self.remote else {
             return Ok(());
         };
-        let unserved = |error: async_nats::SubscribeError| HostError::Component {
-            id: id.to_owned(),
-            problem: ComponentProblem::NotServed(error),
+        let exports = RemoteExports {
+            http: handler.exports_interface(INCOMING_HANDLER),
+            messages: handler.exports_interface(MESSAGE_HANDLER),
         };
-        let mut serving = vec![
-            remote
-                .serve_calls(id, Arc::clone(handler))
-                .await
-                .map_err(unserved)?,
-        ];
-        if handler.exports_interface(INCOMING_HANDLER) {
-            serving.push(
-                remote
-                    .serve(id, Arc::clone(handler))
-                    .await
-                    .map_err(unserved)?,
-            );
+        let swapped = match self.lock_served().get(id) {
+            Some(served) => served.swap(Arc::clone(handler), exports).is_ok(),
+            None => false,
+        };
+        if swapped {
+            return Ok(());
         }
-        if handler.exports_interface(MESSAGE_HANDLER) {
-            serving.push(
-                remote
-                    .serve_messages(id, Arc::clone(handler))
-                    .await
-                    .map_err(unserved)?,
-            );
-        }
-        let old = self.lock_served().insert(id.to_owned(), serving);
-        for task in old.unwrap_or_default() {
-            task.abort();
+        let current = CurrentHandler::new(Arc::clone(handler));
+        let tasks = subscribe_remote(remote, id, &current, exports)
+            .await
+            .map_err(|error| HostError::Component {
+                id: id.to_owned(),
+                problem: ComponentProblem::NotServed(error),
+            })?;
+        let served = ServedRemotely {
+            handler: current,
+            exports,
+            tasks,
+        };
+        if let Some(old) = self.lock_served().insert(id.to_owned(), served) {
+            old.stop();
         }
         Ok(())
     }
@@ -500,10 +498,8 @@ impl Host {
 
     /// Stops serving: every listener drains its in-flight requests.
     pub async fn shutdown(&self) {
-        for (_, serving) in self.lock_served().drain() {
-            for task in serving {
-                task.abort();
-            }
+        for (_, served) in self.lock_served().drain() {
+            served.stop();
         }
         self.http.shutdown().await;
         self.bus.publish(LatticeEvent::HostStopped {
@@ -786,9 +782,7 @@ impl Host {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn lock_served(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Vec<tokio::task::JoinHandle<()>>>> {
+    fn lock_served(&self) -> std::sync::MutexGuard<'_, HashMap<String, ServedRemotely>> {
         self.served_remotely
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

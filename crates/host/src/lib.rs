@@ -27,6 +27,7 @@ mod remote_http;
 mod remote_messages;
 mod remote_serve;
 mod secret_follower;
+mod served_remotely;
 
 pub use ctl::HostCtl;
 pub use error::{ComponentProblem, HostError, ImageProblem, RouteProblem};

@@ -6,7 +6,7 @@
 //! component's id (`source-id`) and the W3C trace context of the request the call belongs to
 //! (`traceparent`, `tracestate`), which the called component's own calls carry on.
 
-use std::sync::Arc;
+use crate::served_remotely::CurrentHandler;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -49,10 +49,10 @@ impl RemoteCalls {
     pub(crate) async fn serve_calls(
         &self,
         component_id: &str,
-        handler: Arc<ComponentHandler>,
+        handler: CurrentHandler,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
         self.serve_queue(self.call_subject(component_id), SERVERS, move |message| {
-            let handler = Arc::clone(&handler);
+            let handler = handler.get();
             async move {
                 let trace = TraceContext::read(|name| header(&message, name));
                 let answer = match serde_json::from_slice::<Call>(&message.payload) {

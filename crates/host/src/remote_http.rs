@@ -10,7 +10,7 @@
 //! NATS headers carry `source-id` (the calling capability) and the request's W3C
 //! `traceparent`/`tracestate`.
 
-use std::sync::Arc;
+use crate::served_remotely::CurrentHandler;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,9 +19,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
 use weft_capabilities::call_context::TRACE_HEADERS;
-use weft_capabilities::http_server::{
-    ComponentHandler, ResponseBody, body_from_parts, text_response,
-};
+use weft_capabilities::http_server::{ResponseBody, body_from_parts, text_response};
 
 use crate::remote_body::{FirstPart, PARTS_HEADER, first_part};
 use crate::remote_serve::{Reply, ask, header};
@@ -91,11 +89,11 @@ impl RemoteCalls {
     pub(crate) async fn serve(
         &self,
         component_id: &str,
-        handler: Arc<ComponentHandler>,
+        handler: CurrentHandler,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
         let remote = self.clone();
         self.serve_queue(self.subject(component_id), SERVERS, move |message| {
-            let (handler, remote) = (Arc::clone(&handler), remote.clone());
+            let (handler, remote) = (handler.get(), remote.clone());
             async move {
                 let rest = header(&message, PARTS_HEADER);
                 let response = match decode_request(&message.payload) {

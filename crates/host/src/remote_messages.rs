@@ -7,11 +7,10 @@
 //! the message was sent in (`traceparent`, `tracestate`). The answer is
 //! empty when the handler took the message, or the reason it did not.
 
-use std::sync::Arc;
+use crate::served_remotely::CurrentHandler;
 use std::time::Duration;
 
 use weft_capabilities::call_context::TraceContext;
-use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::messaging::{BrokerMessage, MessagingError};
 
 use crate::remote_http::RemoteCalls;
@@ -39,13 +38,13 @@ impl RemoteCalls {
     pub(crate) async fn serve_messages(
         &self,
         component_id: &str,
-        handler: Arc<ComponentHandler>,
+        handler: CurrentHandler,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
         self.serve_queue(
             self.message_subject(component_id),
             RECEIVERS,
             move |delivery| {
-                let handler = Arc::clone(&handler);
+                let handler = handler.get();
                 async move {
                     let header = |name: &str| header(&delivery, name);
                     let outcome = match header(SUBJECT_HEADER) {

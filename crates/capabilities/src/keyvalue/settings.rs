@@ -71,10 +71,31 @@ impl KeyValueSettings {
         config: &BTreeMap<String, String>,
         default: KeyValueKind,
     ) -> Result<Self, SettingsError> {
-        let mut backend: Option<String> = None;
-        let mut url: Option<String> = None;
-        let mut bucket = None;
-        let mut auto_create = true;
+        let keys = LinkKeys::read(config)?;
+        let chosen = keys.chosen_backend()?;
+        Ok(Self {
+            kind: keys.into_kind(chosen.as_deref(), default),
+        })
+    }
+}
+
+/// The keys a key-value link's config sets, each checked.
+struct LinkKeys {
+    backend: Option<String>,
+    url: Option<String>,
+    bucket: Option<String>,
+    auto_create: bool,
+}
+
+impl LinkKeys {
+    /// Reads and checks every key; an unknown key or a bad value is an error naming it.
+    fn read(config: &BTreeMap<String, String>) -> Result<Self, SettingsError> {
+        let mut keys = Self {
+            backend: None,
+            url: None,
+            bucket: None,
+            auto_create: true,
+        };
         for (key, value) in config {
             let bad = |accepted: &str| SettingsError::bad_value(key, value, accepted);
             match key.to_ascii_lowercase().as_str() {
@@ -85,43 +106,56 @@ impl KeyValueSettings {
                     {
                         return Err(bad("a redis:// or nats:// URL"));
                     }
-                    url = Some(value.clone());
+                    keys.url = Some(value.clone());
                 }
                 "backend" => {
                     let name = value.to_ascii_lowercase();
                     if !["embedded", "memory", "redis", "nats"].contains(&name.as_str()) {
                         return Err(bad(BACKENDS));
                     }
-                    backend = Some(name);
+                    keys.backend = Some(name);
                 }
-                "bucket" => bucket = Some(value.clone()),
+                "bucket" => keys.bucket = Some(value.clone()),
                 "enable_bucket_auto_create" => {
-                    auto_create = value.parse::<bool>().map_err(|_| bad("true or false"))?;
+                    keys.auto_create = value.parse::<bool>().map_err(|_| bad("true or false"))?;
                 }
                 other if REDIS_TUNING_KEYS.contains(&other) => {}
                 _ => return Err(SettingsError::unknown_key(key, ACCEPTED_KEYS)),
             }
         }
-        let url_kind = url.as_deref().map(|url| {
+        Ok(keys)
+    }
+
+    /// The backend `backend` names or `url` implies; an error when they disagree.
+    fn chosen_backend(&self) -> Result<Option<String>, SettingsError> {
+        let implied = self.url.as_deref().map(|url| {
             if url.starts_with("redis") {
                 "redis"
             } else {
                 "nats"
             }
         });
-        let chosen = match (backend.as_deref(), url_kind) {
-            (Some(backend), Some(implied)) if backend != implied => {
-                return Err(SettingsError::BadValue {
-                    key: "url".into(),
-                    value: url.unwrap_or_default(),
-                    accepted: format!("a URL for the `{backend}` backend"),
-                });
-            }
-            (Some(backend), _) => Some(backend.to_owned()),
-            (None, Some(implied)) => Some(implied.to_owned()),
-            (None, None) => None,
-        };
-        let kind = match chosen.as_deref() {
+        match (self.backend.as_deref(), implied) {
+            (Some(backend), Some(implied)) if backend != implied => Err(SettingsError::BadValue {
+                key: "url".into(),
+                value: self.url.clone().unwrap_or_default(),
+                accepted: format!("a URL for the `{backend}` backend"),
+            }),
+            (Some(backend), _) => Ok(Some(backend.to_owned())),
+            (None, implied) => Ok(implied.map(str::to_owned)),
+        }
+    }
+
+    /// The store `chosen` names, filled from these keys and, where they are silent, from
+    /// the image's `default`.
+    fn into_kind(self, chosen: Option<&str>, default: KeyValueKind) -> KeyValueKind {
+        let Self {
+            url,
+            bucket,
+            auto_create,
+            ..
+        } = self;
+        match chosen {
             Some("memory") => KeyValueKind::Memory,
             Some("embedded") => KeyValueKind::Embedded,
             Some("redis") => KeyValueKind::Redis {
@@ -146,8 +180,7 @@ impl KeyValueSettings {
                 },
                 other => other,
             },
-        };
-        Ok(Self { kind })
+        }
     }
 }
 
