@@ -33,6 +33,7 @@ mod nats_store;
 mod observed;
 mod owner;
 mod retry;
+mod shared_entry;
 mod store;
 
 pub use any_store::LatticeStore;
@@ -59,4 +60,5 @@ pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,
 };
 pub use retry::{CommandError, Retry};
+pub use shared_entry::SharedEntry;
 pub use store::{Entry, Expect, Store, StoreError};

@@ -509,7 +509,15 @@ impl Lattice for NatsLattice {
                 Err(Failed::Remote(error)) => Err(error),
             };
         }
-        self.lock().shared.apply_shared(command);
+        // In the view before any host has it, so a host joining meanwhile is given it; put
+        // back as it was unless every host took it (the next converge sends it again, and
+        // hosts that took it change nothing, as a host that refuses a link forgets it).
+        let before = {
+            let mut state = self.lock();
+            let before = state.shared.entry_for(command);
+            state.shared.apply_shared(command);
+            before
+        };
         let hosts: Vec<String> = self.lock().hosts.keys().cloned().collect();
         let sends = hosts.iter().map(|host_id| self.send(host_id, command));
         let failures: Vec<(String, RemoteError)> = futures_util::future::join_all(sends)
@@ -525,13 +533,8 @@ impl Lattice for NatsLattice {
         if failures.is_empty() {
             return Ok(());
         }
-        if let Command::PutLink(link) = command {
-            // Not in effect everywhere, so not in the view: the next converge puts it again
-            // (hosts that took it change nothing), as a host that refuses a link forgets it.
-            self.lock()
-                .shared
-                .links
-                .retain(|existing| existing.key() != link.key());
+        if let Some(before) = before {
+            self.lock().shared.restore(before);
         }
         // Retrying helps if it helps on any host.
         let retry = if failures

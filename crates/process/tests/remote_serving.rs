@@ -125,8 +125,16 @@ async fn scaling_a_component_served_to_other_hosts_loses_no_request() {
     .unwrap();
     let worker_id = worker.ready().host_id.clone();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !manager.control().hosts().iter().any(|host| host.id == worker_id) {
-        assert!(Instant::now() < deadline, "the manager never saw the worker");
+    while !manager
+        .control()
+        .hosts()
+        .iter()
+        .any(|host| host.id == worker_id)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the manager never saw the worker"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let port = free_port();
@@ -161,7 +169,12 @@ async fn scaling_a_component_served_to_other_hosts_loses_no_request() {
         .filter(|answer| !matches!(answer, Ok(200)))
         .collect();
     assert!(answers.len() > 10, "too few requests: {}", answers.len());
-    assert!(failed.is_empty(), "{} of {} failed: {failed:?}", failed.len(), answers.len());
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {failed:?}",
+        failed.len(),
+        answers.len()
+    );
 
     worker.shut_down().await;
     manager.shut_down(true).await;
