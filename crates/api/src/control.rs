@@ -1,6 +1,8 @@
 //! Applications, configs and links: kept in the store, put into effect on the host, and kept
 //! converged by the manager's reconciler.
 
+mod background;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -88,6 +90,8 @@ pub struct ControlPlane {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Why changes are refused here, while another manager acts on the lattice.
     standing_by: Mutex<Option<String>>,
+    /// Background converges, one at a time per app.
+    converge_turns: background::ConvergeTurns,
 }
 
 impl ControlPlane {
@@ -113,6 +117,7 @@ impl ControlPlane {
             changes: broadcast::channel(256).0,
             tasks: Mutex::new(Vec::new()),
             standing_by: Mutex::new(None),
+            converge_turns: background::ConvergeTurns::default(),
         }
     }
 

@@ -10,6 +10,7 @@ mod managed;
 mod names;
 mod routes;
 mod server;
+pub mod wadm;
 
 pub use control::{AppView, ControlError, ControlPlane};
 pub use managed::{LatticeError, ManagedLattice};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use weft_api::ControlPlane;
 use weft_api::ctl::LatticeCtl;
+use weft_api::wadm::WadmApi;
 use weft_manager::NatsLattice;
 
 use crate::StartError;
@@ -32,29 +33,24 @@ pub(crate) struct NatsLink {
     pub hosts: Arc<NatsLattice>,
 }
 
+/// What answers the lattice's requests while this manager acts: the control interface's
+/// lattice-wide requests and wadm's API. Both stop when it is dropped.
+pub(crate) struct Answering {
+    _ctl: LatticeCtl,
+    _wadm: WadmApi,
+}
+
 /// Starts acting: restores what the store holds, starts the reconciler, answers the
-/// lattice's control requests (while the returned value lives), and deploys the bundled
-/// example into an empty store.
+/// lattice's control requests and wadm's API (while the returned value lives), and deploys
+/// the bundled example into an empty store.
 pub(crate) async fn act(
     control: &Arc<ControlPlane>,
     on: &ActingOn,
-) -> Result<Option<LatticeCtl>, StartError> {
+) -> Result<Option<Answering>, StartError> {
     control.restore().await?;
     control.start();
-    let lattice_ctl = match &on.nats {
-        Some(nats) => Some(
-            LatticeCtl::start(
-                nats.joined.client.clone(),
-                nats.joined.lattice.as_str(),
-                Arc::clone(control),
-            )
-            .await
-            .map_err(|source| StartError::Subscribe {
-                what: "answer the control requests",
-                lattice: nats.joined.lattice.clone(),
-                source,
-            })?,
-        ),
+    let answering = match &on.nats {
+        Some(nats) => Some(answer(nats, control).await?),
         None => None,
     };
     if let Some(address) = on.example
@@ -62,7 +58,29 @@ pub(crate) async fn act(
     {
         deploy_bundled_example(control, address, &on.state_dir).await?;
     }
-    Ok(lattice_ctl)
+    Ok(answering)
+}
+
+/// Answers the lattice's control requests and wadm's API for `control`.
+async fn answer(nats: &NatsLink, control: &Arc<ControlPlane>) -> Result<Answering, StartError> {
+    let (client, lattice) = (&nats.joined.client, &nats.joined.lattice);
+    let failed = |what| {
+        move |source| StartError::Subscribe {
+            what,
+            lattice: lattice.clone(),
+            source,
+        }
+    };
+    let ctl = LatticeCtl::start(client.clone(), lattice.as_str(), Arc::clone(control))
+        .await
+        .map_err(failed("answer the control requests"))?;
+    let wadm = WadmApi::start(client.clone(), lattice.as_str(), Arc::clone(control))
+        .await
+        .map_err(failed("answer wadm's API requests"))?;
+    Ok(Answering {
+        _ctl: ctl,
+        _wadm: wadm,
+    })
 }
 
 /// Writes the bundled hello example into `state_dir` and deploys it serving on `address`.

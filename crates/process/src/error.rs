@@ -18,6 +18,14 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The state directory's path names a file.
+    #[error(
+        "the state directory {path} is a file, not a directory (pick another with --state-dir)"
+    )]
+    StateDirIsFile {
+        /// The path.
+        path: PathBuf,
+    },
     /// The store cannot be opened.
     #[error("cannot open the store of {place}")]
     Store {

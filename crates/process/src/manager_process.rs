@@ -6,14 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use weft_api::ctl::LatticeCtl;
 use weft_api::{ApiHandle, AppView, ControlPlane, ManagedLattice};
 use weft_host::{Host, HostCtl, RemoteCalls};
 use weft_lattice::Subscription;
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
 
-use crate::acting::{ActingOn, NatsLink, act};
+use crate::acting::{ActingOn, Answering, NatsLink, act};
 use crate::host_build::{beat, build_host};
 use crate::join::{Joined, JoinedNats, join};
 use crate::role::{Role, hold, standby_reason, take_over};
@@ -193,8 +192,8 @@ struct Running {
     background: Vec<tokio::task::JoinHandle<()>>,
     /// The host's answers to control requests (kept while it lives).
     host_ctl: Option<HostCtl>,
-    /// The manager's answers to the lattice's control requests (kept while it lives).
-    lattice_ctl: Option<LatticeCtl>,
+    /// The manager's answers to the lattice's requests (kept while it lives).
+    answering: Option<Answering>,
     /// The manager lease, when in a lattice.
     lease: Option<Arc<Lease<weft_lattice::LatticeStore>>>,
 }
@@ -347,7 +346,7 @@ impl Claim<'_> {
                 if let Some(nats) = &on.nats {
                     nats.hosts.set_fence(fence);
                 }
-                running.lattice_ctl = act(self.control, &on).await?;
+                running.answering = act(self.control, &on).await?;
                 tokio::spawn(hold(lease, fence, self.lost));
                 Ok(Role::Leader)
             }

@@ -20,6 +20,11 @@ pub struct ApiFile {
 /// Creates `state_dir` if needed and returns it absolute, so stored paths (the bundled
 /// example's `file://` image) do not depend on the working directory.
 pub fn prepare_state_dir(state_dir: &Path) -> Result<PathBuf, StartError> {
+    if state_dir.exists() && !state_dir.is_dir() {
+        return Err(StartError::StateDirIsFile {
+            path: state_dir.to_path_buf(),
+        });
+    }
     let failed = |source| StartError::StateDir {
         path: state_dir.to_path_buf(),
         source,

@@ -121,7 +121,10 @@ async fn a_state_directory_that_is_a_file_is_named_with_the_flag_to_change_it() 
     let mut config = manager_config(file.path(), None);
     config.host = Some(host_config(&[]));
     let error = ManagerProcess::start(config).await.err().unwrap();
-    assert!(matches!(error, StartError::StateDir { .. }), "{error}");
+    assert!(
+        matches!(error, StartError::StateDirIsFile { .. }),
+        "{error}"
+    );
     let message = error.to_string();
     assert!(
         message.contains(&file.path().display().to_string()),

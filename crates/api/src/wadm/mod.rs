@@ -1,0 +1,86 @@
+//! wadm's API on NATS, so `wash app …` and wasmCloud's `wadm-client` work against a weft
+//! lattice: the acting manager answers `wadm.api.{lattice}.model.*` (in a queue group, so one
+//! manager answers), publishes each app's status on `wadm.status.{lattice}.{name}` when it
+//! changes and manifest notifications on `wadm.evt.{lattice}`. It is the same store and
+//! reconciler as weft's HTTP API: an app put through one is seen by the other.
+
+mod handler;
+mod lifecycle;
+mod notify;
+mod status;
+mod subject;
+mod wire;
+
+use std::sync::Arc;
+
+use futures_util::StreamExt as _;
+
+use crate::ControlPlane;
+use crate::wadm::handler::{Context, handle};
+use crate::wadm::notify::Notifier;
+use crate::wadm::subject::{api_subjects, parse_subject};
+use crate::wadm::wire::ErrorResponse;
+
+pub use subject::{ModelRequest, SubjectError, WADM_API_PREFIX};
+
+/// The queue group managers answer wadm's API in.
+const MANAGERS: &str = "weft-managers";
+
+/// Answers wadm's API for one lattice until dropped.
+pub struct WadmApi {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl WadmApi {
+    /// Answers for `control` in `lattice` on `client` (start it once this process acts as
+    /// the lattice's manager).
+    pub async fn start(
+        client: async_nats::Client,
+        lattice: &str,
+        control: Arc<ControlPlane>,
+    ) -> Result<Self, async_nats::SubscribeError> {
+        let mut requests = client
+            .queue_subscribe(api_subjects(lattice), MANAGERS.to_owned())
+            .await?;
+        let statuses =
+            status::publish_statuses(client.clone(), lattice.to_owned(), Arc::clone(&control));
+        let notifier = Notifier::new(client.clone(), lattice);
+        let lattice = lattice.to_owned();
+        let answering = tokio::spawn(async move {
+            let context = Context {
+                control: &control,
+                notifier: &notifier,
+            };
+            while let Some(message) = requests.next().await {
+                let Some(reply) = message.reply.clone() else {
+                    continue;
+                };
+                let content_type = message
+                    .headers
+                    .as_ref()
+                    .and_then(|headers| headers.get("Content-Type"))
+                    .map(|value| value.as_str().to_ascii_lowercase());
+                let answer = match parse_subject(&message.subject, &lattice) {
+                    Ok(request) => {
+                        handle(&context, request, content_type.as_deref(), &message.payload).await
+                    }
+                    Err(error) => weft_lattice::json_bytes(&ErrorResponse::new(error.to_string())),
+                };
+                if let Err(error) = client.publish(reply, answer.into()).await {
+                    tracing::warn!(%error, subject = %message.subject, "cannot answer a wadm API request");
+                }
+            }
+        });
+        Ok(Self {
+            tasks: vec![answering, statuses],
+        })
+    }
+}
+
+impl Drop for WadmApi {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

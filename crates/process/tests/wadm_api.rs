@@ -1,0 +1,310 @@
+//! wadm's API on NATS, driven by wasmCloud's own client (`wadm-client` from crates.io) against
+//! `weft up --nats` in this process and a real `nats-server`: put, list, get, versions, deploy,
+//! status until deployed, the status and notification subjects, undeploy, delete, and the
+//! error answers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail loudly.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use wadm_client::error::ClientError;
+use wadm_client::{Client, ClientConnectOptions};
+use wadm_types::api::StatusType;
+use weft_lattice::NatsSettings;
+use weft_process::{HostConfig, ManagerConfig, ManagerProcess, NatsConfig};
+use weft_test_servers::{NatsServer, free_port};
+
+const LATTICE: &str = "wadmtest";
+
+fn hello(component: &Path, port: u16, version: &str) -> Vec<u8> {
+    format!(
+        r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: greeter
+  annotations:
+    version: {version}
+    description: says hello
+spec:
+  components:
+    - name: hello
+      type: component
+      properties:
+        image: file://{}
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 1
+    - name: server
+      type: capability
+      properties:
+        image: ghcr.io/wasmcloud/http-server:0.27.0
+      traits:
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: hello}}
+            source:
+              config:
+                - name: listen
+                  properties: {{address: "127.0.0.1:{port}"}}
+"#,
+        component.display()
+    )
+    .into_bytes()
+}
+
+async fn weft_up(nats: &NatsServer, state: &Path) -> ManagerProcess {
+    ManagerProcess::start(ManagerConfig {
+        state_dir: state.to_path_buf(),
+        api_addr: ([127, 0, 0, 1], 0).into(),
+        nats: Some(NatsConfig {
+            settings: NatsSettings {
+                urls: vec![nats.url()],
+                ..NatsSettings::default()
+            },
+            lattice: LATTICE.parse().unwrap(),
+        }),
+        secrets_key: None,
+        lease_term: Duration::from_secs(2),
+        host_expiry: Duration::from_millis(1500),
+        host: Some(HostConfig {
+            labels: Default::default(),
+            heartbeat: Duration::from_millis(200),
+            oci: Default::default(),
+        }),
+        example: None,
+    })
+    .await
+    .unwrap()
+}
+
+async fn status_becomes(client: &Client, name: &str, wanted: StatusType) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status = client.get_manifest_status(name).await.unwrap();
+        if status.info.status_type == wanted {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never {wanted:?}: {status:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A raw request on the lattice's wadm API, answered as JSON.
+async fn raw(nats: &async_nats::Client, operation: &str, body: &'static str) -> serde_json::Value {
+    let subject = format!("wadm.api.{LATTICE}.model.{operation}");
+    let answer = nats.request(subject, body.into()).await.unwrap();
+    serde_json::from_slice(&answer.payload).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wadm_client_puts_deploys_watches_undeploys_and_deletes_an_app() {
+    let nats = NatsServer::start();
+    let (state, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let component = files.path().join("hello.wasm");
+    std::fs::write(&component, weft_examples::find("hello").unwrap().wasm).unwrap();
+    let weft = weft_up(&nats, state.path()).await;
+    let client = Client::new(
+        LATTICE,
+        None,
+        ClientConnectOptions {
+            url: Some(nats.url()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let raw_nats = async_nats::connect(nats.url()).await.unwrap();
+    let mut statuses = raw_nats
+        .subscribe(format!("wadm.status.{LATTICE}.greeter"))
+        .await
+        .unwrap();
+    let mut notifications = raw_nats
+        .subscribe(format!("wadm.evt.{LATTICE}"))
+        .await
+        .unwrap();
+    raw_nats.flush().await.unwrap();
+
+    let port = free_port();
+    let (name, version) = client
+        .put_manifest(hello(&component, port, "v1"))
+        .await
+        .unwrap();
+    assert_eq!((name.as_str(), version.as_str()), ("greeter", "v1"));
+    let listed = client.list_manifests().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].name, "greeter");
+    assert_eq!(listed[0].description.as_deref(), Some("says hello"));
+    assert_eq!(listed[0].deployed_version, None);
+    let manifest = client.get_manifest("greeter", None).await.unwrap();
+    assert_eq!(manifest.metadata.name, "greeter");
+    assert_eq!(manifest.version(), "v1");
+    assert_eq!(manifest.spec.components.len(), 2);
+    let versions = client.list_versions("greeter").await.unwrap();
+    assert_eq!(versions.len(), 1);
+    assert!(!versions[0].deployed);
+
+    client.deploy_manifest("greeter", None).await.unwrap();
+    status_becomes(&client, "greeter", StatusType::Deployed).await;
+    let served = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    assert_eq!(served.text().await.unwrap(), "Hello from weft!\n");
+    let seen_by_weft = weft.control().view("greeter").await.unwrap();
+    assert_eq!(seen_by_weft.deployed.as_deref(), Some("v1"));
+    assert_eq!(seen_by_weft.status, "deployed");
+    assert!(client.list_versions("greeter").await.unwrap()[0].deployed);
+
+    let published = tokio::time::timeout(Duration::from_secs(5), notifications.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let event: serde_json::Value = serde_json::from_slice(&published.payload).unwrap();
+    assert_eq!(event["type"], "com.wadm.manifest_published");
+    assert_eq!(event["data"]["metadata"]["name"], "greeter");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let update = tokio::time::timeout(Duration::from_secs(10), statuses.next())
+            .await
+            .unwrap()
+            .unwrap();
+        let status: wadm_types::api::Status = serde_json::from_slice(&update.payload).unwrap();
+        if status.info.status_type == StatusType::Deployed {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no deployed status was published"
+        );
+    }
+
+    client.undeploy_manifest("greeter").await.unwrap();
+    status_becomes(&client, "greeter", StatusType::Undeployed).await;
+    let unpublished = tokio::time::timeout(Duration::from_secs(5), notifications.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let event: serde_json::Value = serde_json::from_slice(&unpublished.payload).unwrap();
+    assert_eq!(event["type"], "com.wadm.manifest_unpublished");
+    assert_eq!(event["data"]["name"], "greeter");
+
+    assert!(client.delete_manifest("greeter", None).await.unwrap());
+    assert!(client.list_manifests().await.unwrap().is_empty());
+    assert!(
+        !client.delete_manifest("greeter", None).await.unwrap(),
+        "a noop"
+    );
+    weft.shut_down(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_answer_is_wadms_shape_with_weft_s_message() {
+    let nats = NatsServer::start();
+    let (state, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let component = files.path().join("hello.wasm");
+    std::fs::write(&component, weft_examples::find("hello").unwrap().wasm).unwrap();
+    let weft = weft_up(&nats, state.path()).await;
+    let client = Client::new(
+        LATTICE,
+        None,
+        ClientConnectOptions {
+            url: Some(nats.url()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    assert!(matches!(
+        client.get_manifest("nope", None).await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.deploy_manifest("nope", None).await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.undeploy_manifest("nope").await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.list_versions("nope").await,
+        Err(ClientError::NotFound(_))
+    ));
+    assert!(matches!(
+        client.get_manifest_status("nope").await,
+        Err(ClientError::NotFound(_))
+    ));
+
+    let manifest = hello(&component, free_port(), "v1");
+    client.put_manifest(manifest.clone()).await.unwrap();
+    let Err(ClientError::ApiError(conflict)) = client.put_manifest(manifest).await else {
+        panic!("a second put of v1 is refused");
+    };
+    assert!(conflict.contains("already has version `v1`"), "{conflict}");
+    let Err(ClientError::ApiError(missing)) = client.deploy_manifest("greeter", Some("v9")).await
+    else {
+        panic!("deploying a missing version is refused");
+    };
+    assert!(
+        missing.contains("does not have a version 'v9'"),
+        "{missing}"
+    );
+
+    // A manifest wadm's client accepts but weft's validator does not: a link to nothing.
+    let broken = String::from_utf8(hello(&component, free_port(), "v2"))
+        .unwrap()
+        .replace("target: {name: hello}", "target: {name: nobody}");
+    let Err(ClientError::ApiError(invalid)) = client.put_manifest(broken.into_bytes()).await else {
+        panic!("an invalid manifest is refused");
+    };
+    assert!(invalid.contains("model.put:"), "located: {invalid}");
+    assert!(invalid.contains("nobody"), "{invalid}");
+
+    let raw_nats = async_nats::connect(nats.url()).await.unwrap();
+    let not_yaml = raw(&raw_nats, "put", "{ this is : [ not").await;
+    assert_eq!(not_yaml["result"], "error", "{not_yaml}");
+    let message = not_yaml["message"].as_str().unwrap();
+    assert!(
+        message.contains("model.put:2:1: error: this is not valid YAML or JSON"),
+        "{message}"
+    );
+    let bad_body = raw(&raw_nats, "deploy.greeter", "[1, 2]").await;
+    assert_eq!(bad_body["result"], "error", "{bad_body}");
+    assert!(
+        bad_body["message"]
+            .as_str()
+            .unwrap()
+            .contains("{\"version\""),
+        "{bad_body}"
+    );
+    let history = raw(&raw_nats, "history.greeter", "").await;
+    assert!(
+        history["message"]
+            .as_str()
+            .unwrap()
+            .contains("weft app history greeter")
+    );
+    let dotted = raw(&raw_nats, "get.my.app", "").await;
+    assert!(
+        dotted["message"]
+            .as_str()
+            .unwrap()
+            .contains("extra components"),
+        "{dotted}"
+    );
+    let unknown = raw(&raw_nats, "launch.greeter", "").await;
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains("Unsupported subject"),
+        "{unknown}"
+    );
+    weft.shut_down(true).await;
+}
