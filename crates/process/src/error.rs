@@ -26,6 +26,22 @@ pub enum StartError {
         /// The path.
         path: PathBuf,
     },
+    /// Another process runs from the same state directory.
+    #[error(
+        "another weft process runs from the state directory {path}; give each process its own with --state-dir"
+    )]
+    StateDirInUse {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The host's key in the state directory cannot be used.
+    #[error("the host key {path} is damaged ({reason}); remove it to give this host a new id")]
+    HostKey {
+        /// The key file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The store cannot be opened.
     #[error("cannot open the store of {place}")]
     Store {

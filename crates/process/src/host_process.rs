@@ -43,8 +43,14 @@ impl HostProcess {
     /// Joins the lattice, starts the host answering its control requests, beating, following
     /// the lattice's secrets when given its key, and warning if nobody manages the lattice.
     pub async fn start(config: HostProcessConfig) -> Result<Self, StartError> {
+        // Read before joining, so a wrong key is said before anything starts.
+        let secret_key = config
+            .secrets_key
+            .as_deref()
+            .map(SecretKey::load)
+            .transpose()?;
         let state_dir = prepare_state_dir(&config.state_dir)?;
-        let (joined, nats) = join_nats(&config.nats).await?;
+        let (joined, nats) = join_nats(&config.nats, &state_dir).await?;
         let remote = RemoteCalls::new(nats.client.clone(), nats.lattice.as_str());
         let bus = Arc::clone(&joined.bus);
         let host = build_host(&state_dir, &config.host, &joined.host_id, bus, Some(remote))?;
@@ -57,8 +63,8 @@ impl HostProcess {
                 nats.lattice.clone(),
             )),
         ];
-        if let Some(path) = &config.secrets_key {
-            let vault = SecretVault::new(joined.store.clone(), SecretKey::load(path)?);
+        if let Some(key) = secret_key {
+            let vault = SecretVault::new(joined.store.clone(), key);
             background.push(follow_secrets(
                 Arc::clone(&host),
                 vault,

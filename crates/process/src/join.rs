@@ -7,6 +7,7 @@ use weft_lattice::{
     EmbeddedStore, EventBus, InProcessBus, LatticeName, LatticeStore, NatsBus, NatsStore,
 };
 
+use crate::host_identity::HostIdentity;
 use crate::{NatsConfig, StartError};
 
 /// Where the process keeps its state and hears events: alone (an embedded store, an
@@ -18,6 +19,8 @@ pub(crate) struct Joined {
     pub bus: Arc<dyn EventBus>,
     /// This process's host id.
     pub host_id: String,
+    /// What keeps the id this process's (in a lattice).
+    _identity: Option<HostIdentity>,
     /// The lattice over NATS, if any.
     pub nats: Option<JoinedNats>,
     /// The bus over NATS, if any (to flush at exit).
@@ -56,14 +59,19 @@ pub(crate) async fn join(
     state_dir: &Path,
 ) -> Result<Joined, StartError> {
     match nats {
-        Some(nats) => Ok(join_nats(nats).await?.0),
+        Some(nats) => Ok(join_nats(nats, state_dir).await?.0),
         None => join_alone(state_dir),
     }
 }
 
-/// Joins the lattice over NATS; returns it also apart, for what only works in a lattice.
-pub(crate) async fn join_nats(nats: &NatsConfig) -> Result<(Joined, JoinedNats), StartError> {
-    let host_id = format!("weft-{}", ulid::Ulid::new().to_string().to_lowercase());
+/// Joins the lattice over NATS as the host whose id `state_dir` keeps; returns the lattice
+/// also apart, for what only works in one.
+pub(crate) async fn join_nats(
+    nats: &NatsConfig,
+    state_dir: &Path,
+) -> Result<(Joined, JoinedNats), StartError> {
+    let identity = HostIdentity::load_or_create(state_dir)?;
+    let host_id = identity.id.clone();
     let mut settings = nats.settings.clone();
     settings.client_name = Some(host_id.clone());
     let client = settings
@@ -99,6 +107,7 @@ pub(crate) async fn join_nats(nats: &NatsConfig) -> Result<(Joined, JoinedNats),
         store: LatticeStore::Nats(Box::new(store)),
         bus: Arc::clone(&bus) as Arc<dyn EventBus>,
         host_id,
+        _identity: Some(identity),
         nats: Some(joined_nats.clone()),
         nats_bus: Some(bus),
     };
@@ -116,6 +125,7 @@ fn join_alone(state_dir: &Path) -> Result<Joined, StartError> {
         store: LatticeStore::Embedded(store),
         bus: Arc::new(InProcessBus::new()),
         host_id: "local".to_owned(),
+        _identity: None,
         nats: None,
         nats_bus: None,
     })

@@ -8,6 +8,7 @@ mod acting;
 mod config;
 mod error;
 mod host_build;
+mod host_identity;
 mod host_process;
 mod join;
 mod manager_process;

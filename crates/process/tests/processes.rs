@@ -104,6 +104,31 @@ async fn up_serves_the_example_writes_its_api_file_and_brings_it_back_after_a_re
     again.shut_down(true).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_in_a_lattice_has_an_nkey_id_kept_across_restarts_and_its_own_state_dir() {
+    let nats = NatsServer::start();
+    let state = tempfile::tempdir().unwrap();
+    let config = HostProcessConfig {
+        state_dir: state.path().to_path_buf(),
+        nats: nats_config(&nats, "ids"),
+        host: host_config(&[]),
+        secrets_key: None,
+    };
+    let host = HostProcess::start(config.clone()).await.unwrap();
+    let id = host.ready().host_id.clone();
+    nkeys::KeyPair::from_public_key(&id).expect("an nkey public key");
+    assert!(id.starts_with('N'), "a server key: {id}");
+
+    let error = HostProcess::start(config.clone()).await.err().unwrap();
+    assert!(matches!(error, StartError::StateDirInUse { .. }), "{error}");
+    assert!(error.to_string().contains("--state-dir"), "{error}");
+
+    host.shut_down().await;
+    let again = HostProcess::start(config).await.unwrap();
+    assert_eq!(again.ready().host_id, id, "the same host after a restart");
+    again.shut_down().await;
+}
+
 #[tokio::test]
 async fn a_manager_with_neither_a_lattice_nor_a_host_refuses_to_start() {
     let state = tempfile::tempdir().unwrap();
