@@ -261,6 +261,8 @@ impl ControlPlane {
         version: Option<&str>,
         by: &str,
     ) -> Result<AppView, ControlError> {
+        let turn = self.converge_turns.of(name);
+        let _turn = turn.lock().await;
         let (stored, manifest) = self.apps.deploy(name, version, by).await?;
         self.forget_unloadable(name);
         self.reconciler
@@ -272,6 +274,8 @@ impl ControlPlane {
 
     /// Undeploys and removes everything the app owns.
     pub async fn undeploy(&self, name: &str, by: &str) -> Result<AppView, ControlError> {
+        let turn = self.converge_turns.of(name);
+        let _turn = turn.lock().await;
         self.apps.undeploy(name, by).await?;
         self.forget_unloadable(name);
         self.reconciler.remove(name).await;
@@ -552,6 +556,12 @@ impl ControlPlane {
 
     /// An app's status: the reconciler's, or why its stored manifest could not be loaded.
     fn status(&self, name: &str) -> Option<AppStatus> {
+        if self.converge_turns.is_pending(name) {
+            return Some(AppStatus {
+                state: AppState::Reconciling,
+                reasons: Vec::new(),
+            });
+        }
         self.reconciler.status(name).or_else(|| {
             self.unloadable
                 .lock()

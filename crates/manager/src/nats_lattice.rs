@@ -512,11 +512,11 @@ impl Lattice for NatsLattice {
         // In the view before any host has it, so a host joining meanwhile is given it; put
         // back as it was unless every host took it (the next converge sends it again, and
         // hosts that took it change nothing, as a host that refuses a link forgets it).
-        let before = {
+        let (before, after) = {
             let mut state = self.lock();
             let before = state.shared.entry_for(command);
             state.shared.apply_shared(command);
-            before
+            (before, state.shared.entry_for(command))
         };
         let hosts: Vec<String> = self.lock().hosts.keys().cloned().collect();
         let sends = hosts.iter().map(|host_id| self.send(host_id, command));
@@ -533,9 +533,14 @@ impl Lattice for NatsLattice {
         if failures.is_empty() {
             return Ok(());
         }
-        if let Some(before) = before {
-            self.lock().shared.restore(before);
+        // Unless another command changed the entry meanwhile: then that one stands.
+        let mut state = self.lock();
+        if let Some(before) = before
+            && state.shared.entry_for(command) == after
+        {
+            state.shared.restore(before);
         }
+        drop(state);
         // Retrying helps if it helps on any host.
         let retry = if failures
             .iter()

@@ -105,6 +105,15 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// A file of the process cannot be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The operating system gave no random bytes for the API token.
     #[error("cannot read random bytes for the API token")]
     Token(#[source] std::io::Error),

@@ -7,7 +7,7 @@ use weft_lattice::{
     EmbeddedStore, EventBus, InProcessBus, LatticeName, LatticeStore, NatsBus, NatsStore,
 };
 
-use crate::host_identity::HostIdentity;
+use crate::host_identity::{HostIdentity, StateDirLock, lock_state_dir};
 use crate::{NatsConfig, StartError};
 
 /// Where the process keeps its state and hears events: alone (an embedded store, an
@@ -19,8 +19,8 @@ pub(crate) struct Joined {
     pub bus: Arc<dyn EventBus>,
     /// This process's host id.
     pub host_id: String,
-    /// What keeps the id this process's (in a lattice).
-    _identity: Option<HostIdentity>,
+    /// The state directory's lock, held while the process runs.
+    _lock: StateDirLock,
     /// The lattice over NATS, if any.
     pub nats: Option<JoinedNats>,
     /// The bus over NATS, if any (to flush at exit).
@@ -70,8 +70,8 @@ pub(crate) async fn join_nats(
     nats: &NatsConfig,
     state_dir: &Path,
 ) -> Result<(Joined, JoinedNats), StartError> {
-    let identity = HostIdentity::load_or_create(state_dir)?;
-    let host_id = identity.id.clone();
+    let lock = lock_state_dir(state_dir)?;
+    let host_id = HostIdentity::load_or_create(state_dir, &lock)?.id;
     let mut settings = nats.settings.clone();
     settings.client_name = Some(host_id.clone());
     let client = settings
@@ -107,7 +107,7 @@ pub(crate) async fn join_nats(
         store: LatticeStore::Nats(Box::new(store)),
         bus: Arc::clone(&bus) as Arc<dyn EventBus>,
         host_id,
-        _identity: Some(identity),
+        _lock: lock,
         nats: Some(joined_nats.clone()),
         nats_bus: Some(bus),
     };
@@ -116,6 +116,7 @@ pub(crate) async fn join_nats(
 
 /// The embedded store in `state_dir` and an in-process bus; the host is `local`.
 fn join_alone(state_dir: &Path) -> Result<Joined, StartError> {
+    let lock = lock_state_dir(state_dir)?;
     let store =
         EmbeddedStore::open(state_dir.join("state.redb")).map_err(|source| StartError::Store {
             place: state_dir.display().to_string(),
@@ -125,7 +126,7 @@ fn join_alone(state_dir: &Path) -> Result<Joined, StartError> {
         store: LatticeStore::Embedded(store),
         bus: Arc::new(InProcessBus::new()),
         host_id: "local".to_owned(),
-        _identity: None,
+        _lock: lock,
         nats: None,
         nats_bus: None,
     })

@@ -176,8 +176,10 @@ impl ManagerProcess {
         tracing::info!("shutting down: finishing in-flight requests");
         self.api.stop();
         let _ = std::fs::remove_file(api_file_path(&self.state_dir));
-        self.control.shutdown().await;
+        // Nothing answers or beats any more before the host stops, so no late heartbeat
+        // brings it back in anyone's view.
         self.running.stop();
+        self.control.shutdown().await;
         self.joined.flush().await;
         if release_lease {
             self.running.release_lease().await;
@@ -199,8 +201,11 @@ struct Running {
 }
 
 impl Running {
-    /// Stops the background tasks (the control-request answerers go when it is dropped).
+    /// Stops answering the lattice's requests and the background tasks (heartbeats,
+    /// tracking, holding or waiting for the lease, and what a take-over started).
     fn stop(&mut self) {
+        self.answering = None;
+        self.host_ctl = None;
         for task in self.background.drain(..) {
             task.abort();
         }
@@ -213,6 +218,13 @@ impl Running {
         {
             tracing::warn!(%error, "cannot give up the manager lease; a standby takes over once it lapses");
         }
+    }
+}
+
+impl Drop for Running {
+    /// A process that failed to start leaves nothing running.
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -347,13 +359,16 @@ impl Claim<'_> {
                     nats.hosts.set_fence(fence);
                 }
                 running.answering = act(self.control, &on).await?;
-                tokio::spawn(hold(lease, fence, self.lost));
+                running
+                    .background
+                    .push(tokio::spawn(hold(lease, fence, self.lost)));
                 Ok(Role::Leader)
             }
             Err(holder) => {
                 let reason = standby_reason(lattice, &holder);
                 self.control.set_standing_by(Some(reason));
-                tokio::spawn(take_over(lease, Arc::clone(self.control), on, self.lost));
+                let waiting = take_over(lease, Arc::clone(self.control), on, self.lost);
+                running.background.push(tokio::spawn(waiting));
                 Ok(Role::Standby { leader: holder })
             }
         }

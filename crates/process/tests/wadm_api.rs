@@ -199,6 +199,33 @@ async fn wadm_client_puts_deploys_watches_undeploys_and_deletes_an_app() {
         !client.delete_manifest("greeter", None).await.unwrap(),
         "a noop"
     );
+
+    // Deleted the instant its deploy is acknowledged: nothing of it stays running.
+    let port = free_port();
+    client
+        .put_and_deploy_manifest(hello(&component, port, "v2"))
+        .await
+        .unwrap();
+    assert!(client.delete_manifest("greeter", None).await.unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !weft
+        .control()
+        .inventory()
+        .iter()
+        .all(|host| host.components.is_empty())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "still running: {:?}",
+            weft.control().inventory()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        reqwest::get(format!("http://127.0.0.1:{port}/"))
+            .await
+            .is_err()
+    );
     weft.shut_down(true).await;
 }
 

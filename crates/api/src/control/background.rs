@@ -1,20 +1,34 @@
 //! Deploys and undeploys acknowledged once stored, converged in the background (how wadm's API
-//! answers): the app's status then shows the progress.
+//! answers): the app's status reads `reconciling` until its converge has run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{ControlError, ControlPlane, manifest_state};
 
-/// One lock per app, so background converges of one app run one at a time, each on what the
-/// store says when it runs.
+/// One turn per app, taken by every deploy and undeploy (acknowledged or not), so converges of
+/// one app run one at a time, each on what the store says when it runs; and the apps whose
+/// acknowledged change has not converged yet.
 #[derive(Default)]
-pub(super) struct ConvergeTurns(Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+pub(super) struct ConvergeTurns {
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    pending: Mutex<HashSet<String>>,
+}
 
 impl ConvergeTurns {
-    fn of(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut turns = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+    /// App `name`'s turn, to lock across a change and its converge.
+    pub(super) fn of(&self, name: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = self.turns.lock().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(turns.entry(name.to_owned()).or_default())
+    }
+
+    /// Whether an acknowledged change of `name` has yet to converge.
+    pub(super) fn is_pending(&self, name: &str) -> bool {
+        self.lock_pending().contains(name)
+    }
+
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -29,7 +43,6 @@ impl ControlPlane {
     ) -> Result<String, ControlError> {
         let (stored, _) = self.apps.deploy(name, version, by).await?;
         self.forget_unloadable(name);
-        let _ = self.changes.send(name.to_owned());
         self.converge_later(name);
         Ok(stored.version)
     }
@@ -43,17 +56,24 @@ impl ControlPlane {
     ) -> Result<Option<String>, ControlError> {
         let previous = self.apps.undeploy(name, by).await?;
         self.forget_unloadable(name);
-        let _ = self.changes.send(name.to_owned());
         self.converge_later(name);
         Ok(previous)
     }
 
+    /// Converges `name` in a task stopped with the control plane; its status reads
+    /// `reconciling` meanwhile.
     fn converge_later(self: &Arc<Self>, name: &str) {
+        self.converge_turns.lock_pending().insert(name.to_owned());
+        let _ = self.changes.send(name.to_owned());
         let (control, name) = (Arc::clone(self), name.to_owned());
-        tokio::spawn(async move { control.converge_stored(&name).await });
+        let task = tokio::spawn(async move { control.converge_stored(&name).await });
+        let mut tasks = self.tasks.lock().unwrap_or_else(PoisonError::into_inner);
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(task);
     }
 
-    /// Converges `name` on what the store says now: its deployed version, or nothing.
+    /// Converges `name` on what the store says now: its deployed version, or nothing (also
+    /// when the app is gone).
     async fn converge_stored(&self, name: &str) {
         let turn = self.converge_turns.of(name);
         let _turn = turn.lock().await;
@@ -62,25 +82,25 @@ impl ControlPlane {
                 .deployed
                 .as_deref()
                 .and_then(|version| app.version(Some(version)).ok().cloned()),
+            Err(weft_manager::AppStoreError::NoSuchApp { .. }) => None,
             Err(error) => {
                 tracing::warn!(app = %name, %error, "cannot read the app to converge it");
-                return;
+                None
             }
         };
-        match deployed {
-            Some(stored) => match weft_manifest::load(&stored.file, &stored.source) {
-                Ok(loaded) => {
-                    let desired = manifest_state(&loaded.manifest, &stored.file);
-                    self.reconciler.apply(desired).await;
-                }
-                Err(diagnostics) => {
-                    tracing::warn!(app = %name, %diagnostics, "the deployed manifest no longer loads");
-                }
-            },
+        match deployed.map(|stored| (weft_manifest::load(&stored.file, &stored.source), stored)) {
+            Some((Ok(loaded), stored)) => {
+                let desired = manifest_state(&loaded.manifest, &stored.file);
+                self.reconciler.apply(desired).await;
+            }
+            Some((Err(diagnostics), _)) => {
+                tracing::warn!(app = %name, %diagnostics, "the deployed manifest no longer loads");
+            }
             None => {
                 self.reconciler.remove(name).await;
             }
         }
+        self.converge_turns.lock_pending().remove(name);
         let _ = self.changes.send(name.to_owned());
     }
 }

@@ -19,16 +19,16 @@ use crate::{ControlError, ControlPlane};
 pub(super) const BY: &str = "wadm api";
 
 /// What a request needs besides itself.
-pub struct Context<'a> {
+pub struct Context {
     /// The control plane.
-    pub control: &'a Arc<ControlPlane>,
+    pub control: Arc<ControlPlane>,
     /// Where manifest notifications go.
-    pub notifier: &'a Notifier,
+    pub notifier: Notifier,
 }
 
 /// The JSON answer to `request` with `body` (sent with `content_type`).
 pub async fn handle(
-    context: &Context<'_>,
+    context: &Context,
     request: ModelRequest,
     content_type: Option<&str>,
     body: &[u8],
@@ -44,11 +44,11 @@ pub async fn handle(
         return json(&ErrorResponse::new(reason));
     }
     let answer = match request {
-        ModelRequest::Put => put(context.control, content_type, body).await,
-        ModelRequest::List => list(context.control).await.map(|list| json(&list.models)),
-        ModelRequest::ListWrapped => list(context.control).await.map(|list| json(&list)),
-        ModelRequest::Get(name) => get(context.control, &name, body).await,
-        ModelRequest::Versions(name) => versions(context.control, &name).await,
+        ModelRequest::Put => put(&context.control, content_type, body).await,
+        ModelRequest::List => list(&context.control).await.map(|list| json(&list.models)),
+        ModelRequest::ListWrapped => list(&context.control).await.map(|list| json(&list)),
+        ModelRequest::Get(name) => get(&context.control, &name, body).await,
+        ModelRequest::Versions(name) => versions(&context.control, &name).await,
         ModelRequest::Delete(name) => delete(context, &name, body).await,
         ModelRequest::Deploy(name) => deploy(context, &name, body).await,
         ModelRequest::Undeploy(name) => undeploy(context, &name).await,

@@ -8,9 +8,9 @@ use crate::wadm::status::status_of;
 use crate::wadm::wire::{DeleteResponse, DeployResponse, ErrorResponse, StatusResponse};
 
 /// `model.deploy.{name}`: acknowledged once stored as deployed; converged in the background.
-pub(super) async fn deploy(context: &Context<'_>, name: &str, body: &[u8]) -> Answer {
+pub(super) async fn deploy(context: &Context, name: &str, body: &[u8]) -> Answer {
     let asked = version_in(body, "deploy")?.filter(|version| version != "latest");
-    let control = context.control;
+    let control = &context.control;
     let stored = match control.manifest(name, asked.as_deref()).await {
         Ok(stored) => stored,
         Err(error) if is_no_such_app(&error) => {
@@ -44,7 +44,7 @@ pub(super) async fn deploy(context: &Context<'_>, name: &str, body: &[u8]) -> An
 }
 
 /// `model.undeploy.{name}`.
-pub(super) async fn undeploy(context: &Context<'_>, name: &str) -> Answer {
+pub(super) async fn undeploy(context: &Context, name: &str) -> Answer {
     let answer = |result, message| {
         json(&DeployResponse {
             result,
@@ -71,9 +71,9 @@ pub(super) async fn undeploy(context: &Context<'_>, name: &str) -> Answer {
 
 /// `model.del.{name}`: a version, or the whole app; deleting what is deployed (or the last
 /// version) undeploys it first, as wadm does.
-pub(super) async fn delete(context: &Context<'_>, name: &str, body: &[u8]) -> Answer {
+pub(super) async fn delete(context: &Context, name: &str, body: &[u8]) -> Answer {
     let version = version_in(body, "delete")?;
-    let control = context.control;
+    let control = &context.control;
     let answer = |result, message: String, undeploy| {
         json(&DeleteResponse {
             result,
@@ -105,7 +105,10 @@ pub(super) async fn delete(context: &Context<'_>, name: &str, body: &[u8]) -> An
     let deployed = app.deployed.as_deref();
     let undeploy = deployed.is_some() && (last || deployed == version.as_deref());
     if undeploy {
-        control.undeploy(name, BY).await.map_err(failed)?;
+        control
+            .undeploy_acknowledged(name, BY)
+            .await
+            .map_err(failed)?;
         context.notifier.unpublished(name).await;
     }
     let whole = if last { None } else { version.as_deref() };
@@ -117,11 +120,12 @@ pub(super) async fn delete(context: &Context<'_>, name: &str, body: &[u8]) -> An
             format!("Successfully deleted version {version} of application {name}")
         }
     };
-    Ok(answer("deleted", message, undeploy || version.is_none()))
+    // As wadm: deleting the whole app, or its last version, reports an undeploy.
+    Ok(answer("deleted", message, undeploy || last))
 }
 
 /// `model.status.{name}`.
-pub(super) async fn status(context: &Context<'_>, name: &str) -> Answer {
+pub(super) async fn status(context: &Context, name: &str) -> Answer {
     match context.control.view(name).await {
         Ok(view) => Ok(json(&StatusResponse {
             result: "ok",

@@ -44,36 +44,47 @@ impl WadmApi {
             .await?;
         let statuses =
             status::publish_statuses(client.clone(), lattice.to_owned(), Arc::clone(&control));
-        let notifier = Notifier::new(client.clone(), lattice);
-        let lattice = lattice.to_owned();
+        let context = Arc::new(Context {
+            control,
+            notifier: Notifier::new(client.clone(), lattice),
+        });
+        let lattice: Arc<str> = Arc::from(lattice);
         let answering = tokio::spawn(async move {
-            let context = Context {
-                control: &control,
-                notifier: &notifier,
-            };
+            // Each request in its own task, so a slow one (a removal) holds up no other;
+            // changes to one app still take their turn (`ControlPlane`'s converge turns).
             while let Some(message) = requests.next().await {
-                let Some(reply) = message.reply.clone() else {
-                    continue;
-                };
-                let content_type = message
-                    .headers
-                    .as_ref()
-                    .and_then(|headers| headers.get("Content-Type"))
-                    .map(|value| value.as_str().to_ascii_lowercase());
-                let answer = match parse_subject(&message.subject, &lattice) {
-                    Ok(request) => {
-                        handle(&context, request, content_type.as_deref(), &message.payload).await
-                    }
-                    Err(error) => weft_lattice::json_bytes(&ErrorResponse::new(error.to_string())),
-                };
-                if let Err(error) = client.publish(reply, answer.into()).await {
-                    tracing::warn!(%error, subject = %message.subject, "cannot answer a wadm API request");
-                }
+                let (client, context, lattice) =
+                    (client.clone(), Arc::clone(&context), Arc::clone(&lattice));
+                tokio::spawn(async move { answer(&client, &context, &lattice, message).await });
             }
         });
         Ok(Self {
             tasks: vec![answering, statuses],
         })
+    }
+}
+
+/// Answers one request on its reply subject.
+async fn answer(
+    client: &async_nats::Client,
+    context: &Context,
+    lattice: &str,
+    message: async_nats::Message,
+) {
+    let Some(reply) = message.reply.clone() else {
+        return;
+    };
+    let content_type = message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get("Content-Type"))
+        .map(|value| value.as_str().to_ascii_lowercase());
+    let answer = match parse_subject(&message.subject, lattice) {
+        Ok(request) => handle(context, request, content_type.as_deref(), &message.payload).await,
+        Err(error) => weft_lattice::json_bytes(&ErrorResponse::new(error.to_string())),
+    };
+    if let Err(error) = client.publish(reply, answer.into()).await {
+        tracing::warn!(%error, subject = %message.subject, "cannot answer a wadm API request");
     }
 }
 

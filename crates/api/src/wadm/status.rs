@@ -55,25 +55,32 @@ pub fn publish_statuses(
     tokio::spawn(async move {
         let mut last: HashMap<String, Status> = HashMap::new();
         loop {
-            let name = match changes.recv().await {
-                Ok(name) => name,
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            let names = match changes.recv().await {
+                Ok(name) => vec![name],
+                // Some changes were missed: look at every app.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => control
+                    .list()
+                    .await
+                    .map(|views| views.into_iter().map(|view| view.name).collect())
+                    .unwrap_or_default(),
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             };
-            let Ok(view) = control.view(&name).await else {
-                last.remove(&name);
-                continue;
-            };
-            let status = status_of(&view);
-            if last.get(&name) == Some(&status) {
-                continue;
+            for name in names {
+                let Ok(view) = control.view(&name).await else {
+                    last.remove(&name);
+                    continue;
+                };
+                let status = status_of(&view);
+                if last.get(&name) == Some(&status) {
+                    continue;
+                }
+                let subject = status_subject(&lattice, &name);
+                let payload = weft_lattice::json_bytes(&status);
+                if let Err(error) = client.publish(subject, payload.into()).await {
+                    tracing::warn!(%error, app = %name, "cannot publish the app's status");
+                }
+                last.insert(name, status);
             }
-            let subject = status_subject(&lattice, &name);
-            let payload = weft_lattice::json_bytes(&status);
-            if let Err(error) = client.publish(subject, payload.into()).await {
-                tracing::warn!(%error, app = %name, "cannot publish the app's status");
-            }
-            last.insert(name, status);
         }
     })
 }

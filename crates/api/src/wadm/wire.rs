@@ -158,7 +158,8 @@ pub struct Status {
 /// A status type and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusInfo {
-    /// `deployed`, `reconciling`, `failed`, `undeployed` or `waiting`.
+    /// `deployed`, `reconciling`, `failed` or `undeployed` (weft has no `waiting`: an app
+    /// without hosts is `failed`, saying so).
     #[serde(rename = "type")]
     pub kind: &'static str,
     /// What stands in the way, if anything.
