@@ -50,6 +50,9 @@ pub enum Stopped {
     Requested,
     /// Another manager took the lease; this one must stop acting.
     LeaseLost(LeaseError),
+    /// This standby won the lease but could not act; it gave the lease up again so another
+    /// manager can.
+    TakeOverFailed(StartError),
 }
 
 /// A running `weft up` / `weft manager`.
@@ -63,7 +66,7 @@ pub struct ManagerProcess {
     running: Running,
     joined: Joined,
     state_dir: PathBuf,
-    lost: tokio::sync::mpsc::Receiver<LeaseError>,
+    lost: tokio::sync::mpsc::Receiver<Stopped>,
 }
 
 impl ManagerProcess {
@@ -165,7 +168,7 @@ impl ManagerProcess {
     pub async fn stopped(&mut self) -> Stopped {
         tokio::select! {
             () = self.api.shutdown_requested() => Stopped::Requested,
-            Some(lost) = self.lost.recv() => Stopped::LeaseLost(lost),
+            Some(stopped) = self.lost.recv() => stopped,
         }
     }
 
@@ -327,8 +330,8 @@ struct Claim<'a> {
     control: &'a Arc<ControlPlane>,
     /// This process's API, named in the lease.
     api: String,
-    /// Told when the lease is lost.
-    lost: tokio::sync::mpsc::Sender<LeaseError>,
+    /// Told when the lease is lost or taking over failed.
+    lost: tokio::sync::mpsc::Sender<Stopped>,
 }
 
 impl Claim<'_> {

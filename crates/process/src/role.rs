@@ -7,6 +7,7 @@ use weft_api::ControlPlane;
 use weft_lattice::{LatticeName, LatticeStore};
 use weft_manager::{Lease, LeaseError, LeaseRecord};
 
+use crate::Stopped;
 use crate::acting::{ActingOn, act};
 
 /// What a manager process is in its lattice.
@@ -47,10 +48,10 @@ pub(crate) fn standby_reason(lattice: &LatticeName, leader: &LeaseRecord) -> Str
 pub(crate) async fn hold(
     lease: Arc<Lease<LatticeStore>>,
     fence: u64,
-    lost: tokio::sync::mpsc::Sender<LeaseError>,
+    lost: tokio::sync::mpsc::Sender<Stopped>,
 ) {
     let error = lease.hold(fence).await;
-    let _ = lost.send(error).await;
+    let _ = lost.send(Stopped::LeaseLost(error)).await;
 }
 
 /// Waits for the lease, then acts and keeps it.
@@ -58,7 +59,7 @@ pub(crate) async fn take_over(
     lease: Arc<Lease<LatticeStore>>,
     control: Arc<ControlPlane>,
     on: ActingOn,
-    lost: tokio::sync::mpsc::Sender<LeaseError>,
+    lost: tokio::sync::mpsc::Sender<Stopped>,
 ) {
     let acquired = lease
         .acquire(|leader| {
@@ -68,7 +69,9 @@ pub(crate) async fn take_over(
     let fence = match acquired {
         Ok(fence) => fence,
         Err(error) => {
-            let _ = lost.send(LeaseError::Store(error)).await;
+            let _ = lost
+                .send(Stopped::LeaseLost(LeaseError::Store(error)))
+                .await;
             return;
         }
     };
@@ -81,8 +84,12 @@ pub(crate) async fn take_over(
     let _acting = match act(&control, &on).await {
         Ok(acting) => acting,
         Err(error) => {
-            tracing::error!(error = %crate::error::with_causes(&error), "taking over failed");
-            None
+            tracing::error!(error = %crate::error::with_causes(&error), "taking over failed; giving the lease up so another manager can");
+            if let Err(release) = lease.release().await {
+                tracing::warn!(error = %release, "cannot give up the manager lease; another manager takes over once it lapses");
+            }
+            let _ = lost.send(Stopped::TakeOverFailed(error)).await;
+            return;
         }
     };
     hold(lease, fence, lost).await;

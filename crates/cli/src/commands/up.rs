@@ -66,6 +66,12 @@ async fn run(config: ManagerConfig, args: &ManagerOptions, output: &Output) -> a
             process.shut_down(false).await;
             Err(lost.into())
         }
+        Some(Stopped::TakeOverFailed(error)) => {
+            process.shut_down(false).await;
+            Err(anyhow::Error::new(error).context(
+                "this standby took over the lattice but could not act on it; it gave the lease up",
+            ))
+        }
         Some(Stopped::Requested) => {
             tracing::info!("stop requested through the API (weft down)");
             process.shut_down(true).await;
