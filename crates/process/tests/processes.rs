@@ -3,51 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // Tests fail loudly.
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use weft_lattice::{LatticeName, NatsSettings};
-use weft_process::{
-    HostConfig, HostProcess, HostProcessConfig, ManagerConfig, ManagerProcess, NatsConfig, Role,
-    StartError,
-};
+use weft_process::{HostProcess, HostProcessConfig, ManagerProcess, Role, StartError};
 use weft_test_servers::{NatsServer, free_port};
 
-fn host_config(labels: &[(&str, &str)]) -> HostConfig {
-    HostConfig {
-        labels: labels
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-            .collect::<BTreeMap<_, _>>(),
-        heartbeat: Duration::from_millis(200),
-        oci: Default::default(),
-    }
-}
-
-fn manager_config(state_dir: &Path, nats: Option<NatsConfig>) -> ManagerConfig {
-    ManagerConfig {
-        state_dir: state_dir.to_path_buf(),
-        api_addr: ([127, 0, 0, 1], 0).into(),
-        nats,
-        secrets_key: None,
-        lease_term: Duration::from_millis(600),
-        host_expiry: Duration::from_millis(800),
-        host: None,
-        example: None,
-    }
-}
-
-fn nats_config(nats: &NatsServer, lattice: &str) -> NatsConfig {
-    NatsConfig {
-        settings: NatsSettings {
-            urls: vec![nats.url()],
-            ..NatsSettings::default()
-        },
-        lattice: lattice.parse::<LatticeName>().unwrap(),
-    }
-}
+mod support;
+use support::{eventually, host_config, manager_config, nats_config};
 
 /// Polls `url` until it answers 200, returning the body.
 async fn body_when_served(url: &str) -> String {
@@ -60,15 +23,6 @@ async fn body_when_served(url: &str) -> String {
         }
         assert!(Instant::now() < deadline, "{url} never answered");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until `done` holds.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

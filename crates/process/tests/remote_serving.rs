@@ -8,29 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use weft_lattice::NatsSettings;
-use weft_process::{
-    HostConfig, HostProcess, HostProcessConfig, ManagerConfig, ManagerProcess, NatsConfig,
-};
+use weft_process::{HostProcess, HostProcessConfig, ManagerProcess};
 use weft_test_servers::{NatsServer, free_port};
 
-fn nats_config(nats: &NatsServer) -> NatsConfig {
-    NatsConfig {
-        settings: NatsSettings {
-            urls: vec![nats.url()],
-            ..NatsSettings::default()
-        },
-        lattice: "scaling".parse().unwrap(),
-    }
-}
-
-fn host_config(role: &str) -> HostConfig {
-    HostConfig {
-        labels: [("role".to_owned(), role.to_owned())].into(),
-        heartbeat: Duration::from_millis(200),
-        oci: Default::default(),
-    }
-}
+mod support;
+use support::{eventually, hello_component, host_config, manager_config, nats_config};
 
 /// The hello component on `worker` hosts (`instances` of it), served over HTTP on `port` by
 /// the edge host.
@@ -101,42 +83,27 @@ async fn deploy(manager: &ManagerProcess, manifest: &str) {
 async fn scaling_a_component_served_to_other_hosts_loses_no_request() {
     let nats = NatsServer::start();
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let component = dirs[2].path().join("hello.wasm");
-    std::fs::write(&component, weft_examples::find("hello").unwrap().wasm).unwrap();
-    let manager = ManagerProcess::start(ManagerConfig {
-        state_dir: dirs[0].path().to_path_buf(),
-        api_addr: ([127, 0, 0, 1], 0).into(),
-        nats: Some(nats_config(&nats)),
-        secrets_key: None,
-        lease_term: Duration::from_secs(2),
-        host_expiry: Duration::from_millis(1500),
-        host: Some(host_config("edge")),
-        example: None,
-    })
-    .await
-    .unwrap();
+    let component = hello_component(dirs[2].path());
+    let mut config = manager_config(dirs[0].path(), Some(nats_config(&nats, "scaling")));
+    config.host = Some(host_config(&[("role", "edge")]));
+    let manager = ManagerProcess::start(config).await.unwrap();
     let worker = HostProcess::start(HostProcessConfig {
         state_dir: dirs[1].path().to_path_buf(),
-        nats: nats_config(&nats),
-        host: host_config("worker"),
+        nats: nats_config(&nats, "scaling"),
+        host: host_config(&[("role", "worker")]),
         secrets_key: None,
     })
     .await
     .unwrap();
     let worker_id = worker.ready().host_id.clone();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !manager
-        .control()
-        .hosts()
-        .iter()
-        .any(|host| host.id == worker_id)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the manager never saw the worker"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually("the manager sees the worker", || {
+        manager
+            .control()
+            .hosts()
+            .iter()
+            .any(|host| host.id == worker_id)
+    })
+    .await;
     let port = free_port();
     deploy(&manager, &split_hello(&component, port, 2, "v1")).await;
 

@@ -12,9 +12,11 @@ use futures_util::StreamExt as _;
 use wadm_client::error::ClientError;
 use wadm_client::{Client, ClientConnectOptions};
 use wadm_types::api::StatusType;
-use weft_lattice::NatsSettings;
-use weft_process::{HostConfig, ManagerConfig, ManagerProcess, NatsConfig};
+use weft_process::ManagerProcess;
 use weft_test_servers::{NatsServer, free_port};
+
+mod support;
+use support::{hello_component, host_config, manager_config, nats_config};
 
 const LATTICE: &str = "wadmtest";
 
@@ -59,28 +61,39 @@ spec:
 }
 
 async fn weft_up(nats: &NatsServer, state: &Path) -> ManagerProcess {
-    ManagerProcess::start(ManagerConfig {
-        state_dir: state.to_path_buf(),
-        api_addr: ([127, 0, 0, 1], 0).into(),
-        nats: Some(NatsConfig {
-            settings: NatsSettings {
-                urls: vec![nats.url()],
-                ..NatsSettings::default()
-            },
-            lattice: LATTICE.parse().unwrap(),
-        }),
-        secrets_key: None,
-        lease_term: Duration::from_secs(2),
-        host_expiry: Duration::from_millis(1500),
-        host: Some(HostConfig {
-            labels: Default::default(),
-            heartbeat: Duration::from_millis(200),
-            oci: Default::default(),
-        }),
-        example: None,
-    })
-    .await
-    .unwrap()
+    let mut config = manager_config(state, Some(nats_config(nats, LATTICE)));
+    config.host = Some(host_config(&[]));
+    ManagerProcess::start(config).await.unwrap()
+}
+
+/// `weft up --nats` on a fresh `nats-server`, the hello component on disk, and wadm's client.
+struct Lattice {
+    nats: NatsServer,
+    _state: tempfile::TempDir,
+    files: tempfile::TempDir,
+    component: std::path::PathBuf,
+    weft: ManagerProcess,
+    client: Client,
+}
+
+async fn lattice() -> Lattice {
+    let nats = NatsServer::start();
+    let (state, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let component = hello_component(files.path());
+    let weft = weft_up(&nats, state.path()).await;
+    let options = ClientConnectOptions {
+        url: Some(nats.url()),
+        ..Default::default()
+    };
+    let client = Client::new(LATTICE, None, options).await.unwrap();
+    Lattice {
+        nats,
+        _state: state,
+        files,
+        component,
+        weft,
+        client,
+    }
 }
 
 async fn status_becomes(client: &Client, name: &str, wanted: StatusType) {
@@ -104,21 +117,14 @@ async fn raw(nats: &async_nats::Client, operation: &str, body: &'static str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wadm_client_puts_deploys_watches_undeploys_and_deletes_an_app() {
-    let nats = NatsServer::start();
-    let (state, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let component = files.path().join("hello.wasm");
-    std::fs::write(&component, weft_examples::find("hello").unwrap().wasm).unwrap();
-    let weft = weft_up(&nats, state.path()).await;
-    let client = Client::new(
-        LATTICE,
-        None,
-        ClientConnectOptions {
-            url: Some(nats.url()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let Lattice {
+        nats,
+        _state,
+        files: _files,
+        component,
+        weft,
+        client,
+    } = lattice().await;
     let raw_nats = async_nats::connect(nats.url()).await.unwrap();
     let mut statuses = raw_nats
         .subscribe(format!("wadm.status.{LATTICE}.greeter"))
@@ -231,21 +237,14 @@ async fn wadm_client_puts_deploys_watches_undeploys_and_deletes_an_app() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_error_answer_is_wadms_shape_with_weft_s_message() {
-    let nats = NatsServer::start();
-    let (state, files) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let component = files.path().join("hello.wasm");
-    std::fs::write(&component, weft_examples::find("hello").unwrap().wasm).unwrap();
-    let weft = weft_up(&nats, state.path()).await;
-    let client = Client::new(
-        LATTICE,
-        None,
-        ClientConnectOptions {
-            url: Some(nats.url()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let Lattice {
+        nats,
+        _state,
+        files: _files,
+        component,
+        weft,
+        client,
+    } = lattice().await;
 
     assert!(matches!(
         client.get_manifest("nope", None).await,
