@@ -403,14 +403,25 @@ fn desired_secrets(manifest: &Manifest, secrets: &[SecretProperty]) -> Vec<Desir
 /// `file://` paths, as wadm reads them relative to the manifest.
 pub fn resolve_relative_images(app: &mut DesiredApp, base_dir: &std::path::Path) {
     for workload in &mut app.workloads {
-        if let Some(path) = workload.image.strip_prefix("file://") {
-            let path = std::path::Path::new(path);
-            if path.is_relative() {
-                let absolute = base_dir.join(path.strip_prefix("./").unwrap_or(path));
-                workload.image = format!("file://{}", absolute.display());
-            }
+        if let Some(path) = relative_file(&workload.image) {
+            let absolute = base_dir.join(path.strip_prefix("./").unwrap_or(path));
+            workload.image = format!("file://{}", absolute.display());
         }
     }
+}
+
+/// The first workload of `app` whose image is a `file://` path relative to the manifest's
+/// directory (which a manifest sent without a file does not have).
+pub fn first_relative_image(app: &DesiredApp) -> Option<&DesiredWorkload> {
+    app.workloads
+        .iter()
+        .find(|workload| relative_file(&workload.image).is_some())
+}
+
+/// The path of a `file://` image when it is relative.
+fn relative_file(image: &str) -> Option<&std::path::Path> {
+    let path = std::path::Path::new(image.strip_prefix("file://")?);
+    path.is_relative().then_some(path)
 }
 
 fn resolve_config(app: &str, config: &ConfigProperty) -> DesiredConfig {

@@ -292,6 +292,23 @@ async fn every_error_answer_is_wadms_shape_with_weft_s_message() {
     assert!(invalid.contains("model.put:"), "located: {invalid}");
     assert!(invalid.contains("nobody"), "{invalid}");
 
+    // A relative `file://` image has no directory to resolve against over NATS.
+    let relative = String::from_utf8(hello(&component, free_port(), "v3"))
+        .unwrap()
+        .replace(
+            &format!("file://{}", component.display()),
+            "file://./build/hello.wasm",
+        );
+    let Err(ClientError::ApiError(relative)) = client.put_manifest(relative.into_bytes()).await
+    else {
+        panic!("a relative file image is refused");
+    };
+    assert!(
+        relative.contains("`file://./build/hello.wasm`"),
+        "{relative}"
+    );
+    assert!(relative.contains("weft app deploy FILE"), "{relative}");
+
     let raw_nats = async_nats::connect(nats.url()).await.unwrap();
     let not_yaml = raw(&raw_nats, "put", "{ this is : [ not").await;
     assert_eq!(not_yaml["result"], "error", "{not_yaml}");

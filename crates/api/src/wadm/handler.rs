@@ -104,6 +104,7 @@ async fn put(control: &ControlPlane, content_type: Option<&str>, body: &[u8]) ->
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| ErrorResponse::new("the manifest is not UTF-8 text; send YAML or JSON"))?;
+    refuse_relative_images(text)?;
     let (name, version) = control.put("model.put", text, BY).await.map_err(failed)?;
     let total_versions = control.stored(&name).await.map_err(failed)?.versions.len();
     Ok(json(&PutResponse {
@@ -117,6 +118,23 @@ async fn put(control: &ControlPlane, content_type: Option<&str>, body: &[u8]) ->
         current_version: version,
         name,
     }))
+}
+
+/// A manifest sent over NATS has no directory, so a `file://` image relative to one could
+/// never be found: say so at once, with the ways out. (An invalid manifest is left to the
+/// store, which reports every problem.)
+fn refuse_relative_images(text: &str) -> Result<(), ErrorResponse> {
+    let Ok(loaded) = weft_manifest::load("model.put", text) else {
+        return Ok(());
+    };
+    let desired = weft_manager::desired_state(&loaded.manifest);
+    match weft_manager::first_relative_image(&desired) {
+        Some(workload) => Err(ErrorResponse::new(format!(
+            "`{}` has the image `{}`, a path relative to the manifest's directory, and a manifest sent over wadm's API has none; give an absolute path (`file:///…`), push the component to a registry (`weft push`), or deploy the file with `weft app deploy FILE`, which resolves paths against its directory",
+            workload.name, workload.image
+        ))),
+        None => Ok(()),
+    }
 }
 
 async fn list(control: &ControlPlane) -> Result<ListResponse, ErrorResponse> {
