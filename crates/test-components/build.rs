@@ -19,6 +19,7 @@ const GUESTS: &[&str] = &[
     "wasmcloud-hello",
     "wasmcloud-counter",
     "wasmcloud-echo",
+    "messaging-0-3",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

@@ -2,6 +2,7 @@
 //! converged by the manager's reconciler.
 
 mod background;
+mod calls;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -56,6 +57,9 @@ pub enum ControlError {
     /// A name or key it gives cannot be used.
     #[error(transparent)]
     Name(#[from] InvalidName),
+    /// A call to a component's export (`weft call`) returned no results.
+    #[error(transparent)]
+    Call(#[from] weft_host::CallFailure),
 }
 
 /// An application as the API shows it.
@@ -92,6 +96,8 @@ pub struct ControlPlane {
     standing_by: Mutex<Option<String>>,
     /// Background converges, one at a time per app.
     converge_turns: background::ConvergeTurns,
+    /// How `weft call` reaches components (none until the process sets it).
+    invoker: Mutex<weft_host::ComponentInvoker>,
 }
 
 impl ControlPlane {
@@ -117,6 +123,7 @@ impl ControlPlane {
             changes: broadcast::channel(256).0,
             tasks: Mutex::new(Vec::new()),
             standing_by: Mutex::new(None),
+            invoker: Mutex::default(),
             converge_turns: background::ConvergeTurns::default(),
         }
     }

@@ -84,7 +84,7 @@ pub async fn serve(
 pub(crate) type ApiRouter = Router<ApiState>;
 
 /// Lets reads through; a change needs the token, and is refused on a standby manager
-/// (except `POST /v1/shutdown`, which stops this process).
+/// unless it leaves the lattice as it is ([`changes_the_lattice`]).
 async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> Response {
     if request.method() == Method::GET {
         return next.run(request).await;
@@ -95,12 +95,19 @@ async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> R
             "this call changes state and needs the API token: send `Authorization: Bearer TOKEN` with the token `weft up` wrote to api.json in its state directory (the weft CLI does this by itself)",
         );
     }
-    if request.uri().path() != "/v1/shutdown"
+    if changes_the_lattice(request.uri().path())
         && let Some(reason) = state.control.standing_by()
     {
         return error(StatusCode::SERVICE_UNAVAILABLE, &reason);
     }
     next.run(request).await
+}
+
+/// Whether a POST/PUT/DELETE on `path` changes what the lattice holds: stopping this process
+/// and calling a component (`weft call`) do not, so a standby carries them out too.
+fn changes_the_lattice(path: &str) -> bool {
+    let is_call = path.starts_with("/v1/components/") && path.ends_with("/call");
+    path != "/v1/shutdown" && !is_call
 }
 
 fn authorized(request: &Request, token: &str) -> bool {

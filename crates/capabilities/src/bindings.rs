@@ -16,13 +16,16 @@ wasmtime::component::bindgen!({
         "wasi:blobstore/types.outgoing-value": crate::blobstore::OutgoingValue,
         "wasi:blobstore/types.incoming-value": crate::blobstore::IncomingValue,
         "wasmcloud:secrets/store.secret": crate::secrets::Secret,
+        "wasmcloud:messaging/types@0.3.0.client": crate::messaging::v0_3::Client,
+        "wasmcloud:messaging/types@0.3.0.message": crate::messaging::v0_3::Message,
+        "wasmcloud:messaging/request-reply@0.3.0.request-options": crate::messaging::v0_3::RequestOptions,
     },
     trappable_error_type: {
         "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueError,
     },
 });
 
-/// The `message-handler` world, to call `wasmcloud:messaging/handler` on components.
+/// The `message-handler` world, to call `wasmcloud:messaging/handler@0.2.0` on components.
 pub mod handler_world {
     wasmtime::component::bindgen!({
         path: "../../wit",
@@ -30,7 +33,21 @@ pub mod handler_world {
         imports: { default: async | trappable },
         exports: { default: async },
         with: {
-            "wasmcloud:messaging": crate::bindings::wasmcloud::messaging,
+            "wasmcloud:messaging@0.2.0": crate::bindings::wasmcloud::messaging0_2_0,
+        },
+    });
+}
+
+/// The `message-handler-0-3` world, to call `wasmcloud:messaging/incoming-handler@0.3.0` on
+/// components.
+pub mod handler_world_0_3 {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "weft:host/message-handler-0-3",
+        imports: { default: async | trappable },
+        exports: { default: async },
+        with: {
+            "wasmcloud:messaging@0.3.0": crate::bindings::wasmcloud::messaging0_3_0,
         },
     });
 }

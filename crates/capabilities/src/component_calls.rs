@@ -260,8 +260,6 @@ pub(crate) fn exported_interfaces(
 
 /// Defines a forwarding function in `linker` for every function `component` imports from a
 /// package the host does not serve; returns those interfaces' full names. An imported
-/// Defines a forwarding function in `linker` for every function `component` imports from a
-/// package the host does not serve; returns those interfaces' full names. An imported
 /// interface that carries resources cannot be forwarded: the error names it.
 pub(crate) fn define_linked_imports(
     linker: &mut Linker<HttpInstanceState>,

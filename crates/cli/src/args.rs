@@ -111,6 +111,10 @@ pub enum Command {
     #[command(subcommand)]
     Get(GetCommand),
 
+    /// Call an export of a running component with JSON arguments and print its results
+    /// (like `wash call`), on whichever host of the lattice runs it.
+    Call(CallArgs),
+
     /// Push a component to an OCI registry (the layout `wash push` and `oci-wasm` use).
     Push(PushArgs),
 
@@ -321,6 +325,22 @@ pub struct OciArgs {
         value_delimiter = ','
     )]
     pub ca_certs: Vec<PathBuf>,
+}
+
+/// `weft call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The component's id (`weft get inventory` lists them; an app's are `APP-COMPONENT`).
+    #[arg(value_name = "COMPONENT")]
+    pub component: String,
+    /// The function: `namespace:package/interface.function` (e.g.
+    /// `wasmcloud:examples/invoke.call`), or its bare name when one exported interface has it.
+    #[arg(value_name = "FUNCTION")]
+    pub function: String,
+    /// One argument per parameter, each a JSON value (`3`, `'"text"'`, `'{"a": 1}'`); an
+    /// argument that is not JSON is taken as a string.
+    #[arg(value_name = "ARG", allow_negative_numbers = true)]
+    pub args: Vec<String>,
 }
 
 /// `weft push`.

@@ -1,6 +1,7 @@
 //! Component → component links through the real binary: the pipeline example calls its second
 //! component in process; links that cannot carry anything are refused with the reason, and a
-//! component calling without a link fails its request with a log line naming the link to add.
+//! component calling without a link fails its request with a log line naming the link to add;
+//! `weft call` reaches the exports from outside.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
@@ -62,6 +63,7 @@ fn the_pipeline_calls_its_second_component_in_process() {
         send("POST", &url, "  a b c  "),
         (200, "A B C! (3 words)\n".into())
     );
+    weft_call_reaches_the_exports(state.path());
 
     // Without the link, the front's call fails and the log names the link to add.
     let unlinked = pipeline_app(dir.path(), "unlinked", free_port(), |manifest| {
@@ -94,6 +96,57 @@ fn the_pipeline_calls_its_second_component_in_process() {
             "component `unlinked-front` calls example:pipeline/transform but has no link named `default` for example:pipeline",
         )
     });
+}
+
+/// `weft call` of the pipeline's `shout`: by bare and full name, its result as JSON, and
+/// every wrong call refused with what to do.
+fn weft_call_reaches_the_exports(state: &Path) {
+    let call = |args: &[&str]| {
+        let mut all = vec!["call"];
+        all.extend_from_slice(args);
+        client(state, &all)
+    };
+    let (code, stdout, stderr) = call(&["pipeline-shout", "shout", "hello call"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.trim(), r#"{"text":"HELLO CALL!","words":2}"#);
+    let (code, stdout, stderr) = call(&[
+        "pipeline-shout",
+        "example:pipeline/transform@0.1.0.shout",
+        "\"3\"",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let answer: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(answer["results"][0]["text"], "3!", "{answer}");
+
+    let refused = |args: &[&str], expected: &[&str]| {
+        let (code, _, stderr) = call(args);
+        assert_eq!(code, 1, "{args:?}");
+        for part in expected {
+            assert!(stderr.contains(part), "{args:?}: {stderr}");
+        }
+    };
+    refused(
+        &["pipeline-shout", "whisper"],
+        &[
+            "no function `whisper`",
+            "example:pipeline/transform@0.1.0.shout",
+        ],
+    );
+    refused(
+        &["pipeline-shout", "shout", "3"],
+        &["args[0]", "is not string", "text: string"],
+    );
+    refused(&["pipeline-shout", "shout"], &["takes 1 argument", "not 0"]);
+    refused(
+        &["pipeline-front", "handle"],
+        &["cannot be called from outside", "request"],
+    );
+    refused(
+        &["pipeline-nobody", "shout", "x"],
+        &["`pipeline-nobody` is not running", "weft get inventory"],
+    );
 }
 
 #[test]

@@ -479,9 +479,31 @@ fn a_component_calls_a_component_on_another_host() {
     assert_eq!(header("traceparent").as_deref(), Some(traceparent));
     assert_eq!(header("tracestate").as_deref(), Some("weft=t"));
 
+    // `weft call` through the manager, which runs no component: over NATS to the worker.
+    let call = |args: &[&str]| {
+        let mut all = vec!["call", "pipeline-shout"];
+        all.extend_from_slice(args);
+        client(lattice.state(), &all)
+    };
+    let (code, stdout, stderr) = call(&["shout", "over nats"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.trim(), r#"{"text":"OVER NATS!","words":2}"#);
+    let (code, _, stderr) = call(&["whisper"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("no function `whisper`") && stderr.contains("transform@0.1.0.shout"),
+        "{stderr}"
+    );
+
     // The worker gone, the call fails at once, and the log says why.
     let url = format!("http://127.0.0.1:{port}/");
     kill_and_wait_until_gone(worker, lattice.state());
+    let (code, _, stderr) = call(&["shout", "anyone"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("not running on any host of the lattice"),
+        "{stderr}"
+    );
     let started = Instant::now();
     let (status, _) = support::send("POST", &url, "anyone there");
     assert_eq!(status, 500);

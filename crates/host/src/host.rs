@@ -11,7 +11,7 @@ use serde::Serialize;
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::component_calls::ComponentDirectory;
 use weft_capabilities::http_server::{
-    ComponentHandler, HttpServer, INCOMING_HANDLER, MESSAGE_HANDLER, RouteOwner, RouteSpec,
+    ComponentHandler, HttpServer, INCOMING_HANDLER, RouteOwner, RouteSpec,
 };
 use weft_lattice::{
     Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
@@ -199,6 +199,12 @@ impl Host {
         self.directory.set_remote(Arc::new(calls.clone()));
         self.remote = Some(calls);
         self
+    }
+
+    /// Calls this host's components from outside (`weft call`), and through the lattice
+    /// the ones it does not run.
+    pub fn invoker(&self) -> crate::ComponentInvoker {
+        crate::ComponentInvoker::new(self.directory.clone(), self.remote.clone())
     }
 
     /// Lets the host run OCI images: pulled through `registry`, kept in `cache`.
@@ -404,7 +410,7 @@ impl Host {
         };
         let exports = RemoteExports {
             http: handler.exports_interface(INCOMING_HANDLER),
-            messages: handler.exports_interface(MESSAGE_HANDLER),
+            messages: handler.handles_messages(),
         };
         let swapped = match self.lock_served().get(id) {
             Some(served) => served.swap(Arc::clone(handler), exports).is_ok(),

@@ -10,6 +10,7 @@
 //! Links are resolved when a request arrives, so a link may be put before its target runs.
 //! [`HostCtl`] answers the host's control requests on NATS, the manager's commands included.
 
+mod component_invoker;
 mod component_links;
 mod ctl;
 mod ctl_unmanaged;
@@ -29,6 +30,7 @@ mod remote_serve;
 mod secret_follower;
 mod served_remotely;
 
+pub use component_invoker::{CallFailure, ComponentInvoker};
 pub use ctl::HostCtl;
 pub use error::{ComponentProblem, HostError, ImageProblem, RouteProblem};
 pub use host::{Host, HostInfo};

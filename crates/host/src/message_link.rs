@@ -1,5 +1,5 @@
 //! Messaging capability → component links: the subjects the link subscribes to are delivered
-//! to the target component's `wasmcloud:messaging/handler`, looked up when each message
+//! to the target component's `wasmcloud:messaging` handler (0.2.0 or 0.3.0), looked up when each message
 //! arrives: in process when it runs here, otherwise on a host of the lattice that runs it.
 
 use weft_capabilities::messaging::{BrokerMessage, MessageSink, MessagingError};
@@ -10,11 +10,17 @@ use weft_capabilities::component_calls::ComponentDirectory;
 
 use crate::remote_http::RemoteCalls;
 
-/// Whether `link` delivers messages to its target (a `wasmcloud:messaging` handler link).
+/// Whether `link` delivers messages to its target (a `wasmcloud:messaging` handler link):
+/// its interfaces name 0.2.0's `handler` (what wasmCloud's manifests say for 0.3.0
+/// components too) or 0.3.0's `incoming-handler`.
 pub(crate) fn is_handler_link(link: &LinkSpec) -> bool {
     link.namespace == "wasmcloud"
         && link.package == "messaging"
-        && (link.interfaces.is_empty() || link.interfaces.iter().any(|i| i == "handler"))
+        && (link.interfaces.is_empty()
+            || link
+                .interfaces
+                .iter()
+                .any(|i| i == "handler" || i == "incoming-handler"))
 }
 
 /// Delivers to the link's target component.

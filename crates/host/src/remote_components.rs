@@ -2,7 +2,10 @@
 //! NATS. A host serves every component it runs on `weft.{lattice}.call.{component_id}` in the
 //! queue group `weft-call` (so calls spread over all hosts running it). A call is JSON
 //! `{interface, function, params, depth}` with values in [`WireVal`]'s self-describing form;
-//! the answer is `{"ok": [results]}` or `{"error": "why"}`. The NATS headers carry the calling
+//! the answer is `{"ok": [results]}` or `{"error": "why"}`. A call from outside (`weft call`)
+//! is `{"invoke": {function, args}}` with plain JSON values, which only the host running the
+//! component can type; its answer is `{"ok": [results]}`, or `{"error": "why"}` with
+//! `"bad_request": true` when the function or arguments were wrong. The NATS headers carry the calling
 //! component's id (`source-id`) and the W3C trace context of the request the call belongs to
 //! (`traceparent`, `tracestate`), which the called component's own calls carry on.
 
@@ -15,6 +18,7 @@ use weft_capabilities::component_calls::{RemoteCallError, RemoteComponents};
 use weft_capabilities::http_server::ComponentHandler;
 use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
 
+use crate::component_invoker::CallFailure;
 use crate::remote_http::RemoteCalls;
 use crate::remote_serve::{ask, header};
 use async_nats::RequestErrorKind;
@@ -39,6 +43,28 @@ enum Answer {
     Error(String),
 }
 
+/// A call from outside: a function by name, arguments as plain JSON.
+#[derive(Serialize, Deserialize)]
+struct Invoke {
+    function: String,
+    args: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InvokeRequest {
+    invoke: Invoke,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InvokeAnswer {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ok: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(default)]
+    bad_request: bool,
+}
+
 impl RemoteCalls {
     fn call_subject(&self, component_id: &str) -> String {
         format!("weft.{}.call.{component_id}", self.lattice())
@@ -55,6 +81,13 @@ impl RemoteCalls {
             let handler = handler.get();
             async move {
                 let trace = TraceContext::read(|name| header(&message, name));
+                if let Ok(request) = serde_json::from_slice::<InvokeRequest>(&message.payload) {
+                    let answer = answer_invoke(&handler, request.invoke).await;
+                    return (
+                        async_nats::HeaderMap::new(),
+                        weft_lattice::json_bytes(&answer),
+                    );
+                }
                 let answer = match serde_json::from_slice::<Call>(&message.payload) {
                     Ok(call) => answer(&handler, call, trace).await,
                     Err(error) => Answer::Error(format!("the call cannot be read: {error}")),
@@ -82,6 +115,82 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
             Err(reason) => Answer::Error(reason.to_string()),
         },
         Err(error) => Answer::Error(error.to_string()),
+    }
+}
+
+async fn answer_invoke(handler: &ComponentHandler, invoke: Invoke) -> InvokeAnswer {
+    let context = CallContext {
+        depth: 0,
+        trace: None,
+    };
+    match handler
+        .invoke_json(&invoke.function, &invoke.args, context)
+        .await
+    {
+        Ok(results) => InvokeAnswer {
+            ok: Some(results),
+            error: None,
+            bad_request: false,
+        },
+        Err(error) => InvokeAnswer {
+            ok: None,
+            error: Some(error.to_string()),
+            bad_request: error.is_bad_request(),
+        },
+    }
+}
+
+impl RemoteCalls {
+    /// Calls `function` of `component` with JSON `args` on a host that runs it.
+    pub(crate) async fn invoke(
+        &self,
+        component: &str,
+        function: &str,
+        args: &[serde_json::Value],
+    ) -> Result<Vec<serde_json::Value>, CallFailure> {
+        let request = InvokeRequest {
+            invoke: Invoke {
+                function: function.to_owned(),
+                args: args.to_vec(),
+            },
+        };
+        let payload = weft_lattice::json_bytes(&request);
+        let subject = self.call_subject(component);
+        let reply = ask(
+            self.client(),
+            subject,
+            async_nats::HeaderMap::new(),
+            payload.into(),
+            CALL_TIMEOUT,
+        )
+        .await
+        .map_err(|error| match error.kind() {
+            RequestErrorKind::NoResponders => CallFailure::NotRunning {
+                component: component.to_owned(),
+                scope: "on any host of the lattice",
+            },
+            RequestErrorKind::TimedOut => CallFailure::Remote(RemoteCallError::Timeout {
+                target: component.to_owned(),
+                timeout: CALL_TIMEOUT,
+            }),
+            RequestErrorKind::Other => CallFailure::Remote(RemoteCallError::Transport {
+                target: component.to_owned(),
+                source: error.into(),
+            }),
+        })?;
+        let answer: InvokeAnswer = serde_json::from_slice(&reply.payload).map_err(|error| {
+            CallFailure::Remote(RemoteCallError::Transport {
+                target: component.to_owned(),
+                source: error.into(),
+            })
+        })?;
+        match (answer.ok, answer.error) {
+            (Some(results), _) => Ok(results),
+            (None, Some(reason)) if answer.bad_request => Err(CallFailure::Refused(reason)),
+            (None, reason) => Err(CallFailure::Remote(RemoteCallError::Failed(
+                reason.unwrap_or_else(|| "the host gave no reason".to_owned()),
+            ))),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Messages for a component that runs on another host of the lattice, over NATS. A host
-//! serves every component it runs that exports `wasmcloud:messaging/handler` on
+//! serves every component it runs that exports a `wasmcloud:messaging` handler on
 //! `weft.{lattice}.msg.{component_id}` in the queue group `weft-msg` (so deliveries spread over
 //! all hosts running it). A messaging capability whose subscription's target runs elsewhere
 //! sends each message there: the payload is the message's body, the NATS headers carry its

@@ -35,7 +35,7 @@ impl CurrentHandler {
 pub(crate) struct RemoteExports {
     /// `wasi:http/incoming-handler`.
     pub http: bool,
-    /// `wasmcloud:messaging/handler`.
+    /// A `wasmcloud:messaging` handler (0.2.0 or 0.3.0).
     pub messages: bool,
 }
 

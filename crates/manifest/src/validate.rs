@@ -15,14 +15,24 @@ use crate::suggest::did_you_mean;
 /// The trait that first linked each (link name, namespace, package, interface) of a component.
 type SeenLinks = HashMap<(String, String, String, String), usize>;
 
-/// Interfaces wadm knows, per `namespace:package`, for typo warnings.
+/// Interfaces of each `namespace:package` a link may name, for typo warnings.
 const KNOWN_INTERFACES: &[(&str, &[&str])] = &[
     ("wasi:blobstore", &["blobstore"]),
     ("wasi:config", &["runtime", "store"]),
     ("wasi:keyvalue", &["atomics", "store", "batch", "watch"]),
     ("wasi:http", &["incoming-handler", "outgoing-handler"]),
     ("wasi:logging", &["logging"]),
-    ("wasmcloud:messaging", &["consumer", "handler"]),
+    // 0.2.0's names (which wasmCloud's manifests use for 0.3.0 components too), then 0.3.0's.
+    (
+        "wasmcloud:messaging",
+        &[
+            "consumer",
+            "handler",
+            "producer",
+            "request-reply",
+            "incoming-handler",
+        ],
+    ),
 ];
 
 /// Checks `manifest`; parts listed in `broken` failed to decode and are not judged again.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use weft_api::{ApiHandle, AppView, ControlPlane, ManagedLattice};
-use weft_host::{Host, HostCtl, RemoteCalls};
+use weft_host::{ComponentInvoker, Host, HostCtl, RemoteCalls};
 use weft_lattice::Subscription;
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
@@ -94,6 +94,7 @@ impl ManagerProcess {
         let (lattice, events) =
             managed_lattice(nats.as_ref(), local, bus_events, &mut running).await?;
         let control = control_plane(&config, &state_dir, &joined, lattice, events)?;
+        control.set_invoker(invoker(host.as_deref(), nats.as_ref()));
         let token = new_token()?;
         let api = weft_api::serve(Arc::clone(&control), config.api_addr, token.clone())
             .await
@@ -251,6 +252,19 @@ fn start_host(
         remote,
     )?;
     Ok(Some(Arc::new(host)))
+}
+
+/// How `weft call` reaches components: through this process's host (and from it the
+/// lattice), else through the lattice alone.
+fn invoker(host: Option<&Host>, nats: Option<&NatsLink>) -> ComponentInvoker {
+    match (host, nats) {
+        (Some(host), _) => host.invoker(),
+        (None, Some(nats)) => ComponentInvoker::remote(RemoteCalls::new(
+            nats.joined.client.clone(),
+            nats.joined.lattice.as_str(),
+        )),
+        (None, None) => ComponentInvoker::default(),
+    }
 }
 
 /// What the control plane drives: the host in this process, or the lattice's hosts over

@@ -13,6 +13,9 @@
 //! - `WASMCLOUD_HELLO`, `WASMCLOUD_COUNTER`, `WASMCLOUD_ECHO`: behave as wasmCloud 1.x's Rust
 //!   `http-hello-world`, `http-keyvalue-counter` and `echo-messaging` examples, for the tests
 //!   that deploy wasmCloud's manifests unchanged but for their `image:` lines.
+//! - `MESSAGING_0_3`: built against `wasmcloud:messaging@0.3.0`: echoes requests as wasmCloud's
+//!   `echo-messaging-0-3-0` example does, and sends (`/send`) and requests (`/request`) over
+//!   HTTP.
 //!
 //! Components that show a capability to users live in `examples/` (the `weft-examples`
 //! crate): the tests use those too.

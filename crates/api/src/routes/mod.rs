@@ -2,6 +2,7 @@
 //! `{"error": "..."}` with the status the failure calls for.
 
 mod apps;
+mod components;
 mod lattice;
 mod stores;
 mod watch;
@@ -33,6 +34,7 @@ pub(crate) fn router() -> ApiRouter {
         .route("/v1/apps/{name}/deploy", post(apps::deploy))
         .route("/v1/apps/{name}/undeploy", post(apps::undeploy))
         .route("/v1/shutdown", post(lattice::shutdown))
+        .route("/v1/components/{id}/call", post(components::call))
         .route("/v1/hosts", get(lattice::hosts))
         .route(
             "/v1/hosts/{host}/labels/{key}",
@@ -155,6 +157,9 @@ fn control_error(failure: &ControlError) -> Response {
         )
         | ControlError::Conflict(_) => StatusCode::CONFLICT,
         ControlError::Lattice(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ControlError::Call(call) if call.is_not_running() => StatusCode::NOT_FOUND,
+        ControlError::Call(call) if call.is_bad_request() => StatusCode::BAD_REQUEST,
+        ControlError::Call(_) => StatusCode::BAD_GATEWAY,
         ControlError::Apps(AppStoreError::Store(_) | AppStoreError::Damaged { .. })
         | ControlError::Records(_)
         | ControlError::Secrets(_) => StatusCode::INTERNAL_SERVER_ERROR,

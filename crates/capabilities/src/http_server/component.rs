@@ -8,7 +8,7 @@ use std::sync::Arc;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use wasmtime::Store;
-use wasmtime::component::types::ComponentItem;
+use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{InstancePre, Linker, Val};
 use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -17,6 +17,7 @@ use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, 
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
+use crate::bindings::handler_world_0_3::MessageHandler03Pre;
 use crate::component_calls::{
     ComponentCallError, define_linked_imports, exported_interfaces, unversioned,
 };
@@ -26,8 +27,12 @@ use crate::{HttpInstanceState, OutgoingHttpPolicy};
 
 /// The interface an HTTP component must export.
 pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
-/// The interface a component exports to take messages (unversioned).
+/// The interface a component built against `wasmcloud:messaging@0.2.0` exports to take
+/// messages (unversioned).
 pub const MESSAGE_HANDLER: &str = "wasmcloud:messaging/handler";
+/// The interface a component built against `wasmcloud:messaging@0.3.0` exports to take
+/// messages (unversioned).
+pub const MESSAGE_INCOMING_HANDLER: &str = "wasmcloud:messaging/incoming-handler";
 
 /// Why a component cannot serve HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -50,7 +55,7 @@ pub enum ComponentHandlerError {
     },
     /// It exports nothing weft can call.
     #[error(
-        "{component} exports no interface ({INCOMING_HANDLER}, wasmcloud:messaging/handler or one of its own), so nothing can call it"
+        "{component} exports no interface ({INCOMING_HANDLER}, a wasmcloud:messaging handler or one of its own), so nothing can call it"
     )]
     NothingToCall {
         /// The component's name.
@@ -75,8 +80,10 @@ pub struct ComponentHandler {
     name: Arc<str>,
     /// Set when it exports `wasi:http/incoming-handler`.
     pre: Option<ProxyPre<HttpInstanceState>>,
-    /// Set when it exports `wasmcloud:messaging/handler`.
+    /// Set when it exports `wasmcloud:messaging/handler@0.2.0`.
     message_pre: Option<MessageHandlerPre<HttpInstanceState>>,
+    /// Set when it exports `wasmcloud:messaging/incoming-handler@0.3.0`.
+    message_pre_0_3: Option<MessageHandler03Pre<HttpInstanceState>>,
     /// For calls from other components into its exports.
     instance_pre: InstancePre<HttpInstanceState>,
     /// The interfaces it exports, full name by unversioned name.
@@ -108,7 +115,7 @@ impl ComponentHandler {
     }
 
     /// Like [`Self::new`], for a host that also delivers messages: the component must export
-    /// `wasi:http/incoming-handler`, `wasmcloud:messaging/handler`, or both.
+    /// `wasi:http/incoming-handler`, a `wasmcloud:messaging` handler, or both.
     pub fn for_host(
         runtime: &Runtime,
         component: &LoadedComponent,
@@ -136,6 +143,7 @@ impl ComponentHandler {
             })?;
         let pre = ProxyPre::new(instance_pre.clone()).ok();
         let message_pre = MessageHandlerPre::new(instance_pre.clone()).ok();
+        let message_pre_0_3 = MessageHandler03Pre::new(instance_pre.clone()).ok();
         if exports.is_empty() {
             return Err(ComponentHandlerError::NothingToCall {
                 component: component.name.clone(),
@@ -145,6 +153,7 @@ impl ComponentHandler {
             name: Arc::from(component.name.as_str()),
             pre,
             message_pre,
+            message_pre_0_3,
             instance_pre,
             exports,
             linked_imports,
@@ -173,6 +182,35 @@ impl ComponentHandler {
     /// Whether it exports `interface` (`namespace:package/interface`, any version).
     pub fn exports_interface(&self, interface: &str) -> bool {
         self.exports.contains_key(unversioned(interface))
+    }
+
+    /// Whether it takes messages (`wasmcloud:messaging` 0.2.0's `handler` or 0.3.0's
+    /// `incoming-handler`).
+    pub fn handles_messages(&self) -> bool {
+        self.message_pre.is_some() || self.message_pre_0_3.is_some()
+    }
+
+    /// Every function its exported interfaces hold, as (full interface name, function,
+    /// type), sorted.
+    pub fn exported_functions(&self) -> Vec<(String, String, ComponentFunc)> {
+        let engine = self.instance_pre.engine();
+        let component_type = self.instance_pre.component().component_type();
+        let mut functions = Vec::new();
+        for interface in self.exports.values() {
+            let Some(ComponentItem::ComponentInstance(instance)) = component_type
+                .get_export(engine, interface)
+                .map(|export| export.ty)
+            else {
+                continue;
+            };
+            for (function, item) in instance.exports(engine) {
+                if let ComponentItem::ComponentFunc(ty) = item.ty {
+                    functions.push((interface.clone(), function.to_owned(), ty));
+                }
+            }
+        }
+        functions.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+        functions
     }
 
     /// The interfaces it exports, for hints.
@@ -271,34 +309,37 @@ impl ComponentHandler {
         })
     }
 
-    /// Calls the component's `wasmcloud:messaging/handler.handle-message` with `message` in a
-    /// fresh instance, in the trace `trace` it was sent in; the error says why it was not
-    /// handled.
+    /// Calls the component's message handler (`wasmcloud:messaging/handler@0.2.0`, else
+    /// `incoming-handler@0.3.0`) with `message` in a fresh instance, in the trace `trace` it
+    /// was sent in; the error says why it was not handled.
     pub async fn handle_message(
         &self,
         message: BrokerMessage,
         trace: Option<TraceContext>,
     ) -> Result<(), MessagingError> {
-        let Some(pre) = self.message_pre.clone() else {
-            return Err(MessagingError::NoHandler {
-                component: self.name.to_string(),
-                interface: MESSAGE_HANDLER,
-            });
-        };
         let mut store = Store::new(
-            pre.engine(),
+            self.instance_pre.engine(),
             HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
                 .called_with(CallContext { depth: 0, trace }),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let outcome = async {
-            let handler = pre.instantiate_async(&mut store).await?;
-            handler
-                .wasmcloud_messaging_handler()
-                .call_handle_message(&mut store, &message)
-                .await
-        }
-        .await;
+        let outcome = if let Some(pre) = &self.message_pre {
+            async {
+                let handler = pre.instantiate_async(&mut store).await?;
+                handler
+                    .wasmcloud_messaging0_2_0_handler()
+                    .call_handle_message(&mut store, &message)
+                    .await
+            }
+            .await
+        } else if let Some(pre) = &self.message_pre_0_3 {
+            crate::messaging::v0_3::deliver(pre, &mut store, message).await
+        } else {
+            return Err(MessagingError::NoHandler {
+                component: self.name.to_string(),
+                interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
+            });
+        };
         match outcome {
             Ok(result) => result.map_err(|reason| MessagingError::Refused { reason }),
             Err(error) => {

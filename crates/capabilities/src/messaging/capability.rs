@@ -5,7 +5,8 @@ use std::sync::Arc;
 use wasmtime::component::Linker;
 
 use super::{Broker, MessagingLinkSettings};
-use crate::bindings::wasmcloud::messaging::{consumer, types};
+use crate::bindings::wasmcloud::messaging0_2_0::{consumer, types};
+use crate::bindings::wasmcloud::messaging0_3_0 as v0_3;
 use crate::capability::{Capability, HostEnv, Kind, LinkError, LinkRequest, Reach};
 use crate::instance_state::HttpInstanceState;
 use crate::keyvalue::DEFAULT_NATS_URL;
@@ -40,12 +41,16 @@ impl Capability for MessagingCapability {
 
     const KINDS: &'static [Kind] = &[MESSAGING, MESSAGING_NATS];
     const PACKAGE: Option<&'static str> = Some("wasmcloud:messaging");
-    const OFFERS: &'static str = "wasmcloud:messaging/consumer";
+    const OFFERS: &'static str =
+        "wasmcloud:messaging/consumer (0.2.0), or producer and request-reply (0.3.0)";
 
     fn add_to_linker(linker: &mut Linker<HttpInstanceState>) -> wasmtime::Result<()> {
         let view = HttpInstanceState::capabilities;
         types::add_to_linker::<_, Capabilities>(linker, view)?;
-        consumer::add_to_linker::<_, Capabilities>(linker, view)
+        consumer::add_to_linker::<_, Capabilities>(linker, view)?;
+        v0_3::types::add_to_linker::<_, Capabilities>(linker, view)?;
+        v0_3::producer::add_to_linker::<_, Capabilities>(linker, view)?;
+        v0_3::request_reply::add_to_linker::<_, Capabilities>(linker, view)
     }
 
     fn on_link(request: &LinkRequest<'_>) -> Result<Vec<String>, LinkError> {

@@ -1,22 +1,29 @@
-//! `wasmcloud:messaging/consumer` calls from a component, answered by the broker its link
+//! `wasmcloud:messaging/consumer@0.2.0` calls from a component, answered by the broker its link
 //! points at.
 
 use std::time::Duration;
 
 use super::{BrokerMessage, MessagingError};
-use crate::bindings::wasmcloud::messaging::{consumer, types};
+use crate::bindings::wasmcloud::messaging0_2_0::{consumer, types};
 use crate::links::CapabilitiesView;
 
 impl CapabilitiesView<'_> {
-    fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, MessagingError> {
-        let name = self.link_name("wasmcloud:messaging/consumer");
+    /// The broker of the component's messaging link named `link`.
+    pub(super) fn linked_broker(
+        &self,
+        link: &str,
+    ) -> Result<&std::sync::Arc<super::Broker>, MessagingError> {
         self.links
             .linked
-            .get::<super::MessagingCapability>(name)
+            .get::<super::MessagingCapability>(link)
             .ok_or_else(|| MessagingError::NotLinked {
                 component: self.links.component_id.to_string(),
-                link: name.to_owned(),
+                link: link.to_owned(),
             })
+    }
+
+    fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, MessagingError> {
+        self.linked_broker(self.link_name("wasmcloud:messaging/consumer"))
     }
 }
 

@@ -1,6 +1,7 @@
-//! `wasmcloud:messaging@0.2.0`: components publish and request through the consumer
-//! interface; a messaging capability delivers messages on the subjects a link subscribes to
-//! to the linked component's `handler` export. The broker runs in process unless the link
+//! `wasmcloud:messaging@0.2.0` and `@0.3.0` ([`v0_3`]): components publish and request
+//! through 0.2.0's consumer interface or 0.3.0's producer and request-reply; a messaging
+//! capability delivers messages on the subjects a link subscribes to to the linked
+//! component's `handler` (0.2.0) or `incoming-handler` (0.3.0) export. The broker runs in process unless the link
 //! names NATS servers (`cluster_uris`), then on NATS ([`Broker`]).
 
 mod broker;
@@ -11,8 +12,9 @@ mod in_process;
 mod nats_broker;
 mod settings;
 mod subject;
+pub mod v0_3;
 
-pub use crate::bindings::wasmcloud::messaging::types::BrokerMessage;
+pub use crate::bindings::wasmcloud::messaging0_2_0::types::BrokerMessage;
 pub use broker::{Broker, MessageSink};
 pub use capability::{MESSAGING, MESSAGING_NATS, MessagingCapability, link_settings};
 pub use error::MessagingError;

@@ -159,11 +159,7 @@ pub fn field<'a>(event: &'a serde_json::Value, name: &str) -> &'a str {
 
 /// A blocking GET returning status and body.
 pub fn get(url: &str) -> (u16, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    block_on(async {
         let response = reqwest::get(url).await.expect("request sent");
         let status = response.status().as_u16();
         (status, response.text().await.unwrap_or_default())
@@ -179,21 +175,17 @@ pub fn send(method: &str, url: &str, body: &str) -> (u16, String) {
 pub fn send_with(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
     let body = body.to_owned();
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let mut request = reqwest::Client::new().request(method, url).body(body);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            let response = request.send().await.expect("request sent");
-            (
-                response.status().as_u16(),
-                response.text().await.unwrap_or_default(),
-            )
-        })
+    block_on(async {
+        let mut request = reqwest::Client::new().request(method, url).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request sent");
+        (
+            response.status().as_u16(),
+            response.text().await.unwrap_or_default(),
+        )
+    })
 }
 
 /// Sends `method` `url` with `body` until the answer's status is `status` or `limit` has
@@ -393,21 +385,60 @@ pub fn hello_wasm(state: &Path) -> String {
 /// One `spec.components` entry (YAML): an HTTP server capability named `server` serving
 /// component `target` on 127.0.0.1:`port`.
 pub fn http_server_component(target: &str, port: u16) -> String {
-    format!(
-        r#"    - name: server
-      type: capability
-      properties: {{image: ghcr.io/wasmcloud/http-server:0.27.0}}
-      traits:
-        - type: link
-          properties:
+    http_server_serving(&[(target, port)])
+}
+
+/// An HTTP server capability named `server` serving each `(component, port)` on
+/// 127.0.0.1:`port`, one link each (named after its target when there are several, as one
+/// source may link an interface once per link name).
+pub fn http_server_serving(targets: &[(&str, u16)]) -> String {
+    let mut yaml = "    - name: server\n      type: capability\n      properties: {image: ghcr.io/wasmcloud/http-server:0.27.0}\n      traits:\n".to_owned();
+    for (target, port) in targets {
+        let (name, config) = if targets.len() > 1 {
+            (
+                format!("\n            name: {target}"),
+                format!("listen-{target}"),
+            )
+        } else {
+            (String::new(), "listen".to_owned())
+        };
+        yaml.push_str(&format!(
+            r#"        - type: link
+          properties:{name}
             namespace: wasi
             package: http
             interfaces: [incoming-handler]
             target: {{name: {target}}}
             source:
-              config: [{{name: listen, properties: {{address: "127.0.0.1:{port}"}}}}]
+              config: [{{name: {config}, properties: {{address: "127.0.0.1:{port}"}}}}]
 "#
-    )
+        ));
+    }
+    yaml
+}
+
+/// Runs `work` to its end on a runtime of its own.
+fn block_on<F: std::future::Future>(work: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(work)
+}
+
+/// The reply to a NATS request of `body` on `subject` (5 s at most), through a client of the
+/// test's own.
+pub fn nats_request(nats: &NatsServer, subject: &str, body: &str) -> async_nats::Message {
+    block_on(async {
+        let client = async_nats::connect(nats.url()).await.unwrap();
+        let request = async_nats::Request::new()
+            .payload(body.to_owned().into())
+            .timeout(Some(Duration::from_secs(5)));
+        client
+            .send_request(subject.to_owned(), request)
+            .await
+            .unwrap()
+    })
 }
 
 /// The first message on `subject` (a NATS subject, or a filter ending in `>`) while `act`
@@ -418,11 +449,7 @@ pub fn next_message_during(
     act: impl FnOnce() + Send + 'static,
 ) -> async_nats::Message {
     use futures_util::StreamExt as _;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    block_on(async {
         let client = async_nats::connect(nats.url()).await.unwrap();
         let probe = subject.replace('>', "probe");
         let mut messages = subscribe_live(&client, subject, &probe).await;

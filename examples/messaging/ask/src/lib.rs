@@ -9,7 +9,7 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use wasmcloud::messaging::consumer;
+use wasmcloud::messaging0_2_0::consumer;
 
 struct Ask;
 

@@ -6,9 +6,9 @@ wit_bindgen::generate!({
     generate_all,
 });
 
-use exports::wasmcloud::messaging::handler::Guest;
-use wasmcloud::messaging::consumer;
-use wasmcloud::messaging::types::BrokerMessage;
+use exports::wasmcloud::messaging0_2_0::handler::Guest;
+use wasmcloud::messaging0_2_0::consumer;
+use wasmcloud::messaging0_2_0::types::BrokerMessage;
 
 struct Echo;
 

@@ -1,0 +1,238 @@
+//! JSON → [`Val`], guided by the type the function expects.
+
+use serde_json::Value;
+use wasmtime::component::{Type, Val, types};
+
+use super::{JsonValueError, type_name};
+
+/// Reads `value` as a value of type `ty`; `at` says where it sits, for errors.
+pub fn from_json(ty: &Type, value: &Value, at: &str) -> Result<Val, JsonValueError> {
+    let wrong = || JsonValueError::new(at, format!("{value} is not {}", type_name(ty)));
+    Ok(match ty {
+        Type::Bool => Val::Bool(value.as_bool().ok_or_else(wrong)?),
+        Type::S8 => Val::S8(signed(value, at, ty)?),
+        Type::U8 => Val::U8(unsigned(value, at, ty)?),
+        Type::S16 => Val::S16(signed(value, at, ty)?),
+        Type::U16 => Val::U16(unsigned(value, at, ty)?),
+        Type::S32 => Val::S32(signed(value, at, ty)?),
+        Type::U32 => Val::U32(unsigned(value, at, ty)?),
+        Type::S64 => Val::S64(signed(value, at, ty)?),
+        Type::U64 => Val::U64(unsigned(value, at, ty)?),
+        #[allow(clippy::cast_possible_truncation)] // f32 is what the function takes.
+        Type::Float32 => Val::Float32(float(value).ok_or_else(wrong)? as f32),
+        Type::Float64 => Val::Float64(float(value).ok_or_else(wrong)?),
+        Type::Char => Val::Char(single_char(value).ok_or_else(wrong)?),
+        Type::String => Val::String(value.as_str().ok_or_else(wrong)?.to_owned()),
+        Type::List(list) => Val::List(elements(&list.ty(), array(value, at, ty)?, at)?),
+        Type::FixedLengthList(list) => {
+            Val::FixedLengthList(elements(&list.ty(), array(value, at, ty)?, at)?)
+        }
+        Type::Tuple(tuple) => read_tuple(tuple, array(value, at, ty)?, at)?,
+        Type::Record(record) => read_record(record, value.as_object().ok_or_else(wrong)?, at)?,
+        Type::Option(_) if value.is_null() => Val::Option(None),
+        Type::Option(option) => Val::Option(Some(Box::new(from_json(&option.ty(), value, at)?))),
+        Type::Result(result) => read_result(result, value, at).ok_or_else(wrong)??,
+        Type::Variant(variant) => read_variant(variant, case_of(value).ok_or_else(wrong)?, at)?,
+        Type::Enum(cases) => {
+            let name = value
+                .as_str()
+                .filter(|name| cases.names().any(|case| case == *name));
+            Val::Enum(name.ok_or_else(wrong)?.to_owned())
+        }
+        Type::Flags(flags) => {
+            let names = array(value, at, ty)?.iter().map(|name| {
+                let known = name
+                    .as_str()
+                    .filter(|name| flags.names().any(|flag| flag == *name));
+                known.map(str::to_owned).ok_or_else(wrong)
+            });
+            Val::Flags(names.collect::<Result<_, _>>()?)
+        }
+        Type::Map(map) => read_map(map, array(value, at, ty)?, at)?,
+        Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
+            return Err(JsonValueError::new(
+                at,
+                format!("{} cannot be given from outside a component", type_name(ty)),
+            ));
+        }
+    })
+}
+
+fn read_tuple(tuple: &types::Tuple, items: &[Value], at: &str) -> Result<Val, JsonValueError> {
+    if items.len() != tuple.types().len() {
+        let problem = format!(
+            "a tuple of {} values, not {}",
+            tuple.types().len(),
+            items.len()
+        );
+        return Err(JsonValueError::new(at, problem));
+    }
+    let read = tuple.types().zip(items).enumerate();
+    let values = read.map(|(i, (ty, item))| from_json(&ty, item, &format!("{at}[{i}]")));
+    Ok(Val::Tuple(values.collect::<Result<_, _>>()?))
+}
+
+/// A record's fields by name; a missing `option` field is `none`.
+fn read_record(
+    record: &types::Record,
+    object: &serde_json::Map<String, Value>,
+    at: &str,
+) -> Result<Val, JsonValueError> {
+    let fields = record.fields().map(|field| {
+        let at = format!("{at}.{}", field.name);
+        let value = match (object.get(field.name), &field.ty) {
+            (Some(value), ty) => from_json(ty, value, &at)?,
+            (None, Type::Option(_)) => Val::Option(None),
+            (None, ty) => {
+                let problem = format!("missing; give {}", type_name(ty));
+                return Err(JsonValueError::new(&at, problem));
+            }
+        };
+        Ok((field.name.to_owned(), value))
+    });
+    Ok(Val::Record(fields.collect::<Result<_, _>>()?))
+}
+
+fn read_variant(
+    variant: &types::Variant,
+    (case, payload): (&str, Option<&Value>),
+    at: &str,
+) -> Result<Val, JsonValueError> {
+    let found = variant.cases().find(|c| c.name == case).ok_or_else(|| {
+        let names: Vec<&str> = variant.cases().map(|c| c.name).collect();
+        let problem = format!("no case `{case}`; the cases are {}", names.join(", "));
+        JsonValueError::new(at, problem)
+    })?;
+    let payload = match (found.ty, payload) {
+        (Some(ty), Some(payload)) => {
+            Some(Box::new(from_json(&ty, payload, &format!("{at}.{case}"))?))
+        }
+        (None, None | Some(Value::Null)) => None,
+        (Some(ty), None) => {
+            let problem = format!(
+                "case `{case}` carries {}: write {{\"{case}\": …}}",
+                type_name(&ty)
+            );
+            return Err(JsonValueError::new(at, problem));
+        }
+        (None, Some(_)) => {
+            return Err(JsonValueError::new(
+                at,
+                format!("case `{case}` carries nothing"),
+            ));
+        }
+    };
+    Ok(Val::Variant(case.to_owned(), payload))
+}
+
+fn read_map(map: &types::Map, pairs: &[Value], at: &str) -> Result<Val, JsonValueError> {
+    let pairs = pairs.iter().enumerate().map(|(i, pair)| {
+        let at = format!("{at}[{i}]");
+        let [key, value] = pair.as_array().map(Vec::as_slice).unwrap_or_default() else {
+            return Err(JsonValueError::new(
+                &at,
+                "a map entry is a [key, value] pair",
+            ));
+        };
+        Ok((
+            from_json(&map.key(), key, &at)?,
+            from_json(&map.value(), value, &at)?,
+        ))
+    });
+    Ok(Val::Map(pairs.collect::<Result<_, _>>()?))
+}
+
+fn array<'a>(value: &'a Value, at: &str, ty: &Type) -> Result<&'a Vec<Value>, JsonValueError> {
+    value.as_array().ok_or_else(|| {
+        JsonValueError::new(
+            at,
+            format!("{value} is not {} (a JSON array)", type_name(ty)),
+        )
+    })
+}
+
+fn elements(ty: &Type, items: &[Value], at: &str) -> Result<Vec<Val>, JsonValueError> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| from_json(ty, item, &format!("{at}[{i}]")))
+        .collect()
+}
+
+fn signed<T: TryFrom<i64>>(value: &Value, at: &str, ty: &Type) -> Result<T, JsonValueError> {
+    whole(value.as_i64(), value, at, ty)
+}
+
+fn unsigned<T: TryFrom<u64>>(value: &Value, at: &str, ty: &Type) -> Result<T, JsonValueError> {
+    whole(value.as_u64(), value, at, ty)
+}
+
+/// `read` (the number `value` holds, if any) as a `T` in range.
+fn whole<T: TryFrom<N>, N>(
+    read: Option<N>,
+    value: &Value,
+    at: &str,
+    ty: &Type,
+) -> Result<T, JsonValueError> {
+    read.and_then(|n| T::try_from(n).ok()).ok_or_else(|| {
+        let problem = format!(
+            "{value} is not {} (a whole number in its range)",
+            type_name(ty)
+        );
+        JsonValueError::new(at, problem)
+    })
+}
+
+fn float(value: &Value) -> Option<f64> {
+    match value.as_str() {
+        Some("NaN") => Some(f64::NAN),
+        Some("inf") => Some(f64::INFINITY),
+        Some("-inf") => Some(f64::NEG_INFINITY),
+        Some(_) => None,
+        None => value.as_f64(),
+    }
+}
+
+fn single_char(value: &Value) -> Option<char> {
+    let mut chars = value.as_str()?.chars();
+    let first = chars.next()?;
+    chars.next().is_none().then_some(first)
+}
+
+/// `"case"` or `{"case": payload}`.
+fn case_of(value: &Value) -> Option<(&str, Option<&Value>)> {
+    if let Some(name) = value.as_str() {
+        return Some((name, None));
+    }
+    let object = value.as_object().filter(|object| object.len() == 1)?;
+    object
+        .iter()
+        .next()
+        .map(|(name, payload)| (name.as_str(), Some(payload)))
+}
+
+fn read_result(
+    result: &types::ResultType,
+    value: &Value,
+    at: &str,
+) -> Option<Result<Val, JsonValueError>> {
+    let (case, payload) = case_of(value)?;
+    let ty = match case {
+        "ok" => result.ok(),
+        "err" => result.err(),
+        _ => return None,
+    };
+    let payload = match (ty, payload) {
+        (Some(ty), Some(payload)) => match from_json(&ty, payload, &format!("{at}.{case}")) {
+            Ok(val) => Some(Box::new(val)),
+            Err(error) => return Some(Err(error)),
+        },
+        (None, _) => None,
+        (Some(_), None) => return None,
+    };
+    Some(Ok(Val::Result(if case == "ok" {
+        Ok(payload)
+    } else {
+        Err(payload)
+    })))
+}
