@@ -77,13 +77,15 @@ impl InvokeError {
 impl ComponentHandler {
     /// Calls `function` (`namespace:package/interface.function`, or a bare function name
     /// only one exported interface has) with `args`, in the context `call`; its results.
+    /// `id` is the component's id, for messages.
     pub async fn invoke_json(
         &self,
+        id: &str,
         function: &str,
         args: &[Value],
         call: CallContext,
     ) -> Result<Vec<Value>, InvokeError> {
-        let (interface, name, ty) = self.find_function(function)?;
+        let (interface, name, ty) = self.find_function(id, function)?;
         let full = format!("{interface}.{name}");
         let params = read_args(&full, &ty, args)?;
         let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
@@ -92,7 +94,11 @@ impl ComponentHandler {
         Ok(results.iter().map(to_json).collect())
     }
 
-    fn find_function(&self, wanted: &str) -> Result<(String, String, ComponentFunc), InvokeError> {
+    fn find_function(
+        &self,
+        id: &str,
+        wanted: &str,
+    ) -> Result<(String, String, ComponentFunc), InvokeError> {
         let functions = self.exported_functions();
         let matching: Vec<_> = functions
             .iter()
@@ -101,7 +107,7 @@ impl ComponentHandler {
         match matching.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(InvokeError::NoSuchFunction {
-                component: self.name().to_owned(),
+                component: id.to_owned(),
                 function: wanted.to_owned(),
                 exports: listing(functions.iter()),
             }),

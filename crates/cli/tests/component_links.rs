@@ -130,7 +130,7 @@ fn weft_call_reaches_the_exports(state: &Path) {
     refused(
         &["pipeline-shout", "whisper"],
         &[
-            "no function `whisper`",
+            "component `pipeline-shout` exports no function `whisper`",
             "example:pipeline/transform@0.1.0.shout",
         ],
     );

@@ -84,7 +84,9 @@ impl ComponentInvoker {
                 depth: 0,
                 trace: None,
             };
-            return Ok(handler.invoke_json(function, args, context).await?);
+            return Ok(handler
+                .invoke_json(component, function, args, context)
+                .await?);
         }
         let Some(remote) = &self.remote else {
             return Err(CallFailure::NotRunning {

@@ -77,12 +77,14 @@ impl RemoteCalls {
         component_id: &str,
         handler: CurrentHandler,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
+        let id = component_id.to_owned();
         self.serve_queue(self.call_subject(component_id), SERVERS, move |message| {
             let handler = handler.get();
+            let id = id.clone();
             async move {
                 let trace = TraceContext::read(|name| header(&message, name));
                 if let Ok(request) = serde_json::from_slice::<InvokeRequest>(&message.payload) {
-                    let answer = answer_invoke(&handler, request.invoke).await;
+                    let answer = answer_invoke(&handler, &id, request.invoke).await;
                     return (
                         async_nats::HeaderMap::new(),
                         weft_lattice::json_bytes(&answer),
@@ -118,13 +120,13 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
     }
 }
 
-async fn answer_invoke(handler: &ComponentHandler, invoke: Invoke) -> InvokeAnswer {
+async fn answer_invoke(handler: &ComponentHandler, id: &str, invoke: Invoke) -> InvokeAnswer {
     let context = CallContext {
         depth: 0,
         trace: None,
     };
     match handler
-        .invoke_json(&invoke.function, &invoke.args, context)
+        .invoke_json(id, &invoke.function, &invoke.args, context)
         .await
     {
         Ok(results) => InvokeAnswer {
