@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -95,7 +95,11 @@ async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> R
             "this call changes state and needs the API token: send `Authorization: Bearer TOKEN` with the token `weft up` wrote to api.json in its state directory (the weft CLI does this by itself)",
         );
     }
-    if changes_the_lattice(request.uri().path())
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri().path(), MatchedPath::as_str);
+    if changes_the_lattice(route)
         && let Some(reason) = state.control.standing_by()
     {
         return error(StatusCode::SERVICE_UNAVAILABLE, &reason);
@@ -103,11 +107,11 @@ async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> R
     next.run(request).await
 }
 
-/// Whether a POST/PUT/DELETE on `path` changes what the lattice holds: stopping this process
-/// and calling a component (`weft call`) do not, so a standby carries them out too.
-fn changes_the_lattice(path: &str) -> bool {
-    let is_call = path.starts_with("/v1/components/") && path.ends_with("/call");
-    path != "/v1/shutdown" && !is_call
+/// Whether a POST/PUT/DELETE on `route` (the matched route template) changes what the
+/// lattice holds: stopping this process and calling a component (`weft call`) do not, so a
+/// standby carries them out too.
+fn changes_the_lattice(route: &str) -> bool {
+    !matches!(route, "/v1/shutdown" | "/v1/components/{id}/call")
 }
 
 fn authorized(request: &Request, token: &str) -> bool {

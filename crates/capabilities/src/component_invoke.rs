@@ -24,8 +24,12 @@ pub enum InvokeError {
         exports: String,
     },
     /// A bare function name that several interfaces export.
-    #[error("`{function}` is exported by several interfaces; name one: {candidates}")]
+    #[error(
+        "component `{component}` exports `{function}` from several interfaces; name one: {candidates}"
+    )]
     Ambiguous {
+        /// The component.
+        component: String,
         /// The name asked for.
         function: String,
         /// The candidates, `interface.function`.
@@ -112,6 +116,7 @@ impl ComponentHandler {
                 exports: listing(functions.iter()),
             }),
             several => Err(InvokeError::Ambiguous {
+                component: id.to_owned(),
                 function: wanted.to_owned(),
                 candidates: listing(several.iter().copied()),
             }),

@@ -49,6 +49,11 @@ impl CallFailure {
         }
     }
 
+    /// Whether the host running it did not answer in time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Remote(RemoteCallError::Timeout { .. }))
+    }
+
     /// Whether the component runs nowhere.
     pub fn is_not_running(&self) -> bool {
         matches!(self, Self::NotRunning { .. })

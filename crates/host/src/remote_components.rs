@@ -50,11 +50,13 @@ struct Invoke {
     args: Vec<serde_json::Value>,
 }
 
+/// What `weft call` sends: `{"invoke": {…}}`, told apart from a component's [`Call`].
 #[derive(Serialize, Deserialize)]
 struct InvokeRequest {
     invoke: Invoke,
 }
 
+/// The results, or why not and whether the caller asked wrongly (the function or arguments).
 #[derive(Serialize, Deserialize)]
 struct InvokeAnswer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,6 +122,7 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
     }
 }
 
+/// Carries out a call from outside on `handler` (component `id`).
 async fn answer_invoke(handler: &ComponentHandler, id: &str, invoke: Invoke) -> InvokeAnswer {
     let context = CallContext {
         depth: 0,

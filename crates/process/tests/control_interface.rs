@@ -65,62 +65,64 @@ async fn washs_control_client_drives_a_weft_host() {
         .auction_timeout(Duration::from_millis(300))
         .build();
 
-    // `wash get hosts`: the host, by an id wash accepts (an nkey server key), and its labels.
+    let host_id = the_host_and_its_labels(&ctl, &weft.ready().host_id).await;
+    configs_are_put_read_and_deleted(&ctl).await;
+    let image = format!("file://{}", component.display());
+    served_by_hand(&ctl, &host_id, &image).await;
+    stopped_by_hand(&ctl, &host_id, &image).await;
+
+    // A host that is not in the lattice: the client says no one answered.
+    let missing = "NBADHOSTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert!(ctl.put_label(missing, "tier", "gold").await.is_err());
+    weft.shut_down(true).await;
+}
+
+/// `wash get hosts` and `wash label`: the host, by an id wash accepts (an nkey server key,
+/// `expected`), its labels, one put and deleted. Returns the id.
+async fn the_host_and_its_labels(ctl: &Client, expected: &str) -> String {
     let hosts = ctl.get_hosts().await.unwrap();
     let host = hosts[0].data().expect("a host");
     let host_id = host.id().to_owned();
-    assert_eq!(host_id, weft.ready().host_id);
+    assert_eq!(host_id, expected);
     assert!(
         nkeys::KeyPair::from_public_key(&host_id).is_ok() && host_id.starts_with('N'),
         "{host_id}"
     );
     assert_eq!(host.lattice(), LATTICE);
-    assert_eq!(
-        labels(&ctl).await.get("zone").map(String::as_str),
-        Some("eu")
-    );
+    let label =
+        |labels: std::collections::BTreeMap<String, String>, key: &str| labels.get(key).cloned();
+    assert_eq!(label(labels(ctl).await, "zone").as_deref(), Some("eu"));
+    let put = ctl.put_label(&host_id, "tier", "gold").await.unwrap();
+    assert!(put.succeeded(), "{}", put.message());
+    assert_eq!(label(labels(ctl).await, "tier").as_deref(), Some("gold"));
+    let deleted = ctl.delete_label(&host_id, "tier").await.unwrap();
+    assert!(deleted.succeeded(), "{}", deleted.message());
+    assert_eq!(label(labels(ctl).await, "tier"), None);
+    host_id
+}
 
-    // `wash label`.
-    assert!(
-        ctl.put_label(&host_id, "tier", "gold")
-            .await
-            .unwrap()
-            .succeeded()
-    );
-    assert_eq!(
-        labels(&ctl).await.get("tier").map(String::as_str),
-        Some("gold")
-    );
-    assert!(
-        ctl.delete_label(&host_id, "tier")
-            .await
-            .unwrap()
-            .succeeded()
-    );
-    assert_eq!(labels(&ctl).await.get("tier"), None);
-
-    // `wash config put|get|del`.
+/// `wash config put|get|del`.
+async fn configs_are_put_read_and_deleted(ctl: &Client) {
     let greeting = HashMap::from([("text".to_owned(), "hi".to_owned())]);
-    assert!(
-        ctl.put_config("greeting", greeting.clone())
-            .await
-            .unwrap()
-            .succeeded()
-    );
+    let put = ctl.put_config("greeting", greeting.clone()).await.unwrap();
+    assert!(put.succeeded(), "{}", put.message());
     let stored = ctl.get_config("greeting").await.unwrap();
     assert_eq!(stored.data(), Some(&greeting));
-    assert!(ctl.delete_config("greeting").await.unwrap().succeeded());
+    let deleted = ctl.delete_config("greeting").await.unwrap();
+    assert!(deleted.succeeded(), "{}", deleted.message());
     let gone = ctl.get_config("greeting").await.unwrap();
     assert!(gone.data().is_none_or(HashMap::is_empty), "{gone:?}");
+}
 
-    // `wash scale component`, `wash start provider`, `wash link put`: served by hand.
-    let image = format!("file://{}", component.display());
+/// `wash scale component`, `wash start provider`, `wash link put`: the component `image`
+/// served over HTTP by hand, outside any application.
+async fn served_by_hand(ctl: &Client, host_id: &str, image: &str) {
     let scaled = ctl
-        .scale_component(&host_id, &image, "byhand", 2, None, Vec::new(), false)
+        .scale_component(host_id, image, "byhand", 2, None, Vec::new(), false)
         .await
         .unwrap();
     assert!(scaled.succeeded(), "{}", scaled.message());
-    let inventory = inventory_until(&ctl, &host_id, "byhand runs", |inventory| {
+    let inventory = inventory_until(ctl, host_id, "byhand runs", |inventory| {
         inventory.components().iter().any(|c| c.id() == "byhand")
     })
     .await;
@@ -128,11 +130,11 @@ async fn washs_control_client_drives_a_weft_host() {
     assert_eq!(byhand.unwrap().max_instances(), 2);
     let server = "ghcr.io/wasmcloud/http-server:0.27.0";
     let started = ctl
-        .start_provider(&host_id, server, "byhand-server", None, Vec::new())
+        .start_provider(host_id, server, "byhand-server", None, Vec::new())
         .await
         .unwrap();
     assert!(started.succeeded(), "{}", started.message());
-    inventory_until(&ctl, &host_id, "the server runs", |inventory| {
+    inventory_until(ctl, host_id, "the server runs", |inventory| {
         inventory
             .providers()
             .iter()
@@ -141,13 +143,27 @@ async fn washs_control_client_drives_a_weft_host() {
     .await;
     let port = free_port();
     let listen = HashMap::from([("address".to_owned(), format!("127.0.0.1:{port}"))]);
+    let put = ctl.put_config("byhand-listen", listen).await.unwrap();
+    assert!(put.succeeded(), "{}", put.message());
+    let linked = ctl.put_link(http_link()).await.unwrap();
+    assert!(linked.succeeded(), "{}", linked.message());
+    let answer = reqwest::get(format!("http://127.0.0.1:{port}/"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    assert_eq!(answer.text().await.unwrap(), "Hello from weft!\n");
+    let links = lattice_links(ctl).await;
     assert!(
-        ctl.put_config("byhand-listen", listen)
-            .await
-            .unwrap()
-            .succeeded()
+        links
+            .iter()
+            .any(|link| link.source_id() == "byhand-server" && link.target() == "byhand"),
+        "{links:?}"
     );
-    let link = Link::builder()
+}
+
+/// The server → `byhand` link `wash link put` sends.
+fn http_link() -> Link {
+    Link::builder()
         .source_id("byhand-server")
         .target("byhand")
         .name("default")
@@ -156,45 +172,29 @@ async fn washs_control_client_drives_a_weft_host() {
         .interfaces(vec!["incoming-handler".to_owned()])
         .source_config(vec!["byhand-listen".to_owned()])
         .build()
-        .unwrap();
-    let linked = ctl.put_link(link).await.unwrap();
-    assert!(linked.succeeded(), "{}", linked.message());
-    let answer = reqwest::get(format!("http://127.0.0.1:{port}/"))
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 200);
-    assert_eq!(answer.text().await.unwrap(), "Hello from weft!\n");
-    let links = lattice_links(&ctl).await;
-    assert!(
-        links
-            .iter()
-            .any(|link| link.source_id() == "byhand-server" && link.target() == "byhand"),
-        "{links:?}"
-    );
+        .unwrap()
+}
 
-    // `wash link del`, `wash scale component … 0`, `wash stop provider`.
+/// `wash link del`, `wash scale component … 0`, `wash stop provider`: nothing by hand is left.
+async fn stopped_by_hand(ctl: &Client, host_id: &str, image: &str) {
     let unlinked = ctl
         .delete_link("byhand-server", "default", "wasi", "http")
         .await
         .unwrap();
     assert!(unlinked.succeeded(), "{}", unlinked.message());
-    let links = lattice_links(&ctl).await;
+    let links = lattice_links(ctl).await;
     assert!(
         !links.iter().any(|link| link.source_id() == "byhand-server"),
         "{links:?}"
     );
     let stopped = ctl
-        .scale_component(&host_id, &image, "byhand", 0, None, Vec::new(), false)
+        .scale_component(host_id, image, "byhand", 0, None, Vec::new(), false)
         .await
         .unwrap();
     assert!(stopped.succeeded(), "{}", stopped.message());
-    assert!(
-        ctl.stop_provider(&host_id, "byhand-server")
-            .await
-            .unwrap()
-            .succeeded()
-    );
-    inventory_until(&ctl, &host_id, "nothing runs by hand", |inventory| {
+    let provider = ctl.stop_provider(host_id, "byhand-server").await.unwrap();
+    assert!(provider.succeeded(), "{}", provider.message());
+    inventory_until(ctl, host_id, "nothing runs by hand", |inventory| {
         !inventory.components().iter().any(|c| c.id() == "byhand")
             && !inventory
                 .providers()
@@ -202,10 +202,4 @@ async fn washs_control_client_drives_a_weft_host() {
                 .any(|p| p.id() == "byhand-server")
     })
     .await;
-
-    // A host that is not in the lattice: the client says no one answered.
-    let missing = "NBADHOSTAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    assert!(ctl.put_label(missing, "tier", "gold").await.is_err());
-
-    weft.shut_down(true).await;
 }

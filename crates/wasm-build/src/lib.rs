@@ -23,6 +23,23 @@ pub struct Guest<'a> {
     pub package: &'a str,
 }
 
+/// Where guests are built: `target/guests/PACKAGE` (the package whose build script asks),
+/// which every profile's build of that package shares (the guests are release builds for
+/// wasm32 whatever the outer profile, so a release build and a test build compile them once
+/// between them); else, when `OUT_DIR` is not laid out as cargo's
+/// `target/PROFILE/build/PACKAGE-HASH/out`, `OUT_DIR/guest-target`.
+fn guest_target_dir(out_dir: &Path) -> PathBuf {
+    let package = env::var("CARGO_PKG_NAME").unwrap_or_default();
+    out_dir
+        .ancestors()
+        .nth(4)
+        .filter(|target| !package.is_empty() && target.join("CACHEDIR.TAG").is_file())
+        .map_or_else(
+            || out_dir.join("guest-target"),
+            |target| target.join("guests").join(&package),
+        )
+}
+
 /// Builds `packages` of the guest workspace at `manifest` in release mode and returns the path
 /// of each produced component, in the order given.
 ///
@@ -31,7 +48,7 @@ pub struct Guest<'a> {
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.
 pub fn build_guests(manifest: &Path, guests: &[Guest<'_>]) -> Vec<PathBuf> {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
-    let target_dir = out_dir.join("guest-target");
+    let target_dir = guest_target_dir(&out_dir);
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     match ensure_guest_target() {
         Ok(TargetStatus::Present) => {}

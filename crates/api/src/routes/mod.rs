@@ -159,6 +159,7 @@ fn control_error(failure: &ControlError) -> Response {
         ControlError::Lattice(_) => StatusCode::UNPROCESSABLE_ENTITY,
         ControlError::Call(call) if call.is_not_running() => StatusCode::NOT_FOUND,
         ControlError::Call(call) if call.is_bad_request() => StatusCode::BAD_REQUEST,
+        ControlError::Call(call) if call.is_timeout() => StatusCode::GATEWAY_TIMEOUT,
         ControlError::Call(_) => StatusCode::BAD_GATEWAY,
         ControlError::Apps(AppStoreError::Store(_) | AppStoreError::Damaged { .. })
         | ControlError::Records(_)

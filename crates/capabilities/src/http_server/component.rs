@@ -30,9 +30,6 @@ pub const INCOMING_HANDLER: &str = "wasi:http/incoming-handler";
 /// The interface a component built against `wasmcloud:messaging@0.2.0` exports to take
 /// messages (unversioned).
 pub const MESSAGE_HANDLER: &str = "wasmcloud:messaging/handler";
-/// The interface a component built against `wasmcloud:messaging@0.3.0` exports to take
-/// messages (unversioned).
-pub const MESSAGE_INCOMING_HANDLER: &str = "wasmcloud:messaging/incoming-handler";
 
 /// Why a component cannot serve HTTP.
 #[derive(Debug, thiserror::Error)]
@@ -191,7 +188,8 @@ impl ComponentHandler {
     }
 
     /// Every function its exported interfaces hold, as (full interface name, function,
-    /// type), sorted.
+    /// type), sorted; resources' constructors, methods and static functions (`[method]…`)
+    /// are left out, as nothing outside a component can hold a resource.
     pub fn exported_functions(&self) -> Vec<(String, String, ComponentFunc)> {
         let engine = self.instance_pre.engine();
         let component_type = self.instance_pre.component().component_type();
@@ -204,7 +202,9 @@ impl ComponentHandler {
                 continue;
             };
             for (function, item) in instance.exports(engine) {
-                if let ComponentItem::ComponentFunc(ty) = item.ty {
+                if let ComponentItem::ComponentFunc(ty) = item.ty
+                    && !function.starts_with('[')
+                {
                     functions.push((interface.clone(), function.to_owned(), ty));
                 }
             }

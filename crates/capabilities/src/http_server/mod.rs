@@ -11,10 +11,7 @@ mod route;
 mod server;
 
 pub use capability::{HTTP_SERVER, HttpServerCapability};
-pub use component::{
-    ComponentHandler, ComponentHandlerError, INCOMING_HANDLER, MESSAGE_HANDLER,
-    MESSAGE_INCOMING_HANDLER,
-};
+pub use component::{ComponentHandler, ComponentHandlerError, INCOMING_HANDLER, MESSAGE_HANDLER};
 pub use handler::{RequestHandler, ResponseBody, ResponseFuture, body_from_parts, text_response};
 pub use route::{Route, RouteCollision, RouteOwner, RouteSpec, RouteTable};
 pub use server::{HttpServer, HttpServerError};

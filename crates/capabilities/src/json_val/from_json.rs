@@ -18,11 +18,15 @@ pub fn from_json(ty: &Type, value: &Value, at: &str) -> Result<Val, JsonValueErr
         Type::U32 => Val::U32(unsigned(value, at, ty)?),
         Type::S64 => Val::S64(signed(value, at, ty)?),
         Type::U64 => Val::U64(unsigned(value, at, ty)?),
-        #[allow(clippy::cast_possible_truncation)] // f32 is what the function takes.
-        Type::Float32 => Val::Float32(float(value).ok_or_else(wrong)? as f32),
+        Type::Float32 => Val::Float32(narrow(float(value).ok_or_else(wrong)?, value, at)?),
         Type::Float64 => Val::Float64(float(value).ok_or_else(wrong)?),
         Type::Char => Val::Char(single_char(value).ok_or_else(wrong)?),
-        Type::String => Val::String(value.as_str().ok_or_else(wrong)?.to_owned()),
+        Type::String => Val::String(
+            value
+                .as_str()
+                .ok_or_else(|| not_a_string(value, at))?
+                .to_owned(),
+        ),
         Type::List(list) => Val::List(elements(&list.ty(), array(value, at, ty)?, at)?),
         Type::FixedLengthList(list) => {
             Val::FixedLengthList(elements(&list.ty(), array(value, at, ty)?, at)?)
@@ -30,7 +34,7 @@ pub fn from_json(ty: &Type, value: &Value, at: &str) -> Result<Val, JsonValueErr
         Type::Tuple(tuple) => read_tuple(tuple, array(value, at, ty)?, at)?,
         Type::Record(record) => read_record(record, value.as_object().ok_or_else(wrong)?, at)?,
         Type::Option(_) if value.is_null() => Val::Option(None),
-        Type::Option(option) => Val::Option(Some(Box::new(from_json(&option.ty(), value, at)?))),
+        Type::Option(option) => Val::Option(Some(Box::new(read_some(&option.ty(), value, at)?))),
         Type::Result(result) => read_result(result, value, at).ok_or_else(wrong)??,
         Type::Variant(variant) => read_variant(variant, case_of(value).ok_or_else(wrong)?, at)?,
         Type::Enum(cases) => {
@@ -39,15 +43,7 @@ pub fn from_json(ty: &Type, value: &Value, at: &str) -> Result<Val, JsonValueErr
                 .filter(|name| cases.names().any(|case| case == *name));
             Val::Enum(name.ok_or_else(wrong)?.to_owned())
         }
-        Type::Flags(flags) => {
-            let names = array(value, at, ty)?.iter().map(|name| {
-                let known = name
-                    .as_str()
-                    .filter(|name| flags.names().any(|flag| flag == *name));
-                known.map(str::to_owned).ok_or_else(wrong)
-            });
-            Val::Flags(names.collect::<Result<_, _>>()?)
-        }
+        Type::Flags(flags) => read_flags(flags, array(value, at, ty)?, at)?,
         Type::Map(map) => read_map(map, array(value, at, ty)?, at)?,
         Type::Own(_) | Type::Borrow(_) | Type::Future(_) | Type::Stream(_) | Type::ErrorContext => {
             return Err(JsonValueError::new(
@@ -56,6 +52,51 @@ pub fn from_json(ty: &Type, value: &Value, at: &str) -> Result<Val, JsonValueErr
             ));
         }
     })
+}
+
+/// What `some` holds: `{"some": v}` spells `some(v)` out where `v` is itself an option
+/// (`{"some": null}` is `some(none)`); any other value is the payload.
+fn read_some(inner: &Type, value: &Value, at: &str) -> Result<Val, JsonValueError> {
+    let spelled = value
+        .as_object()
+        .filter(|object| object.len() == 1)
+        .and_then(|object| object.get("some"));
+    match (inner, spelled) {
+        (Type::Option(_), Some(payload)) => from_json(inner, payload, &format!("{at}.some")),
+        _ => from_json(inner, value, at),
+    }
+}
+
+fn not_a_string(value: &Value, at: &str) -> JsonValueError {
+    let problem = format!("{value} is not string; a string is written in quotes (\"{value}\")");
+    JsonValueError::new(at, problem)
+}
+
+/// `n` as the `f32` the function takes, unless it is too large for one.
+fn narrow(n: f64, value: &Value, at: &str) -> Result<f32, JsonValueError> {
+    #[allow(clippy::cast_possible_truncation)] // Checked below: only the range can be lost.
+    let narrowed = n as f32;
+    if n.is_finite() && !narrowed.is_finite() {
+        return Err(JsonValueError::new(
+            at,
+            format!("{value} is too large for f32"),
+        ));
+    }
+    Ok(narrowed)
+}
+
+fn read_flags(flags: &types::Flags, names: &[Value], at: &str) -> Result<Val, JsonValueError> {
+    let known: Vec<&str> = flags.names().collect();
+    let names = names.iter().map(|name| {
+        name.as_str()
+            .filter(|name| known.contains(name))
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                let problem = format!("{name} is not one of the flags {}", known.join(", "));
+                JsonValueError::new(at, problem)
+            })
+    });
+    Ok(Val::Flags(names.collect::<Result<_, _>>()?))
 }
 
 fn read_tuple(tuple: &types::Tuple, items: &[Value], at: &str) -> Result<Val, JsonValueError> {
@@ -78,6 +119,14 @@ fn read_record(
     object: &serde_json::Map<String, Value>,
     at: &str,
 ) -> Result<Val, JsonValueError> {
+    if let Some(unknown) = object
+        .keys()
+        .find(|key| !record.fields().any(|field| field.name == key.as_str()))
+    {
+        let names: Vec<&str> = record.fields().map(|field| field.name).collect();
+        let problem = format!("no field `{unknown}`; the fields are {}", names.join(", "));
+        return Err(JsonValueError::new(at, problem));
+    }
     let fields = record.fields().map(|field| {
         let at = format!("{at}.{}", field.name);
         let value = match (object.get(field.name), &field.ty) {

@@ -1,8 +1,8 @@
 //! Component values as people write them: plain JSON, read against the function's parameter
 //! types, for `weft call`. Integers and floats are numbers (`"NaN"`, `"inf"` and `"-inf"` for
 //! the floats JSON cannot hold), `char` a one-character string, lists and tuples arrays,
-//! records objects by field name (a missing `option` field is `none`), `option` a value or
-//! `null`, `result` `{"ok": …}` or `{"err": …}`, a variant `{"case": payload}` (or `"case"`
+//! records objects by field name (a missing `option` field is `none`, an unknown field an
+//! error), `option` a value or `null` (`{"some": …}` where the payload is itself an option), `result` `{"ok": …}` or `{"err": …}`, a variant `{"case": payload}` (or `"case"`
 //! for one without a payload), an enum its case name, flags an array of names, a map an
 //! array of `[key, value]` pairs. Resources, futures and streams have no JSON form.
 

@@ -15,7 +15,8 @@ pub fn to_json(val: &Val) -> Value {
         Val::U32(n) => json!(n),
         Val::S64(n) => json!(n),
         Val::U64(n) => json!(n),
-        Val::Float32(n) => float(f64::from(*n)),
+        // Through its shortest decimal form, so 0.1f32 reads 0.1, not 0.10000000149011612.
+        Val::Float32(n) => float(n.to_string().parse().unwrap_or(f64::from(*n))),
         Val::Float64(n) => float(*n),
         Val::Char(c) => json!(c.to_string()),
         Val::String(s) => json!(s),
@@ -37,6 +38,8 @@ pub fn to_json(val: &Val) -> Value {
         Val::Variant(case, None) | Val::Enum(case) => json!(case),
         Val::Variant(case, Some(payload)) => json!({ case: to_json(payload) }),
         Val::Option(None) => Value::Null,
+        // `some(none)` of an option of an option, which `null` would not tell from `none`.
+        Val::Option(Some(inner)) if matches!(**inner, Val::Option(None)) => json!({ "some": null }),
         Val::Option(Some(value)) => to_json(value),
         Val::Result(Ok(payload)) => {
             json!({ "ok": payload.as_deref().map_or(Value::Null, to_json) })
@@ -89,6 +92,9 @@ mod tests {
         );
         assert_eq!(to_json(&Val::Float64(f64::NAN)), json!("NaN"));
         assert_eq!(to_json(&Val::Float32(f32::NEG_INFINITY)), json!("-inf"));
+        assert_eq!(to_json(&Val::Float32(0.1)), json!(0.1));
+        let some_none = Val::Option(Some(Box::new(Val::Option(None))));
+        assert_eq!(to_json(&some_none), json!({"some": null}));
         assert_eq!(
             to_json(&Val::Flags(vec!["read".into(), "write".into()])),
             json!(["read", "write"])

@@ -1,6 +1,7 @@
 //! `weft call COMPONENT FUNCTION [ARG...]`: a running component's export, called with JSON
 //! arguments through the API, its results printed.
 
+use anyhow::Context as _;
 use serde_json::Value;
 
 use crate::args::CallArgs;
@@ -11,7 +12,12 @@ use crate::output::Output;
 /// Runs `weft call`.
 pub fn execute(call: CallArgs, endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
     let client = Client::connect(endpoint)?;
-    let args: Vec<Value> = call.args.iter().map(|arg| argument(arg)).collect();
+    let args = call
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, arg)| argument(arg).with_context(|| format!("argument {} (`{arg}`)", i + 1)))
+        .collect::<anyhow::Result<Vec<Value>>>()?;
     let answer: Value = client.post(
         &format!("/v1/components/{}/call", segment(&call.component)),
         serde_json::json!({ "function": call.function, "args": args }),
@@ -21,9 +27,16 @@ pub fn execute(call: CallArgs, endpoint: &Endpoint, output: &Output) -> anyhow::
     Ok(())
 }
 
-/// `arg` as JSON, or as a string when it is not JSON (`hello` means `"hello"`).
-fn argument(arg: &str) -> Value {
-    serde_json::from_str(arg).unwrap_or_else(|_| Value::String(arg.to_owned()))
+/// `arg` as JSON, or as a string when it is not JSON (`hello` means `"hello"`). What starts
+/// like a JSON array, object or string must be one: a typo there is said, not sent as text.
+fn argument(arg: &str) -> anyhow::Result<Value> {
+    match serde_json::from_str(arg) {
+        Ok(value) => Ok(value),
+        Err(error) if arg.trim_start().starts_with(['[', '{', '"']) => Err(anyhow::anyhow!(
+            "it is not valid JSON ({error}); quote a plain string for the shell, e.g. '\"text\"'"
+        )),
+        Err(_) => Ok(Value::String(arg.to_owned())),
+    }
 }
 
 /// The results one per line: a string as it is, anything else as JSON.
@@ -44,10 +57,18 @@ mod tests {
 
     #[test]
     fn arguments_are_json_else_strings() {
-        assert_eq!(argument("3"), serde_json::json!(3));
-        assert_eq!(argument("\"3\""), serde_json::json!("3"));
-        assert_eq!(argument("{\"a\": [1]}"), serde_json::json!({"a": [1]}));
-        assert_eq!(argument("hello world"), serde_json::json!("hello world"));
+        assert_eq!(argument("3").unwrap(), serde_json::json!(3));
+        assert_eq!(argument("\"3\"").unwrap(), serde_json::json!("3"));
+        assert_eq!(
+            argument("{\"a\": [1]}").unwrap(),
+            serde_json::json!({"a": [1]})
+        );
+        assert_eq!(
+            argument("hello world").unwrap(),
+            serde_json::json!("hello world")
+        );
+        let error = argument("[1, 2").unwrap_err().to_string();
+        assert!(error.contains("not valid JSON"), "{error}");
     }
 
     #[test]
