@@ -67,8 +67,13 @@ fn read_some(inner: &Type, value: &Value, at: &str) -> Result<Val, JsonValueErro
     }
 }
 
+/// Why `value` is no string; for a number or a boolean, also how a string is written.
 fn not_a_string(value: &Value, at: &str) -> JsonValueError {
-    let problem = format!("{value} is not string; a string is written in quotes (\"{value}\")");
+    let problem = if value.is_number() || value.is_boolean() {
+        format!("{value} is not string; a string is written in quotes (\"{value}\")")
+    } else {
+        format!("{value} is not string")
+    };
     JsonValueError::new(at, problem)
 }
 
