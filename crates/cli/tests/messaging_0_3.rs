@@ -31,20 +31,30 @@ fn app(dir: &Path, name: &str, broker: &Broker<'_>, ask_port: u16, echo_port: u1
         .nats
         .map(|url| format!(", cluster_uris: \"{url}\""))
         .unwrap_or_default();
-    let target_config = |component: &str| {
-        broker
+    // A component linked to the broker over `imports`, its link's target config naming the
+    // NATS servers when there are some.
+    let linked = |component: &str, image: &str, imports: &str| {
+        let config = broker
             .nats
             .map(|url| {
                 format!(", config: [{{name: {name}-{component}-nats, properties: {{cluster_uris: \"{url}\"}}}}]")
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        format!(
+            r#"    - name: {component}
+      type: component
+      properties: {{image: "file://{image}"}}
+      traits:
+        - type: spreadscaler
+          properties: {{instances: 10}}
+        - type: link
+          properties: {{namespace: wasmcloud, package: messaging, interfaces: [{imports}], target: {{name: broker{config}}}}}
+"#
+        )
     };
-    let (ask_config, echo_config) = (target_config("ask"), target_config("echo"));
-    let (image, imports, handler) = (broker.image, broker.imports, broker.handler);
-    let (ask, echo) = (
-        weft_examples::MESSAGING_ASK.path,
-        weft_test_components::MESSAGING_0_3,
-    );
+    let ask = linked("ask", weft_examples::MESSAGING_ASK.path, "consumer");
+    let echo = linked("echo", weft_test_components::MESSAGING_0_3, broker.imports);
+    let (image, handler) = (broker.image, broker.handler);
     let manifest = format!(
         r#"apiVersion: core.oam.dev/v1beta1
 kind: Application
@@ -53,23 +63,7 @@ metadata:
   annotations: {{version: v1}}
 spec:
   components:
-    - name: ask
-      type: component
-      properties: {{image: "file://{ask}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}
-        - type: link
-          properties: {{namespace: wasmcloud, package: messaging, interfaces: [consumer], target: {{name: broker{ask_config}}}}}
-    - name: echo
-      type: component
-      properties: {{image: "file://{echo}"}}
-      traits:
-        - type: spreadscaler
-          properties: {{instances: 10}}
-        - type: link
-          properties: {{namespace: wasmcloud, package: messaging, interfaces: [{imports}], target: {{name: broker{echo_config}}}}}
-    - name: broker
+{ask}{echo}    - name: broker
       type: capability
       properties: {{image: "{image}"}}
       traits:

@@ -3,9 +3,9 @@
 //! queue group `weft-call` (so calls spread over all hosts running it). A call is JSON
 //! `{interface, function, params, depth}` with values in [`WireVal`]'s self-describing form;
 //! the answer is `{"ok": [results]}` or `{"error": "why"}`. A call from outside (`weft call`)
-//! is `{"invoke": {function, args}}` with plain JSON values, which only the host running the
-//! component can type; its answer is `{"ok": [results]}`, or `{"error": "why"}` with
-//! `"bad_request": true` when the function or arguments were wrong. The NATS headers carry the calling
+//! carries the header `call-form: invoke` and is `{function, args}` with plain JSON values,
+//! which only the host running the component can type; its answer is `{"ok": [results]}`, or
+//! `{"error": "why"}` with `"bad_request": true` when the function or arguments were wrong. The NATS headers carry the calling
 //! component's id (`source-id`) and the W3C trace context of the request the call belongs to
 //! (`traceparent`, `tracestate`), which the called component's own calls carry on.
 
@@ -50,11 +50,9 @@ struct Invoke {
     args: Vec<serde_json::Value>,
 }
 
-/// What `weft call` sends: `{"invoke": {…}}`, told apart from a component's [`Call`].
-#[derive(Serialize, Deserialize)]
-struct InvokeRequest {
-    invoke: Invoke,
-}
+/// The header that marks a call from outside ([`Invoke`]) rather than a component's [`Call`],
+/// so a component's calls are read once, as they always were.
+const CALL_FORM: &str = "call-form";
 
 /// The results, or why not and whether the caller asked wrongly (the function or arguments).
 #[derive(Serialize, Deserialize)]
@@ -85,8 +83,8 @@ impl RemoteCalls {
             let id = id.clone();
             async move {
                 let trace = TraceContext::read(|name| header(&message, name));
-                if let Ok(request) = serde_json::from_slice::<InvokeRequest>(&message.payload) {
-                    let answer = answer_invoke(&handler, &id, request.invoke).await;
+                if header(&message, CALL_FORM).as_deref() == Some("invoke") {
+                    let answer = answer_invoke(&handler, &id, &message.payload).await;
                     return (
                         async_nats::HeaderMap::new(),
                         weft_lattice::json_bytes(&answer),
@@ -122,8 +120,17 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
     }
 }
 
-/// Carries out a call from outside on `handler` (component `id`).
-async fn answer_invoke(handler: &ComponentHandler, id: &str, invoke: Invoke) -> InvokeAnswer {
+/// Carries out the call from outside in `payload` on `handler` (component `id`).
+async fn answer_invoke(handler: &ComponentHandler, id: &str, payload: &[u8]) -> InvokeAnswer {
+    let refused = |error: String, bad_request| InvokeAnswer {
+        ok: None,
+        error: Some(error),
+        bad_request,
+    };
+    let invoke: Invoke = match serde_json::from_slice(payload) {
+        Ok(invoke) => invoke,
+        Err(error) => return refused(format!("the call cannot be read: {error}"), true),
+    };
     let context = CallContext {
         depth: 0,
         trace: None,
@@ -137,11 +144,7 @@ async fn answer_invoke(handler: &ComponentHandler, id: &str, invoke: Invoke) -> 
             error: None,
             bad_request: false,
         },
-        Err(error) => InvokeAnswer {
-            ok: None,
-            error: Some(error.to_string()),
-            bad_request: error.is_bad_request(),
-        },
+        Err(error) => refused(error.to_string(), error.is_bad_request()),
     }
 }
 
@@ -153,18 +156,18 @@ impl RemoteCalls {
         function: &str,
         args: &[serde_json::Value],
     ) -> Result<Vec<serde_json::Value>, CallFailure> {
-        let request = InvokeRequest {
-            invoke: Invoke {
-                function: function.to_owned(),
-                args: args.to_vec(),
-            },
+        let request = Invoke {
+            function: function.to_owned(),
+            args: args.to_vec(),
         };
         let payload = weft_lattice::json_bytes(&request);
         let subject = self.call_subject(component);
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert(CALL_FORM, "invoke");
         let reply = ask(
             self.client(),
             subject,
-            async_nats::HeaderMap::new(),
+            headers,
             payload.into(),
             CALL_TIMEOUT,
         )

@@ -91,15 +91,15 @@ impl request_reply::Host for CapabilitiesView<'_> {
             )));
         }
         let client = self.table.get(&client)?;
-        let broker = Arc::clone(&client.broker);
-        let link = client.link.clone();
-        let message = self.message(&message)?.clone();
+        let (broker, link) = (Arc::clone(&client.broker), client.link.clone());
+        let message = self.message(&message)?;
         let Some(topic) = message.topic().map(str::to_owned) else {
             return Ok(Err(Error::Other(format!(
                 "the message has no topic to send the request to (link `{link}`): request-reply@0.3.0 sends a message on the topic it arrived on, so pass a received message"
             ))));
         };
-        let outgoing = match message.outgoing(&topic) {
+        // The guest keeps its message (it is borrowed): its data is copied once, here.
+        let outgoing = match message.clone().outgoing(&topic) {
             Ok(outgoing) => outgoing,
             Err(error) => return Ok(Err(error)),
         };

@@ -38,10 +38,10 @@ impl Message {
         self.reply_to.as_deref()
     }
 
-    /// What a broker carries of it to `subject`: its data. Metadata cannot travel, so a
-    /// message that has some is refused; a content type is dropped, as wasmCloud's NATS
-    /// provider drops it.
-    pub fn outgoing(&self, subject: &str) -> Result<BrokerMessage, Error> {
+    /// What a broker carries of it to `subject`: its data (moved, not copied). Metadata
+    /// cannot travel, so a message that has some is refused; a content type is dropped, as
+    /// wasmCloud's NATS provider drops it.
+    pub fn outgoing(self, subject: &str) -> Result<BrokerMessage, Error> {
         if self
             .metadata
             .as_ref()
@@ -60,7 +60,7 @@ impl Message {
         }
         Ok(BrokerMessage {
             subject: subject.to_owned(),
-            body: self.data.clone(),
+            body: self.data,
             reply_to: None,
         })
     }
@@ -173,7 +173,7 @@ mod tests {
         });
         assert_eq!(message.topic(), Some("echo.hi"));
         assert_eq!(message.reply_to(), Some("_INBOX.1"));
-        let sent = message.outgoing("elsewhere").unwrap();
+        let sent = message.clone().outgoing("elsewhere").unwrap();
         assert_eq!(
             (sent.subject.as_str(), sent.body.as_slice()),
             ("elsewhere", &b"hello"[..])
@@ -188,9 +188,9 @@ mod tests {
             content_type: Some("text/plain".into()),
             ..Message::default()
         };
-        assert!(message.outgoing("a").is_ok());
+        assert!(message.clone().outgoing("a").is_ok());
         message.metadata = Some(vec![("k".into(), "v".into())]);
-        let Err(Error::Other(reason)) = message.outgoing("a") else {
+        let Err(Error::Other(reason)) = message.clone().outgoing("a") else {
             panic!("metadata must be refused");
         };
         assert!(reason.contains("metadata"), "{reason}");
