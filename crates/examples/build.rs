@@ -24,6 +24,7 @@ fn main() {
             &[("config-readback", "WEFT_EXAMPLE_CONFIG_READBACK")],
         ),
         ("fetch", &[("http-fetch", "WEFT_EXAMPLE_FETCH")]),
+        ("postgres", &[("postgres-items", "WEFT_EXAMPLE_POSTGRES")]),
         (
             "messaging",
             &[

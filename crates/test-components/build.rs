@@ -20,6 +20,7 @@ const GUESTS: &[&str] = &[
     "wasmcloud-counter",
     "wasmcloud-echo",
     "messaging-0-3",
+    "postgres-types",
 ];
 
 #[allow(clippy::expect_used)] // A build script reports failure by panicking.

@@ -124,10 +124,10 @@ async fn unknown_capabilities_and_missing_files_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let host = host();
     let mut desired = hello_app(dir.path(), "hello", free_port());
-    desired.workloads[1].image = "ghcr.io/wasmcloud/sqldb-postgres:0.7.0".into();
+    desired.workloads[1].image = "ghcr.io/wasmcloud/keyvalue-vault:0.7.0".into();
     let error = converge(&host, desired).await.unwrap_err();
     assert!(
-        error.contains("sqldb-postgres") && error.contains("weft+builtin://http-server"),
+        error.contains("keyvalue-vault") && error.contains("weft+builtin://http-server"),
         "{error}"
     );
 

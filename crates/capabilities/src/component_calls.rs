@@ -20,9 +20,10 @@ use crate::wire_val::{WireVal, from_wire, to_wire};
 /// otherwise start instances without end.
 pub const MAX_CALL_DEPTH: u32 = 8;
 
-/// The packages the host serves itself; a component's imports from any other package are
+/// The packages the host serves a component itself, beside WASI and what capabilities give
+/// ([`crate::capability::packages`]); a component's imports from any other package are
 /// answered by the components its links point at.
-const HOST_PACKAGES: &[&str] = &["wasmcloud:bus", "wasmcloud:messaging", "wasmcloud:secrets"];
+const OWN_PACKAGES: &[&str] = &["wasmcloud:bus", "wasmcloud:secrets"];
 
 /// Components that run on the lattice's other hosts, for calls whose target does not run
 /// here.
@@ -242,7 +243,9 @@ fn served_by_host(interface: &str) -> bool {
     let Some(package) = package_of(interface) else {
         return true; // A bare name is no interface a link can name.
     };
-    package.starts_with("wasi:") || HOST_PACKAGES.contains(&package)
+    package.starts_with("wasi:")
+        || OWN_PACKAGES.contains(&package)
+        || crate::capability::packages().contains(&package)
 }
 
 /// The interfaces `component` exports, full name by unversioned name.
@@ -407,6 +410,7 @@ mod tests {
         assert!(served_by_host("wasi:keyvalue/store@0.2.0-draft"));
         assert!(served_by_host("wasi:http/types@0.2.6"));
         assert!(served_by_host("wasmcloud:messaging/consumer@0.2.0"));
+        assert!(served_by_host("wasmcloud:postgres/query@0.1.1-draft"));
         assert!(!served_by_host("example:pipeline/transform@0.1.0"));
         assert!(!served_by_host("wasmcloud:example/greet"));
     }

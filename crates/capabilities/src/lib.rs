@@ -25,6 +25,7 @@ mod links;
 mod logging;
 pub mod messaging;
 mod nats;
+pub mod postgres;
 mod secrets;
 mod settings_error;
 mod stdio;

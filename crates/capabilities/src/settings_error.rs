@@ -11,6 +11,14 @@ pub enum SettingsError {
         /// What is accepted.
         accepted: String,
     },
+    /// A key the link must set.
+    #[error("the link's target config has no `{key}`; {hint}")]
+    Missing {
+        /// The key.
+        key: String,
+        /// What the capability reads.
+        hint: String,
+    },
     /// A value that means nothing here.
     #[error("`{key}: {value}` is not accepted; use {accepted}")]
     BadValue {

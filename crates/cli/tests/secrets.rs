@@ -8,12 +8,10 @@
 
 mod support;
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::{Weft, client, entries_under, free_port, send, weft};
+use support::{Weft, client, client_with_input, entries_under, free_port, send, weft};
 
 const CANARY: &str = "canary-7Jq2-never-print-4b9e";
 const CANARY_TWO: &str = "canary-Xw81-never-print-c03d";
@@ -25,31 +23,6 @@ fn up_verbose(state: &Path) -> Weft {
         .env("WEFT_LOG", "debug")
         .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"]);
     support::spawn_on(command, state)
-}
-
-/// Runs `weft ARGS` with `input` on standard input; returns (exit code, stdout, stderr).
-fn client_with_input(state: &Path, args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = weft()
-        .args(args)
-        .arg("--state-dir")
-        .arg(state)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 /// The secret-check example in `dir`, served on `port`.

@@ -82,6 +82,14 @@ pub const FETCH: Example = example!(
     "WEFT_EXAMPLE_FETCH"
 );
 
+/// The Postgres items list (`examples/postgres`): HTTP in, `wasmcloud:postgres/query` out.
+pub const POSTGRES: Example = example!(
+    "postgres",
+    "keeps a list of items in PostgreSQL through wasmcloud:postgres",
+    "postgres",
+    "WEFT_EXAMPLE_POSTGRES"
+);
+
 /// The asking half of the messaging example (`examples/messaging`): HTTP in, messaging
 /// request out.
 pub const MESSAGING_ASK: Example = example!(

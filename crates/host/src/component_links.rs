@@ -46,6 +46,9 @@ pub(crate) struct ResolvedLink<'a> {
     kind: &'static Kind,
     link_config: BTreeMap<String, String>,
     capability_config: BTreeMap<String, String>,
+    link_secrets: BTreeMap<String, String>,
+    source_id: &'a str,
+    link_name: &'a str,
 }
 
 impl<'a> ResolvedLink<'a> {
@@ -67,7 +70,24 @@ impl<'a> ResolvedLink<'a> {
             kind,
             link_config: merged(link_config, inputs.configs),
             capability_config,
+            link_secrets: BTreeMap::new(),
+            source_id: "",
+            link_name: "",
         }
+    }
+
+    /// `link`'s target capability (of `kind`) as the link reaches it: its target config and
+    /// target secrets, its source and its name.
+    pub(crate) fn target_of(
+        link: &'a LinkSpec,
+        kind: &'static Kind,
+        inputs: &LinkInputs<'_>,
+    ) -> Self {
+        let mut resolved = Self::new(&link.target_id, kind, &link.target_config, inputs);
+        resolved.link_secrets = text_secrets(&link.target_secrets, inputs.secrets);
+        resolved.source_id = &link.source_id;
+        resolved.link_name = &link.name;
+        resolved
     }
 
     /// The request capabilities read.
@@ -77,6 +97,9 @@ impl<'a> ResolvedLink<'a> {
             kind: self.kind,
             link_config: &self.link_config,
             capability_config: &self.capability_config,
+            link_secrets: &self.link_secrets,
+            source_id: self.source_id,
+            link_name: self.link_name,
         }
     }
 }
@@ -132,7 +155,7 @@ impl LinkResolver {
                 offers: self.registry.offers(kind),
             });
         }
-        let resolved = ResolvedLink::new(&link.target_id, kind, &link.target_config, inputs);
+        let resolved = ResolvedLink::target_of(link, kind, inputs);
         Ok(self.registry.prepare(&resolved.request())?)
     }
 
@@ -206,7 +229,7 @@ impl LinkResolver {
         else {
             return Ok(None);
         };
-        let resolved = ResolvedLink::new(&link.target_id, kind, &link.target_config, inputs);
+        let resolved = ResolvedLink::target_of(link, kind, inputs);
         match self.registry.reach(&resolved.request())? {
             Reach::Shared => Ok(Some(kind)),
             Reach::ThisHost { why, hint } => Err(LinkProblem::OnlyOnItsHost {
@@ -229,12 +252,7 @@ impl LinkResolver {
             .filter_map(|link| {
                 // Also capabilities on other hosts whose backend this host reaches.
                 let kind = self.target_capability(link, inputs).ok().flatten()?;
-                Some(ResolvedLink::new(
-                    &link.target_id,
-                    kind,
-                    &link.target_config,
-                    inputs,
-                ))
+                Some(ResolvedLink::target_of(link, kind, inputs))
             })
             .collect();
         let requests: Vec<LinkRequest<'_>> = used.iter().map(ResolvedLink::request).collect();
@@ -295,8 +313,7 @@ impl LinkResolver {
                     targets.insert(package, link.target_id.clone());
                 }
                 Ok(Target::Capability(kind)) => {
-                    let resolved =
-                        ResolvedLink::new(&link.target_id, kind, &link.target_config, inputs);
+                    let resolved = ResolvedLink::target_of(link, kind, inputs);
                     if let Err(error) =
                         self.registry
                             .publish(&resolved.request(), &link.name, &mut linked)
@@ -384,6 +401,21 @@ fn component_secrets(
                 }
             };
             (binding.name.clone(), value)
+        })
+        .collect()
+}
+
+/// A link's secrets that are stored and text, by the name the manifest gives them (the
+/// reconciler puts a link only once its secrets are stored; one deleted since is left out).
+fn text_secrets(
+    bindings: &[SecretBinding],
+    stored: &BTreeMap<String, (u64, SecretValue)>,
+) -> BTreeMap<String, String> {
+    component_secrets(Some(bindings), stored)
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let text = String::from_utf8(value.ok()?.expose().to_vec()).ok()?;
+            Some((name, text))
         })
         .collect()
 }
@@ -484,6 +516,7 @@ mod tests {
             target_config: config.iter().map(|name| (*name).to_owned()).collect(),
             app: Some("shop".into()),
             target_image: None,
+            target_secrets: Vec::new(),
         }
     }
 

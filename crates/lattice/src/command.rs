@@ -32,6 +32,10 @@ pub struct LinkSpec {
     /// (Redis, NATS); `None` for other links.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_image: Option<String>,
+    /// The secrets the link gives its target capability (wadm's `target.secrets`), by the
+    /// name the capability reads (`POSTGRES_PASSWORD`). Never the values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_secrets: Vec<SecretBinding>,
 }
 
 impl LinkSpec {

@@ -105,6 +105,7 @@ mod tests {
             target_config: Vec::new(),
             app: Some("shop".into()),
             target_image: None,
+            target_secrets: Vec::new(),
         }
     }
 

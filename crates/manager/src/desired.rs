@@ -22,6 +22,9 @@ pub struct DesiredApp {
     pub workloads: Vec<DesiredWorkload>,
     /// Links between them.
     pub links: Vec<DesiredLink>,
+    /// The secrets links give their target capabilities, which must be stored before the
+    /// link is put.
+    pub link_secrets: Vec<LinkSecrets>,
     /// Configs they read: owned ones with values, external ones that must exist.
     pub configs: Vec<DesiredConfig>,
     /// What the manifest asks for that weft cannot give, in words a person can act on.
@@ -38,6 +41,7 @@ impl DesiredApp {
             name: name.to_owned(),
             workloads: Vec::new(),
             links: Vec::new(),
+            link_secrets: Vec::new(),
             configs: Vec::new(),
             unsupported: Vec::new(),
             ignored: Vec::new(),
@@ -88,6 +92,17 @@ pub struct DesiredSecret {
     pub backend: String,
     /// The version the manifest asks for, if any.
     pub version: Option<String>,
+}
+
+/// The secrets one link gives its target capability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSecrets {
+    /// The link's key (source, namespace, package, name), as [`LinkSpec::key`] gives it.
+    pub link: (String, String, String, String),
+    /// The link in words (`querier → sqldb`), for status messages.
+    pub described: String,
+    /// Its secrets, as the manifest asks for them.
+    pub secrets: Vec<DesiredSecret>,
 }
 
 /// The secret backends weft answers from its own encrypted store: its own name, and the name
@@ -147,6 +162,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
         configs: Vec::new(),
         workloads: Vec::new(),
         links: Vec::new(),
+        link_secrets: Vec::new(),
         unsupported: Vec::new(),
     };
     for component in &manifest.spec.components {
@@ -156,6 +172,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
         name: app.to_owned(),
         workloads: builder.workloads,
         links: builder.links,
+        link_secrets: builder.link_secrets,
         configs: builder.configs,
         unsupported: builder.unsupported,
         ignored: ignored_parts(manifest),
@@ -203,6 +220,7 @@ struct Builder<'a> {
     configs: Vec<DesiredConfig>,
     workloads: Vec<DesiredWorkload>,
     links: Vec<LinkSpec>,
+    link_secrets: Vec<LinkSecrets>,
     unsupported: Vec<String>,
 }
 
@@ -267,21 +285,39 @@ impl Builder<'_> {
             .map(|source| self.config_names(&source.config))
             .unwrap_or_default();
         let target_config = self.config_names(&link.target.config);
-        let link_secrets = link.target.secrets.len()
-            + link
-                .source
-                .as_ref()
-                .map_or(0, |source| source.secrets.len());
-        if link_secrets > 0 {
+        let to_capability = self
+            .capability_images
+            .contains_key(link.target.name.as_str());
+        let unsupported_secrets = link.source.as_ref().is_some_and(|s| !s.secrets.is_empty())
+            || (!to_capability && !link.target.secrets.is_empty());
+        if unsupported_secrets {
             self.unsupported.push(format!(
-                "the {}:{} link of `{}` to `{}` lists secrets; weft hands secrets to components only (through wasmcloud:secrets), so move them to the component's `secrets`",
+                "the {}:{} link of `{}` to `{}` lists secrets weft cannot hand over: a link passes secrets only to the capability it targets (`target.secrets`); give a component its secrets in its own `secrets`",
                 link.namespace, link.package, component.name, link.target.name
             ));
+        }
+        let target_secrets = if to_capability {
+            desired_secrets(self.manifest, &link.target.secrets)
+        } else {
+            Vec::new()
+        };
+        let name = link.link_name().to_owned();
+        if !target_secrets.is_empty() {
+            self.link_secrets.push(LinkSecrets {
+                link: (
+                    source_id.to_owned(),
+                    link.namespace.clone(),
+                    link.package.clone(),
+                    name.clone(),
+                ),
+                described: format!("{} → {}", component.name, link.target.name),
+                secrets: target_secrets.clone(),
+            });
         }
         self.links.push(LinkSpec {
             source_id: source_id.to_owned(),
             target_id,
-            name: link.link_name().to_owned(),
+            name,
             namespace: link.namespace.clone(),
             package: link.package.clone(),
             interfaces: link.interfaces.clone(),
@@ -292,6 +328,10 @@ impl Builder<'_> {
                 .capability_images
                 .get(link.target.name.as_str())
                 .cloned(),
+            target_secrets: target_secrets
+                .into_iter()
+                .map(|secret| secret.binding)
+                .collect(),
         });
     }
 }

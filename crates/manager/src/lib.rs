@@ -29,8 +29,9 @@ pub use apps::{Action, AppStore, AppStoreError, HistoryEntry, StoredApp, StoredV
 pub use backoff::Backoff;
 pub use blocker::{Blocker, LinkName, join_reasons};
 pub use desired::{
-    DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, SECRET_BACKENDS,
-    Scaler, Share, WorkloadKind, desired_state, first_relative_image, resolve_relative_images,
+    DesiredApp, DesiredConfig, DesiredLink, DesiredSecret, DesiredWorkload, LinkSecrets,
+    SECRET_BACKENDS, Scaler, Share, WorkloadKind, desired_state, first_relative_image,
+    resolve_relative_images,
 };
 pub use lease::{Lease, LeaseError, LeaseRecord, lease_holder};
 pub use nats_lattice::{NatsLattice, RemoteError};

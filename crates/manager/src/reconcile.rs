@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::blocker::{Blocker, LinkName};
-use crate::desired::{DesiredApp, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind};
+use crate::desired::{
+    DesiredApp, DesiredSecret, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind,
+};
 use crate::placement::{split_by_weight, split_evenly};
 use weft_lattice::{Command, LinkSpec, SecretBinding};
 use weft_lattice::{ObservedHost, ObservedLattice};
@@ -131,14 +133,20 @@ impl<'a> Planner<'a> {
     /// Whether every secret `workload` reads is stored (in the version asked for) in a
     /// backend weft has; otherwise says what to do.
     fn secrets_available(&mut self, workload: &DesiredWorkload) -> bool {
+        self.stored(&workload.name, &workload.secrets)
+    }
+
+    /// Whether every one of `secrets` (read by `reader`) is stored in the version asked for,
+    /// in a backend weft has; otherwise says what to do.
+    fn stored(&mut self, reader: &str, secrets: &[DesiredSecret]) -> bool {
         let mut available = true;
-        for secret in &workload.secrets {
+        for secret in secrets {
             let key = &secret.binding.key;
-            let workload_name = workload.name.clone();
+            let workload = reader.to_owned();
             let reason = if !SECRET_BACKENDS.contains(&secret.backend.as_str()) {
                 Some(Blocker::SecretBackend {
                     secret: secret.binding.name.clone(),
-                    workload: workload_name,
+                    workload,
                     backend: secret.backend.clone(),
                     key: key.clone(),
                 })
@@ -146,12 +154,12 @@ impl<'a> Planner<'a> {
                 match (self.observed.secrets.get(key), &secret.version) {
                     (None, _) => Some(Blocker::SecretMissing {
                         key: key.clone(),
-                        workload: workload_name,
+                        workload,
                     }),
                     (Some(stored), Some(wanted)) if stored.to_string() != *wanted => {
                         Some(Blocker::SecretVersion {
                             key: key.clone(),
-                            workload: workload_name,
+                            workload,
                             stored: stored.to_string(),
                             wanted: wanted.clone(),
                         })
@@ -338,6 +346,21 @@ impl<'a> Planner<'a> {
 
     fn links(&mut self, desired: &DesiredApp) {
         for link in &desired.links {
+            let key = link.key();
+            let secrets = desired.link_secrets.iter().find(|secrets| {
+                let (source, namespace, package, name) = &secrets.link;
+                (
+                    source.as_str(),
+                    namespace.as_str(),
+                    package.as_str(),
+                    name.as_str(),
+                ) == key
+            });
+            if let Some(secrets) = secrets
+                && !self.stored(&secrets.described, &secrets.secrets)
+            {
+                continue;
+            }
             match self
                 .observed
                 .links

@@ -150,6 +150,7 @@ mod tests {
             target_config: Vec::new(),
             app: Some("ignored".into()),
             target_image: None,
+            target_secrets: Vec::new(),
         }
     }
 

@@ -203,6 +203,90 @@ fn a_component_waits_for_its_secrets_and_follows_their_bindings() {
     );
 }
 
+/// An app whose component links to a Postgres capability with its password as a link
+/// target secret (stored key `db-password`).
+const LINK_SECRET_APP: &str = r#"
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: shop, annotations: {}}
+spec:
+  policies:
+    - {name: vault, type: policy.secret.wasmcloud.dev/v1alpha1, properties: {backend: weft}}
+  components:
+    - name: querier
+      type: component
+      properties: {image: "file://q.wasm"}
+      traits:
+        - {type: spreadscaler, properties: {instances: 1}}
+        - type: link
+          properties:
+            namespace: wasmcloud
+            package: postgres
+            interfaces: [query]
+            target:
+              name: db
+              config: [{name: db-settings, properties: {POSTGRES_HOST: localhost}}]
+              secrets: [{name: POSTGRES_PASSWORD, properties: {policy: vault, key: db-password}}]
+    - name: db
+      type: capability
+      properties: {image: "ghcr.io/wasmcloud/sqldb-postgres:0.8.0"}
+"#;
+
+#[test]
+fn a_link_to_a_capability_waits_for_its_secrets_and_carries_their_bindings() {
+    let desired = manifest(LINK_SECRET_APP);
+    assert!(desired.unsupported.is_empty(), "{:?}", desired.unsupported);
+    let mut observed = one_host();
+    let plan = reconcile(&desired, &observed);
+    let reasons: Vec<String> = plan
+        .status
+        .reasons
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert!(
+        reasons.iter().any(|reason| reason
+            .contains("secret `db-password` (read by `querier → db`) does not exist")),
+        "{reasons:?}"
+    );
+    assert!(
+        !plan
+            .commands
+            .iter()
+            .any(|command| matches!(command, weft_lattice::Command::PutLink(_))),
+        "the link waits for its secret"
+    );
+
+    observed.secrets.insert("db-password".into(), 1);
+    converge(&desired, &mut observed);
+    let link = observed
+        .links
+        .iter()
+        .find(|link| link.package == "postgres")
+        .expect("the link is put once its secret is stored");
+    assert_eq!(link.target_secrets[0].name, "POSTGRES_PASSWORD");
+    assert_eq!(link.target_secrets[0].key, "db-password");
+}
+
+#[test]
+fn secrets_on_a_link_to_a_component_are_refused_with_what_to_do() {
+    let text = LINK_SECRET_APP
+        .replace(
+            "name: db\n      type: capability",
+            "name: db\n      type: component",
+        )
+        .replace("ghcr.io/wasmcloud/sqldb-postgres:0.8.0", "file://db.wasm");
+    let desired = manifest(&text);
+    assert!(
+        desired
+            .unsupported
+            .iter()
+            .any(|what| what.contains("passes secrets only to the capability it targets")),
+        "{:?}",
+        desired.unsupported
+    );
+}
+
 #[test]
 fn undeploy_removes_only_what_the_app_owns() {
     let desired = manifest(HELLO);

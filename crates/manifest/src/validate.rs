@@ -22,6 +22,7 @@ const KNOWN_INTERFACES: &[(&str, &[&str])] = &[
     ("wasi:keyvalue", &["atomics", "store", "batch", "watch"]),
     ("wasi:http", &["incoming-handler", "outgoing-handler"]),
     ("wasi:logging", &["logging"]),
+    ("wasmcloud:postgres", &["query", "prepared"]),
     // 0.2.0's names (which wasmCloud's manifests use for 0.3.0 components too), then 0.3.0's.
     (
         "wasmcloud:messaging",

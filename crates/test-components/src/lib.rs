@@ -16,6 +16,8 @@
 //! - `MESSAGING_0_3`: built against `wasmcloud:messaging@0.3.0`: echoes requests as wasmCloud's
 //!   `echo-messaging-0-3-0` example does, and sends (`/send`) and requests (`/request`) over
 //!   HTTP.
+//! - `POSTGRES_TYPES`: sends every kind of `pg-value` through `wasmcloud:postgres` and back
+//!   (`SELECT $1::TYPE`) and checks the errors a component gets; `GET /` reports each check.
 //!
 //! Components that show a capability to users live in `examples/` (the `weft-examples`
 //! crate): the tests use those too.

@@ -72,6 +72,7 @@ async fn answer(
                     target_config: link.target_config,
                     app: None,
                     target_image: None,
+                    target_secrets: Vec::new(),
                 })
                 .await?;
             CtlResponse::done()

@@ -22,7 +22,7 @@ use crate::instance_state::HttpInstanceState;
 
 pub use error::{LinkError, NatsConnectError};
 pub use linked::Linked;
-pub use registry::{CapabilityHost, Opening, Registry, known_images, resolve};
+pub use registry::{CapabilityHost, Opening, Registry, known_images, packages, resolve};
 
 /// One way to run a capability, named by images: `weft+builtin://{name}` and the wasmCloud
 /// images that mean the same provider. Kinds are compared by name.
@@ -53,6 +53,12 @@ pub struct LinkRequest<'a> {
     /// The capability's own merged config (wasmCloud's provider config), which gives its links
     /// their defaults.
     pub capability_config: &'a BTreeMap<String, String>,
+    /// The link's target secrets that are text, by the name the manifest gives them.
+    pub link_secrets: &'a BTreeMap<String, String>,
+    /// The component the link is from.
+    pub source_id: &'a str,
+    /// The link's name (`default` unless the manifest names it).
+    pub link_name: &'a str,
 }
 
 impl LinkRequest<'_> {
@@ -102,6 +108,9 @@ pub trait Capability: Send + Sync + 'static {
     const PACKAGE: Option<&'static str>;
     /// What a component can import from it, for error hints.
     const OFFERS: &'static str;
+    /// Whether it reads the link's target secrets ([`LinkRequest::link_secrets`]); a link to
+    /// any other that lists secrets is refused, not silently ignored.
+    const READS_LINK_SECRETS: bool = false;
 
     /// Adds its interfaces to `linker`, answered from each instance's [`Linked`] backends.
     fn add_to_linker(linker: &mut Linker<HttpInstanceState>) -> wasmtime::Result<()>;
@@ -144,6 +153,7 @@ pub fn compose(into: &mut impl Compose) {
     into.add::<crate::http_client::HttpClientCapability>();
     into.add::<crate::messaging::MessagingCapability>();
     into.add::<crate::blobstore::BlobstoreCapability>();
+    into.add::<crate::postgres::PostgresCapability>();
 }
 
 /// Adds every capability's interfaces to a linker.

@@ -62,6 +62,21 @@ impl Opening {
     }
 }
 
+/// A link's settings for capability `C`; a link that lists secrets `C` does not read is
+/// refused.
+fn settings<C: Capability>(request: &LinkRequest<'_>) -> Result<C::Settings, LinkError> {
+    if !C::READS_LINK_SECRETS && !request.link_secrets.is_empty() {
+        let names: Vec<&str> = request.link_secrets.keys().map(String::as_str).collect();
+        return Err(LinkError::Unsupported(format!(
+            "the link to `{}` lists secrets ({}), which {} does not read; give them to the component in its own `secrets`",
+            request.capability_id,
+            names.join(", "),
+            request.kind.name
+        )));
+    }
+    C::on_link(request)
+}
+
 /// What the registry does with one capability, whatever its types.
 trait Handler: Send + Sync {
     fn kinds(&self) -> &'static [Kind];
@@ -96,11 +111,11 @@ impl<C: Capability> Handler for Typed<C> {
     }
 
     fn reach(&self, request: &LinkRequest<'_>) -> Result<Reach, LinkError> {
-        Ok(C::reach(&C::on_link(request)?))
+        Ok(C::reach(&settings::<C>(request)?))
     }
 
     fn prepare(&self, request: &LinkRequest<'_>) -> Result<Option<Opening>, LinkError> {
-        let settings = C::on_link(request)?;
+        let settings = settings::<C>(request)?;
         let open = self.0.backend(request.capability_id, &settings).is_some();
         Ok((!open).then(|| self.0.opening(request.capability_id, settings)))
     }
@@ -111,7 +126,7 @@ impl<C: Capability> Handler for Typed<C> {
         name: &str,
         into: &mut Linked,
     ) -> Result<(), LinkError> {
-        let settings = C::on_link(request)?;
+        let settings = settings::<C>(request)?;
         let backend = self
             .0
             .backend(request.capability_id, &settings)
@@ -123,7 +138,7 @@ impl<C: Capability> Handler for Typed<C> {
     fn close_unused(&self, used: &[&LinkRequest<'_>]) {
         let used: Vec<(&str, C::Settings)> = used
             .iter()
-            .filter_map(|request| Some((request.capability_id, C::on_link(request).ok()?)))
+            .filter_map(|request| Some((request.capability_id, settings::<C>(request).ok()?)))
             .collect();
         self.0.lock().retain(|(id, settings), _| {
             C::keep_unlinked(settings)
@@ -274,6 +289,23 @@ pub fn resolve(image: &str) -> Option<&'static Kind> {
         .find(|kind| kind.images.contains(&repository))
 }
 
+/// Collects every capability's package.
+#[derive(Default)]
+struct Packages(Vec<&'static str>);
+
+impl Compose for Packages {
+    fn add<C: Capability>(&mut self) {
+        self.0.extend(C::PACKAGE);
+    }
+}
+
+/// The packages components import from capabilities (`wasi:keyvalue`, `wasmcloud:postgres`).
+pub fn packages() -> Vec<&'static str> {
+    let mut packages = Packages::default();
+    compose(&mut packages);
+    packages.0
+}
+
 /// The images weft knows, for error hints.
 pub fn known_images() -> Vec<&'static str> {
     let mut kinds = Kinds::default();
@@ -337,6 +369,9 @@ mod tests {
             kind: &KEYVALUE,
             link_config: config,
             capability_config: &none,
+            link_secrets: &none,
+            source_id: "component",
+            link_name: "default",
         };
         let opening = registry
             .prepare(&request(&memory))
@@ -383,6 +418,9 @@ mod tests {
                 kind: &KEYVALUE,
                 link_config: &bad,
                 capability_config: &none,
+                link_secrets: &none,
+                source_id: "component",
+                link_name: "default",
             })
             .err()
             .expect("refused");
@@ -390,6 +428,30 @@ mod tests {
         assert!(
             std::error::Error::source(&error).is_some(),
             "keeps its cause"
+        );
+    }
+
+    #[test]
+    fn a_link_listing_secrets_its_capability_does_not_read_is_refused() {
+        let registry = Registry::new(HostEnv::default());
+        let secrets = BTreeMap::from([("URL".to_owned(), "redis://db:6379".to_owned())]);
+        let none = BTreeMap::new();
+        let error = registry
+            .prepare(&LinkRequest {
+                capability_id: "kv",
+                kind: &KEYVALUE_REDIS,
+                link_config: &none,
+                capability_config: &none,
+                link_secrets: &secrets,
+                source_id: "component",
+                link_name: "default",
+            })
+            .err()
+            .expect("refused");
+        assert!(error.to_string().contains("lists secrets (URL)"), "{error}");
+        assert!(
+            !error.to_string().contains("redis://db"),
+            "never the value: {error}"
         );
     }
 }

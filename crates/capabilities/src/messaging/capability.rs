@@ -135,6 +135,9 @@ mod tests {
             kind,
             link_config: &link,
             capability_config: &capability,
+            link_secrets: &BTreeMap::new(),
+            source_id: "component",
+            link_name: "default",
         })
     }
 

@@ -4,7 +4,7 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -247,6 +247,31 @@ pub fn spawn_on(mut command: Command, state: &Path) -> Weft {
 /// Runs `weft ARGS --state-dir STATE`; returns (exit code, stdout, stderr).
 pub fn client(state: &Path, args: &[&str]) -> (i32, String, String) {
     client_with_env(state, args, &[])
+}
+
+/// Runs `weft ARGS` with `input` on standard input; returns (exit code, stdout, stderr).
+pub fn client_with_input(state: &Path, args: &[&str], input: &str) -> (i32, String, String) {
+    let mut child = weft()
+        .args(args)
+        .arg("--state-dir")
+        .arg(state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 /// The same with environment variables `env` set.
