@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use futures_util::StreamExt as _;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{FromSql, Type};
 use tokio_postgres::{Row, Statement};
 
 use super::error::PostgresError;
-use super::pool::Pool;
+use super::pool::{Lease, Pool};
 use super::settings::PostgresSettings;
-use super::values::{Param, column_value};
+use super::values::{Param, column_value, decoded_size};
 use crate::bindings::wasmcloud::postgres::types::{PgValue, ResultRow, ResultRowEntry};
 
 /// The most result bytes one query returns to a component.
@@ -80,49 +81,53 @@ impl Database {
         params: &[PgValue],
     ) -> Result<Vec<ResultRow>, PostgresError> {
         let mut connection = self.pool.get().await?;
-        let statement = connection
-            .statement(query, query, &[])
+        let key = format!("query:{query}");
+        let mut statement = connection
+            .statement(&key, query, &[])
             .await
             .map_err(|error| self.client_error(error))?;
-        let params = bind(&statement, params)?;
-        let rows = connection
-            .client
-            .query_raw(&statement, params.iter())
-            .await
-            .map_err(|error| self.client_error(error))?;
-        let mut rows = std::pin::pin!(rows);
-        let mut result = Vec::new();
-        let mut bytes = 0usize;
-        while let Some(row) = rows.next().await {
-            let row = row.map_err(|error| self.client_error(error))?;
-            result.push(result_row(&row, &mut bytes)?);
+        let mut rows = fetch(&connection.client, &statement, params).await;
+        if rows.as_ref().is_err_and(is_stale_plan) {
+            statement = connection
+                .prepare(&key, query, &[])
+                .await
+                .map_err(|error| self.client_error(error))?;
+            rows = fetch(&connection.client, &statement, params).await;
         }
-        Ok(result)
+        finish(&mut connection, &rows);
+        rows.map_err(|failure| failure.into_error(self.pool.target()))
     }
 
-    /// Runs statements without parameters (simple protocol: several may be given).
+    /// Runs statements without parameters (simple protocol: several may be given). A
+    /// transaction the batch leaves open (or aborted) is rolled back: each call may get
+    /// another connection, so no transaction outlives the call that began it.
     pub async fn query_batch(&self, query: &str) -> Result<(), PostgresError> {
-        let connection = self.pool.get().await?;
-        connection
-            .client
-            .batch_execute(query)
-            .await
-            .map_err(|error| self.client_error(error))
+        let mut connection = self.pool.get().await?;
+        let result = connection.client.batch_execute(query).await;
+        if connection.client.batch_execute("ROLLBACK").await.is_ok() {
+            connection.finished();
+        }
+        result.map_err(|error| self.client_error(error))
     }
 
     /// Checks `query` with Postgres and returns a token that runs it with `exec`.
     pub async fn prepare(&self, query: &str) -> Result<String, PostgresError> {
-        let mut connection = self.pool.get().await?;
         if self.lock().len() >= MAX_PREPARED {
             return Err(PostgresError::Limit(format!(
                 "this link holds {MAX_PREPARED} prepared statements already; prepare each statement once and reuse its token"
             )));
         }
+        let mut connection = self.pool.get().await?;
         let token = format!("prepared-statement-{}", ulid::Ulid::new());
-        let statement = connection
-            .statement(&token, query, &[])
-            .await
-            .map_err(|error| self.client_error(error))?;
+        let statement = connection.statement(&token, query, &[]).await;
+        if statement.is_ok()
+            || statement
+                .as_ref()
+                .is_err_and(|error| error.as_db_error().is_some())
+        {
+            connection.finished();
+        }
+        let statement = statement.map_err(|error| self.client_error(error))?;
         self.lock().insert(
             token.clone(),
             Prepared {
@@ -143,21 +148,102 @@ impl Database {
             (found.query.clone(), found.types.clone())
         };
         let mut connection = self.pool.get().await?;
-        let statement = connection
+        let mut statement = connection
             .statement(token, &query, &types)
             .await
             .map_err(|error| self.client_error(error))?;
-        let params = bind(&statement, params)?;
-        connection
-            .client
-            .execute_raw(&statement, params.iter())
-            .await
-            .map_err(|error| self.client_error(error))
+        let mut affected = execute(&connection.client, &statement, params).await;
+        if affected.as_ref().is_err_and(is_stale_plan) {
+            statement = connection
+                .prepare(token, &query, &types)
+                .await
+                .map_err(|error| self.client_error(error))?;
+            affected = execute(&connection.client, &statement, params).await;
+        }
+        finish(&mut connection, &affected);
+        affected.map_err(|failure| failure.into_error(self.pool.target()))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Prepared>> {
         self.prepared.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// How a call on a connection failed: Postgres or the connection said so, or weft refused
+/// (parameters, result).
+enum Failure {
+    Client(tokio_postgres::Error),
+    Ours(PostgresError),
+}
+
+impl Failure {
+    fn into_error(self, target: &str) -> PostgresError {
+        match self {
+            Self::Client(error) => PostgresError::from_client(target, error),
+            Self::Ours(error) => error,
+        }
+    }
+}
+
+/// Whether Postgres refused a cached statement because the schema changed under it
+/// (`cached plan must not change result type`) or forgot it: preparing it again helps.
+fn is_stale_plan(failure: &Failure) -> bool {
+    let Failure::Client(error) = failure else {
+        return false;
+    };
+    error.code().is_some_and(|code| {
+        *code == SqlState::INVALID_SQL_STATEMENT_NAME
+            || (*code == SqlState::FEATURE_NOT_SUPPORTED
+                && error
+                    .as_db_error()
+                    .is_some_and(|db| db.message().contains("cached plan")))
+    })
+}
+
+/// Marks the lease finished when the call ended in a way that leaves the connection usable:
+/// an answer, Postgres's error for this statement, or weft's own refusal before the call.
+fn finish<T>(connection: &mut Lease<'_>, outcome: &Result<T, Failure>) {
+    let usable = match outcome {
+        Ok(_) | Err(Failure::Ours(_)) => true,
+        Err(Failure::Client(error)) => error.as_db_error().is_some(),
+    };
+    if usable {
+        connection.finished();
+    }
+}
+
+/// The rows of `statement` run with `params` on `client`.
+async fn fetch(
+    client: &tokio_postgres::Client,
+    statement: &Statement,
+    params: &[PgValue],
+) -> Result<Vec<ResultRow>, Failure> {
+    let params = bind(statement, params).map_err(Failure::Ours)?;
+    let rows = client
+        .query_raw(statement, params.iter())
+        .await
+        .map_err(Failure::Client)?;
+    let mut rows = std::pin::pin!(rows);
+    let mut result = Vec::new();
+    let mut bytes = 0usize;
+    while let Some(row) = rows.next().await {
+        let row = row.map_err(Failure::Client)?;
+        result.push(result_row(&row, &mut bytes).map_err(Failure::Ours)?);
+    }
+    Ok(result)
+}
+
+/// Runs `statement` with `params` on `client`; the rows it affected.
+async fn execute(
+    client: &tokio_postgres::Client,
+    statement: &Statement,
+    params: &[PgValue],
+) -> Result<u64, Failure> {
+    let params = bind(statement, params).map_err(Failure::Ours)?;
+    client
+        .execute_raw(statement, params.iter())
+        .await
+        .map_err(Failure::Client)
 }
 
 /// The parameters for `statement`, each checked against the type Postgres gave it.
@@ -189,16 +275,18 @@ fn result_row(row: &Row, bytes: &mut usize) -> Result<ResultRow, PostgresError> 
         let read: Column = row.try_get(index).map_err(|error| {
             PostgresError::Result(format!("column `{}`: {error}", column.name()))
         })?;
-        *bytes += read.bytes + column.name().len();
+        let value = read.value.map_err(|reason| {
+            PostgresError::Result(format!("column `{}`: {reason}", column.name()))
+        })?;
+        *bytes += read.bytes.max(decoded_size(&value))
+            + column.name().len()
+            + std::mem::size_of::<ResultRowEntry>();
         if *bytes > MAX_RESULT_BYTES {
             return Err(PostgresError::Limit(format!(
                 "the result is larger than {} MiB; select fewer rows (LIMIT) or columns",
                 MAX_RESULT_BYTES >> 20
             )));
         }
-        let value = read.value.map_err(|reason| {
-            PostgresError::Result(format!("column `{}`: {reason}", column.name()))
-        })?;
         entries.push(ResultRowEntry {
             column_name: column.name().to_owned(),
             value,

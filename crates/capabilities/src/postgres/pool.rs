@@ -16,6 +16,9 @@ use super::settings::PostgresSettings;
 
 /// How long connecting may take before the call fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection may be silent before TCP keepalives probe it, so a server that went
+/// away is noticed.
+const KEEPALIVE_IDLE: Duration = Duration::from_secs(30);
 /// How long a call waits for a free connection when all are in use.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Statements one connection keeps prepared, by query text, before it starts over.
@@ -42,6 +45,17 @@ impl Connection {
         if let Some(statement) = self.statements.get(key) {
             return Ok(statement.clone());
         }
+        self.prepare(key, query, types).await
+    }
+
+    /// Prepares `query` anew for `key`, replacing what was cached (a cached plan Postgres no
+    /// longer accepts after a schema change).
+    pub async fn prepare(
+        &mut self,
+        key: &str,
+        query: &str,
+        types: &[tokio_postgres::types::Type],
+    ) -> Result<Statement, tokio_postgres::Error> {
         let statement = self.client.prepare_typed(query, types).await?;
         if self.statements.len() >= CACHED_STATEMENTS {
             self.statements.clear();
@@ -61,11 +75,23 @@ pub struct Pool {
     size: usize,
 }
 
-/// A connection borrowed from the pool; it goes back when dropped, unless it broke.
+/// A connection borrowed from the pool. It goes back when dropped only if the call using it
+/// got to the end ([`Lease::finished`]) and it is still open: a call abandoned half-way (its
+/// request cancelled) may leave a statement running or a protocol exchange unfinished, so
+/// that connection is closed instead.
 pub struct Lease<'a> {
     pool: &'a Pool,
     connection: Option<Connection>,
+    finished: bool,
     _permit: SemaphorePermit<'a>,
+}
+
+impl Lease<'_> {
+    /// The call got to its end (with its answer or Postgres's error): the connection may
+    /// serve the next one.
+    pub fn finished(&mut self) {
+        self.finished = true;
+    }
 }
 
 impl std::ops::Deref for Lease<'_> {
@@ -91,6 +117,7 @@ impl std::ops::DerefMut for Lease<'_> {
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         if let Some(connection) = self.connection.take()
+            && self.finished
             && !connection.client.is_closed()
         {
             self.pool.lock().push(connection);
@@ -110,6 +137,7 @@ impl Pool {
             .dbname(&settings.database)
             .application_name("weft")
             .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives_idle(KEEPALIVE_IDLE)
             .ssl_mode(if settings.tls_required {
                 SslMode::Require
             } else {
@@ -166,6 +194,7 @@ impl Pool {
         Ok(Lease {
             pool: self,
             connection: Some(connection),
+            finished: false,
             _permit: permit,
         })
     }

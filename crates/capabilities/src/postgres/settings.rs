@@ -2,7 +2,7 @@
 //! (`POSTGRES_HOST`, `POSTGRES_PORT`, …) in the link's target config and target secrets; a
 //! secret wins over a config value of the same name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::capability::LinkRequest;
@@ -81,7 +81,15 @@ impl PostgresSettings {
     /// Reads a link: its target secrets over its target config (keys compared
     /// case-insensitively); the error names the key and what is accepted.
     pub fn from_link(request: &LinkRequest<'_>) -> Result<Self, SettingsError> {
-        let values = merged(request.link_config, request.link_secrets)?;
+        let (values, secret_keys) = merged(request.link_config, request.link_secrets)?;
+        // A bad value from a secret is not quoted back.
+        let shown = |key: &str, value: &'_ str| -> String {
+            if secret_keys.contains(key) {
+                "(a secret)".to_owned()
+            } else {
+                value.to_owned()
+            }
+        };
         let required = |key: &str| {
             values.get(key).cloned().ok_or_else(|| SettingsError::Missing {
                 key: key.to_owned(),
@@ -105,14 +113,22 @@ impl PostgresSettings {
                     SettingsError::bad_value(POOL_SIZE, size, "a number from 1 to 1000")
                 })?,
         };
-        let share = flag(&values, SHARE_CONNECTIONS)?;
+        let read_flag = |key: &str| {
+            flag(&values, key).map_err(|error| match error {
+                SettingsError::BadValue { value, .. } => {
+                    SettingsError::bad_value(key, &shown(key, &value), "true or false")
+                }
+                other => other,
+            })
+        };
+        let share = read_flag(SHARE_CONNECTIONS)?;
         Ok(Self {
             host: required(HOST)?,
             port,
             username: required(USERNAME)?,
             password: values.get(PASSWORD).cloned(),
             database: required(DATABASE)?,
-            tls_required: flag(&values, TLS_REQUIRED)?,
+            tls_required: read_flag(TLS_REQUIRED)?,
             pool_size,
             owner: (!share).then(|| (request.source_id.to_owned(), request.link_name.to_owned())),
         })
@@ -124,12 +140,14 @@ fn default_pool_size() -> usize {
     std::thread::available_parallelism().map_or(4, |cores| (cores.get() * 2).max(4))
 }
 
-/// The link's values by canonical key: secrets over config; unknown keys refused.
+/// The link's values by canonical key (secrets over config; unknown keys refused), and the
+/// keys whose value came from a secret.
 fn merged(
     config: &BTreeMap<String, String>,
     secrets: &BTreeMap<String, String>,
-) -> Result<BTreeMap<&'static str, String>, SettingsError> {
+) -> Result<(BTreeMap<&'static str, String>, BTreeSet<&'static str>), SettingsError> {
     let mut values = BTreeMap::new();
+    let mut secret_keys = BTreeSet::new();
     for (source, is_secret) in [(config, false), (secrets, true)] {
         for (key, value) in source {
             let Some(canonical) = ACCEPTED
@@ -142,9 +160,12 @@ fn merged(
                 return Err(SettingsError::unknown_key(key, ACCEPTED));
             };
             values.insert(*canonical, value.clone());
+            if is_secret {
+                secret_keys.insert(*canonical);
+            }
         }
     }
-    Ok(values)
+    Ok((values, secret_keys))
 }
 
 fn flag(values: &BTreeMap<&'static str, String>, key: &str) -> Result<bool, SettingsError> {

@@ -6,6 +6,9 @@ use crate::bindings::wasmcloud::postgres::types::{Date, Offset, Time, TimeTz};
 const EPOCH_DAYS_FROM_UNIX: i64 = 10_957;
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+/// The first and last microsecond Postgres's `timestamp` holds (4713 BC to 294276 AD).
+const MIN_TIMESTAMP: i64 = -211_813_488_000_000_000;
+const MAX_TIMESTAMP: i64 = 9_223_371_331_200_000_000 - 1;
 
 /// The civil date `days` after 1970-01-01 (proleptic Gregorian).
 fn civil_from_unix_days(days: i64) -> (i64, u32, u32) {
@@ -125,7 +128,13 @@ pub(super) fn micros_from_date_time(date: &Date, time: &Time) -> Result<i64, Str
         Date::NegativeInfinity => Ok(i64::MIN),
         Date::Ymd(_) => {
             let days = i64::from(days_from_date(date)?);
-            Ok(days * MICROS_PER_DAY + micros_from_time(time)?)
+            let time = micros_from_time(time)?;
+            days.checked_mul(MICROS_PER_DAY)
+                .and_then(|micros| micros.checked_add(time))
+                .filter(|micros| (MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(micros))
+                .ok_or_else(|| {
+                    "the timestamp is outside Postgres's range (4713 BC to 294276 AD)".to_owned()
+                })
         }
     }
 }
@@ -172,6 +181,9 @@ pub(super) fn seconds_west_from_zone(zone: &str) -> Result<i32, String> {
     };
     let mut east = 0i32;
     for (index, part) in rest.split(':').enumerate() {
+        if part.is_empty() || part.len() > 2 || !part.bytes().all(|byte| byte.is_ascii_digit()) {
+            return Err(bad());
+        }
         let value: i32 = part.parse().map_err(|_| bad())?;
         let (scale, limit) = match index {
             0 => (3600, 16),

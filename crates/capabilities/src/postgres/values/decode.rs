@@ -231,8 +231,14 @@ fn date_range(raw: &[u8]) -> Result<Interval, String> {
     const UPPER_INFINITE: u8 = 0x10;
     let mut reader = Reader::new(raw, "daterange");
     let flags = reader.u8()?;
+    if flags & EMPTY != 0 {
+        return Err(
+            "an empty daterange has no wasmcloud:postgres interval; test it in the query (`isempty(column)`) or return it as text"
+                .to_owned(),
+        );
+    }
     let mut bound = |infinite: bool, fallback| -> Result<_, String> {
-        if flags & EMPTY != 0 || infinite {
+        if infinite {
             return Ok(fallback);
         }
         let length = reader.count()?;
@@ -330,7 +336,7 @@ fn collect_array(member: &Type, values: Vec<PgValue>) -> Result<PgValue, String>
         "bool" => gather!(BoolArray, Bool),
         "int2" => gather!(Int2Array, Int2),
         "int4" => gather!(Int4Array, Int4),
-        "int8" | "oid" | "xid8" => gather!(Int8Array, Int8),
+        "int8" | "oid" | "xid" | "cid" | "xid8" => gather!(Int8Array, Int8),
         "float4" => gather!(Float4Array, Float4),
         "float8" => gather!(Float8Array, Float8),
         "numeric" => gather!(NumericArray, Numeric),

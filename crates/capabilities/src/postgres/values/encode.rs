@@ -109,7 +109,9 @@ fn encode(value: &PgValue, ty: &Type) -> Result<Encoded, String> {
     if binary(value, ty, &mut out)? {
         return Ok(Encoded::Binary(out));
     }
-    if let Some(text) = number_as_text(value) {
+    if reads_numbers_as_text(ty)
+        && let Some(text) = number_as_text(value, ty)
+    {
         return Ok(Encoded::Text(text));
     }
     Err(format!("give a {} value instead", ty.name()))
@@ -143,9 +145,19 @@ fn array_literal(items: &[String]) -> String {
     format!("{{{}}}", quoted.join(","))
 }
 
-/// The decimal text of a number (or a boolean), for parameters whose type has no binary form
-/// of it (an integer into a `numeric` or `text` parameter).
-fn number_as_text(value: &PgValue) -> Option<String> {
+/// Whether Postgres reads a number's decimal text into a `ty` parameter (the numeric and text
+/// types); other types would turn a number into a confusing parse error of Postgres's.
+fn reads_numbers_as_text(ty: &Type) -> bool {
+    let text_like = [
+        "text", "varchar", "bpchar", "name", "citext", "json", "jsonb",
+    ];
+    ["numeric", "money"].contains(&ty.name()) || text_like.contains(&ty.name())
+}
+
+/// The decimal text of a number (or `true`/`false`, into a text parameter only), for
+/// parameters whose type has no binary form of it (an integer into a `numeric` or `text`
+/// parameter).
+fn number_as_text(value: &PgValue, ty: &Type) -> Option<String> {
     use PgValue as V;
     let float = |value: f64| {
         if value.is_nan() {
@@ -158,8 +170,15 @@ fn number_as_text(value: &PgValue) -> Option<String> {
     };
     Some(match value {
         V::Double(h) | V::Float8(h) => float(f64_from_hashable(*h)),
-        V::Real(h) | V::Float4(h) => float(f64::from(f32_from_hashable(*h))),
-        V::Bool(b) | V::Boolean(b) => b.to_string(),
+        V::Real(h) | V::Float4(h) => {
+            let value = f32_from_hashable(*h);
+            if value.is_finite() {
+                value.to_string() // f32's own shortest digits: 0.1, not 0.10000000149…
+            } else {
+                float(f64::from(value))
+            }
+        }
+        V::Bool(b) | V::Boolean(b) if !["numeric", "money"].contains(&ty.name()) => b.to_string(),
         other => integer(other)?.to_string(),
     })
 }
@@ -199,6 +218,9 @@ fn put_points(points: &[Point], out: &mut Vec<u8>) -> Result<(), String> {
 
 /// Writes `value` in the binary form of `ty`; `Ok(false)` when it has none for that type.
 fn binary(value: &PgValue, ty: &Type, out: &mut Vec<u8>) -> Result<bool, String> {
+    if let Kind::Domain(base) = ty.kind() {
+        return binary(value, base, out); // A domain travels as its base type.
+    }
     // `int2vector` is an array type to Postgres but a value of its own to the WIT.
     if let Kind::Array(member) = ty.kind()
         && ty.name() != "int2vector"
@@ -257,7 +279,11 @@ fn binary(value: &PgValue, ty: &Type, out: &mut Vec<u8>) -> Result<bool, String>
             | V::Varbit((Some(bits), bytes)),
         ) => bit_string(*bits, bytes, out)?,
         ("bit" | "varbit", V::BitVarying((None, bytes)) | V::Varbit((None, bytes))) => {
-            bit_string(bytes.len() as u32 * 8, bytes, out)?
+            let bits = u32::try_from(bytes.len())
+                .ok()
+                .and_then(|count| count.checked_mul(8))
+                .ok_or_else(|| "the bit string is too long".to_owned())?;
+            bit_string(bits, bytes, out)?
         }
         ("macaddr", V::Macaddr(mac)) => {
             let b = mac.bytes;
@@ -300,7 +326,10 @@ fn binary(value: &PgValue, ty: &Type, out: &mut Vec<u8>) -> Result<bool, String>
             let local = micros_from_date_time(&tz.timestamp.date, &tz.timestamp.time)?;
             let utc = match local {
                 i64::MAX | i64::MIN => local,
-                local => local - seconds_east(&tz.offset) * 1_000_000,
+                local => seconds_east(&tz.offset)
+                    .checked_mul(1_000_000)
+                    .and_then(|offset| local.checked_sub(offset))
+                    .ok_or_else(|| "the timestamp and offset are out of range".to_owned())?,
             };
             out.extend_from_slice(&utc.to_be_bytes());
         }

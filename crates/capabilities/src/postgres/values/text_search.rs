@@ -174,13 +174,25 @@ pub(super) fn ts_query_from_sql(raw: &[u8]) -> Result<String, String> {
         return Ok(String::new());
     }
     let mut remaining = items;
-    let printed = print_item(&mut reader, &mut remaining)?;
+    let printed = print_item(&mut reader, &mut remaining, 0)?;
     Ok(printed.text)
 }
 
+/// How deeply a query's operators may nest before it is refused (the walk is recursive).
+const MAX_QUERY_DEPTH: usize = 256;
+
 /// Prints the item at the reader and its operands (Postgres stores an operator, then its
 /// right operand, then its left one).
-fn print_item(reader: &mut Reader<'_>, remaining: &mut usize) -> Result<Printed, String> {
+fn print_item(
+    reader: &mut Reader<'_>,
+    remaining: &mut usize,
+    depth: usize,
+) -> Result<Printed, String> {
+    if depth > MAX_QUERY_DEPTH {
+        return Err(format!(
+            "a tsquery value nests deeper than {MAX_QUERY_DEPTH} operators; return it as text (`column::text`)"
+        ));
+    }
     *remaining = remaining
         .checked_sub(1)
         .ok_or_else(|| "a tsquery value has too few items".to_owned())?;
@@ -197,7 +209,7 @@ fn print_item(reader: &mut Reader<'_>, remaining: &mut usize) -> Result<Printed,
         ITEM_OPERATOR => {
             let operator = reader.u8()?;
             if operator == OP_NOT {
-                let operand = print_item(reader, remaining)?;
+                let operand = print_item(reader, remaining, depth + 1)?;
                 return Ok(Printed {
                     text: format!("!{}", wrap(&operand, 4)),
                     priority: 4,
@@ -212,13 +224,19 @@ fn print_item(reader: &mut Reader<'_>, remaining: &mut usize) -> Result<Printed,
                 },
                 other => return Err(format!("a tsquery value has unknown operator {other}")),
             };
-            let right = print_item(reader, remaining)?;
-            let left = print_item(reader, remaining)?;
+            let right = print_item(reader, remaining, depth + 1)?;
+            let left = print_item(reader, remaining, depth + 1)?;
+            // `&` and `|` are associative; a phrase on the right keeps its parentheses.
+            let right_needs = if operator == OP_PHRASE {
+                priority + 1
+            } else {
+                priority
+            };
             Ok(Printed {
                 text: format!(
                     "{} {symbol} {}",
                     wrap(&left, priority),
-                    wrap(&right, priority + 1)
+                    wrap(&right, right_needs)
                 ),
                 priority,
             })

@@ -81,6 +81,7 @@ fn cases() -> Vec<(&'static str, V, V)> {
         same("numeric", V::Numeric("123456.789".into())),
         same("numeric", V::Numeric("-0.000012".into())),
         same("numeric", V::Numeric("NaN".into())),
+        ("numeric", V::Numeric("1e40".into()), V::Numeric(format!("1{}", "0".repeat(40)))),
         ("numeric", V::Decimal("10.50".into()), V::Numeric("10.50".into())),
         ("numeric", V::Int8(10), V::Numeric("10".into())),
         same("money", V::Money("12.34".into())),
@@ -128,6 +129,8 @@ fn cases() -> Vec<(&'static str, V, V)> {
         ("txid_snapshot", V::PgSnapshot((10, 20, vec![12])), V::PgSnapshot((10, 20, vec![12]))),
         same("tsvector", V::TsVector(lexemes)),
         ("tsquery", V::TsQuery("fat & (rat | cat)".into()), V::TsQuery("'fat' & ( 'rat' | 'cat' )".into())),
+        ("tsquery", V::TsQuery("a & (b & c)".into()), V::TsQuery("'a' & 'b' & 'c'".into())),
+        ("tsquery", V::TsQuery("!a <-> b:*".into()), V::TsQuery("!'a' <-> 'b':*".into())),
         same("int2vector", V::Int2Vector(vec![1, 2, 3])),
         same("hstore", V::Hstore(vec![("a".into(), Some("1".into())), ("b".into(), None)])),
         same("bool[]", V::BoolArray(vec![true, false])),
@@ -191,6 +194,24 @@ fn error_checks() -> Vec<(String, String, bool)> {
     check("a type the WIT cannot carry", format!("{interval:?}"), matches!(&interval, Err(QueryError::Unexpected(m)) if m.contains("`span`") && m.contains("interval")));
     let huge = query("SELECT repeat('x', 1048576) AS filler FROM generate_series(1, 70)", &[]);
     check("a result too large", format!("{:?}", huge.as_ref().map(Vec::len)), matches!(&huge, Err(QueryError::Unexpected(m)) if m.contains("larger than 64 MiB")));
+    let boolean = query("SELECT $1::numeric", &[V::Bool(true)]);
+    check("a boolean for a numeric", format!("{boolean:?}"), matches!(&boolean, Err(QueryError::InvalidParams(m)) if m.contains("numeric")));
+    let date = query("SELECT $1::date", &[V::Int4(1)]);
+    check("an integer for a date", format!("{date:?}"), matches!(&date, Err(QueryError::InvalidParams(m)) if m.contains("date")));
+    let empty = query("SELECT 'empty'::daterange AS r", &[]);
+    check("an empty daterange", format!("{empty:?}"), matches!(&empty, Err(QueryError::Unexpected(m)) if m.contains("empty daterange")));
+    let aborted = query_batch("BEGIN; SELECT 1/0; COMMIT");
+    let after = query("SELECT 2 AS two", &[]);
+    check("a failed transaction leaves nothing behind", format!("{aborted:?} then {after:?}"), aborted.is_err() && after.is_ok());
+    let _ = query_batch("CREATE TABLE IF NOT EXISTS plan_check (a int); INSERT INTO plan_check VALUES (1)");
+    let before = query("SELECT * FROM plan_check", &[]);
+    let _ = query_batch("ALTER TABLE plan_check ADD COLUMN b int");
+    let changed = query("SELECT * FROM plan_check", &[]);
+    check(
+        "a cached statement after its table changed",
+        format!("{before:?} then {changed:?}"),
+        matches!(&changed, Ok(rows) if rows.first().is_some_and(|row| row.len() == 2)),
+    );
     let batch = query_batch("CREATE TEMP TABLE t (n int); INSERT INTO t VALUES (1), (2)");
     check("a batch", format!("{batch:?}"), batch.is_ok());
     let table = query_batch("CREATE TABLE IF NOT EXISTS checks_prepared (n int)");
