@@ -23,6 +23,7 @@ use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault}
 
 use crate::managed::{LatticeError, ManagedLattice};
 use crate::names::{InvalidName, check_config_name, check_label_key, check_secret_name};
+use crate::part_view::{PartView, state_name};
 
 /// The largest secret value `weft secret put` takes.
 pub const MAX_SECRET_BYTES: usize = 64 * 1024;
@@ -79,6 +80,9 @@ pub struct AppView {
     /// trait type weft does not know.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ignored: Vec<String>,
+    /// Each scaler and link of the deployed version and where it stands (wadm's `scalers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartView>,
 }
 
 /// Applications, configs and links over one host.
@@ -239,6 +243,7 @@ impl ControlPlane {
                             AppStatus {
                                 state: AppState::Failed,
                                 reasons: vec![reason],
+                                parts: Vec::new(),
                             },
                         );
                 }
@@ -564,10 +569,7 @@ impl ControlPlane {
     /// An app's status: the reconciler's, or why its stored manifest could not be loaded.
     fn status(&self, name: &str) -> Option<AppStatus> {
         if self.converge_turns.is_pending(name) {
-            return Some(AppStatus {
-                state: AppState::Reconciling,
-                reasons: Vec::new(),
-            });
+            return Some(AppStatus::reconciling());
         }
         self.reconciler.status(name).or_else(|| {
             self.unloadable
@@ -624,21 +626,23 @@ fn reasons_text(reasons: &[Blocker]) -> Vec<String> {
 }
 
 fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView {
-    let (status, reasons) = match (&app.deployed, status) {
-        (None, Some(status)) if !status.reasons.is_empty() => {
-            ("failed".to_owned(), reasons_text(&status.reasons))
-        }
-        (None, _) => ("undeployed".to_owned(), Vec::new()),
-        (Some(_), Some(status)) => (
-            match status.state {
-                AppState::Deployed => "deployed",
-                AppState::Reconciling => "reconciling",
-                AppState::Failed => "failed",
-            }
-            .to_owned(),
+    let (status, reasons, parts) = match (&app.deployed, status) {
+        (None, Some(status)) if !status.reasons.is_empty() => (
+            "failed".to_owned(),
             reasons_text(&status.reasons),
+            Vec::new(),
         ),
-        (Some(_), None) => ("reconciling".to_owned(), Vec::new()),
+        (None, _) => ("undeployed".to_owned(), Vec::new(), Vec::new()),
+        (Some(_), Some(status)) => (
+            state_name(status.state).to_owned(),
+            reasons_text(&status.reasons),
+            status
+                .parts
+                .iter()
+                .map(|part| PartView::new(&app.name, part))
+                .collect(),
+        ),
+        (Some(_), None) => ("reconciling".to_owned(), Vec::new(), Vec::new()),
     };
     AppView {
         name: app.name.clone(),
@@ -647,6 +651,7 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
         status,
         reasons,
         ignored: ignored_parts(app),
+        parts,
     }
 }
 

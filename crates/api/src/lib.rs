@@ -8,11 +8,13 @@ mod control;
 pub mod ctl;
 mod managed;
 mod names;
+mod part_view;
 mod routes;
 mod server;
 pub mod wadm;
 
 pub use control::{AppView, ControlError, ControlPlane};
 pub use managed::{LatticeError, ManagedLattice};
+pub use part_view::PartView;
 pub use routes::USER_HEADER;
 pub use server::{ApiHandle, serve};

@@ -238,14 +238,15 @@ pub fn package_of(interface: &str) -> Option<&str> {
         .map(|(package, _)| package)
 }
 
-/// Whether the host itself serves `interface` (all of `wasi:` and wasmCloud's host packages).
-fn served_by_host(interface: &str) -> bool {
+/// Whether the host itself serves `interface`: all of `wasi:`, wasmCloud's host packages and
+/// `capability_packages` (what the composed capabilities serve, [`crate::capability::packages`]).
+fn served_by_host(interface: &str, capability_packages: &[&str]) -> bool {
     let Some(package) = package_of(interface) else {
         return true; // A bare name is no interface a link can name.
     };
     package.starts_with("wasi:")
         || OWN_PACKAGES.contains(&package)
-        || crate::capability::packages().contains(&package)
+        || capability_packages.contains(&package)
 }
 
 /// The interfaces `component` exports, full name by unversioned name.
@@ -270,11 +271,12 @@ pub(crate) fn define_linked_imports(
     engine: &Engine,
 ) -> Result<Vec<String>, UnlinkableImport> {
     let mut linked = Vec::new();
+    let capability_packages = crate::capability::packages();
     for (name, import) in component.component_type().imports(engine) {
         let ComponentItem::ComponentInstance(instance) = import.ty else {
             continue;
         };
-        if served_by_host(name) {
+        if served_by_host(name, &capability_packages) {
             continue;
         }
         let mut functions = Vec::new();
@@ -407,12 +409,14 @@ mod tests {
 
     #[test]
     fn host_packages_are_not_forwarded() {
-        assert!(served_by_host("wasi:keyvalue/store@0.2.0-draft"));
-        assert!(served_by_host("wasi:http/types@0.2.6"));
-        assert!(served_by_host("wasmcloud:messaging/consumer@0.2.0"));
-        assert!(served_by_host("wasmcloud:postgres/query@0.1.1-draft"));
-        assert!(!served_by_host("example:pipeline/transform@0.1.0"));
-        assert!(!served_by_host("wasmcloud:example/greet"));
+        let packages = crate::capability::packages();
+        let served = |interface| served_by_host(interface, &packages);
+        assert!(served("wasi:keyvalue/store@0.2.0-draft"));
+        assert!(served("wasi:http/types@0.2.6"));
+        assert!(served("wasmcloud:messaging/consumer@0.2.0"));
+        assert!(served("wasmcloud:postgres/query@0.1.1-draft"));
+        assert!(!served("example:pipeline/transform@0.1.0"));
+        assert!(!served("wasmcloud:example/greet"));
     }
 
     #[test]

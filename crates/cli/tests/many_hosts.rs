@@ -15,7 +15,7 @@ use support::lattice::{
     EdgeAndWorkers, capability_on, host, host_with, id, kill_and_wait_until_gone, manager,
     manager_with, placement, spread_on,
 };
-use support::{NatsServer, Weft, client, free_port, weft};
+use support::{NatsServer, Weft, app_status_of, client, free_port, weft};
 
 /// Waits (up to `limit`) until the placement is `expected`; how long that took.
 fn placed_within(
@@ -143,7 +143,7 @@ fn spreads_place_by_weight_and_survive_hosts_and_managers_dying() {
     }
     assert_eq!(placement(dirs[4].path(), "spread-worker"), expected);
     let (_, stdout, _) = client(dirs[4].path(), &["app", "status", "spread", "-o", "json"]);
-    assert!(stdout.contains(r#""status":"deployed""#), "{stdout}");
+    assert_eq!(app_status_of(&stdout), "deployed", "{stdout}");
 
     // A new host joins and gets its share at once.
     let eu3 = host(&nats, "spread", dirs[1].path(), &["zone=eu"]);
@@ -199,7 +199,7 @@ fn a_nats_restart_leaves_apps_serving_and_the_lattice_whole() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let (_, stdout, _) = client(dirs[1].path(), &["app", "status", "spread", "-o", "json"]);
-    assert!(stdout.contains(r#""status":"deployed""#), "{stdout}");
+    assert_eq!(app_status_of(&stdout), "deployed", "{stdout}");
     let scaled = worker
         .logs()
         .lines()
@@ -649,7 +649,7 @@ fn restarting_everything_converges_with_nothing_lost_or_duplicated() {
         "{versions}"
     );
     let (_, stdout, _) = client(state, &["app", "status", "spread", "-o", "json"]);
-    assert!(stdout.contains(r#""status":"deployed""#), "{stdout}");
+    assert_eq!(app_status_of(&stdout), "deployed", "{stdout}");
     let (_, stdout, _) = client(state, &["config", "get", "kept", "-o", "json"]);
     assert!(stdout.contains(r#""a":"b""#), "{stdout}");
 }

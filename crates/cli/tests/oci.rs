@@ -10,7 +10,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use support::{RegistryServer, Weft, client, client_with_env, free_port, get, weft};
+use support::{RegistryServer, Weft, app_status_of, client, client_with_env, free_port, get, weft};
 
 /// Runs `weft ARGS --state-dir STATE --allow-insecure REGISTRY`; (code, stdout, stderr).
 fn oci(state: &Path, registry: &RegistryServer, args: &[&str]) -> (i32, String, String) {
@@ -389,7 +389,7 @@ fn apps_deploy_from_the_registry_and_from_the_cache_once_it_is_down() {
     let deployed = (0..200).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(100));
         let (_, stdout, _) = client(state.path(), &["app", "status", "third", "-o", "json"]);
-        stdout.contains(r#""status":"deployed""#)
+        app_status_of(&stdout) == "deployed"
     });
     let (_, stdout, _) = client(state.path(), &["app", "status", "third"]);
     assert!(deployed, "the retry pulls it: {stdout}");

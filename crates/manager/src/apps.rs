@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use weft_lattice::{Expect, Store, StoreError};
 use weft_manifest::{Diagnostics, Manifest};
 
+use crate::id_conflict::{IdConflict, explicit_ids, find_id_conflict};
+
 const PREFIX: &str = "apps/";
 /// Attempts of one read-modify-write before giving up on contention: every failed attempt
 /// means another writer succeeded, so this bounds how many concurrent writers one outlasts.
@@ -55,6 +57,9 @@ pub enum AppStoreError {
         /// The deployed version.
         version: String,
     },
+    /// Another deployed application gives one of its explicit ids (wadm refuses this deploy).
+    #[error(transparent)]
+    IdTaken(#[from] IdConflict),
     /// The store failed or stayed contended.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -199,12 +204,15 @@ impl<S: Store> AppStore<S> {
     }
 
     /// Marks `version` (or the newest) deployed; returns that stored version and its manifest.
+    /// Refused when another deployed application gives one of its explicit ids.
     pub async fn deploy(
         &self,
         name: &str,
         version: Option<&str>,
         by: &str,
     ) -> Result<(StoredVersion, Manifest), AppStoreError> {
+        let staged = self.get(name).await?.version(version)?.clone();
+        self.refuse_taken_ids(&manifest_of(&staged)?).await?;
         let now = now_ms();
         let app = self
             .update(name, false, |app| {
@@ -321,6 +329,32 @@ impl<S: Store> AppStore<S> {
             .iter()
             .map(|(key, entry)| decode(key.trim_start_matches(PREFIX), &entry.value))
             .collect()
+    }
+
+    /// Fails when another deployed application gives one of `staged`'s explicit ids (only a
+    /// manifest with explicit ids reads the others).
+    async fn refuse_taken_ids(&self, staged: &Manifest) -> Result<(), AppStoreError> {
+        if explicit_ids(staged).next().is_none() {
+            return Ok(());
+        }
+        let mut deployed = Vec::new();
+        for app in self.list().await? {
+            if app.name == staged.name() {
+                continue;
+            }
+            // A deployed version that no longer loads gives no ids to compare.
+            if let Some(Ok(manifest)) = app
+                .deployed
+                .as_deref()
+                .map(|version| app.version(Some(version)).and_then(manifest_of))
+            {
+                deployed.push(manifest);
+            }
+        }
+        match find_id_conflict(staged, &deployed) {
+            Some(conflict) => Err(conflict.into()),
+            None => Ok(()),
+        }
     }
 
     /// Read-modify-write of one application with compare-and-swap, retried on contention.

@@ -18,8 +18,10 @@ mod apps;
 mod backoff;
 mod blocker;
 mod desired;
+mod id_conflict;
 mod lease;
 mod nats_lattice;
+mod part;
 mod placement;
 mod reconcile;
 mod reconciler;
@@ -33,8 +35,10 @@ pub use desired::{
     SECRET_BACKENDS, Scaler, Share, WorkloadKind, desired_state, first_relative_image,
     resolve_relative_images,
 };
+pub use id_conflict::{IdConflict, explicit_ids, find_id_conflict};
 pub use lease::{Lease, LeaseError, LeaseRecord, lease_holder};
 pub use nats_lattice::{NatsLattice, RemoteError};
+pub use part::{Part, PartStatus};
 pub use reconcile::{AppState, AppStatus, Plan, reconcile};
 pub use reconciler::{Reconciler, ReconcilerSettings};
 pub use records::{RecordError, Records};

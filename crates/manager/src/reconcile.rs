@@ -9,6 +9,7 @@ use crate::blocker::{Blocker, LinkName};
 use crate::desired::{
     DesiredApp, DesiredSecret, DesiredWorkload, SECRET_BACKENDS, Scaler, Share, WorkloadKind,
 };
+use crate::part::{Part, PartStatus};
 use crate::placement::{split_by_weight, split_evenly};
 use weft_lattice::{Command, LinkSpec, SecretBinding};
 use weft_lattice::{ObservedHost, ObservedLattice};
@@ -32,6 +33,28 @@ pub struct AppStatus {
     pub state: AppState,
     /// What stands in the way, each saying what to do.
     pub reasons: Vec<Blocker>,
+    /// Each scaler and link on its own, in manifest order.
+    pub parts: Vec<PartStatus>,
+}
+
+impl AppStatus {
+    /// Reconciling, with nothing known yet about its parts.
+    pub fn reconciling() -> Self {
+        Self {
+            state: AppState::Reconciling,
+            reasons: Vec::new(),
+            parts: Vec::new(),
+        }
+    }
+
+    /// Records that `command` failed with `reason`: the app and the part it was for fail.
+    pub fn command_failed(&mut self, command: &Command, reason: Blocker) {
+        for part in &mut self.parts {
+            part.fail_if_concerned(command, &reason);
+        }
+        self.state = AppState::Failed;
+        self.reasons.push(reason);
+    }
 }
 
 /// The result of one reconcile.
@@ -51,6 +74,7 @@ pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
         commands: Vec::new(),
         removals: Vec::new(),
         reasons: Vec::new(),
+        parts: Vec::new(),
     };
     let unsupported = desired.unsupported.iter().cloned();
     planner
@@ -58,22 +82,34 @@ pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
         .extend(unsupported.map(|what| Blocker::Unsupported { what }));
     let blocked = planner.configs(desired);
     for workload in &desired.workloads {
-        let missing: Vec<&String> = workload
+        let mark = planner.mark();
+        let missing: Vec<Blocker> = workload
             .config
             .iter()
             .filter(|name| blocked.contains(name.as_str()))
+            .map(|config| Blocker::ConfigMissing {
+                config: config.clone(),
+            })
             .collect();
         if missing.is_empty() && planner.secrets_available(workload) {
             planner.workload(workload);
         }
+        if let Some(part) = Part::of_workload(workload) {
+            planner.close_part(part, mark, missing);
+        }
     }
-    planner.links(desired);
+    for link in &desired.links {
+        let mark = planner.mark();
+        planner.link(desired, link);
+        planner.close_part(Part::of_link(link), mark, Vec::new());
+    }
     planner.cleanup(desired);
 
     let Planner {
         mut commands,
         removals,
         reasons,
+        parts,
         ..
     } = planner;
     commands.extend(removals);
@@ -86,7 +122,11 @@ pub fn reconcile(desired: &DesiredApp, observed: &ObservedLattice) -> Plan {
     };
     Plan {
         commands,
-        status: AppStatus { state, reasons },
+        status: AppStatus {
+            state,
+            reasons,
+            parts,
+        },
     }
 }
 
@@ -96,9 +136,44 @@ struct Planner<'a> {
     commands: Vec<Command>,
     removals: Vec<Command>,
     reasons: Vec<Blocker>,
+    parts: Vec<PartStatus>,
+}
+
+/// How far the planner had got when it began planning one part.
+#[derive(Clone, Copy)]
+struct Mark {
+    commands: usize,
+    removals: usize,
+    reasons: usize,
 }
 
 impl<'a> Planner<'a> {
+    fn mark(&self) -> Mark {
+        Mark {
+            commands: self.commands.len(),
+            removals: self.removals.len(),
+            reasons: self.reasons.len(),
+        }
+    }
+
+    /// Records `part`'s status from what was planned for it since `mark`, plus `reasons`
+    /// found before (configs it reads that do not exist).
+    fn close_part(&mut self, part: Part, mark: Mark, mut reasons: Vec<Blocker>) {
+        reasons.extend_from_slice(&self.reasons[mark.reasons..]);
+        let state = if !reasons.is_empty() {
+            AppState::Failed
+        } else if self.commands.len() > mark.commands || self.removals.len() > mark.removals {
+            AppState::Reconciling
+        } else {
+            AppState::Deployed
+        };
+        self.parts.push(PartStatus {
+            part,
+            state,
+            reasons,
+        });
+    }
+
     /// Puts owned configs that differ; returns the external configs that do not exist.
     fn configs(&mut self, desired: &DesiredApp) -> BTreeSet<String> {
         let mut missing = BTreeSet::new();
@@ -344,43 +419,41 @@ impl<'a> Planner<'a> {
             })
     }
 
-    fn links(&mut self, desired: &DesiredApp) {
-        for link in &desired.links {
-            let key = link.key();
-            let secrets = desired.link_secrets.iter().find(|secrets| {
-                let (source, namespace, package, name) = &secrets.link;
-                (
-                    source.as_str(),
-                    namespace.as_str(),
-                    package.as_str(),
-                    name.as_str(),
-                ) == key
-            });
-            if let Some(secrets) = secrets
-                && !self.stored(&secrets.described, &secrets.secrets)
-            {
-                continue;
+    fn link(&mut self, desired: &DesiredApp, link: &LinkSpec) {
+        let key = link.key();
+        let secrets = desired.link_secrets.iter().find(|secrets| {
+            let (source, namespace, package, name) = &secrets.link;
+            (
+                source.as_str(),
+                namespace.as_str(),
+                package.as_str(),
+                name.as_str(),
+            ) == key
+        });
+        if let Some(secrets) = secrets
+            && !self.stored(&secrets.described, &secrets.secrets)
+        {
+            return;
+        }
+        match self
+            .observed
+            .links
+            .iter()
+            .find(|existing| existing.key() == link.key())
+        {
+            Some(existing) if existing == link => {}
+            Some(existing) if existing.app.as_deref() != Some(self.app) => {
+                self.reasons.push(Blocker::LinkTaken {
+                    link: LinkName {
+                        source_id: link.source_id.clone(),
+                        namespace: link.namespace.clone(),
+                        package: link.package.clone(),
+                        name: link.name.clone(),
+                    },
+                    owner: existing.app.clone(),
+                })
             }
-            match self
-                .observed
-                .links
-                .iter()
-                .find(|existing| existing.key() == link.key())
-            {
-                Some(existing) if existing == link => {}
-                Some(existing) if existing.app.as_deref() != Some(self.app) => {
-                    self.reasons.push(Blocker::LinkTaken {
-                        link: LinkName {
-                            source_id: link.source_id.clone(),
-                            namespace: link.namespace.clone(),
-                            package: link.package.clone(),
-                            name: link.name.clone(),
-                        },
-                        owner: existing.app.clone(),
-                    })
-                }
-                _ => self.commands.push(Command::PutLink(link.clone())),
-            }
+            _ => self.commands.push(Command::PutLink(link.clone())),
         }
     }
 

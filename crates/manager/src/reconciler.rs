@@ -104,10 +104,7 @@ impl<L: Lattice> Reconciler<L> {
             name.clone(),
             Tracked {
                 desired: Arc::new(desired),
-                status: AppStatus {
-                    state: AppState::Reconciling,
-                    reasons: Vec::new(),
-                },
+                status: AppStatus::reconciling(),
                 failures: 0,
                 retry_at: None,
                 parked: false,
@@ -196,10 +193,7 @@ impl<L: Lattice> Reconciler<L> {
         let Some(desired) = self.lock().get(name).map(|t| Arc::clone(&t.desired)) else {
             return;
         };
-        let mut status = AppStatus {
-            state: AppState::Reconciling,
-            reasons: Vec::new(),
-        };
+        let mut status = AppStatus::reconciling();
         let mut outcome = Outcome::Converged;
         for _ in 0..self.settings.rounds {
             let plan = reconcile(&desired, &self.lattice.observe().await);
@@ -214,16 +208,16 @@ impl<L: Lattice> Reconciler<L> {
                 if let Err(error) = self.lattice.execute(command).await {
                     let retry = error.retry();
                     tracing::warn!(app = %name, %error, ?retry, "a command failed");
-                    status.reasons.push(Blocker::CommandFailed {
+                    let reason = Blocker::CommandFailed {
                         message: error.to_string(),
                         retry,
-                    });
+                    };
+                    status.command_failed(command, reason);
                     outcome = Outcome::Failed(retry);
                     break;
                 }
             }
             if outcome != Outcome::Converged {
-                status.state = AppState::Failed;
                 break;
             }
         }
@@ -299,6 +293,7 @@ fn settled() -> AppStatus {
     AppStatus {
         state: AppState::Deployed,
         reasons: Vec::new(),
+        parts: Vec::new(),
     }
 }
 

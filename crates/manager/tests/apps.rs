@@ -173,3 +173,38 @@ async fn everything_survives_a_restart() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].deployed.as_deref(), Some("v1"));
 }
+
+fn with_id(app: &str, id: &str) -> String {
+    format!(
+        "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: {app}\n  annotations: {{version: v1}}\nspec:\n  components:\n    - name: web\n      type: component\n      properties: {{image: \"file://a.wasm\", id: {id}}}\n      traits: [{{type: spreadscaler, properties: {{instances: 1}}}}]\n"
+    )
+}
+
+#[tokio::test]
+async fn a_deploy_giving_an_explicit_id_another_deployed_app_gives_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let apps = store(&dir);
+    apps.put("a.yaml", &with_id("shop", "web"), "alice")
+        .await
+        .unwrap();
+    apps.put("b.yaml", &with_id("store", "web"), "alice")
+        .await
+        .unwrap();
+    // Neither is deployed yet: the first deploy goes through.
+    apps.deploy("shop", None, "alice").await.unwrap();
+    let refused = apps.deploy("store", None, "bob").await.unwrap_err();
+    assert!(matches!(refused, AppStoreError::IdTaken(_)), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("already deployed in a different application 'shop'"),
+        "{refused}"
+    );
+    assert_eq!(apps.get("store").await.unwrap().deployed, None);
+
+    // Once the holder is undeployed the id is free.
+    apps.undeploy("shop", "alice").await.unwrap();
+    apps.deploy("store", None, "bob").await.unwrap();
+    // And the app redeploying its own id is no conflict with itself.
+    apps.deploy("store", None, "bob").await.unwrap();
+}

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use support::{HELLO, converge, host, manifest, one_host};
+use weft_lattice::Retry;
 use weft_manager::{
-    AppState, Command, DesiredApp, ObservedHost, ObservedLattice, RunningComponent, StoredConfig,
-    desired_state, reconcile,
+    AppState, Blocker, Command, DesiredApp, ObservedHost, ObservedLattice, Part, RunningComponent,
+    StoredConfig, desired_state, reconcile,
 };
 
 mod support;
@@ -129,6 +130,106 @@ spec:
         plan.status.reasons[0].to_string().contains("zone=us"),
         "{:?}",
         plan.status.reasons
+    );
+}
+
+/// Each part's state, by its id (workloads) or source (links).
+fn part_states(status: &weft_manager::AppStatus) -> Vec<(String, AppState)> {
+    status
+        .parts
+        .iter()
+        .map(|part| {
+            let name = match &part.part {
+                Part::Workload { id, .. } => id.clone(),
+                Part::Link { source_id, .. } => format!("link from {source_id}"),
+            };
+            (name, part.state)
+        })
+        .collect()
+}
+
+#[test]
+fn each_scaler_and_link_has_its_own_status() {
+    let desired = manifest(HELLO);
+    let mut observed = one_host();
+    let plan = reconcile(&desired, &observed);
+    let reconciling = AppState::Reconciling;
+    assert_eq!(
+        part_states(&plan.status),
+        [
+            ("hello-http_component".to_owned(), reconciling),
+            ("hello-httpserver".to_owned(), reconciling),
+            ("link from hello-httpserver".to_owned(), reconciling),
+        ]
+    );
+
+    // A command that fails fails the part it was for, and the app.
+    let mut status = plan.status.clone();
+    let start = plan
+        .commands
+        .iter()
+        .find(|c| matches!(c, Command::StartCapability { .. }))
+        .unwrap();
+    let reason = Blocker::CommandFailed {
+        message: "port 8000 is in use".into(),
+        retry: Retry::Soon,
+    };
+    status.command_failed(start, reason);
+    assert_eq!(status.state, AppState::Failed);
+    let states = part_states(&status);
+    assert_eq!(states[1], ("hello-httpserver".to_owned(), AppState::Failed));
+    assert_eq!(states[0].1, reconciling, "{states:?}");
+    assert_eq!(status.parts[1].reasons.len(), 1);
+
+    converge(&desired, &mut observed);
+    let settled = reconcile(&desired, &observed).status;
+    assert!(
+        settled.parts.iter().all(|p| p.state == AppState::Deployed),
+        "{settled:?}"
+    );
+
+    // The component's host goes away: only the component's scaler fails, saying why.
+    observed.hosts.clear();
+    let status = reconcile(&desired, &observed).status;
+    let component = &status.parts[0];
+    assert_eq!(component.state, AppState::Failed);
+    assert!(
+        component.reasons[0].to_string().contains("no hosts"),
+        "{component:?}"
+    );
+}
+
+#[test]
+fn a_missing_config_fails_the_part_that_reads_it() {
+    let desired = manifest(
+        r#"
+apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata: {name: two, annotations: {}}
+spec:
+  components:
+    - name: reader
+      type: component
+      properties: {image: "file://a.wasm", config: [{name: absent}]}
+      traits: [{type: spreadscaler, properties: {instances: 1}}]
+    - name: other
+      type: component
+      properties: {image: "file://b.wasm"}
+      traits: [{type: spreadscaler, properties: {instances: 1}}]
+"#,
+    );
+    let status = reconcile(&desired, &one_host()).status;
+    assert_eq!(
+        part_states(&status),
+        [
+            ("two-reader".to_owned(), AppState::Failed),
+            ("two-other".to_owned(), AppState::Reconciling),
+        ]
+    );
+    assert!(
+        status.parts[0].reasons[0]
+            .to_string()
+            .contains("config `absent` does not exist")
     );
 }
 

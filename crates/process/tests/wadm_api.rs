@@ -161,6 +161,26 @@ async fn wadm_client_puts_deploys_watches_undeploys_and_deletes_an_app() {
         .await
         .unwrap();
     assert_eq!(served.text().await.unwrap(), "Hello from weft!\n");
+    let status = client.get_manifest_status("greeter").await.unwrap();
+    let scalers: Vec<(&str, &str, StatusType)> = status
+        .scalers
+        .iter()
+        .map(|s| (s.kind.as_str(), s.name.as_str(), s.info.status_type))
+        .collect();
+    assert_eq!(
+        scalers,
+        [
+            ("SpreadScaler", "greeter-hello", StatusType::Deployed),
+            ("SpreadScaler", "greeter-server", StatusType::Deployed),
+            (
+                "LinkScaler",
+                "greeter-server -(wasi:http)-> greeter-hello",
+                StatusType::Deployed
+            ),
+        ],
+        "{status:?}"
+    );
+    assert!(status.scalers.iter().all(|s| s.id.len() == 64));
     let seen_by_weft = weft.control().view("greeter").await.unwrap();
     assert_eq!(seen_by_weft.deployed.as_deref(), Some("v1"));
     assert_eq!(seen_by_weft.status, "deployed");
@@ -308,6 +328,83 @@ async fn every_error_answer_is_wadms_shape_with_weft_s_message() {
         "{relative}"
     );
     assert!(relative.contains("weft app deploy FILE"), "{relative}");
+
+    // Only the part that cannot be placed fails, saying why.
+    let picky = String::from_utf8(hello(&component, free_port(), "v4"))
+        .unwrap()
+        .replace(
+            "instances: 1",
+            "instances: 1\n            spread: [{name: mars, requirements: {zone: mars}}]",
+        );
+    client.put_manifest(picky.into_bytes()).await.unwrap();
+    client.deploy_manifest("greeter", Some("v4")).await.unwrap();
+    status_becomes(&client, "greeter", StatusType::Failed).await;
+    let status = client.get_manifest_status("greeter").await.unwrap();
+    let hello_scaler = status
+        .scalers
+        .iter()
+        .find(|s| s.name == "greeter-hello")
+        .unwrap();
+    assert_eq!(hello_scaler.info.status_type, StatusType::Failed);
+    assert!(
+        hello_scaler.info.message.contains("zone=mars"),
+        "{status:?}"
+    );
+    let server_scaler = status
+        .scalers
+        .iter()
+        .find(|s| s.name == "greeter-server")
+        .unwrap();
+    assert_ne!(
+        server_scaler.info.status_type,
+        StatusType::Failed,
+        "{status:?}"
+    );
+
+    // An explicit id another deployed app gives: the put is stored, the deploy refused (wadm).
+    let with_id = |name: &str| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: {name}
+  annotations:
+    version: v1
+spec:
+  components:
+    - name: worker
+      type: component
+      properties:
+        image: file://{}
+        id: shared-worker
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 1
+",
+            component.display()
+        )
+        .into_bytes()
+    };
+    client
+        .put_and_deploy_manifest(with_id("first"))
+        .await
+        .unwrap();
+    client.put_manifest(with_id("second")).await.unwrap();
+    let Err(ClientError::ApiError(taken)) = client.deploy_manifest("second", None).await else {
+        panic!("deploying an id another app runs is refused");
+    };
+    assert!(
+        taken.contains(
+            "Component identifier 'shared-worker' is already deployed in a different application 'first'"
+        ),
+        "{taken}"
+    );
+    assert!(taken.contains("weft app undeploy first"), "{taken}");
+    assert!(
+        !client.list_versions("second").await.unwrap()[0].deployed,
+        "nothing was deployed"
+    );
 
     let raw_nats = async_nats::connect(nats.url()).await.unwrap();
     let not_yaml = raw(&raw_nats, "put", "{ this is : [ not").await;

@@ -153,7 +153,9 @@ fn control_error(failure: &ControlError) -> Response {
         )
         | ControlError::NotFound(_) => StatusCode::NOT_FOUND,
         ControlError::Apps(
-            AppStoreError::VersionExists { .. } | AppStoreError::Deployed { .. },
+            AppStoreError::VersionExists { .. }
+            | AppStoreError::Deployed { .. }
+            | AppStoreError::IdTaken(_),
         )
         | ControlError::Conflict(_) => StatusCode::CONFLICT,
         ControlError::Lattice(_) => StatusCode::UNPROCESSABLE_ENTITY,

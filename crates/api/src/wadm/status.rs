@@ -4,24 +4,41 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::wadm::wire::{ModelSummary, Status, StatusInfo};
-use crate::{AppView, ControlPlane};
+use crate::wadm::wire::{ModelSummary, ScalerStatus, Status, StatusInfo};
+use crate::{AppView, ControlPlane, PartView};
 
-/// `view`'s status as wadm reports it: the type, and the reasons as its message.
+/// `view`'s status as wadm reports it: the type, the reasons as its message, and each scaler.
 pub fn status_of(view: &AppView) -> Status {
-    let kind = match view.status.as_str() {
+    Status {
+        status: StatusInfo {
+            kind: status_type(&view.status),
+            message: view.reasons.join(", "),
+        },
+        scalers: view.parts.iter().map(scaler_status).collect(),
+        version: String::new(),
+        components: Vec::new(),
+    }
+}
+
+fn scaler_status(part: &PartView) -> ScalerStatus {
+    ScalerStatus {
+        id: part.id.clone(),
+        kind: part.kind.clone(),
+        name: part.name.clone(),
+        status: StatusInfo {
+            kind: status_type(&part.status),
+            message: part.reasons.join(", "),
+        },
+    }
+}
+
+/// wadm's status type for one of weft's status words.
+fn status_type(status: &str) -> &'static str {
+    match status {
         "deployed" => "deployed",
         "reconciling" => "reconciling",
         "failed" => "failed",
         _ => "undeployed",
-    };
-    Status {
-        status: StatusInfo {
-            kind,
-            message: view.reasons.join(", "),
-        },
-        version: String::new(),
-        components: Vec::new(),
     }
 }
 

@@ -149,10 +149,26 @@ pub struct StatusResponse {
 pub struct Status {
     /// Its type and message.
     pub status: StatusInfo,
+    /// Each scaler (component, capability or link) and where it stands.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scalers: Vec<ScalerStatus>,
     /// Deprecated by wadm and always empty; kept because wadm always sends it.
     pub version: String,
     /// Deprecated by wadm and always empty; kept because wadm always sends it.
     pub components: Vec<serde_json::Value>,
+}
+
+/// One scaler of an app as wadm lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScalerStatus {
+    /// Stable while the scaler's goal stays the same.
+    pub id: String,
+    /// `SpreadScaler`, `DaemonScaler` or `LinkScaler`.
+    pub kind: String,
+    /// The component or capability id, or the link as `SOURCE -(NAMESPACE:PACKAGE)-> TARGET`.
+    pub name: String,
+    /// Its type and message.
+    pub status: StatusInfo,
 }
 
 /// A status type and why.

@@ -244,6 +244,15 @@ pub fn spawn_on(mut command: Command, state: &Path) -> Weft {
     Weft::spawn(command)
 }
 
+/// The application's own status in `weft app status NAME -o json`'s output (not one of its
+/// parts'); empty when the output is not a status.
+pub fn app_status_of(stdout: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(stdout)
+        .ok()
+        .and_then(|app| app["status"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// Runs `weft ARGS --state-dir STATE`; returns (exit code, stdout, stderr).
 pub fn client(state: &Path, args: &[&str]) -> (i32, String, String) {
     client_with_env(state, args, &[])
