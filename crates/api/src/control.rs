@@ -20,10 +20,11 @@ use weft_manager::{
 };
 
 use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
+use weft_telemetry::Metrics;
 
 use crate::managed::{LatticeError, ManagedLattice};
 use crate::names::{InvalidName, check_config_name, check_label_key, check_secret_name};
-use crate::part_view::{PartView, state_name};
+use crate::part_view::PartView;
 
 /// The largest secret value `weft secret put` takes.
 pub const MAX_SECRET_BYTES: usize = 64 * 1024;
@@ -98,6 +99,8 @@ pub struct ControlPlane {
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
     /// Why changes are refused here, while another manager acts on the lattice.
     standing_by: Mutex<Option<String>>,
+    /// This process's instruments.
+    metrics: Metrics,
     /// Background converges, one at a time per app.
     converge_turns: background::ConvergeTurns,
     /// How `weft call` reaches components (none until the process sets it).
@@ -107,21 +110,24 @@ pub struct ControlPlane {
 impl ControlPlane {
     /// Applications, records and secrets (sealed with `secret_key`) in `store`, run on
     /// `host`; `events` is a subscription to the bus the host publishes on (taken before
-    /// anything runs, so no event is missed).
+    /// anything runs, so no event is missed). The reconciler records in `metrics`, which
+    /// `GET /metrics` reads out.
     pub fn new(
         store: LatticeStore,
         secret_key: SecretKey,
         lattice: ManagedLattice,
         events: Subscription,
+        metrics: Metrics,
     ) -> Self {
         Self {
             apps: AppStore::new(store.clone()),
             records: Records::new(store.clone()),
             secrets: SecretVault::new(store, secret_key),
-            reconciler: Arc::new(Reconciler::new(
-                Arc::new(lattice),
-                ReconcilerSettings::default(),
-            )),
+            reconciler: Arc::new(
+                Reconciler::new(Arc::new(lattice), ReconcilerSettings::default())
+                    .with_metrics(metrics.reconciler()),
+            ),
+            metrics,
             events: Mutex::new(Some(events)),
             unloadable: Mutex::new(BTreeMap::new()),
             changes: broadcast::channel(256).0,
@@ -305,6 +311,11 @@ impl ControlPlane {
         self.apps.delete(name, version, by).await?;
         let _ = self.changes.send(name.to_owned());
         Ok(())
+    }
+
+    /// This process's instruments.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// One app's view.
@@ -634,7 +645,7 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
         ),
         (None, _) => ("undeployed".to_owned(), Vec::new(), Vec::new()),
         (Some(_), Some(status)) => (
-            state_name(status.state).to_owned(),
+            status.state.as_str().to_owned(),
             reasons_text(&status.reasons),
             status
                 .parts

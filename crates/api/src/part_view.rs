@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use weft_manager::{AppState, Part, PartStatus};
+use weft_manager::{Part, PartStatus};
 
 /// One goal of a deployed application and where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,18 +30,9 @@ impl PartView {
             id: goal_id(&[kind, app, &name, &identity]),
             kind: kind.to_owned(),
             name,
-            status: state_name(status.state).to_owned(),
+            status: status.state.as_str().to_owned(),
             reasons: status.reasons.iter().map(ToString::to_string).collect(),
         }
-    }
-}
-
-/// The lowercase name of `state`, as the API shows it.
-pub fn state_name(state: AppState) -> &'static str {
-    match state {
-        AppState::Deployed => "deployed",
-        AppState::Reconciling => "reconciling",
-        AppState::Failed => "failed",
     }
 }
 
@@ -89,7 +80,7 @@ fn goal_id(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use weft_manager::Blocker;
+    use weft_manager::{AppState, Blocker};
 
     fn workload(image: &str, daemon: bool) -> PartStatus {
         PartStatus {

@@ -50,6 +50,40 @@ pub(crate) struct ApiState {
     pub(crate) shutdown: Arc<tokio::sync::Notify>,
 }
 
+/// Serves only `GET /metrics` (Prometheus text) on `addr` (port 0 picks one): what a
+/// `weft host`, which has no API, offers a Prometheus server.
+pub async fn serve_metrics(
+    metrics: weft_telemetry::Metrics,
+    addr: SocketAddr,
+) -> std::io::Result<ApiHandle> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let app = Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let metrics = metrics.clone();
+                async move { routes::prometheus_answer(&metrics) }
+            }),
+        )
+        .fallback(|| async {
+            error(
+                StatusCode::NOT_FOUND,
+                "this address serves only GET /metrics (Prometheus text)",
+            )
+        });
+    let task = tokio::spawn(async move {
+        if let Err(failure) = axum::serve(listener, app).await {
+            tracing::warn!(%failure, "the metrics endpoint stopped serving");
+        }
+    });
+    Ok(ApiHandle {
+        addr,
+        task,
+        shutdown: Arc::new(tokio::sync::Notify::new()),
+    })
+}
+
 /// Serves `control` on `addr` (port 0 picks one), requiring `token` for changes.
 pub async fn serve(
     control: Arc<ControlPlane>,

@@ -34,6 +34,7 @@ async fn api(dir: &std::path::Path) -> (weft_api::ApiHandle, String) {
         key,
         ManagedLattice::Local(Arc::new(host)),
         events,
+        weft_telemetry::Metrics::disabled(),
     ));
     let api = weft_api::serve(control, "127.0.0.1:0".parse().unwrap(), TOKEN.into())
         .await
@@ -131,4 +132,57 @@ async fn routes_answer_like_a_well_kept_api() {
         .unwrap();
     assert_eq!(read["values"]["k"], "v", "{read}");
     api.stop();
+}
+
+#[tokio::test]
+async fn metrics_are_a_read_and_say_when_they_are_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, url) = api(dir.path()).await;
+    // This API's process was built with metrics off: a plain read, refused with the reason.
+    let off = reqwest::get(format!("{url}/metrics")).await.unwrap();
+    assert_eq!(off.status(), 500);
+    let body: serde_json::Value = off.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("OTEL_SDK_DISABLED"),
+        "{body}"
+    );
+    api.stop();
+
+    // A `weft host`'s endpoint: Prometheus text on /metrics, and only that.
+    let metrics = weft_telemetry::Metrics::new(&weft_telemetry::Identity::default());
+    metrics.reconciler().hosts(1);
+    let endpoint = weft_api::serve_metrics(metrics, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let served = reqwest::get(format!("http://{}/metrics", endpoint.addr))
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served.headers()["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    assert!(
+        served
+            .text()
+            .await
+            .unwrap()
+            .contains("weft_lattice_hosts 1")
+    );
+    let elsewhere = reqwest::get(format!("http://{}/v1/apps", endpoint.addr))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.status(), 404);
+    let body: serde_json::Value = elsewhere.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("only GET /metrics"),
+        "{body}"
+    );
+    endpoint.stop();
 }

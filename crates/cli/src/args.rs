@@ -176,6 +176,11 @@ pub struct HostArgs {
     /// components read the lattice's secrets; without it they read none.
     #[arg(long, value_name = "FILE", env = "WEFT_SECRETS_KEY")]
     pub secrets_key: Option<PathBuf>,
+
+    /// Serve this host's metrics for Prometheus at `http://ADDR/metrics` (a `weft host`
+    /// has no API; `weft up` and `weft manager` serve them on theirs).
+    #[arg(long, value_name = "ADDR", env = "WEFT_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// What a host in a process takes.

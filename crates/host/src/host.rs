@@ -21,6 +21,7 @@ use weft_lattice::{EventBus, LatticeEvent};
 use weft_oci::{ArtifactCache, Registry};
 use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
+use weft_telemetry::{ComponentMetrics, Metrics};
 
 use weft_capabilities::capability::{self, Capability, Kind, Opening};
 use weft_capabilities::http_server::HTTP_SERVER;
@@ -98,6 +99,8 @@ pub struct Host {
     remote: Option<RemoteCalls>,
     /// The tasks serving this host's components to the other hosts, by component id.
     served_remotely: Mutex<HashMap<String, ServedRemotely>>,
+    /// Where component invocations are counted.
+    metrics: ComponentMetrics,
 }
 
 impl Host {
@@ -135,7 +138,15 @@ impl Host {
             oci: None,
             remote: None,
             served_remotely: Mutex::default(),
+            metrics: ComponentMetrics::disabled(),
         }
+    }
+
+    /// Records its HTTP requests and component invocations in `metrics`.
+    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
+        self.http.set_metrics(metrics.http_server());
+        self.metrics = metrics.components();
+        self
     }
 
     /// What runs here, for the reconciler.
@@ -551,9 +562,11 @@ impl Host {
     ) -> Result<ComponentHandler, HostError> {
         let source = self.component_source(image).await?;
         let runtime = Arc::clone(&self.runtime);
+        let (metrics, metrics_id) = (self.metrics.clone(), id.to_owned());
         let prepared = tokio::task::spawn_blocking(move || {
             let component = runtime.load(&source).map_err(ComponentProblem::Load)?;
             ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
+                .map(|handler| handler.with_metrics(metrics, &metrics_id))
                 .map_err(ComponentProblem::Prepare)
         })
         .await
@@ -841,7 +854,8 @@ fn route_owner(link: &LinkSpec, key: &str) -> RouteOwner {
         Some(app) => RouteOwner::freed_by(
             format!("app {app} (link {key})"),
             format!("weft app undeploy {app}"),
-        ),
+        )
+        .of_app(app.as_str()),
         None => {
             let name = if link.name == "default" {
                 String::new()

@@ -26,6 +26,17 @@ pub enum AppState {
     Failed,
 }
 
+impl AppState {
+    /// Its lowercase name, as the API and the metrics show it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deployed => "deployed",
+            Self::Reconciling => "reconciling",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// An application's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppStatus {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
 use tokio::time::Instant;
 use weft_lattice::{CommandError as _, Received, Retry, Subscription};
+use weft_telemetry::ReconcilerMetrics;
 
 use crate::backoff::{Backoff, jitter};
 use crate::blocker::{Blocker, join_reasons};
@@ -76,6 +77,7 @@ pub struct Reconciler<L: Lattice> {
     turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     wake: Notify,
     changes: broadcast::Sender<String>,
+    metrics: ReconcilerMetrics,
 }
 
 impl<L: Lattice> Reconciler<L> {
@@ -88,7 +90,14 @@ impl<L: Lattice> Reconciler<L> {
             turns: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             changes: broadcast::channel(256).0,
+            metrics: ReconcilerMetrics::disabled(),
         }
+    }
+
+    /// Records its passes, the applications' statuses and the lattice's hosts in `metrics`.
+    pub fn with_metrics(mut self, metrics: ReconcilerMetrics) -> Self {
+        self.metrics = metrics;
+        self
     }
 
     /// The lattice it drives.
@@ -100,7 +109,7 @@ impl<L: Lattice> Reconciler<L> {
     /// now; returns where it stands.
     pub async fn apply(&self, desired: DesiredApp) -> AppStatus {
         let name = desired.name.clone();
-        self.lock().insert(
+        let replaced = self.lock().insert(
             name.clone(),
             Tracked {
                 desired: Arc::new(desired),
@@ -109,6 +118,10 @@ impl<L: Lattice> Reconciler<L> {
                 retry_at: None,
                 parked: false,
             },
+        );
+        self.metrics.app_moved(
+            replaced.map(|tracked| tracked.status.state.as_str()),
+            Some(AppState::Reconciling.as_str()),
         );
         self.converge(&name).await;
         self.status(&name).unwrap_or_else(settled)
@@ -170,6 +183,7 @@ impl<L: Lattice> Reconciler<L> {
     /// Converges every application that is not waiting for a retry, side by side.
     pub async fn pass(&self) {
         let now = Instant::now();
+        let started = std::time::Instant::now();
         let due: Vec<String> = self
             .lock()
             .iter()
@@ -177,6 +191,7 @@ impl<L: Lattice> Reconciler<L> {
             .map(|(name, _)| name.clone())
             .collect();
         futures_util::future::join_all(due.iter().map(|name| self.converge(name))).await;
+        self.metrics.pass(started.elapsed());
     }
 
     /// The lock that serialises converging application `name`.
@@ -196,7 +211,9 @@ impl<L: Lattice> Reconciler<L> {
         let mut status = AppStatus::reconciling();
         let mut outcome = Outcome::Converged;
         for _ in 0..self.settings.rounds {
-            let plan = reconcile(&desired, &self.lattice.observe().await);
+            let observed = self.lattice.observe().await;
+            self.metrics.hosts(observed.hosts.len());
+            let plan = reconcile(&desired, &observed);
             status = plan.status;
             if plan.commands.is_empty() {
                 break;
@@ -256,12 +273,17 @@ impl<L: Lattice> Reconciler<L> {
         if changed {
             log_status(name, &status);
         }
+        let before = tracked.status.state.as_str();
         tracked.status = status;
         let gone = tracked.desired.is_nothing() && tracked.status.reasons.is_empty();
-        if gone && tracked.status.state == AppState::Deployed {
+        let after = if gone && tracked.status.state == AppState::Deployed {
             // Its turn lock stays: a converge may still be waiting on it.
             apps.remove(name);
-        }
+            None
+        } else {
+            Some(tracked.status.state.as_str())
+        };
+        self.metrics.app_moved(Some(before), after);
         drop(apps);
         if changed || gone {
             let _ = self.changes.send(name.to_owned());

@@ -62,4 +62,6 @@ pub struct HostProcessConfig {
     pub host: HostConfig,
     /// The lattice's secrets key, to resolve secret-backed configs on this host.
     pub secrets_key: Option<PathBuf>,
+    /// Where to serve `GET /metrics` (Prometheus text); `None` serves none.
+    pub metrics_addr: Option<SocketAddr>,
 }

@@ -84,6 +84,15 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The metrics endpoint cannot listen.
+    #[error("cannot serve the metrics on {addr} (pick another with --metrics-addr)")]
+    Metrics {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The WebAssembly runtime cannot start.
     #[error(transparent)]
     Runtime(#[from] weft_runtime::RuntimeError),

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use serde::Serialize;
 use weft_host::{Host, HostCtl, RemoteCalls, follow_secrets};
 use weft_secrets::{SecretKey, SecretVault};
+use weft_telemetry::Metrics;
 
 use crate::host_build::{beat, build_host, hint_if_unmanaged};
 use crate::join::{Joined, join_nats};
-use crate::manager_process::start_host_ctl;
+use crate::manager_process::{identity, start_host_ctl};
 use crate::state_dir::prepare_state_dir;
 use crate::{HostProcessConfig, StartError};
 
@@ -28,6 +29,9 @@ pub struct HostReady {
     pub labels: Vec<(String, String)>,
     /// The state directory, absolute.
     pub state_dir: String,
+    /// Where its metrics are served (Prometheus text), if asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<String>,
 }
 
 /// A running `weft host`.
@@ -37,6 +41,7 @@ pub struct HostProcess {
     joined: Joined,
     _ctl: HostCtl,
     background: Vec<tokio::task::JoinHandle<()>>,
+    metrics_endpoint: Option<weft_api::ApiHandle>,
 }
 
 impl HostProcess {
@@ -53,8 +58,24 @@ impl HostProcess {
         let (joined, nats) = join_nats(&config.nats, &state_dir).await?;
         let remote = RemoteCalls::new(nats.client.clone(), nats.lattice.as_str());
         let bus = Arc::clone(&joined.bus);
-        let host = build_host(&state_dir, &config.host, &joined.host_id, bus, Some(remote))?;
+        let metrics = Metrics::from_environment(&identity(&joined.host_id, Some(&nats.lattice)));
+        let host = build_host(
+            &state_dir,
+            &config.host,
+            &joined.host_id,
+            bus,
+            Some(remote),
+            &metrics,
+        )?;
         let host = Arc::new(host);
+        let metrics_endpoint = match config.metrics_addr {
+            Some(addr) => Some(
+                weft_api::serve_metrics(metrics, addr)
+                    .await
+                    .map_err(|source| StartError::Metrics { addr, source })?,
+            ),
+            None => None,
+        };
         let ctl = start_host_ctl(&nats, &host).await?;
         let mut background = vec![
             beat(Arc::clone(&host), config.host.heartbeat),
@@ -78,6 +99,9 @@ impl HostProcess {
             servers: nats.servers,
             labels: info.labels.into_iter().collect(),
             state_dir: state_dir.display().to_string(),
+            metrics: metrics_endpoint
+                .as_ref()
+                .map(|endpoint| format!("http://{}/metrics", endpoint.addr)),
         };
         Ok(Self {
             ready,
@@ -85,6 +109,7 @@ impl HostProcess {
             joined,
             _ctl: ctl,
             background,
+            metrics_endpoint,
         })
     }
 
@@ -104,6 +129,9 @@ impl HostProcess {
         tracing::info!("shutting down: finishing in-flight requests");
         for task in self.background {
             task.abort();
+        }
+        if let Some(endpoint) = &self.metrics_endpoint {
+            endpoint.stop();
         }
         self.host.shutdown().await;
         self.joined.flush().await;

@@ -8,9 +8,10 @@ use std::time::Duration;
 use serde::Serialize;
 use weft_api::{ApiHandle, AppView, ControlPlane, ManagedLattice};
 use weft_host::{ComponentInvoker, Host, HostCtl, RemoteCalls};
-use weft_lattice::Subscription;
+use weft_lattice::{LatticeName, Subscription};
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
+use weft_telemetry::{Identity, Metrics};
 
 use crate::acting::{ActingOn, Answering, NatsLink, act};
 use crate::host_build::{beat, build_host};
@@ -86,14 +87,21 @@ impl ManagerProcess {
             ),
             joined: joined_nats,
         });
+        let metrics = Metrics::from_environment(&identity(&joined.host_id, joined.lattice()));
         // Taken before the host starts, so its first events are seen.
         let bus_events = joined.bus.subscribe();
-        let host = start_host(config.host.as_ref(), &state_dir, &joined, nats.as_ref())?;
+        let host = start_host(
+            config.host.as_ref(),
+            &state_dir,
+            &joined,
+            nats.as_ref(),
+            &metrics,
+        )?;
         let mut running = Running::default();
         let local = host.as_ref().zip(config.host.as_ref());
         let (lattice, events) =
             managed_lattice(nats.as_ref(), local, bus_events, &mut running).await?;
-        let control = control_plane(&config, &state_dir, &joined, lattice, events)?;
+        let control = control_plane(&config, &state_dir, &joined, (lattice, events), metrics)?;
         control.set_invoker(invoker(host.as_deref(), nats.as_ref()));
         let token = new_token()?;
         let api = weft_api::serve(Arc::clone(&control), config.api_addr, token.clone())
@@ -238,6 +246,7 @@ fn start_host(
     state_dir: &Path,
     joined: &Joined,
     nats: Option<&NatsLink>,
+    metrics: &Metrics,
 ) -> Result<Option<Arc<Host>>, StartError> {
     let Some(config) = config else {
         return Ok(None);
@@ -250,6 +259,7 @@ fn start_host(
         &joined.host_id,
         Arc::clone(&joined.bus),
         remote,
+        metrics,
     )?;
     Ok(Some(Arc::new(host)))
 }
@@ -323,8 +333,8 @@ fn control_plane(
     config: &ManagerConfig,
     state_dir: &Path,
     joined: &Joined,
-    lattice: ManagedLattice,
-    events: Subscription,
+    (lattice, events): (ManagedLattice, Subscription),
+    metrics: Metrics,
 ) -> Result<Arc<ControlPlane>, StartError> {
     let key_file = config
         .secrets_key
@@ -333,8 +343,17 @@ fn control_plane(
     let secret_key = SecretKey::load_or_create(&key_file)?;
     let store = joined.store.clone();
     Ok(Arc::new(ControlPlane::new(
-        store, secret_key, lattice, events,
+        store, secret_key, lattice, events, metrics,
     )))
+}
+
+/// Who this process's metrics say recorded them.
+pub(crate) fn identity(host_id: &str, lattice: Option<&LatticeName>) -> Identity {
+    Identity {
+        host_id: Some(host_id.to_owned()),
+        lattice: lattice.map(ToString::to_string),
+        version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+    }
 }
 
 /// Claiming the manager's role.

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use weft_process::{HostProcess, HostProcessConfig, ManagerProcess, Role, StartError};
-use weft_test_servers::{NatsServer, free_port};
+use weft_test_servers::{NatsServer, PrometheusServer, free_port, promtool_check_metrics};
 
 mod support;
 use support::{eventually, host_config, manager_config, nats_config};
@@ -24,6 +24,99 @@ async fn body_when_served(url: &str) -> String {
         assert!(Instant::now() < deadline, "{url} never answered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_serves_bounded_metrics_that_prometheus_scrapes() {
+    let state = tempfile::tempdir().unwrap();
+    let example: SocketAddr = ([127, 0, 0, 1], free_port()).into();
+    let mut config = manager_config(state.path(), None);
+    config.host = Some(host_config(&[]));
+    config.example = Some(example);
+    let up = ManagerProcess::start(config).await.unwrap();
+    body_when_served(&format!("http://{example}/")).await;
+    // A thousand distinct paths (and query strings) make no new series.
+    let client = reqwest::Client::new();
+    for i in 0..1000 {
+        let url = format!("http://{example}/items/{i}?page={i}");
+        let response = client.get(url).send().await.unwrap();
+        assert!(response.status().is_success());
+    }
+
+    let metrics_url = format!("{}/metrics", up.ready().api);
+    let response = reqwest::get(&metrics_url).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    if let Err(complaints) = promtool_check_metrics(&text) {
+        panic!("promtool finds fault with /metrics: {complaints}\n{text}");
+    }
+    let series: Vec<&str> = text
+        .lines()
+        .filter(|line| line.starts_with("http_server_request_duration_seconds_count"))
+        .collect();
+    assert_eq!(series.len(), 1, "one series for every path: {series:?}");
+    assert!(
+        series[0].contains(r#"http_route="/*""#) && series[0].contains(r#"weft_app="hello""#),
+        "{series:?}"
+    );
+    assert!(series[0].ends_with(" 1001"), "{series:?}");
+    assert!(!text.contains("/items/"), "no path is a label");
+    assert!(
+        text.contains(r#"weft_apps{weft_app_status="deployed"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains("weft_lattice_hosts 1"), "{text}");
+    // An invocation ends after its response head is sent, so the last may still be counting.
+    let invocations_counted = |text: &str| {
+        text.lines().any(|line| {
+            line.starts_with(
+                r#"weft_component_invocation_duration_seconds_count{weft_component_id="hello-"#,
+            ) && line.ends_with(" 1001")
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut text = text;
+    while !invocations_counted(&text) {
+        assert!(
+            Instant::now() < deadline,
+            "counted by component id, not its image path: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        text = reqwest::get(&metrics_url)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    }
+
+    // A real Prometheus scrapes it and sees the count grow.
+    let prometheus = PrometheusServer::scraping(up.ready().api.trim_start_matches("http://"));
+    let total = || prometheus.query("sum(http_server_request_duration_seconds_count)");
+    // Blocking polls, off the runtime's workers: the API must answer the scrapes meanwhile.
+    let scraped_at_least = |wanted: f64| {
+        tokio::task::block_in_place(|| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while !total().is_some_and(|seen| seen >= wanted) {
+                assert!(
+                    Instant::now() < deadline,
+                    "Prometheus never saw {wanted}: {:?}",
+                    total()
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+    };
+    scraped_at_least(1001.0);
+    for _ in 0..10 {
+        client
+            .get(format!("http://{example}/"))
+            .send()
+            .await
+            .unwrap();
+    }
+    scraped_at_least(1011.0);
+    up.shut_down(true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,6 +160,7 @@ async fn a_host_in_a_lattice_has_an_nkey_id_kept_across_restarts_and_its_own_sta
         nats: nats_config(&nats, "ids"),
         host: host_config(&[]),
         secrets_key: None,
+        metrics_addr: None,
     };
     let host = HostProcess::start(config.clone()).await.unwrap();
     let id = host.ready().host_id.clone();
@@ -134,6 +228,7 @@ async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hos
         nats: nats_config(&nats, "inproc"),
         host: host_config(&[("zone", "east")]),
         secrets_key: None,
+        metrics_addr: None,
     })
     .await
     .unwrap();

@@ -92,6 +92,7 @@ async fn scaling_a_component_served_to_other_hosts_loses_no_request() {
         nats: nats_config(&nats, "scaling"),
         host: host_config(&[("role", "worker")]),
         secrets_key: None,
+        metrics_addr: None,
     })
     .await
     .unwrap();

@@ -4,6 +4,7 @@
 mod apps;
 mod components;
 mod lattice;
+mod metrics;
 mod stores;
 mod watch;
 
@@ -14,6 +15,8 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use weft_manager::AppStoreError;
+
+pub(crate) use metrics::prometheus_answer;
 
 use crate::control::ControlError;
 use crate::server::{ApiRouter, ApiState};
@@ -51,6 +54,7 @@ pub(crate) fn router() -> ApiRouter {
             "/v1/secrets/{name}",
             put(stores::put_secret).delete(stores::delete_secret),
         )
+        .route("/metrics", get(metrics::prometheus))
         .route("/v1/configs", get(stores::configs))
         .route(
             "/v1/configs/{name}",

@@ -14,6 +14,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
+use weft_telemetry::{ComponentLabels, ComponentMetrics, Invocation, Outcome, Trigger};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
@@ -90,6 +91,8 @@ pub struct ComponentHandler {
     limits: InstanceLimits,
     outgoing: OutgoingHttpPolicy,
     links: LinkSlot,
+    metrics: ComponentMetrics,
+    labels: ComponentLabels,
 }
 
 impl ComponentHandler {
@@ -146,7 +149,10 @@ impl ComponentHandler {
                 component: component.name.clone(),
             });
         }
+        let metrics = ComponentMetrics::disabled();
         Ok(Self {
+            labels: metrics.labels(&component.name),
+            metrics,
             name: Arc::from(component.name.as_str()),
             pre,
             message_pre,
@@ -163,6 +169,14 @@ impl ComponentHandler {
     /// Resolves the component's links from `links` (read again for every instance).
     pub fn with_links(mut self, links: LinkSlot) -> Self {
         self.links = links;
+        self
+    }
+
+    /// Records its invocations in `metrics`, under its lattice id `id` (which manifest names
+    /// make, so the label stays bounded; its name can be an image path).
+    pub fn with_metrics(mut self, metrics: ComponentMetrics, id: &str) -> Self {
+        self.labels = metrics.labels(id);
+        self.metrics = metrics;
         self
     }
 
@@ -285,14 +299,17 @@ impl ComponentHandler {
                 .called_with(call),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
+        let invocation = self.metrics.begin(&self.labels, Trigger::Call);
         let outcome = async {
             let instance = self.instance_pre.instantiate_async(&mut store).await?;
+            invocation.instantiated();
             let func = instance
                 .get_func(&mut store, index)
                 .ok_or_else(|| wasmtime::format_err!("{full_name}.{function} is not a function"))?;
             func.call_async(&mut store, params, results).await
         }
         .await;
+        invocation.finish(outcome_of(&outcome));
         outcome.map_err(|error| {
             let failure = InvocationFailure::classify(&error);
             tracing::warn!(
@@ -323,9 +340,11 @@ impl ComponentHandler {
                 .called_with(CallContext { depth: 0, trace }),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
+        let invocation = self.metrics.begin(&self.labels, Trigger::Message);
         let outcome = if let Some(pre) = &self.message_pre {
             async {
                 let handler = pre.instantiate_async(&mut store).await?;
+                invocation.instantiated();
                 handler
                     .wasmcloud_messaging0_2_0_handler()
                     .call_handle_message(&mut store, &message)
@@ -335,11 +354,17 @@ impl ComponentHandler {
         } else if let Some(pre) = &self.message_pre_0_3 {
             crate::messaging::v0_3::deliver(pre, &mut store, message).await
         } else {
+            drop(invocation);
             return Err(MessagingError::NoHandler {
                 component: self.name.to_string(),
                 interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
             });
         };
+        invocation.finish(match &outcome {
+            Ok(Ok(())) => Outcome::Ok,
+            Ok(Err(_)) => Outcome::Error,
+            Err(error) => failure_outcome(&InvocationFailure::classify(error)),
+        });
         match outcome {
             Ok(result) => result.map_err(|reason| MessagingError::Refused { reason }),
             Err(error) => {
@@ -360,15 +385,15 @@ impl ComponentHandler {
     async fn serve<B>(
         name: Arc<str>,
         pre: ProxyPre<HttpInstanceState>,
-        limits: InstanceLimits,
-        outgoing: OutgoingHttpPolicy,
-        links: Arc<ComponentLinks>,
+        setup: (InstanceLimits, OutgoingHttpPolicy, Arc<ComponentLinks>),
+        invocation: Invocation,
         request: Request<B>,
     ) -> Response<ResponseBody>
     where
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
+        let (limits, outgoing, links) = setup;
         let call = CallContext {
             depth: 0,
             trace: TraceContext::from_http(request.headers()),
@@ -403,12 +428,14 @@ impl ComponentHandler {
         let invocation = tokio::spawn(async move {
             let outcome = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
+                invocation.instantiated();
                 proxy
                     .wasi_http_incoming_handler()
                     .call_handle(&mut store, request, outparam)
                     .await
             }
             .await;
+            invocation.finish(outcome_of(&outcome));
             outcome.map_err(|error| {
                 let failure = InvocationFailure::classify(&error);
                 tracing::warn!(
@@ -435,9 +462,12 @@ async fn answer(
 ) -> Response<ResponseBody> {
     match response.await {
         Ok(Ok(response)) => response,
-        Ok(Err(code)) => text_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("component {name} answered with an error: {code:?}"),
+        Ok(Err(code)) => with_outcome(
+            text_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("component {name} answered with an error: {code:?}"),
+            ),
+            Outcome::Error,
         ),
         Err(_) => match invocation.await {
             Ok(Err(failure)) => failure_response(name, &failure),
@@ -447,14 +477,20 @@ async fn answer(
                     reason = "no-response",
                     "request failed: the component returned without setting a response"
                 );
-                text_response(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("component {name} returned without setting a response"),
+                with_outcome(
+                    text_response(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("component {name} returned without setting a response"),
+                    ),
+                    Outcome::Error,
                 )
             }
-            Err(join_error) => text_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("component {name} stopped unexpectedly: {join_error}"),
+            Err(join_error) => with_outcome(
+                text_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("component {name} stopped unexpectedly: {join_error}"),
+                ),
+                Outcome::Error,
             ),
         },
     }
@@ -487,9 +523,8 @@ impl ComponentHandler {
         Box::pin(Self::serve(
             Arc::clone(&self.name),
             pre,
-            self.limits,
-            self.outgoing.clone(),
-            self.links.get(),
+            (self.limits, self.outgoing.clone(), self.links.get()),
+            self.metrics.begin(&self.labels, Trigger::Http),
             request,
         ))
     }
@@ -508,11 +543,39 @@ fn failure_response(name: &str, failure: &InvocationFailure) -> Response<Respons
     } else {
         StatusCode::INTERNAL_SERVER_ERROR
     };
-    text_response(
-        status,
-        format!(
-            "component {name} failed ({}); the host log has the details",
-            failure.reason()
+    with_outcome(
+        text_response(
+            status,
+            format!(
+                "component {name} failed ({}); the host log has the details",
+                failure.reason()
+            ),
         ),
+        failure_outcome(failure),
     )
+}
+
+/// `response`, marked with how the invocation behind it ended (the listener counts the
+/// request's `error.type` from it).
+fn with_outcome(mut response: Response<ResponseBody>, outcome: Outcome) -> Response<ResponseBody> {
+    response.extensions_mut().insert(outcome);
+    response
+}
+
+/// How an invocation that returned `result` ended.
+fn outcome_of<T>(result: &wasmtime::Result<T>) -> Outcome {
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(error) => failure_outcome(&InvocationFailure::classify(error)),
+    }
+}
+
+/// The outcome a failure counts as.
+fn failure_outcome(failure: &InvocationFailure) -> Outcome {
+    match failure {
+        InvocationFailure::Deadline(_) => Outcome::Timeout,
+        InvocationFailure::Memory(_) => Outcome::Memory,
+        InvocationFailure::StackOverflow | InvocationFailure::Trap(_) => Outcome::Trap,
+        InvocationFailure::Host(_) => Outcome::Error,
+    }
 }

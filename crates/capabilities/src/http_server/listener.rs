@@ -14,6 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use weft_telemetry::{HttpServerMetrics, Outcome};
 
 use super::handler::{ResponseBody, text_response};
 use super::route::RouteTable;
@@ -27,26 +28,38 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// Pause after a failed accept (e.g. out of file descriptors) before trying again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
 
+/// What one listener serves: its address, its routes and where its requests are counted.
+#[derive(Clone)]
+pub(crate) struct Serving {
+    /// The bound address.
+    pub(crate) addr: SocketAddr,
+    /// Its routes.
+    pub(crate) routes: SharedRoutes,
+    /// Its requests' instruments.
+    pub(crate) metrics: HttpServerMetrics,
+}
+
 /// Accepts and serves connections until `stop` fires, closes the socket (and says so on
 /// `closed`), then waits up to `grace` for open connections to finish their in-flight requests.
 pub(crate) async fn run(
     listener: TcpListener,
-    addr: SocketAddr,
-    routes: SharedRoutes,
+    serving: Serving,
     stop: CancellationToken,
     closed: tokio::sync::oneshot::Sender<()>,
     grace: Duration,
 ) {
+    let addr = serving.addr;
+    let serving = Arc::new(serving);
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     let _ = stream.set_nodelay(true);
-                    let routes = Arc::clone(&routes);
+                    let serving = Arc::clone(&serving);
                     let service = service_fn(move |request| {
-                        let routes = Arc::clone(&routes);
-                        async move { Ok::<_, Infallible>(dispatch(&routes, addr, request).await) }
+                        let serving = Arc::clone(&serving);
+                        async move { Ok::<_, Infallible>(dispatch(&serving, request).await) }
                     });
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
@@ -83,12 +96,11 @@ pub(crate) async fn run(
     }
 }
 
-async fn dispatch(
-    routes: &SharedRoutes,
-    addr: SocketAddr,
-    request: Request<Incoming>,
-) -> Response<ResponseBody> {
-    let table = match routes.read() {
+/// Serves `request` through the route that takes it (404 when none does), counted under the
+/// route's template: the response head's status, and how the component failed if it did.
+async fn dispatch(serving: &Serving, request: Request<Incoming>) -> Response<ResponseBody> {
+    let active = serving.metrics.start(request.method().as_str());
+    let table = match serving.routes.read() {
         Ok(table) => Arc::clone(&table),
         Err(poisoned) => Arc::clone(&poisoned.into_inner()),
     };
@@ -99,13 +111,22 @@ async fn dispatch(
         .or_else(|| request.uri().host())
         .unwrap_or_default();
     match table.find(host, request.uri().path()) {
-        Some(route) => route.handler.handle(request).await,
-        None => text_response(
-            StatusCode::NOT_FOUND,
-            format!(
-                "no route on {addr} for host {host:?}, path {:?}",
-                request.uri().path()
-            ),
-        ),
+        Some(route) => {
+            let response = route.handler.handle(request).await;
+            let failure = response.extensions().get::<Outcome>().map(|o| o.as_str());
+            active.finish(Some(&route.labels), response.status().as_u16(), failure);
+            response
+        }
+        None => {
+            active.finish(None, StatusCode::NOT_FOUND.as_u16(), None);
+            text_response(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "no route on {} for host {host:?}, path {:?}",
+                    serving.addr,
+                    request.uri().path()
+                ),
+            )
+        }
     }
 }

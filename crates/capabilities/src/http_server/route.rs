@@ -4,6 +4,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use weft_telemetry::RouteLabels;
+
 use super::handler::RequestHandler;
 
 /// Which requests on a listener a route takes. Empty fields match everything.
@@ -46,6 +48,12 @@ impl RouteSpec {
         host_ok && path_ok
     }
 
+    /// The path template its requests are counted under (`http.route`): `/*` for every
+    /// path, `/api/*` under a prefix. The host is left out: it is not a path.
+    pub fn path_template(&self) -> String {
+        format!("{}/*", self.path_prefix.as_deref().unwrap_or_default())
+    }
+
     /// Higher is more specific: a host beats any path, then longer prefixes win.
     fn specificity(&self) -> (bool, usize) {
         (
@@ -74,6 +82,8 @@ pub struct RouteOwner {
     pub name: String,
     /// The command that frees what this owner holds, e.g. `weft app undeploy shop`.
     pub freed_by: Option<String>,
+    /// The application the route belongs to (its requests are counted under it).
+    pub app: Option<String>,
 }
 
 impl RouteOwner {
@@ -82,7 +92,14 @@ impl RouteOwner {
         Self {
             name: name.into(),
             freed_by: Some(command.into()),
+            app: None,
         }
+    }
+
+    /// The same owner, for application `app`.
+    pub fn of_app(mut self, app: impl Into<String>) -> Self {
+        self.app = Some(app.into());
+        self
     }
 
     /// What to do about a conflict with this owner, as a clause: `` `weft app undeploy shop`
@@ -100,6 +117,7 @@ impl From<String> for RouteOwner {
         Self {
             name,
             freed_by: None,
+            app: None,
         }
     }
 }
@@ -125,6 +143,22 @@ pub struct Route {
     pub owner: RouteOwner,
     /// What serves its requests.
     pub handler: Arc<dyn RequestHandler>,
+    /// What its requests are counted under.
+    pub labels: RouteLabels,
+}
+
+impl Route {
+    /// A route taking `spec`'s requests (normalized) to `handler` for `owner`.
+    pub fn new(spec: RouteSpec, owner: RouteOwner, handler: Arc<dyn RequestHandler>) -> Self {
+        let spec = spec.normalized();
+        let labels = RouteLabels::new(&spec.path_template(), owner.app.as_deref());
+        Self {
+            spec,
+            owner,
+            handler,
+            labels,
+        }
+    }
 }
 
 impl fmt::Debug for Route {
@@ -223,14 +257,31 @@ mod tests {
     use crate::http_server::handler::tests::NamedHandler;
 
     fn route(host: Option<&str>, prefix: Option<&str>, owner: &str) -> Route {
-        Route {
-            spec: RouteSpec {
+        Route::new(
+            RouteSpec {
                 host: host.map(str::to_owned),
                 path_prefix: prefix.map(str::to_owned),
             },
-            owner: owner.into(),
-            handler: Arc::new(NamedHandler(owner.to_owned())),
-        }
+            owner.into(),
+            Arc::new(NamedHandler(owner.to_owned())),
+        )
+    }
+
+    #[test]
+    fn requests_are_counted_under_the_path_template_and_the_app() {
+        let owner = RouteOwner::from("app shop (link x)").of_app("shop");
+        let handler = Arc::new(NamedHandler("shop".to_owned()));
+        let api = Route::new(
+            RouteSpec {
+                host: Some("Shop.Example".into()),
+                path_prefix: Some("api/".into()),
+            },
+            owner.clone(),
+            handler.clone(),
+        );
+        assert_eq!(api.labels, RouteLabels::new("/api/*", Some("shop")));
+        let every = Route::new(RouteSpec::catch_all(), "by hand".into(), handler);
+        assert_eq!(every.labels, RouteLabels::new("/*", None));
     }
 
     fn owner_of<'a>(table: &'a RouteTable, host: &str, path: &str) -> Option<&'a str> {

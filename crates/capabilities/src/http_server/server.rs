@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use weft_telemetry::HttpServerMetrics;
 
 use super::address::overlaps;
 use super::handler::RequestHandler;
@@ -97,15 +98,23 @@ struct Listener {
 pub struct HttpServer {
     listeners: Mutex<HashMap<SocketAddr, Listener>>,
     grace: Duration,
+    metrics: HttpServerMetrics,
 }
 
 impl HttpServer {
     /// A server with no listeners; `grace` is how long shutdown waits for in-flight requests.
+    /// It records no metrics until [`Self::set_metrics`].
     pub fn new(grace: Duration) -> Self {
         Self {
             listeners: Mutex::new(HashMap::new()),
             grace,
+            metrics: HttpServerMetrics::disabled(),
         }
+    }
+
+    /// Records every request of the listeners opened from now on in `metrics`.
+    pub fn set_metrics(&mut self, metrics: HttpServerMetrics) {
+        self.metrics = metrics;
     }
 
     /// Routes requests matching `spec` on `addr` to `handler`, binding `addr` if nothing
@@ -117,11 +126,7 @@ impl HttpServer {
         owner: impl Into<RouteOwner>,
         handler: Arc<dyn RequestHandler>,
     ) -> Result<SocketAddr, HttpServerError> {
-        let route = Route {
-            spec,
-            owner: owner.into(),
-            handler,
-        };
+        let route = Route::new(spec, owner.into(), handler);
         if addr.port() != 0 && self.try_add_to_existing(addr, &route)? {
             return Ok(addr);
         }
@@ -145,8 +150,11 @@ impl HttpServer {
         let (closed_sender, closed) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(listener::run(
             socket,
-            bound,
-            Arc::clone(&routes),
+            listener::Serving {
+                addr: bound,
+                routes: Arc::clone(&routes),
+                metrics: self.metrics.clone(),
+            },
             stop.clone(),
             closed_sender,
             self.grace,

@@ -22,6 +22,7 @@ pub fn execute(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Res
         nats,
         host: host_config(&args.host)?,
         secrets_key: args.secrets_key.clone(),
+        metrics_addr: args.metrics_addr,
     };
     block_on(async {
         let stop = StopSignal::install()?;
@@ -33,9 +34,14 @@ pub fn execute(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Res
             .map(|(key, value)| format!("{key}={value}"))
             .collect::<Vec<_>>()
             .join(", ");
+        let metrics = ready
+            .metrics
+            .as_deref()
+            .map(|url| format!("; metrics at {url}"))
+            .unwrap_or_default();
         output.result(
             &format!(
-                "weft host {} joined lattice {} on NATS at {}; labels: {labels}",
+                "weft host {} joined lattice {} on NATS at {}; labels: {labels}{metrics}",
                 ready.host_id, ready.lattice, ready.servers
             ),
             ready,

@@ -1,0 +1,25 @@
+//! `GET /metrics`: this process's metrics in Prometheus' text exposition format, for a
+//! Prometheus server to scrape (no token: it is a read, like every GET).
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse as _, Response};
+use weft_telemetry::Metrics;
+
+use super::error;
+use crate::server::ApiState;
+
+/// The media type of Prometheus' text format, version 0.0.4.
+const PROMETHEUS_TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+pub(crate) async fn prometheus(State(state): State<ApiState>) -> Response {
+    prometheus_answer(state.control.metrics())
+}
+
+/// `metrics` read out as Prometheus text, or a 500 saying why they cannot be.
+pub(crate) fn prometheus_answer(metrics: &Metrics) -> Response {
+    match metrics.prometheus_text() {
+        Ok(text) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text).into_response(),
+        Err(failure) => error(StatusCode::INTERNAL_SERVER_ERROR, &failure.to_string()),
+    }
+}
