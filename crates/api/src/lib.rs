@@ -17,4 +17,4 @@ pub use control::{AppView, ControlError, ControlPlane};
 pub use managed::{LatticeError, ManagedLattice};
 pub use part_view::PartView;
 pub use routes::USER_HEADER;
-pub use server::{ApiHandle, serve, serve_metrics};
+pub use server::{ApiHandle, MetricsEndpoint, serve, serve_metrics};

@@ -55,6 +55,7 @@ fn describe(part: &Part) -> (&'static str, String, String) {
             namespace,
             package,
             name,
+            ..
         } => (
             "LinkScaler",
             format!("{source_id} -({namespace}:{package})-> {target_id}"),
@@ -90,6 +91,7 @@ mod tests {
                 image: image.to_owned(),
                 capability: false,
                 daemon,
+                configs: Vec::new(),
             },
             state: AppState::Failed,
             reasons: vec![Blocker::NoHosts {
@@ -131,6 +133,7 @@ mod tests {
                 namespace: "wasi".to_owned(),
                 package: "keyvalue".to_owned(),
                 name: "default".to_owned(),
+                configs: Vec::new(),
             },
             state: AppState::Deployed,
             reasons: Vec::new(),

@@ -50,12 +50,25 @@ pub(crate) struct ApiState {
     pub(crate) shutdown: Arc<tokio::sync::Notify>,
 }
 
+/// A running metrics endpoint ([`serve_metrics`]); it stops when dropped.
+pub struct MetricsEndpoint {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MetricsEndpoint {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// Serves only `GET /metrics` (Prometheus text) on `addr` (port 0 picks one): what a
 /// `weft host`, which has no API, offers a Prometheus server.
 pub async fn serve_metrics(
     metrics: weft_telemetry::Metrics,
     addr: SocketAddr,
-) -> std::io::Result<ApiHandle> {
+) -> std::io::Result<MetricsEndpoint> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let app = Router::new()
@@ -77,11 +90,7 @@ pub async fn serve_metrics(
             tracing::warn!(%failure, "the metrics endpoint stopped serving");
         }
     });
-    Ok(ApiHandle {
-        addr,
-        task,
-        shutdown: Arc::new(tokio::sync::Notify::new()),
-    })
+    Ok(MetricsEndpoint { addr, task })
 }
 
 /// Serves `control` on `addr` (port 0 picks one), requiring `token` for changes.

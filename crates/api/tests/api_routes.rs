@@ -140,7 +140,7 @@ async fn metrics_are_a_read_and_say_when_they_are_off() {
     let (api, url) = api(dir.path()).await;
     // This API's process was built with metrics off: a plain read, refused with the reason.
     let off = reqwest::get(format!("{url}/metrics")).await.unwrap();
-    assert_eq!(off.status(), 500);
+    assert_eq!(off.status(), 503);
     let body: serde_json::Value = off.json().await.unwrap();
     assert!(
         body["error"]
@@ -184,5 +184,13 @@ async fn metrics_are_a_read_and_say_when_they_are_off() {
             .contains("only GET /metrics"),
         "{body}"
     );
-    endpoint.stop();
+    let addr = endpoint.addr;
+    drop(endpoint);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        reqwest::get(format!("http://{addr}/metrics"))
+            .await
+            .is_err(),
+        "stopped when dropped"
+    );
 }

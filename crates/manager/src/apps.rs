@@ -204,7 +204,9 @@ impl<S: Store> AppStore<S> {
     }
 
     /// Marks `version` (or the newest) deployed; returns that stored version and its manifest.
-    /// Refused when another deployed application gives one of its explicit ids.
+    /// Refused when another deployed application gives one of its explicit ids (two deploys
+    /// racing each other can both pass this check; the reconciler then reports the second as
+    /// `Blocker::IdTaken`).
     pub async fn deploy(
         &self,
         name: &str,
@@ -216,7 +218,8 @@ impl<S: Store> AppStore<S> {
         let now = now_ms();
         let app = self
             .update(name, false, |app| {
-                let chosen = app.version(version)?.version.clone();
+                // The version checked, even if a newer one was put meanwhile.
+                let chosen = app.version(Some(&staged.version))?.version.clone();
                 app.deployed = Some(chosen.clone());
                 app.history.push(HistoryEntry {
                     at_ms: now,

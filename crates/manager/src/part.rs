@@ -23,6 +23,8 @@ pub enum Part {
         capability: bool,
         /// Whether its scaler is a daemonscaler (else a spreadscaler).
         daemon: bool,
+        /// The configs it reads (a failed put of one fails it).
+        configs: Vec<String>,
     },
     /// A link kept in the lattice.
     Link {
@@ -36,6 +38,8 @@ pub enum Part {
         package: String,
         /// The link's name.
         name: String,
+        /// The configs either side reads (a failed put of one fails it).
+        configs: Vec<String>,
     },
 }
 
@@ -50,6 +54,7 @@ impl Part {
             image: workload.image.clone(),
             capability: workload.kind == WorkloadKind::Capability,
             daemon,
+            configs: workload.config.clone(),
         })
     }
 
@@ -61,6 +66,12 @@ impl Part {
             namespace: link.namespace.clone(),
             package: link.package.clone(),
             name: link.name.clone(),
+            configs: link
+                .source_config
+                .iter()
+                .chain(&link.target_config)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -85,6 +96,10 @@ impl Part {
                 },
                 Command::PutLink(link),
             ) => link.key() == (source_id.as_str(), namespace, package, name),
+            (
+                Self::Workload { configs, .. } | Self::Link { configs, .. },
+                Command::PutConfig { name, .. },
+            ) => configs.contains(name),
             _ => false,
         }
     }

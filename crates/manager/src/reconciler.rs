@@ -109,20 +109,24 @@ impl<L: Lattice> Reconciler<L> {
     /// now; returns where it stands.
     pub async fn apply(&self, desired: DesiredApp) -> AppStatus {
         let name = desired.name.clone();
-        let replaced = self.lock().insert(
-            name.clone(),
-            Tracked {
-                desired: Arc::new(desired),
-                status: AppStatus::reconciling(),
-                failures: 0,
-                retry_at: None,
-                parked: false,
-            },
-        );
-        self.metrics.app_moved(
-            replaced.map(|tracked| tracked.status.state.as_str()),
-            Some(AppState::Reconciling.as_str()),
-        );
+        {
+            // Counted under the lock, so a converge's record never sees it uncounted.
+            let mut apps = self.lock();
+            let replaced = apps.insert(
+                name.clone(),
+                Tracked {
+                    desired: Arc::new(desired),
+                    status: AppStatus::reconciling(),
+                    failures: 0,
+                    retry_at: None,
+                    parked: false,
+                },
+            );
+            self.metrics.app_moved(
+                replaced.map(|tracked| tracked.status.state.as_str()),
+                Some(AppState::Reconciling.as_str()),
+            );
+        }
         self.converge(&name).await;
         self.status(&name).unwrap_or_else(settled)
     }
@@ -184,6 +188,9 @@ impl<L: Lattice> Reconciler<L> {
     pub async fn pass(&self) {
         let now = Instant::now();
         let started = std::time::Instant::now();
+        if self.metrics.is_recording() {
+            self.metrics.hosts(self.lattice.observe().await.hosts.len());
+        }
         let due: Vec<String> = self
             .lock()
             .iter()
@@ -211,9 +218,7 @@ impl<L: Lattice> Reconciler<L> {
         let mut status = AppStatus::reconciling();
         let mut outcome = Outcome::Converged;
         for _ in 0..self.settings.rounds {
-            let observed = self.lattice.observe().await;
-            self.metrics.hosts(observed.hosts.len());
-            let plan = reconcile(&desired, &observed);
+            let plan = reconcile(&desired, &self.lattice.observe().await);
             status = plan.status;
             if plan.commands.is_empty() {
                 break;

@@ -181,6 +181,26 @@ fn each_scaler_and_link_has_its_own_status() {
     assert_eq!(states[0].1, reconciling, "{states:?}");
     assert_eq!(status.parts[1].reasons.len(), 1);
 
+    // A config that cannot be put fails the parts reading it: here the link's listen address.
+    let mut status = plan.status.clone();
+    let put_config = plan
+        .commands
+        .iter()
+        .find(|c| matches!(c, Command::PutConfig { .. }))
+        .unwrap();
+    let reason = Blocker::CommandFailed {
+        message: "the store is read-only".into(),
+        retry: Retry::Soon,
+    };
+    status.command_failed(put_config, reason);
+    let states = part_states(&status);
+    assert_eq!(
+        states[2],
+        ("link from hello-httpserver".to_owned(), AppState::Failed),
+        "{states:?}"
+    );
+    assert_eq!(states[0].1, reconciling, "{states:?}");
+
     converge(&desired, &mut observed);
     let settled = reconcile(&desired, &observed).status;
     assert!(

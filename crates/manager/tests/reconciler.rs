@@ -327,3 +327,33 @@ async fn undeploy_removes_everything_and_stops_tracking_the_app() {
     assert!(observed.links.is_empty() && observed.configs.is_empty());
     assert!(observed.hosts[0].components.is_empty());
 }
+
+#[tokio::test]
+async fn the_apps_by_status_follow_deploys_undeploys_and_redeploys() {
+    let lattice = SimLattice::new(InProcessBus::new(), 0);
+    let metrics = weft_telemetry::Metrics::new(&weft_telemetry::Identity::default());
+    let reconciler =
+        Reconciler::new(Arc::clone(&lattice), settings()).with_metrics(metrics.reconciler());
+    let count = |status: &str| {
+        let text = metrics.prometheus_text().unwrap();
+        let prefix = format!("weft_apps{{weft_app_status=\"{status}\"}} ");
+        text.lines()
+            .find_map(|line| line.strip_prefix(prefix.as_str()))
+            .map_or(0, |value| value.parse::<i64>().unwrap())
+    };
+    reconciler.apply(manifest(HELLO)).await;
+    assert_eq!((count("deployed"), count("reconciling")), (1, 0));
+    reconciler.remove("hello").await;
+    assert_eq!((count("deployed"), count("reconciling")), (0, 0));
+    reconciler.apply(manifest(HELLO)).await;
+    reconciler.apply(manifest(HELLO)).await; // Deployed again over itself: still one.
+    assert_eq!((count("deployed"), count("reconciling")), (1, 0));
+    assert_eq!(count("failed"), 0);
+    reconciler.pass().await;
+    let text = metrics.prometheus_text().unwrap();
+    assert!(text.contains("weft_lattice_hosts 1"), "{text}");
+    assert!(
+        text.contains("weft_reconcile_duration_seconds_count 1"),
+        "{text}"
+    );
+}

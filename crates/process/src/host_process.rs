@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use serde::Serialize;
+use weft_api::MetricsEndpoint;
 use weft_host::{Host, HostCtl, RemoteCalls, follow_secrets};
 use weft_secrets::{SecretKey, SecretVault};
 use weft_telemetry::Metrics;
@@ -41,7 +42,7 @@ pub struct HostProcess {
     joined: Joined,
     _ctl: HostCtl,
     background: Vec<tokio::task::JoinHandle<()>>,
-    metrics_endpoint: Option<weft_api::ApiHandle>,
+    metrics_endpoint: Option<MetricsEndpoint>,
 }
 
 impl HostProcess {
@@ -68,14 +69,8 @@ impl HostProcess {
             &metrics,
         )?;
         let host = Arc::new(host);
-        let metrics_endpoint = match config.metrics_addr {
-            Some(addr) => Some(
-                weft_api::serve_metrics(metrics, addr)
-                    .await
-                    .map_err(|source| StartError::Metrics { addr, source })?,
-            ),
-            None => None,
-        };
+        // Stopped when dropped, so a start that fails later leaves nothing listening.
+        let metrics_endpoint = serve_metrics(config.metrics_addr, metrics).await?;
         let ctl = start_host_ctl(&nats, &host).await?;
         let mut background = vec![
             beat(Arc::clone(&host), config.host.heartbeat),
@@ -130,10 +125,29 @@ impl HostProcess {
         for task in self.background {
             task.abort();
         }
-        if let Some(endpoint) = &self.metrics_endpoint {
-            endpoint.stop();
-        }
+        drop(self.metrics_endpoint);
         self.host.shutdown().await;
         self.joined.flush().await;
     }
+}
+
+/// The metrics endpoint at `addr`, if one is asked for; a warning when metrics are off (it
+/// would only answer that they are).
+async fn serve_metrics(
+    addr: Option<std::net::SocketAddr>,
+    metrics: Metrics,
+) -> Result<Option<MetricsEndpoint>, StartError> {
+    let Some(addr) = addr else {
+        return Ok(None);
+    };
+    if !metrics.is_enabled() {
+        tracing::warn!(
+            %addr,
+            "--metrics-addr is given but OTEL_SDK_DISABLED=true turns metrics off; the endpoint will say so"
+        );
+    }
+    let endpoint = weft_api::serve_metrics(metrics, addr)
+        .await
+        .map_err(|source| StartError::Metrics { addr, source })?;
+    Ok(Some(endpoint))
 }

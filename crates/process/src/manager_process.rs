@@ -101,7 +101,7 @@ impl ManagerProcess {
         let local = host.as_ref().zip(config.host.as_ref());
         let (lattice, events) =
             managed_lattice(nats.as_ref(), local, bus_events, &mut running).await?;
-        let control = control_plane(&config, &state_dir, &joined, (lattice, events), metrics)?;
+        let control = control_plane(&config, &state_dir, &joined, lattice, events, metrics)?;
         control.set_invoker(invoker(host.as_deref(), nats.as_ref()));
         let token = new_token()?;
         let api = weft_api::serve(Arc::clone(&control), config.api_addr, token.clone())
@@ -333,7 +333,8 @@ fn control_plane(
     config: &ManagerConfig,
     state_dir: &Path,
     joined: &Joined,
-    (lattice, events): (ManagedLattice, Subscription),
+    lattice: ManagedLattice,
+    events: Subscription,
     metrics: Metrics,
 ) -> Result<Arc<ControlPlane>, StartError> {
     let key_file = config

@@ -41,6 +41,9 @@ async fn up_serves_bounded_metrics_that_prometheus_scrapes() {
         let url = format!("http://{example}/items/{i}?page={i}");
         let response = client.get(url).send().await.unwrap();
         assert!(response.status().is_success());
+        // Read to the end: a client that leaves early makes the guest's body write fail,
+        // which hello answers with a panic (a trap, counted as such).
+        assert_eq!(response.text().await.unwrap(), "Hello from weft!\n");
     }
 
     let metrics_url = format!("{}/metrics", up.ready().api);

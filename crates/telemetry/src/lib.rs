@@ -34,10 +34,12 @@ const SCOPE: &str = "weft";
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
     /// The SDK refused to collect (it was shut down).
-    #[error("the metrics could not be collected")]
+    #[error("the metrics could not be collected (is the process shutting down? try again)")]
     Collect(#[source] OTelSdkError),
     /// This process was started with metrics off.
-    #[error("metrics are off in this process (OTEL_SDK_DISABLED=true)")]
+    #[error(
+        "metrics are off in this process (OTEL_SDK_DISABLED=true); start it without OTEL_SDK_DISABLED to serve them"
+    )]
     Disabled,
 }
 
@@ -106,7 +108,7 @@ impl Metrics {
         Self {
             http_server: HttpServerMetrics::new(&meter),
             components: ComponentMetrics::new(&meter),
-            reconciler: ReconcilerMetrics::new(&meter),
+            reconciler: ReconcilerMetrics::new(&meter, reader.is_some()),
             provider,
             reader,
         }

@@ -136,6 +136,15 @@ fn labels<'a>(
         })
         .collect();
     pairs.sort();
+    // Two keys that sanitize alike (`service.name`, `service_name`) become one label, their
+    // values joined with `;`: Prometheus refuses a repeated label name.
+    pairs.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = format!("{};{}", kept.1, later.1);
+        }
+        same
+    });
     pairs.extend(extra.map(|(key, value)| (key.to_owned(), value.to_owned())));
     if pairs.is_empty() {
         return String::new();
@@ -193,5 +202,10 @@ mod tests {
             r#"{http_route="/*",weft_app="a \"quoted\"\\ app\nline",le="0.5"}"#
         );
         assert_eq!(labels([].iter(), None), "");
+        let clash = [
+            KeyValue::new("service.name", "a"),
+            KeyValue::new("service_name", "b"),
+        ];
+        assert_eq!(labels(clash.iter(), None), r#"{service_name="a;b"}"#);
     }
 }

@@ -15,6 +15,7 @@ pub struct ReconcilerMetrics {
     pass: Histogram<f64>,
     apps: UpDownCounter<i64>,
     hosts: Gauge<u64>,
+    recording: bool,
 }
 
 impl ReconcilerMetrics {
@@ -23,18 +24,21 @@ impl ReconcilerMetrics {
         crate::Metrics::disabled().reconciler()
     }
 
-    pub(crate) fn new(meter: &Meter) -> Self {
+    pub(crate) fn new(meter: &Meter, recording: bool) -> Self {
         Self {
+            recording,
             pass: meter
                 .f64_histogram("weft.reconcile.duration")
                 .with_unit("s")
-                .with_description("Duration of one reconcile pass over the applications due.")
+                .with_description(
+                    "Duration of one reconcile pass over the applications due (a deploy's own converge is not a pass).",
+                )
                 .with_boundaries(DURATION_BOUNDS.to_vec())
                 .build(),
             apps: meter
                 .i64_up_down_counter("weft.apps")
                 .with_unit("{application}")
-                .with_description("Deployed applications by status.")
+                .with_description("Applications the manager keeps converged, by status.")
                 .build(),
             hosts: meter
                 .u64_gauge("weft.lattice.hosts")
@@ -63,6 +67,12 @@ impl ReconcilerMetrics {
             self.apps
                 .add(1, &[KeyValue::new("weft.app.status", status)]);
         }
+    }
+
+    /// Whether anything is recorded: when not, a caller can skip gathering what it would
+    /// record (such as observing the lattice to count its hosts).
+    pub fn is_recording(&self) -> bool {
+        self.recording
     }
 
     /// The lattice has `count` hosts.

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
-use weft_telemetry::Metrics;
+use weft_telemetry::{Metrics, TelemetryError};
 
 use super::error;
 use crate::server::ApiState;
@@ -16,10 +16,14 @@ pub(crate) async fn prometheus(State(state): State<ApiState>) -> Response {
     prometheus_answer(state.control.metrics())
 }
 
-/// `metrics` read out as Prometheus text, or a 500 saying why they cannot be.
+/// `metrics` read out as Prometheus text, or why they cannot be: 503 when they are off (a
+/// setting, not a fault), 500 when collecting failed.
 pub(crate) fn prometheus_answer(metrics: &Metrics) -> Response {
     match metrics.prometheus_text() {
         Ok(text) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text).into_response(),
+        Err(failure @ TelemetryError::Disabled) => {
+            error(StatusCode::SERVICE_UNAVAILABLE, &failure.to_string())
+        }
         Err(failure) => error(StatusCode::INTERNAL_SERVER_ERROR, &failure.to_string()),
     }
 }

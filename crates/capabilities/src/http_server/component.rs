@@ -352,7 +352,7 @@ impl ComponentHandler {
             }
             .await
         } else if let Some(pre) = &self.message_pre_0_3 {
-            crate::messaging::v0_3::deliver(pre, &mut store, message).await
+            crate::messaging::v0_3::deliver(pre, &mut store, message, &invocation).await
         } else {
             drop(invocation);
             return Err(MessagingError::NoHandler {
@@ -385,7 +385,7 @@ impl ComponentHandler {
     async fn serve<B>(
         name: Arc<str>,
         pre: ProxyPre<HttpInstanceState>,
-        setup: (InstanceLimits, OutgoingHttpPolicy, Arc<ComponentLinks>),
+        setup: InstanceSetup,
         invocation: Invocation,
         request: Request<B>,
     ) -> Response<ResponseBody>
@@ -393,7 +393,11 @@ impl ComponentHandler {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let (limits, outgoing, links) = setup;
+        let InstanceSetup {
+            limits,
+            outgoing,
+            links,
+        } = setup;
         let call = CallContext {
             depth: 0,
             trace: TraceContext::from_http(request.headers()),
@@ -449,6 +453,13 @@ impl ComponentHandler {
 
         answer(&name, receiver, invocation).await
     }
+}
+
+/// What a fresh instance is set up with.
+struct InstanceSetup {
+    limits: InstanceLimits,
+    outgoing: OutgoingHttpPolicy,
+    links: Arc<ComponentLinks>,
 }
 
 /// The response the guest handed over, or why there is none: an error code it answered
@@ -523,7 +534,11 @@ impl ComponentHandler {
         Box::pin(Self::serve(
             Arc::clone(&self.name),
             pre,
-            (self.limits, self.outgoing.clone(), self.links.get()),
+            InstanceSetup {
+                limits: self.limits,
+                outgoing: self.outgoing.clone(),
+                links: self.links.get(),
+            },
             self.metrics.begin(&self.labels, Trigger::Http),
             request,
         ))

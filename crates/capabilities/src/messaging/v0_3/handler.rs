@@ -9,14 +9,17 @@ use crate::bindings::handler_world_0_3::MessageHandler03Pre;
 use crate::bindings::wasmcloud::messaging0_2_0::types::BrokerMessage;
 use crate::bindings::wasmcloud::messaging0_3_0::types::Error;
 
-/// Hands `message` to the handler in a fresh instance of `pre` in `store`: the outer error
-/// is the instance failing (a trap, its deadline), the inner one the handler's own answer.
+/// Hands `message` to the handler in a fresh instance of `pre` in `store` (`invocation` is
+/// told once it is instantiated): the outer error is the instance failing (a trap, its
+/// deadline), the inner one the handler's own answer.
 pub async fn deliver(
     pre: &MessageHandler03Pre<HttpInstanceState>,
     store: &mut Store<HttpInstanceState>,
     message: BrokerMessage,
+    invocation: &weft_telemetry::Invocation,
 ) -> wasmtime::Result<Result<(), String>> {
     let handler = pre.instantiate_async(&mut *store).await?;
+    invocation.instantiated();
     let message = store
         .data_mut()
         .capabilities()
