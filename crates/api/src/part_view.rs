@@ -71,11 +71,7 @@ fn goal_id(parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(hasher.finalize())
 }
 
 #[cfg(test)]
@@ -87,9 +83,7 @@ mod tests {
         PartStatus {
             part: Part::Workload {
                 id: "shop-api".to_owned(),
-                name: "api".to_owned(),
                 image: image.to_owned(),
-                capability: false,
                 daemon,
                 configs: Vec::new(),
             },

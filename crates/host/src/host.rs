@@ -566,7 +566,7 @@ impl Host {
         let prepared = tokio::task::spawn_blocking(move || {
             let component = runtime.load(&source).map_err(ComponentProblem::Load)?;
             ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
-                .map(|handler| handler.with_metrics(metrics, &metrics_id))
+                .map(|handler| handler.with_metrics(&metrics, &metrics_id))
                 .map_err(ComponentProblem::Prepare)
         })
         .await

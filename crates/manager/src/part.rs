@@ -5,7 +5,7 @@
 use weft_lattice::{Command, LinkSpec};
 
 use crate::blocker::Blocker;
-use crate::desired::{DesiredWorkload, Scaler, WorkloadKind};
+use crate::desired::{DesiredWorkload, Scaler};
 use crate::reconcile::AppState;
 
 /// One goal of an application.
@@ -15,12 +15,8 @@ pub enum Part {
     Workload {
         /// Its lattice id.
         id: String,
-        /// Its name in the manifest.
-        name: String,
         /// Its image.
         image: String,
-        /// Whether it is a capability (else a component).
-        capability: bool,
         /// Whether its scaler is a daemonscaler (else a spreadscaler).
         daemon: bool,
         /// The configs it reads (a failed put of one fails it).
@@ -50,9 +46,7 @@ impl Part {
         let daemon = matches!(workload.scaler.as_ref()?, Scaler::Daemon { .. });
         Some(Self::Workload {
             id: workload.id.clone(),
-            name: workload.name.clone(),
             image: workload.image.clone(),
-            capability: workload.kind == WorkloadKind::Capability,
             daemon,
             configs: workload.config.clone(),
         })

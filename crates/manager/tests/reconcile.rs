@@ -148,6 +148,18 @@ fn part_states(status: &weft_manager::AppStatus) -> Vec<(String, AppState)> {
         .collect()
 }
 
+/// `plan`'s status after the first of its commands that `which` picks failed.
+fn failing(plan: &weft_manager::Plan, which: impl Fn(&Command) -> bool) -> weft_manager::AppStatus {
+    let mut status = plan.status.clone();
+    let command = plan.commands.iter().find(|c| which(c)).unwrap();
+    let reason = Blocker::CommandFailed {
+        message: "it failed".into(),
+        retry: Retry::Soon,
+    };
+    status.command_failed(command, reason);
+    status
+}
+
 #[test]
 fn each_scaler_and_link_has_its_own_status() {
     let desired = manifest(HELLO);
@@ -164,17 +176,7 @@ fn each_scaler_and_link_has_its_own_status() {
     );
 
     // A command that fails fails the part it was for, and the app.
-    let mut status = plan.status.clone();
-    let start = plan
-        .commands
-        .iter()
-        .find(|c| matches!(c, Command::StartCapability { .. }))
-        .unwrap();
-    let reason = Blocker::CommandFailed {
-        message: "port 8000 is in use".into(),
-        retry: Retry::Soon,
-    };
-    status.command_failed(start, reason);
+    let status = failing(&plan, |c| matches!(c, Command::StartCapability { .. }));
     assert_eq!(status.state, AppState::Failed);
     let states = part_states(&status);
     assert_eq!(states[1], ("hello-httpserver".to_owned(), AppState::Failed));
@@ -182,17 +184,7 @@ fn each_scaler_and_link_has_its_own_status() {
     assert_eq!(status.parts[1].reasons.len(), 1);
 
     // A config that cannot be put fails the parts reading it: here the link's listen address.
-    let mut status = plan.status.clone();
-    let put_config = plan
-        .commands
-        .iter()
-        .find(|c| matches!(c, Command::PutConfig { .. }))
-        .unwrap();
-    let reason = Blocker::CommandFailed {
-        message: "the store is read-only".into(),
-        retry: Retry::Soon,
-    };
-    status.command_failed(put_config, reason);
+    let status = failing(&plan, |c| matches!(c, Command::PutConfig { .. }));
     let states = part_states(&status);
     assert_eq!(
         states[2],

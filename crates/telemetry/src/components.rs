@@ -60,28 +60,29 @@ impl Outcome {
     }
 }
 
-/// The invocation instruments.
+/// The invocation instruments; [`Self::disabled`] ones do no work at all.
+#[derive(Clone, Default)]
+pub struct ComponentMetrics(Option<ComponentInstruments>);
+
 #[derive(Clone)]
-pub struct ComponentMetrics {
+struct ComponentInstruments {
     duration: Histogram<f64>,
     instantiation: Histogram<f64>,
     active: UpDownCounter<i64>,
 }
 
-/// One component's label, made once when it is prepared.
-#[derive(Debug, Clone)]
-pub struct ComponentLabels {
-    component: Value,
-}
+/// The instruments of one component, its label made once when it is prepared.
+#[derive(Clone, Default)]
+pub struct ComponentRecorder(Option<(ComponentInstruments, KeyValue)>);
 
 impl ComponentMetrics {
     /// Instruments that record nothing.
     pub fn disabled() -> Self {
-        crate::Metrics::disabled().components()
+        Self(None)
     }
 
     pub(crate) fn new(meter: &Meter) -> Self {
-        Self {
+        Self(Some(ComponentInstruments {
             duration: meter
                 .f64_histogram("weft.component.invocation.duration")
                 .with_unit("s")
@@ -99,37 +100,45 @@ impl ComponentMetrics {
                 .with_unit("{instance}")
                 .with_description("Component instances running an invocation now.")
                 .build(),
-        }
+        }))
     }
 
-    /// The label of component `id`.
-    pub fn labels(&self, id: &str) -> ComponentLabels {
-        ComponentLabels {
-            component: Value::String(StringValue::from(Arc::<str>::from(id))),
-        }
-    }
-
-    /// An invocation of `component` begins; its instance counts as active until the guard is
-    /// finished or dropped.
-    pub fn begin(&self, component: &ComponentLabels, trigger: Trigger) -> Invocation {
-        let label = [KeyValue::new(
-            "weft.component.id",
-            component.component.clone(),
-        )];
-        self.active.add(1, &label);
-        Invocation {
-            metrics: self.clone(),
-            component: component.component.clone(),
-            trigger,
-            started: Instant::now(),
-        }
+    /// What records the invocations of component `id`.
+    pub fn of(&self, id: &str) -> ComponentRecorder {
+        ComponentRecorder(self.0.clone().map(|instruments| {
+            let id = Value::String(StringValue::from(Arc::<str>::from(id)));
+            (instruments, KeyValue::new("weft.component.id", id))
+        }))
     }
 }
 
-/// One invocation under way.
-pub struct Invocation {
-    metrics: ComponentMetrics,
-    component: Value,
+impl ComponentRecorder {
+    /// A recorder that records nothing.
+    pub fn disabled() -> Self {
+        Self(None)
+    }
+
+    /// An invocation begins; its instance counts as active until the guard is finished or
+    /// dropped.
+    pub fn begin(&self, trigger: Trigger) -> Invocation {
+        Invocation(self.0.as_ref().map(|(instruments, component)| {
+            instruments.active.add(1, std::slice::from_ref(component));
+            Running {
+                instruments: instruments.clone(),
+                component: component.clone(),
+                trigger,
+                started: Instant::now(),
+            }
+        }))
+    }
+}
+
+/// One invocation under way (nothing, when metrics are off).
+pub struct Invocation(Option<Running>);
+
+struct Running {
+    instruments: ComponentInstruments,
+    component: KeyValue,
     trigger: Trigger,
     started: Instant,
 }
@@ -137,29 +146,39 @@ pub struct Invocation {
 impl Invocation {
     /// The instance is ready: records how long instantiating took.
     pub fn instantiated(&self) {
-        let label = [KeyValue::new("weft.component.id", self.component.clone())];
-        self.metrics
-            .instantiation
-            .record(self.started.elapsed().as_secs_f64(), &label);
+        if let Some(running) = &self.0 {
+            running.instruments.instantiation.record(
+                running.started.elapsed().as_secs_f64(),
+                std::slice::from_ref(&running.component),
+            );
+        }
     }
 
     /// The invocation ended with `outcome`.
     pub fn finish(self, outcome: Outcome) {
+        let Some(running) = &self.0 else {
+            return;
+        };
         let labels = [
-            KeyValue::new("weft.component.id", self.component.clone()),
-            KeyValue::new("weft.invocation.trigger", self.trigger.as_str()),
+            running.component.clone(),
+            KeyValue::new("weft.invocation.trigger", running.trigger.as_str()),
             KeyValue::new("weft.invocation.outcome", outcome.as_str()),
         ];
-        self.metrics
+        running
+            .instruments
             .duration
-            .record(self.started.elapsed().as_secs_f64(), &labels);
+            .record(running.started.elapsed().as_secs_f64(), &labels);
     }
 }
 
 impl Drop for Invocation {
     fn drop(&mut self) {
-        let label = [KeyValue::new("weft.component.id", self.component.clone())];
-        self.metrics.active.add(-1, &label);
+        if let Some(running) = &self.0 {
+            running
+                .instruments
+                .active
+                .add(-1, std::slice::from_ref(&running.component));
+        }
     }
 }
 
@@ -170,15 +189,12 @@ mod tests {
     #[test]
     fn invocations_count_by_outcome_and_instances_while_they_run() {
         let metrics = Metrics::new(&Identity::default());
-        let components = metrics.components();
-        let hello = components.labels("hello-http_component");
-        let first = components.begin(&hello, Trigger::Http);
+        let hello = metrics.components().of("hello-http_component");
+        let first = hello.begin(Trigger::Http);
         first.instantiated();
-        let running = components.begin(&hello, Trigger::Message);
+        let running = hello.begin(Trigger::Message);
         first.finish(Outcome::Ok);
-        components
-            .begin(&hello, Trigger::Http)
-            .finish(Outcome::Timeout);
+        hello.begin(Trigger::Http).finish(Outcome::Timeout);
         let text = metrics.prometheus_text().unwrap_or_default();
         assert!(
             text.contains(r#"weft_component_invocation_duration_seconds_count{weft_component_id="hello-http_component",weft_invocation_outcome="timeout",weft_invocation_trigger="http"} 1"#),

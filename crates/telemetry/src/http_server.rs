@@ -21,9 +21,12 @@ const KNOWN_METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
 
-/// The HTTP server's instruments.
+/// The HTTP server's instruments; [`Self::disabled`] ones do no work at all.
+#[derive(Clone, Default)]
+pub struct HttpServerMetrics(Option<HttpInstruments>);
+
 #[derive(Clone)]
-pub struct HttpServerMetrics {
+struct HttpInstruments {
     duration: Histogram<f64>,
     active: UpDownCounter<i64>,
 }
@@ -50,11 +53,11 @@ impl RouteLabels {
 impl HttpServerMetrics {
     /// Instruments that record nothing.
     pub fn disabled() -> Self {
-        crate::Metrics::disabled().http_server()
+        Self(None)
     }
 
     pub(crate) fn new(meter: &Meter) -> Self {
-        Self {
+        Self(Some(HttpInstruments {
             duration: meter
                 .f64_histogram("http.server.request.duration")
                 .with_unit("s")
@@ -66,29 +69,29 @@ impl HttpServerMetrics {
                 .with_unit("{request}")
                 .with_description("Number of HTTP server requests being served.")
                 .build(),
-        }
+        }))
     }
 
     /// A request with method `method` begins; it counts as active until the returned guard
     /// is finished or dropped.
     pub fn start(&self, method: &str) -> ActiveRequest {
-        let method = known_method(method);
-        let scheme = [
-            KeyValue::new("http.request.method", method),
-            KeyValue::new("url.scheme", "http"),
-        ];
-        self.active.add(1, &scheme);
-        ActiveRequest {
-            metrics: self.clone(),
-            method,
-            started: Instant::now(),
-        }
+        ActiveRequest(self.0.as_ref().map(|instruments| {
+            let method = known_method(method);
+            instruments.active.add(1, &method_labels(method));
+            Recording {
+                instruments: instruments.clone(),
+                method,
+                started: Instant::now(),
+            }
+        }))
     }
 }
 
-/// One request being served.
-pub struct ActiveRequest {
-    metrics: HttpServerMetrics,
+/// One request being served (nothing, when metrics are off).
+pub struct ActiveRequest(Option<Recording>);
+
+struct Recording {
+    instruments: HttpInstruments,
     method: &'static str,
     started: Instant,
 }
@@ -97,11 +100,18 @@ impl ActiveRequest {
     /// The request was answered with `status` through `route` (`None`: no route matched);
     /// `error_type` says why it failed when the answer is an error (`timeout`, `trap`, …;
     /// the status code stands in for it on a 5xx without one).
-    pub fn finish(self, route: Option<&RouteLabels>, status: u16, error_type: Option<&str>) {
-        let elapsed = self.started.elapsed().as_secs_f64();
+    pub fn finish(
+        self,
+        route: Option<&RouteLabels>,
+        status: u16,
+        error_type: Option<&'static str>,
+    ) {
+        let Some(recording) = &self.0 else {
+            return;
+        };
+        let elapsed = recording.started.elapsed().as_secs_f64();
         let mut labels = Vec::with_capacity(6);
-        labels.push(KeyValue::new("http.request.method", self.method));
-        labels.push(KeyValue::new("url.scheme", "http"));
+        labels.extend(method_labels(recording.method));
         labels.push(KeyValue::new(
             "http.response.status_code",
             i64::from(status),
@@ -113,23 +123,30 @@ impl ActiveRequest {
             }
         }
         match error_type {
-            Some(kind) => labels.push(KeyValue::new("error.type", kind.to_owned())),
+            Some(kind) => labels.push(KeyValue::new("error.type", kind)),
             None if status >= 500 => labels.push(KeyValue::new("error.type", status.to_string())),
             None => {}
         }
-        self.metrics.duration.record(elapsed, &labels);
+        recording.instruments.duration.record(elapsed, &labels);
         // Dropping `self` ends it as an active request.
     }
 }
 
 impl Drop for ActiveRequest {
     fn drop(&mut self) {
-        let scheme = [
-            KeyValue::new("http.request.method", self.method),
-            KeyValue::new("url.scheme", "http"),
-        ];
-        self.metrics.active.add(-1, &scheme);
+        if let Some(recording) = &self.0 {
+            let labels = method_labels(recording.method);
+            recording.instruments.active.add(-1, &labels);
+        }
     }
+}
+
+/// The labels every request instrument carries: its method and scheme.
+fn method_labels(method: &'static str) -> [KeyValue; 2] {
+    [
+        KeyValue::new("http.request.method", method),
+        KeyValue::new("url.scheme", "http"),
+    ]
 }
 
 /// `method` if the conventions know it, else `_OTHER`.

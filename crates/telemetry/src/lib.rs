@@ -21,7 +21,7 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
 
-pub use components::{ComponentLabels, ComponentMetrics, Invocation, Outcome, Trigger};
+pub use components::{ComponentMetrics, ComponentRecorder, Invocation, Outcome, Trigger};
 pub use http_server::{ActiveRequest, HttpServerMetrics, RouteLabels};
 pub use reconciler::ReconcilerMetrics;
 
@@ -55,10 +55,10 @@ pub struct Identity {
 }
 
 /// Every instrument of one process; cheap to clone (clones share the instruments).
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Metrics {
-    provider: SdkMeterProvider,
-    reader: Option<SharedReader>,
+    /// The provider and its reader; `None` when metrics are off.
+    recording: Option<(SdkMeterProvider, SharedReader)>,
     http_server: HttpServerMetrics,
     components: ComponentMetrics,
     reconciler: ReconcilerMetrics,
@@ -68,7 +68,7 @@ impl std::fmt::Debug for Metrics {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("Metrics")
-            .field("enabled", &self.reader.is_some())
+            .field("enabled", &self.recording.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -83,7 +83,13 @@ impl Metrics {
             .with_resource(resource(identity))
             .with_reader(reader.clone())
             .build();
-        Self::from_provider(provider, Some(reader))
+        let meter: Meter = provider.meter(SCOPE);
+        Self {
+            http_server: HttpServerMetrics::new(&meter),
+            components: ComponentMetrics::new(&meter),
+            reconciler: ReconcilerMetrics::new(&meter),
+            recording: Some((provider, reader)),
+        }
     }
 
     /// [`Self::new`], unless the environment turns the SDK off as the OpenTelemetry spec
@@ -98,20 +104,9 @@ impl Metrics {
         }
     }
 
-    /// Instruments that record nothing (a provider without readers).
+    /// Instruments that record nothing and cost nothing: no provider, no labels built.
     pub fn disabled() -> Self {
-        Self::from_provider(SdkMeterProvider::builder().build(), None)
-    }
-
-    fn from_provider(provider: SdkMeterProvider, reader: Option<SharedReader>) -> Self {
-        let meter: Meter = provider.meter(SCOPE);
-        Self {
-            http_server: HttpServerMetrics::new(&meter),
-            components: ComponentMetrics::new(&meter),
-            reconciler: ReconcilerMetrics::new(&meter, reader.is_some()),
-            provider,
-            reader,
-        }
+        Self::default()
     }
 
     /// The HTTP server's instruments.
@@ -131,22 +126,17 @@ impl Metrics {
 
     /// Whether this process records metrics.
     pub fn is_enabled(&self) -> bool {
-        self.reader.is_some()
+        self.recording.is_some()
     }
 
     /// Everything recorded so far, in Prometheus' text exposition format (0.0.4).
     pub fn prometheus_text(&self) -> Result<String, TelemetryError> {
-        let reader = self.reader.as_ref().ok_or(TelemetryError::Disabled)?;
+        let (_, reader) = self.recording.as_ref().ok_or(TelemetryError::Disabled)?;
         let mut collected = ResourceMetrics::default();
         reader
             .collect(&mut collected)
             .map_err(TelemetryError::Collect)?;
         Ok(prometheus::encode(&collected))
-    }
-
-    /// The provider, for an exporter to be attached by the process that owns it.
-    pub fn provider(&self) -> &SdkMeterProvider {
-        &self.provider
     }
 }
 

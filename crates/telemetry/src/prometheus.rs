@@ -44,16 +44,16 @@ fn encode_data<T: Display + Copy>(out: &mut String, metric: &Metric, data: &Metr
 }
 
 fn gauge_lines<T: Display + Copy>(out: &mut String, metric: &Metric, gauge: &Gauge<T>) {
-    let name = base_name(metric);
-    header(out, &name, metric.description(), "gauge");
-    for point in gauge.data_points() {
-        let _ = writeln!(
-            out,
-            "{name}{} {}",
-            labels(point.attributes(), None),
-            point.value()
-        );
-    }
+    let points = gauge
+        .data_points()
+        .map(|point| (labels(point.attributes(), None), point.value()));
+    value_lines(
+        out,
+        &base_name(metric),
+        metric.description(),
+        "gauge",
+        points,
+    );
 }
 
 fn sum_lines<T: Display + Copy>(out: &mut String, metric: &Metric, sum: &Sum<T>) {
@@ -63,14 +63,24 @@ fn sum_lines<T: Display + Copy>(out: &mut String, metric: &Metric, sum: &Sum<T>)
     } else {
         (base, "gauge")
     };
-    header(out, &name, metric.description(), kind);
-    for point in sum.data_points() {
-        let _ = writeln!(
-            out,
-            "{name}{} {}",
-            labels(point.attributes(), None),
-            point.value()
-        );
+    let points = sum
+        .data_points()
+        .map(|point| (labels(point.attributes(), None), point.value()));
+    value_lines(out, &name, metric.description(), kind, points);
+}
+
+/// A metric of one value per series (a gauge or a counter): its header, then `NAME{…} VALUE`
+/// for each of `points` (their labels already written out).
+fn value_lines<T: Display>(
+    out: &mut String,
+    name: &str,
+    help: &str,
+    kind: &str,
+    points: impl Iterator<Item = (String, T)>,
+) {
+    header(out, name, help, kind);
+    for (labels, value) in points {
+        let _ = writeln!(out, "{name}{labels} {value}");
     }
 }
 

@@ -9,24 +9,25 @@ use opentelemetry::metrics::{Gauge, Histogram, Meter, UpDownCounter};
 
 use crate::http_server::DURATION_BOUNDS;
 
-/// The deployment manager's instruments.
+/// The deployment manager's instruments; [`Self::disabled`] ones do no work at all.
+#[derive(Clone, Default)]
+pub struct ReconcilerMetrics(Option<ReconcilerInstruments>);
+
 #[derive(Clone)]
-pub struct ReconcilerMetrics {
+struct ReconcilerInstruments {
     pass: Histogram<f64>,
     apps: UpDownCounter<i64>,
     hosts: Gauge<u64>,
-    recording: bool,
 }
 
 impl ReconcilerMetrics {
     /// Instruments that record nothing.
     pub fn disabled() -> Self {
-        crate::Metrics::disabled().reconciler()
+        Self(None)
     }
 
-    pub(crate) fn new(meter: &Meter, recording: bool) -> Self {
-        Self {
-            recording,
+    pub(crate) fn new(meter: &Meter) -> Self {
+        Self(Some(ReconcilerInstruments {
             pass: meter
                 .f64_histogram("weft.reconcile.duration")
                 .with_unit("s")
@@ -45,26 +46,33 @@ impl ReconcilerMetrics {
                 .with_unit("{host}")
                 .with_description("Hosts in the lattice, as the manager last saw it.")
                 .build(),
-        }
+        }))
     }
 
     /// One reconcile pass took `elapsed`.
     pub fn pass(&self, elapsed: Duration) {
-        self.pass.record(elapsed.as_secs_f64(), &[]);
+        if let Some(instruments) = &self.0 {
+            instruments.pass.record(elapsed.as_secs_f64(), &[]);
+        }
     }
 
     /// An application moved from status `from` to status `to` (`None`: not tracked), each
     /// one of `deployed`, `reconciling`, `failed`.
     pub fn app_moved(&self, from: Option<&'static str>, to: Option<&'static str>) {
+        let Some(instruments) = &self.0 else {
+            return;
+        };
         if from == to {
             return;
         }
         if let Some(status) = from {
-            self.apps
+            instruments
+                .apps
                 .add(-1, &[KeyValue::new("weft.app.status", status)]);
         }
         if let Some(status) = to {
-            self.apps
+            instruments
+                .apps
                 .add(1, &[KeyValue::new("weft.app.status", status)]);
         }
     }
@@ -72,13 +80,16 @@ impl ReconcilerMetrics {
     /// Whether anything is recorded: when not, a caller can skip gathering what it would
     /// record (such as observing the lattice to count its hosts).
     pub fn is_recording(&self) -> bool {
-        self.recording
+        self.0.is_some()
     }
 
     /// The lattice has `count` hosts.
     pub fn hosts(&self, count: usize) {
-        self.hosts
-            .record(u64::try_from(count).unwrap_or(u64::MAX), &[]);
+        if let Some(instruments) = &self.0 {
+            instruments
+                .hosts
+                .record(u64::try_from(count).unwrap_or(u64::MAX), &[]);
+        }
     }
 }
 

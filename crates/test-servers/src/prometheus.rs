@@ -49,7 +49,8 @@ impl PrometheusServer {
     /// The value of the instant query `promql` (its first series), `None` while it has no
     /// result.
     pub fn query(&self, promql: &str) -> Option<f64> {
-        let path = format!("/api/v1/query?query={}", percent_encode(promql));
+        let query: String = form_urlencoded::byte_serialize(promql.as_bytes()).collect();
+        let path = format!("/api/v1/query?query={query}");
         let body = http_get(self.port, &path);
         let answer: serde_json::Value = serde_json::from_str(&body).ok()?;
         answer["data"]["result"][0]["value"][1]
@@ -107,16 +108,4 @@ fn http_get(port: u16, path: &str) -> String {
         .split_once("\r\n\r\n")
         .map(|(_, body)| body.to_owned())
         .unwrap_or_default()
-}
-
-/// `text` with everything but unreserved characters percent-encoded, for a query string.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }

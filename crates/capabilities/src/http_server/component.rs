@@ -14,7 +14,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
-use weft_telemetry::{ComponentLabels, ComponentMetrics, Invocation, Outcome, Trigger};
+use weft_telemetry::{ComponentMetrics, ComponentRecorder, Invocation, Outcome, Trigger};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
@@ -91,8 +91,7 @@ pub struct ComponentHandler {
     limits: InstanceLimits,
     outgoing: OutgoingHttpPolicy,
     links: LinkSlot,
-    metrics: ComponentMetrics,
-    labels: ComponentLabels,
+    metrics: ComponentRecorder,
 }
 
 impl ComponentHandler {
@@ -149,10 +148,8 @@ impl ComponentHandler {
                 component: component.name.clone(),
             });
         }
-        let metrics = ComponentMetrics::disabled();
         Ok(Self {
-            labels: metrics.labels(&component.name),
-            metrics,
+            metrics: ComponentRecorder::disabled(),
             name: Arc::from(component.name.as_str()),
             pre,
             message_pre,
@@ -174,9 +171,8 @@ impl ComponentHandler {
 
     /// Records its invocations in `metrics`, under its lattice id `id` (which manifest names
     /// make, so the label stays bounded; its name can be an image path).
-    pub fn with_metrics(mut self, metrics: ComponentMetrics, id: &str) -> Self {
-        self.labels = metrics.labels(id);
-        self.metrics = metrics;
+    pub fn with_metrics(mut self, metrics: &ComponentMetrics, id: &str) -> Self {
+        self.metrics = metrics.of(id);
         self
     }
 
@@ -299,7 +295,7 @@ impl ComponentHandler {
                 .called_with(call),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let invocation = self.metrics.begin(&self.labels, Trigger::Call);
+        let invocation = self.metrics.begin(Trigger::Call);
         let outcome = async {
             let instance = self.instance_pre.instantiate_async(&mut store).await?;
             invocation.instantiated();
@@ -308,10 +304,10 @@ impl ComponentHandler {
                 .ok_or_else(|| wasmtime::format_err!("{full_name}.{function} is not a function"))?;
             func.call_async(&mut store, params, results).await
         }
-        .await;
+        .await
+        .map_err(|error| InvocationFailure::classify(&error));
         invocation.finish(outcome_of(&outcome));
-        outcome.map_err(|error| {
-            let failure = InvocationFailure::classify(&error);
+        outcome.map_err(|failure| {
             tracing::warn!(
                 component = &*self.name,
                 reason = failure.reason(),
@@ -340,7 +336,7 @@ impl ComponentHandler {
                 .called_with(CallContext { depth: 0, trace }),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let invocation = self.metrics.begin(&self.labels, Trigger::Message);
+        let invocation = self.metrics.begin(Trigger::Message);
         let outcome = if let Some(pre) = &self.message_pre {
             async {
                 let handler = pre.instantiate_async(&mut store).await?;
@@ -360,15 +356,15 @@ impl ComponentHandler {
                 interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
             });
         };
+        let outcome = outcome.map_err(|error| InvocationFailure::classify(&error));
         invocation.finish(match &outcome {
             Ok(Ok(())) => Outcome::Ok,
             Ok(Err(_)) => Outcome::Error,
-            Err(error) => failure_outcome(&InvocationFailure::classify(error)),
+            Err(failure) => failure_outcome(failure),
         });
         match outcome {
             Ok(result) => result.map_err(|reason| MessagingError::Refused { reason }),
-            Err(error) => {
-                let failure = InvocationFailure::classify(&error);
+            Err(failure) => {
                 tracing::warn!(
                     component = &*self.name,
                     reason = failure.reason(),
@@ -438,10 +434,10 @@ impl ComponentHandler {
                     .call_handle(&mut store, request, outparam)
                     .await
             }
-            .await;
+            .await
+            .map_err(|error| InvocationFailure::classify(&error));
             invocation.finish(outcome_of(&outcome));
-            outcome.map_err(|error| {
-                let failure = InvocationFailure::classify(&error);
+            outcome.map_err(|failure| {
                 tracing::warn!(
                     component = &*task_name,
                     reason = failure.reason(),
@@ -539,7 +535,7 @@ impl ComponentHandler {
                 outgoing: self.outgoing.clone(),
                 links: self.links.get(),
             },
-            self.metrics.begin(&self.labels, Trigger::Http),
+            self.metrics.begin(Trigger::Http),
             request,
         ))
     }
@@ -578,10 +574,10 @@ fn with_outcome(mut response: Response<ResponseBody>, outcome: Outcome) -> Respo
 }
 
 /// How an invocation that returned `result` ended.
-fn outcome_of<T>(result: &wasmtime::Result<T>) -> Outcome {
+fn outcome_of<T>(result: &Result<T, InvocationFailure>) -> Outcome {
     match result {
         Ok(_) => Outcome::Ok,
-        Err(error) => failure_outcome(&InvocationFailure::classify(error)),
+        Err(failure) => failure_outcome(failure),
     }
 }
 
