@@ -27,17 +27,21 @@ pub struct Guest<'a> {
 /// which every profile's build of that package shares (the guests are release builds for
 /// wasm32 whatever the outer profile, so a release build and a test build compile them once
 /// between them); else, when `OUT_DIR` is not laid out as cargo's
-/// `target/PROFILE/build/PACKAGE-HASH/out`, `OUT_DIR/guest-target`.
+/// `target/PROFILE/build/PACKAGE-HASH/out`, `OUT_DIR/guest-target`. The layout is read from
+/// the path itself: a target directory that existed before cargo first ran (one a script
+/// made for its own files) has no `CACHEDIR.TAG` to go by.
 fn guest_target_dir(out_dir: &Path) -> PathBuf {
     let package = env::var("CARGO_PKG_NAME").unwrap_or_default();
-    out_dir
-        .ancestors()
-        .nth(4)
-        .filter(|target| !package.is_empty() && target.join("CACHEDIR.TAG").is_file())
-        .map_or_else(
-            || out_dir.join("guest-target"),
-            |target| target.join("guests").join(&package),
-        )
+    let named = |path: Option<&Path>, name: &str| {
+        path.and_then(Path::file_name)
+            .is_some_and(|file| file == name)
+    };
+    let mut ancestors = out_dir.ancestors();
+    let cargo_layout = named(ancestors.next(), "out") && named(ancestors.nth(1), "build");
+    match ancestors.nth(1) {
+        Some(target) if cargo_layout && !package.is_empty() => target.join("guests").join(&package),
+        _ => out_dir.join("guest-target"),
+    }
 }
 
 /// Builds `packages` of the guest workspace at `manifest` in release mode and returns the path
@@ -104,4 +108,21 @@ pub fn build_guests(manifest: &Path, guests: &[Guest<'_>]) -> Vec<PathBuf> {
                 .join(format!("{}.wasm", guest.package.replace('-', "_")))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guests_go_under_the_target_directory_whoever_made_it() {
+        // No CACHEDIR.TAG here (the directory does not even exist): the layout decides.
+        let out = Path::new("/nowhere/target/release/build/weft-examples-1a2b/out");
+        assert_eq!(
+            guest_target_dir(out),
+            Path::new("/nowhere/target/guests").join(env!("CARGO_PKG_NAME"))
+        );
+        let elsewhere = Path::new("/nowhere/out");
+        assert_eq!(guest_target_dir(elsewhere), elsewhere.join("guest-target"));
+    }
 }
