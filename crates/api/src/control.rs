@@ -20,7 +20,7 @@ use weft_manager::{
 };
 
 use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
-use weft_telemetry::Metrics;
+use weft_telemetry::Telemetry;
 
 use crate::managed::{LatticeError, ManagedLattice};
 use crate::names::{InvalidName, check_config_name, check_label_key, check_secret_name};
@@ -100,7 +100,7 @@ pub struct ControlPlane {
     /// Why changes are refused here, while another manager acts on the lattice.
     standing_by: Mutex<Option<String>>,
     /// This process's instruments.
-    metrics: Metrics,
+    metrics: Telemetry,
     /// Background converges, one at a time per app.
     converge_turns: background::ConvergeTurns,
     /// How `weft call` reaches components (none until the process sets it).
@@ -117,7 +117,7 @@ impl ControlPlane {
         secret_key: SecretKey,
         lattice: ManagedLattice,
         events: Subscription,
-        metrics: Metrics,
+        metrics: Telemetry,
     ) -> Self {
         Self {
             apps: AppStore::new(store.clone()),
@@ -314,7 +314,7 @@ impl ControlPlane {
     }
 
     /// This process's instruments.
-    pub fn metrics(&self) -> &Metrics {
+    pub fn metrics(&self) -> &Telemetry {
         &self.metrics
     }
 

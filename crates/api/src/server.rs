@@ -66,7 +66,7 @@ impl Drop for MetricsEndpoint {
 /// Serves only `GET /metrics` (Prometheus text) on `addr` (port 0 picks one): what a
 /// `weft host`, which has no API, offers a Prometheus server.
 pub async fn serve_metrics(
-    metrics: weft_telemetry::Metrics,
+    metrics: weft_telemetry::Telemetry,
     addr: SocketAddr,
 ) -> std::io::Result<MetricsEndpoint> {
     let listener = TcpListener::bind(addr).await?;

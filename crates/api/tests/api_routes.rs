@@ -34,7 +34,7 @@ async fn api(dir: &std::path::Path) -> (weft_api::ApiHandle, String) {
         key,
         ManagedLattice::Local(Arc::new(host)),
         events,
-        weft_telemetry::Metrics::disabled(),
+        weft_telemetry::Telemetry::disabled(),
     ));
     let api = weft_api::serve(control, "127.0.0.1:0".parse().unwrap(), TOKEN.into())
         .await
@@ -152,7 +152,7 @@ async fn metrics_are_a_read_and_say_when_they_are_off() {
     api.stop();
 
     // A `weft host`'s endpoint: Prometheus text on /metrics, and only that.
-    let metrics = weft_telemetry::Metrics::new(&weft_telemetry::Identity::default());
+    let metrics = weft_telemetry::Telemetry::new(&weft_telemetry::Identity::default());
     metrics.reconciler().hosts(1);
     let endpoint = weft_api::serve_metrics(metrics, "127.0.0.1:0".parse().unwrap())
         .await

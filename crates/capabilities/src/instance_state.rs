@@ -6,6 +6,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use weft_runtime::{InstanceLimits, StoreLimits};
+use weft_telemetry::ComponentRecorder;
 
 use crate::call_context::CallContext;
 use crate::component_calls::{
@@ -63,6 +64,12 @@ impl HttpInstanceState {
     pub(crate) fn called_with(mut self, call: CallContext) -> Self {
         self.hooks.trace.clone_from(&call.trace);
         self.call = call;
+        self
+    }
+
+    /// The same state, its outgoing requests recorded by `recorder` (the component's).
+    pub(crate) fn recorded_by(mut self, recorder: &ComponentRecorder) -> Self {
+        self.hooks.recorder = recorder.clone();
         self
     }
 
@@ -153,6 +160,7 @@ fn hooks(
             timeouts: Some((link.connect_timeout, link.first_byte_timeout)),
             allow_hint: LINK_HINT,
             trace: None,
+            recorder: ComponentRecorder::disabled(),
         },
         None => OutgoingHooks {
             policy: outgoing.clone(),
@@ -164,6 +172,7 @@ fn hooks(
                 RUN_HINT
             },
             trace: None,
+            recorder: ComponentRecorder::disabled(),
         },
     }
 }

@@ -185,78 +185,14 @@ fn the_counter_runs_on_redis_and_waits_for_an_unreachable_one() {
     );
 }
 
-/// The fetch example as app `name` on `port`: its HTTP client link's target config is
-/// `client_config` (a YAML flow mapping), or the link is gone when that is `None`.
-fn fetch_app(dir: &Path, name: &str, port: u16, client_config: Option<&str>) -> String {
-    let example = weft_examples::FETCH;
-    let settings = "                  properties:\n                    allowed_hosts: example.com\n                    first_byte_timeout_ms: \"5000\"\n";
-    let link_start = "        - type: link\n          properties:\n            namespace: wasi\n            package: http\n            interfaces: [outgoing-handler]\n";
-    let manifest = match client_config {
-        Some(config) => example.manifest.replace(
-            settings,
-            &format!("                  properties: {config}\n"),
-        ),
-        None => {
-            let start = example.manifest.find(link_start).unwrap();
-            let end = example.manifest.find(settings).unwrap() + settings.len();
-            format!("{}{}", &example.manifest[..start], &example.manifest[end..])
-        }
-    };
-    support::example_app(
-        dir,
-        name,
-        &manifest,
-        &[&example],
-        &[
-            (
-                "name: fetch\n  annotations",
-                &format!("name: {name}\n  annotations"),
-            ),
-            ("127.0.0.1:8007", &format!("127.0.0.1:{port}")),
-        ],
-    )
-}
-
-/// An upstream on a free port answering each of `requests` requests with the `traceparent`
-/// it carried (`none` without one); its port.
-fn trace_echo(requests: usize) -> u16 {
-    use std::io::{BufRead as _, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(requests) {
-            let mut stream = stream.unwrap();
-            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
-            let mut traceparent = "none".to_owned();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.split_once(':')
-                    && name.eq_ignore_ascii_case("traceparent")
-                {
-                    traceparent = value.trim().to_owned();
-                }
-            }
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{traceparent}",
-                traceparent.len()
-            );
-            stream.write_all(answer.as_bytes()).unwrap();
-        }
-    });
-    port
-}
-
 #[test]
 fn outgoing_requests_carry_the_trace_of_the_request_that_made_them() {
     let state = tempfile::tempdir().unwrap();
     let _up = up(state.path(), free_port());
     let dir = tempfile::tempdir().unwrap();
-    let (fetch_port, upstream_port) = (free_port(), trace_echo(2));
+    let (fetch_port, upstream_port) = (free_port(), support::trace_echo(2));
     let config = format!("{{allowed_hosts: \"127.0.0.1:{upstream_port}\"}}");
-    let file = fetch_app(dir.path(), "traced", fetch_port, Some(&config));
+    let file = support::fetch_app(dir.path(), "traced", fetch_port, Some(&config));
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
     let fetch = format!("http://127.0.0.1:{fetch_port}/?url=http://127.0.0.1:{upstream_port}/");
@@ -292,7 +228,7 @@ fn outgoing_http_reaches_what_the_link_allows_within_its_timeouts() {
     let config = format!(
         "{{allowed_hosts: \"127.0.0.1:{hello_port}, 127.0.0.1:{slow_port}\", first_byte_timeout_ms: \"400\"}}"
     );
-    let file = fetch_app(dir.path(), "proxy", fetch_port, Some(&config));
+    let file = support::fetch_app(dir.path(), "proxy", fetch_port, Some(&config));
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
     let file = slow_app(dir.path(), slow_port);
@@ -333,7 +269,7 @@ fn outgoing_http_without_a_link_or_with_a_wrong_key_is_refused() {
     let running = up(state.path(), hello_port);
 
     let wrong = tempfile::tempdir().unwrap();
-    let file = fetch_app(wrong.path(), "wrong", free_port(), Some("{timeout: \"5\"}"));
+    let file = support::fetch_app(wrong.path(), "wrong", free_port(), Some("{timeout: \"5\"}"));
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 1);
     assert!(
@@ -345,7 +281,7 @@ fn outgoing_http_without_a_link_or_with_a_wrong_key_is_refused() {
 
     let unlinked = tempfile::tempdir().unwrap();
     let fetch_port = free_port();
-    let file = fetch_app(unlinked.path(), "unlinked", fetch_port, None);
+    let file = support::fetch_app(unlinked.path(), "unlinked", fetch_port, None);
     let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
     let (status, body) = get(&format!(

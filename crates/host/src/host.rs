@@ -21,7 +21,7 @@ use weft_lattice::{EventBus, LatticeEvent};
 use weft_oci::{ArtifactCache, Registry};
 use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
-use weft_telemetry::{ComponentMetrics, Metrics};
+use weft_telemetry::{ComponentTelemetry, Telemetry};
 
 use weft_capabilities::capability::{self, Capability, Kind, Opening};
 use weft_capabilities::http_server::HTTP_SERVER;
@@ -100,7 +100,7 @@ pub struct Host {
     /// The tasks serving this host's components to the other hosts, by component id.
     served_remotely: Mutex<HashMap<String, ServedRemotely>>,
     /// Where component invocations are counted.
-    metrics: ComponentMetrics,
+    metrics: ComponentTelemetry,
 }
 
 impl Host {
@@ -138,13 +138,13 @@ impl Host {
             oci: None,
             remote: None,
             served_remotely: Mutex::default(),
-            metrics: ComponentMetrics::disabled(),
+            metrics: ComponentTelemetry::disabled(),
         }
     }
 
     /// Records its HTTP requests and component invocations in `metrics`.
-    pub fn with_metrics(mut self, metrics: &Metrics) -> Self {
-        self.http.set_metrics(metrics.http_server());
+    pub fn with_telemetry(mut self, metrics: &Telemetry) -> Self {
+        self.http.set_telemetry(metrics.http_server());
         self.metrics = metrics.components();
         self
     }
@@ -566,7 +566,7 @@ impl Host {
         let prepared = tokio::task::spawn_blocking(move || {
             let component = runtime.load(&source).map_err(ComponentProblem::Load)?;
             ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
-                .map(|handler| handler.with_metrics(&metrics, &metrics_id))
+                .map(|handler| handler.with_telemetry(&metrics, &metrics_id))
                 .map_err(ComponentProblem::Prepare)
         })
         .await

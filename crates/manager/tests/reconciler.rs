@@ -331,7 +331,7 @@ async fn undeploy_removes_everything_and_stops_tracking_the_app() {
 #[tokio::test]
 async fn the_apps_by_status_follow_deploys_undeploys_and_redeploys() {
     let lattice = SimLattice::new(InProcessBus::new(), 0);
-    let metrics = weft_telemetry::Metrics::new(&weft_telemetry::Identity::default());
+    let metrics = weft_telemetry::Telemetry::new(&weft_telemetry::Identity::default());
     let reconciler =
         Reconciler::new(Arc::clone(&lattice), settings()).with_metrics(metrics.reconciler());
     let count = |status: &str| {

@@ -93,6 +93,9 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    /// The telemetry configuration (`OTEL_*` variables) is unusable.
+    #[error("telemetry cannot start: {0}")]
+    Telemetry(#[from] weft_telemetry::TelemetryError),
     /// The WebAssembly runtime cannot start.
     #[error(transparent)]
     Runtime(#[from] weft_runtime::RuntimeError),

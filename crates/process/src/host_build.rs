@@ -8,7 +8,7 @@ use std::time::Duration;
 use weft_host::{Host, RemoteCalls};
 use weft_lattice::{EventBus, LatticeName, LatticeStore};
 use weft_runtime::{Runtime, RuntimeSettings};
-use weft_telemetry::Metrics;
+use weft_telemetry::Telemetry;
 
 use crate::{HostConfig, StartError};
 
@@ -27,7 +27,7 @@ pub(crate) fn build_host(
     host_id: &str,
     bus: Arc<dyn EventBus>,
     remote: Option<RemoteCalls>,
-    metrics: &Metrics,
+    metrics: &Telemetry,
 ) -> Result<Host, StartError> {
     let runtime = Runtime::new(&RuntimeSettings {
         cache_dir: Some(state_dir.join("compiled")),
@@ -43,7 +43,7 @@ pub(crate) fn build_host(
     ]);
     let host = Host::new(host_id, labels, Arc::new(runtime), GRACE, bus)
         .with_data_dir(state_dir.join("data"))
-        .with_metrics(metrics)
+        .with_telemetry(metrics)
         .with_oci(
             weft_oci::ArtifactCache::open(state_dir.join("oci"))?,
             weft_oci::Registry::new(config.oci.clone()),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use weft_api::MetricsEndpoint;
 use weft_host::{Host, HostCtl, RemoteCalls, follow_secrets};
 use weft_secrets::{SecretKey, SecretVault};
-use weft_telemetry::Metrics;
+use weft_telemetry::Telemetry;
 
 use crate::host_build::{beat, build_host, hint_if_unmanaged};
 use crate::join::{Joined, join_nats};
@@ -43,6 +43,8 @@ pub struct HostProcess {
     _ctl: HostCtl,
     background: Vec<tokio::task::JoinHandle<()>>,
     metrics_endpoint: Option<MetricsEndpoint>,
+    /// Flushed to its collectors on shutdown.
+    telemetry: Telemetry,
 }
 
 impl HostProcess {
@@ -59,7 +61,7 @@ impl HostProcess {
         let (joined, nats) = join_nats(&config.nats, &state_dir).await?;
         let remote = RemoteCalls::new(nats.client.clone(), nats.lattice.as_str());
         let bus = Arc::clone(&joined.bus);
-        let metrics = Metrics::from_environment(&identity(&joined.host_id, Some(&nats.lattice)));
+        let metrics = Telemetry::from_environment(&identity(&joined.host_id, Some(&nats.lattice)))?;
         let host = build_host(
             &state_dir,
             &config.host,
@@ -70,7 +72,7 @@ impl HostProcess {
         )?;
         let host = Arc::new(host);
         // Stopped when dropped, so a start that fails later leaves nothing listening.
-        let metrics_endpoint = serve_metrics(config.metrics_addr, metrics).await?;
+        let metrics_endpoint = serve_metrics(config.metrics_addr, metrics.clone()).await?;
         let ctl = start_host_ctl(&nats, &host).await?;
         let mut background = vec![
             beat(Arc::clone(&host), config.host.heartbeat),
@@ -105,6 +107,7 @@ impl HostProcess {
             _ctl: ctl,
             background,
             metrics_endpoint,
+            telemetry: metrics,
         })
     }
 
@@ -128,6 +131,7 @@ impl HostProcess {
         drop(self.metrics_endpoint);
         self.host.shutdown().await;
         self.joined.flush().await;
+        self.telemetry.flush().await;
     }
 }
 
@@ -135,7 +139,7 @@ impl HostProcess {
 /// would only answer that they are).
 async fn serve_metrics(
     addr: Option<std::net::SocketAddr>,
-    metrics: Metrics,
+    metrics: Telemetry,
 ) -> Result<Option<MetricsEndpoint>, StartError> {
     let Some(addr) = addr else {
         return Ok(None);

@@ -11,7 +11,7 @@ use weft_host::{ComponentInvoker, Host, HostCtl, RemoteCalls};
 use weft_lattice::{LatticeName, Subscription};
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
-use weft_telemetry::{Identity, Metrics};
+use weft_telemetry::{Identity, Telemetry};
 
 use crate::acting::{ActingOn, Answering, NatsLink, act};
 use crate::host_build::{beat, build_host};
@@ -87,7 +87,7 @@ impl ManagerProcess {
             ),
             joined: joined_nats,
         });
-        let metrics = Metrics::from_environment(&identity(&joined.host_id, joined.lattice()));
+        let metrics = Telemetry::from_environment(&identity(&joined.host_id, joined.lattice()))?;
         // Taken before the host starts, so its first events are seen.
         let bus_events = joined.bus.subscribe();
         let host = start_host(
@@ -193,6 +193,7 @@ impl ManagerProcess {
         self.running.stop();
         self.control.shutdown().await;
         self.joined.flush().await;
+        self.control.metrics().flush().await;
         if release_lease {
             self.running.release_lease().await;
         }
@@ -246,7 +247,7 @@ fn start_host(
     state_dir: &Path,
     joined: &Joined,
     nats: Option<&NatsLink>,
-    metrics: &Metrics,
+    metrics: &Telemetry,
 ) -> Result<Option<Arc<Host>>, StartError> {
     let Some(config) = config else {
         return Ok(None);
@@ -335,7 +336,7 @@ fn control_plane(
     joined: &Joined,
     lattice: ManagedLattice,
     events: Subscription,
-    metrics: Metrics,
+    metrics: Telemetry,
 ) -> Result<Arc<ControlPlane>, StartError> {
     let key_file = config
         .secrets_key

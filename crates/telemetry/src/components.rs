@@ -1,15 +1,19 @@
 //! Component invocations: how long each took and how it ended
 //! (`weft.component.invocation.duration`), how long instantiation took
 //! (`weft.component.instantiation.duration`) and how many run now
-//! (`weft.component.instances.active`), by component id (derived from manifest names).
+//! (`weft.component.instances.active`), by component id (derived from manifest names); and
+//! a span per invocation under the trace that caused it.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
+use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
+use crate::http_client::{HttpClientTelemetry, OutgoingRequest};
 use crate::http_server::DURATION_BOUNDS;
+use crate::{Span, TraceContext, Tracing};
 
 /// What called a component.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +64,13 @@ impl Outcome {
     }
 }
 
-/// The invocation instruments; [`Self::disabled`] ones do no work at all.
+/// The invocation instruments and spans; [`Self::disabled`] ones do no work at all.
 #[derive(Clone, Default)]
-pub struct ComponentMetrics(Option<ComponentInstruments>);
+pub struct ComponentTelemetry {
+    instruments: Option<ComponentInstruments>,
+    client: HttpClientTelemetry,
+    tracing: Tracing,
+}
 
 #[derive(Clone)]
 struct ComponentInstruments {
@@ -71,92 +79,172 @@ struct ComponentInstruments {
     active: UpDownCounter<i64>,
 }
 
-/// The instruments of one component, its label made once when it is prepared.
+/// One component's instruments, labelled with its id, and its spans.
 #[derive(Clone, Default)]
-pub struct ComponentRecorder(Option<(ComponentInstruments, KeyValue)>);
+pub struct ComponentRecorder {
+    instruments: Option<(ComponentInstruments, KeyValue)>,
+    client: HttpClientTelemetry,
+    tracing: Tracing,
+    id: Option<StringValue>,
+}
 
-impl ComponentMetrics {
-    /// Instruments that record nothing.
+impl ComponentTelemetry {
+    /// Records nothing.
     pub fn disabled() -> Self {
-        Self(None)
+        Self::default()
     }
 
-    pub(crate) fn new(meter: &Meter) -> Self {
-        Self(Some(ComponentInstruments {
-            duration: meter
-                .f64_histogram("weft.component.invocation.duration")
-                .with_unit("s")
-                .with_description("Duration of component invocations, instantiation included.")
-                .with_boundaries(DURATION_BOUNDS.to_vec())
-                .build(),
-            instantiation: meter
-                .f64_histogram("weft.component.instantiation.duration")
-                .with_unit("s")
-                .with_description("Time to instantiate a component for one invocation.")
-                .with_boundaries(DURATION_BOUNDS.to_vec())
-                .build(),
-            active: meter
-                .i64_up_down_counter("weft.component.instances.active")
-                .with_unit("{instance}")
-                .with_description("Component instances running an invocation now.")
-                .build(),
-        }))
+    pub(crate) fn new(meter: &Meter, tracing: Tracing) -> Self {
+        Self {
+            instruments: Some(ComponentInstruments {
+                duration: meter
+                    .f64_histogram("weft.component.invocation.duration")
+                    .with_unit("s")
+                    .with_description("Duration of component invocations, instantiation included.")
+                    .with_boundaries(DURATION_BOUNDS.to_vec())
+                    .build(),
+                instantiation: meter
+                    .f64_histogram("weft.component.instantiation.duration")
+                    .with_unit("s")
+                    .with_description("Time to instantiate a component for one invocation.")
+                    .with_boundaries(DURATION_BOUNDS.to_vec())
+                    .build(),
+                active: meter
+                    .i64_up_down_counter("weft.component.instances.active")
+                    .with_unit("{instance}")
+                    .with_description("Component instances running an invocation now.")
+                    .build(),
+            }),
+            client: HttpClientTelemetry::new(meter, tracing.clone()),
+            tracing,
+        }
     }
 
-    /// What records the invocations of component `id`.
+    /// The same instruments, with spans from `tracing`.
+    pub(crate) fn traced(self, tracing: Tracing) -> Self {
+        Self {
+            client: self.client.traced(tracing.clone()),
+            tracing,
+            ..self
+        }
+    }
+
+    /// The recorder of component `id` (its lattice id, derived from manifest names).
     pub fn of(&self, id: &str) -> ComponentRecorder {
-        ComponentRecorder(self.0.clone().map(|instruments| {
-            let id = Value::String(StringValue::from(Arc::<str>::from(id)));
-            (instruments, KeyValue::new("weft.component.id", id))
-        }))
+        let id = StringValue::from(Arc::<str>::from(id));
+        ComponentRecorder {
+            instruments: self.instruments.clone().map(|instruments| {
+                (
+                    instruments,
+                    KeyValue::new("weft.component.id", Value::String(id.clone())),
+                )
+            }),
+            client: self.client.clone(),
+            tracing: self.tracing.clone(),
+            id: Some(id),
+        }
     }
 }
 
 impl ComponentRecorder {
-    /// A recorder that records nothing.
+    /// Records nothing.
     pub fn disabled() -> Self {
-        Self(None)
+        Self::default()
     }
 
-    /// An invocation begins; its instance counts as active until the guard is finished or
-    /// dropped.
-    pub fn begin(&self, trigger: Trigger) -> Invocation {
-        Invocation(self.0.as_ref().map(|(instruments, component)| {
+    /// An invocation of `function` (`wasi:http/incoming-handler.handle`, …) begins, caused
+    /// by `trigger` within the trace `incoming`. Its instance counts as active, and its span
+    /// stays open, until the returned guard is finished or dropped.
+    pub fn begin(
+        &self,
+        trigger: Trigger,
+        function: &str,
+        incoming: Option<&TraceContext>,
+    ) -> Invocation {
+        let running = self.instruments.as_ref().map(|(instruments, component)| {
             instruments.active.add(1, std::slice::from_ref(component));
             Running {
                 instruments: instruments.clone(),
                 component: component.clone(),
                 trigger,
-                started: Instant::now(),
             }
-        }))
+        });
+        let span = match (&self.id, self.tracing.is_enabled()) {
+            (Some(id), true) => self.tracing.start(
+                format!("{} {function}", id.as_str()),
+                SpanKind::Internal,
+                incoming,
+                vec![
+                    KeyValue::new("weft.component.id", Value::String(id.clone())),
+                    KeyValue::new("weft.invocation.trigger", trigger.as_str()),
+                    KeyValue::new("weft.invocation.function", function.to_owned()),
+                ],
+            ),
+            _ => Span::none(),
+        };
+        Invocation {
+            running,
+            span,
+            started: Instant::now(),
+        }
+    }
+
+    /// An outgoing `method` request to `uri` this component makes begins, within the trace
+    /// `incoming` ([`HttpClientTelemetry`]).
+    pub fn outgoing(
+        &self,
+        method: &http::Method,
+        uri: &http::Uri,
+        incoming: Option<&TraceContext>,
+    ) -> OutgoingRequest {
+        self.client.start(method, uri, incoming)
     }
 }
 
-/// One invocation under way (nothing, when metrics are off).
-pub struct Invocation(Option<Running>);
+/// One invocation: its instruments (when metrics are on) and its span.
+pub struct Invocation {
+    running: Option<Running>,
+    span: Span,
+    started: Instant,
+}
 
 struct Running {
     instruments: ComponentInstruments,
     component: KeyValue,
     trigger: Trigger,
-    started: Instant,
 }
 
 impl Invocation {
+    /// The trace context to hand to what the invocation causes: its span's when there is
+    /// one, else `incoming` unchanged.
+    pub fn hand_on(&self, incoming: Option<TraceContext>) -> Option<TraceContext> {
+        self.span.hand_on(incoming)
+    }
+
     /// The instance is ready: records how long instantiating took.
-    pub fn instantiated(&self) {
-        if let Some(running) = &self.0 {
+    pub fn instantiated(&mut self) {
+        self.span.event("instantiated");
+        if let Some(running) = &self.running {
             running.instruments.instantiation.record(
-                running.started.elapsed().as_secs_f64(),
+                self.started.elapsed().as_secs_f64(),
                 std::slice::from_ref(&running.component),
             );
         }
     }
 
     /// The invocation ended with `outcome`.
-    pub fn finish(self, outcome: Outcome) {
-        let Some(running) = &self.0 else {
+    pub fn finish(mut self, outcome: Outcome) {
+        if self.span.exists() {
+            self.span
+                .set(KeyValue::new("weft.invocation.outcome", outcome.as_str()));
+            if outcome != Outcome::Ok {
+                self.span.fail(
+                    outcome.as_str(),
+                    format!("the invocation ended: {}", outcome.as_str()),
+                );
+            }
+        }
+        let Some(running) = &self.running else {
             return;
         };
         let labels = [
@@ -167,13 +255,13 @@ impl Invocation {
         running
             .instruments
             .duration
-            .record(running.started.elapsed().as_secs_f64(), &labels);
+            .record(self.started.elapsed().as_secs_f64(), &labels);
     }
 }
 
 impl Drop for Invocation {
     fn drop(&mut self) {
-        if let Some(running) = &self.0 {
+        if let Some(running) = &self.running {
             running
                 .instruments
                 .active
@@ -184,17 +272,19 @@ impl Drop for Invocation {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Identity, Metrics, Outcome, Trigger};
+    use crate::{Identity, Outcome, Telemetry, Trigger};
 
     #[test]
     fn invocations_count_by_outcome_and_instances_while_they_run() {
-        let metrics = Metrics::new(&Identity::default());
+        let metrics = Telemetry::new(&Identity::default());
         let hello = metrics.components().of("hello-http_component");
-        let first = hello.begin(Trigger::Http);
+        let mut first = hello.begin(Trigger::Http, "handle", None);
         first.instantiated();
-        let running = hello.begin(Trigger::Message);
+        let running = hello.begin(Trigger::Message, "handle-message", None);
         first.finish(Outcome::Ok);
-        hello.begin(Trigger::Http).finish(Outcome::Timeout);
+        hello
+            .begin(Trigger::Http, "handle", None)
+            .finish(Outcome::Timeout);
         let text = metrics.prometheus_text().unwrap_or_default();
         assert!(
             text.contains(r#"weft_component_invocation_duration_seconds_count{weft_component_id="hello-http_component",weft_invocation_outcome="timeout",weft_invocation_trigger="http"} 1"#),

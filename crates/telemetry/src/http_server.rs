@@ -7,7 +7,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
+use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
+
+use crate::{Span, TraceContext, Tracing};
 
 /// Bucket bounds in seconds: the conventions' advice, with finer ones below 5 ms, where a
 /// component served from a warm pool answers.
@@ -21,9 +24,12 @@ const KNOWN_METHODS: [&str; 9] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
 ];
 
-/// The HTTP server's instruments; [`Self::disabled`] ones do no work at all.
+/// The HTTP server's instruments and spans; [`Self::disabled`] ones do no work at all.
 #[derive(Clone, Default)]
-pub struct HttpServerMetrics(Option<HttpInstruments>);
+pub struct HttpServerTelemetry {
+    instruments: Option<HttpInstruments>,
+    tracing: Tracing,
+}
 
 #[derive(Clone)]
 struct HttpInstruments {
@@ -34,7 +40,7 @@ struct HttpInstruments {
 /// What a matched route adds to a request's labels: its path template and its application.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteLabels {
-    route: Value,
+    route: StringValue,
     app: Option<Value>,
 }
 
@@ -42,100 +48,168 @@ impl RouteLabels {
     /// A route whose path template is `route` (`/*`, `/api/*`), owned by application `app`
     /// (`None` for one put by hand).
     pub fn new(route: &str, app: Option<&str>) -> Self {
-        let text = |text: &str| Value::String(StringValue::from(Arc::<str>::from(text)));
+        let text = |text: &str| StringValue::from(Arc::<str>::from(text));
         Self {
             route: text(route),
-            app: app.map(text),
+            app: app.map(|app| Value::String(text(app))),
         }
     }
 }
 
-impl HttpServerMetrics {
-    /// Instruments that record nothing.
+impl HttpServerTelemetry {
+    /// Records nothing.
     pub fn disabled() -> Self {
-        Self(None)
+        Self::default()
     }
 
-    pub(crate) fn new(meter: &Meter) -> Self {
-        Self(Some(HttpInstruments {
-            duration: meter
-                .f64_histogram("http.server.request.duration")
-                .with_unit("s")
-                .with_description("Duration of HTTP server requests, until the response head.")
-                .with_boundaries(DURATION_BOUNDS.to_vec())
-                .build(),
-            active: meter
-                .i64_up_down_counter("http.server.active_requests")
-                .with_unit("{request}")
-                .with_description("Number of HTTP server requests being served.")
-                .build(),
-        }))
+    pub(crate) fn new(meter: &Meter, tracing: Tracing) -> Self {
+        Self {
+            instruments: Some(HttpInstruments {
+                duration: meter
+                    .f64_histogram("http.server.request.duration")
+                    .with_unit("s")
+                    .with_description("Duration of HTTP server requests, until the response head.")
+                    .with_boundaries(DURATION_BOUNDS.to_vec())
+                    .build(),
+                active: meter
+                    .i64_up_down_counter("http.server.active_requests")
+                    .with_unit("{request}")
+                    .with_description("Number of HTTP server requests being served.")
+                    .build(),
+            }),
+            tracing,
+        }
     }
 
-    /// A request with method `method` begins; it counts as active until the returned guard
-    /// is finished or dropped.
-    pub fn start(&self, method: &str) -> ActiveRequest {
-        ActiveRequest(self.0.as_ref().map(|instruments| {
-            let method = known_method(method);
+    /// The same instruments, with spans from `tracing`.
+    pub(crate) fn traced(self, tracing: Tracing) -> Self {
+        Self { tracing, ..self }
+    }
+
+    /// A request with method `method` for `path` begins, served through `route` (`None`:
+    /// no route matched), continuing the caller's trace `incoming`. It counts as active and
+    /// its SERVER span (`"{METHOD} {route}"`) stays open until the returned guard is
+    /// finished or dropped.
+    pub fn start(
+        &self,
+        method: &str,
+        path: &str,
+        route: Option<&RouteLabels>,
+        incoming: Option<&TraceContext>,
+    ) -> ActiveRequest {
+        let method = known_method(method);
+        let recording = self.instruments.as_ref().map(|instruments| {
             instruments.active.add(1, &method_labels(method));
             Recording {
                 instruments: instruments.clone(),
-                method,
                 started: Instant::now(),
             }
-        }))
+        });
+        let span = if self.tracing.is_enabled() {
+            server_span(&self.tracing, method, path, route, incoming)
+        } else {
+            Span::none()
+        };
+        ActiveRequest {
+            recording,
+            method,
+            route: route.cloned(),
+            span,
+        }
     }
 }
 
-/// One request being served (nothing, when metrics are off).
-pub struct ActiveRequest(Option<Recording>);
+/// The SERVER span of one request, named and attributed as the HTTP conventions say.
+fn server_span(
+    tracing: &Tracing,
+    method: &'static str,
+    path: &str,
+    route: Option<&RouteLabels>,
+    incoming: Option<&TraceContext>,
+) -> Span {
+    let shown = if method == "_OTHER" { "HTTP" } else { method };
+    let name = match route {
+        Some(route) => format!("{shown} {}", route.route.as_str()),
+        None => shown.to_owned(),
+    };
+    let mut attributes = Vec::with_capacity(5);
+    attributes.extend(method_labels(method));
+    attributes.push(KeyValue::new("url.path", path.to_owned()));
+    if let Some(route) = route {
+        attributes.push(KeyValue::new("http.route", route.route.clone()));
+        if let Some(app) = &route.app {
+            attributes.push(KeyValue::new("weft.app", app.clone()));
+        }
+    }
+    tracing.start(name, SpanKind::Server, incoming, attributes)
+}
+
+/// One request being served: its instruments (when metrics are on) and its span.
+pub struct ActiveRequest {
+    recording: Option<Recording>,
+    method: &'static str,
+    route: Option<RouteLabels>,
+    span: Span,
+}
 
 struct Recording {
     instruments: HttpInstruments,
-    method: &'static str,
     started: Instant,
 }
 
 impl ActiveRequest {
-    /// The request was answered with `status` through `route` (`None`: no route matched);
-    /// `error_type` says why it failed when the answer is an error (`timeout`, `trap`, …;
-    /// the status code stands in for it on a 5xx without one).
-    pub fn finish(
-        self,
-        route: Option<&RouteLabels>,
-        status: u16,
-        error_type: Option<&'static str>,
-    ) {
-        let Some(recording) = &self.0 else {
+    /// The trace context to hand to whatever serves the request: the SERVER span's, or
+    /// `None` when no span is recorded.
+    pub fn context(&self) -> Option<TraceContext> {
+        self.span.context()
+    }
+
+    /// The request was answered with `status`; `error_type` says why it failed when the
+    /// answer is an error (`timeout`, `trap`, …; the status code stands in for it on a 5xx
+    /// without one).
+    pub fn finish(mut self, status: u16, error_type: Option<&'static str>) {
+        let error_type: Option<Value> = match error_type {
+            Some(kind) => Some(kind.into()),
+            None if status >= 500 => Some(status.to_string().into()),
+            None => None,
+        };
+        if self.span.exists() {
+            self.span.set(KeyValue::new(
+                "http.response.status_code",
+                i64::from(status),
+            ));
+            if let Some(kind) = &error_type {
+                self.span
+                    .fail(kind.clone(), format!("answered with status {status}"));
+            }
+        }
+        let Some(recording) = &self.recording else {
             return;
         };
         let elapsed = recording.started.elapsed().as_secs_f64();
         let mut labels = Vec::with_capacity(6);
-        labels.extend(method_labels(recording.method));
+        labels.extend(method_labels(self.method));
         labels.push(KeyValue::new(
             "http.response.status_code",
             i64::from(status),
         ));
-        if let Some(route) = route {
+        if let Some(route) = &self.route {
             labels.push(KeyValue::new("http.route", route.route.clone()));
             if let Some(app) = &route.app {
                 labels.push(KeyValue::new("weft.app", app.clone()));
             }
         }
-        match error_type {
-            Some(kind) => labels.push(KeyValue::new("error.type", kind)),
-            None if status >= 500 => labels.push(KeyValue::new("error.type", status.to_string())),
-            None => {}
+        if let Some(kind) = error_type {
+            labels.push(KeyValue::new("error.type", kind));
         }
         recording.instruments.duration.record(elapsed, &labels);
-        // Dropping `self` ends it as an active request.
     }
 }
 
 impl Drop for ActiveRequest {
     fn drop(&mut self) {
-        if let Some(recording) = &self.0 {
-            let labels = method_labels(recording.method);
+        if let Some(recording) = &self.recording {
+            let labels = method_labels(self.method);
             recording.instruments.active.add(-1, &labels);
         }
     }
@@ -150,7 +224,7 @@ fn method_labels(method: &'static str) -> [KeyValue; 2] {
 }
 
 /// `method` if the conventions know it, else `_OTHER`.
-fn known_method(method: &str) -> &'static str {
+pub(crate) fn known_method(method: &str) -> &'static str {
     KNOWN_METHODS
         .iter()
         .find(|known| **known == method)
@@ -160,23 +234,29 @@ fn known_method(method: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Identity, Metrics};
+    use crate::{Identity, Telemetry};
 
     use super::RouteLabels;
 
     #[test]
     fn requests_are_labelled_by_template_and_unknown_methods_fold_into_other() {
-        let metrics = Metrics::new(&Identity::default());
+        let metrics = Telemetry::new(&Identity::default());
         let server = metrics.http_server();
         let route = RouteLabels::new("/api/*", Some("shop"));
-        server.start("GET").finish(Some(&route), 200, None);
-        server.start("GET").finish(Some(&route), 200, None);
-        server.start("BREW").finish(None, 404, None);
         server
-            .start("POST")
-            .finish(Some(&route), 503, Some("timeout"));
-        server.start("PUT").finish(Some(&route), 500, None);
-        let in_flight = server.start("GET");
+            .start("GET", "/", Some(&route), None)
+            .finish(200, None);
+        server
+            .start("GET", "/", Some(&route), None)
+            .finish(200, None);
+        server.start("BREW", "/", None, None).finish(404, None);
+        server
+            .start("POST", "/", Some(&route), None)
+            .finish(503, Some("timeout"));
+        server
+            .start("PUT", "/", Some(&route), None)
+            .finish(500, None);
+        let in_flight = server.start("GET", "/", None, None);
         let text = metrics.prometheus_text().unwrap_or_default();
         assert!(
             text.contains(r#"http_server_request_duration_seconds_count{error_type="timeout",http_request_method="POST",http_response_status_code="503",http_route="/api/*",url_scheme="http",weft_app="shop"} 1"#),

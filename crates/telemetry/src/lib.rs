@@ -1,17 +1,22 @@
-//! weft's metrics: OpenTelemetry instruments named and labelled after the semantic
+//! weft's telemetry: OpenTelemetry metrics and spans named and labelled after the semantic
 //! conventions (durations in seconds, labels bounded to methods, route templates, manifest
-//! names and outcomes), held by one [`Metrics`] per process and read out as Prometheus text.
+//! names and outcomes), held by one [`Telemetry`] per process, read out as Prometheus text
+//! and exported over OTLP where the `OTEL_*` variables say.
 //!
-//! Nothing here is global: a process makes one [`Metrics`] and hands each part the group of
-//! instruments it records ([`HttpServerMetrics`], [`ComponentMetrics`],
-//! [`ReconcilerMetrics`]). A [`Metrics::disabled`] one records nothing at the cost of a
-//! branch.
+//! Nothing here is global: a process makes one [`Telemetry`] and hands each part the group it
+//! records ([`HttpServerTelemetry`], [`ComponentTelemetry`], [`ReconcilerMetrics`]). A
+//! [`Telemetry::disabled`] one records nothing at the cost of a branch.
 
 mod components;
+mod export;
+mod export_config;
+mod http_client;
 mod http_server;
 mod prometheus;
 mod reader;
 mod reconciler;
+mod spans;
+mod trace_context;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, MeterProvider as _};
@@ -20,19 +25,34 @@ use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 
-pub use components::{ComponentMetrics, ComponentRecorder, Invocation, Outcome, Trigger};
-pub use http_server::{ActiveRequest, HttpServerMetrics, RouteLabels};
+pub use components::{ComponentRecorder, ComponentTelemetry, Invocation, Outcome, Trigger};
+pub use export::ExportError;
+pub use export_config::{Destination, ExportConfig, ExportConfigError, Protocol};
+pub use http_client::{HttpClientTelemetry, OutgoingRequest};
+pub use http_server::{ActiveRequest, HttpServerTelemetry, RouteLabels};
+pub use opentelemetry::KeyValue as Attribute;
+pub use opentelemetry::trace::SpanKind;
 pub use reconciler::ReconcilerMetrics;
+pub use spans::{Span, Tracing};
+pub use trace_context::{TRACE_HEADERS, TraceContext};
 
+use export::{Batching, Exports};
 use reader::SharedReader;
 
 /// The instrumentation scope every instrument belongs to.
 const SCOPE: &str = "weft";
 
-/// Why the metrics could not be read out.
+/// Why telemetry could not be set up or read out.
 #[derive(Debug, thiserror::Error)]
 pub enum TelemetryError {
+    /// An `OTEL_*` (or wasmCloud) variable says something weft cannot use.
+    #[error(transparent)]
+    Config(#[from] ExportConfigError),
+    /// An OTLP exporter could not be started.
+    #[error(transparent)]
+    Export(#[from] ExportError),
     /// The SDK refused to collect (it was shut down).
     #[error("the metrics could not be collected (is the process shutting down? try again)")]
     Collect(#[source] OTelSdkError),
@@ -54,29 +74,34 @@ pub struct Identity {
     pub version: Option<String>,
 }
 
-/// Every instrument of one process; cheap to clone (clones share the instruments).
+/// Every instrument and the tracer of one process; cheap to clone (clones share them).
 #[derive(Clone, Default)]
-pub struct Metrics {
+pub struct Telemetry {
     /// The provider and its reader; `None` when metrics are off.
     recording: Option<(SdkMeterProvider, SharedReader)>,
-    http_server: HttpServerMetrics,
-    components: ComponentMetrics,
+    /// The tracer provider; `None` when no trace exporter is configured.
+    tracing: Option<SdkTracerProvider>,
+    exports: Exports,
+    http_server: HttpServerTelemetry,
+    components: ComponentTelemetry,
     reconciler: ReconcilerMetrics,
 }
 
-impl std::fmt::Debug for Metrics {
+impl std::fmt::Debug for Telemetry {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
-            .debug_struct("Metrics")
-            .field("enabled", &self.recording.is_some())
+            .debug_struct("Telemetry")
+            .field("metrics", &self.recording.is_some())
+            .field("traces", &self.tracing.is_some())
             .finish_non_exhaustive()
     }
 }
 
-impl Metrics {
-    /// Instruments that record, read out by [`Self::prometheus_text`]. The resource follows
-    /// the OpenTelemetry spec's `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` (service
-    /// name `weft` when neither names one) plus `identity`.
+impl Telemetry {
+    /// Metrics that record, read out by [`Self::prometheus_text`]; no spans, no export. The
+    /// resource follows the OpenTelemetry spec's `OTEL_SERVICE_NAME` /
+    /// `OTEL_RESOURCE_ATTRIBUTES` (service name `weft` when neither names one) plus
+    /// `identity`.
     pub fn new(identity: &Identity) -> Self {
         let reader = SharedReader::default();
         let provider = SdkMeterProvider::builder()
@@ -85,38 +110,86 @@ impl Metrics {
             .build();
         let meter: Meter = provider.meter(SCOPE);
         Self {
-            http_server: HttpServerMetrics::new(&meter),
-            components: ComponentMetrics::new(&meter),
+            http_server: HttpServerTelemetry::new(&meter, Tracing::disabled()),
+            components: ComponentTelemetry::new(&meter, Tracing::disabled()),
             reconciler: ReconcilerMetrics::new(&meter),
             recording: Some((provider, reader)),
+            tracing: None,
+            exports: Exports::default(),
         }
     }
 
-    /// [`Self::new`], unless the environment turns the SDK off as the OpenTelemetry spec
-    /// says (`OTEL_SDK_DISABLED=true`): then [`Self::disabled`].
-    pub fn from_environment(identity: &Identity) -> Self {
-        let off = std::env::var("OTEL_SDK_DISABLED")
-            .is_ok_and(|value| value.trim().eq_ignore_ascii_case("true"));
+    /// Telemetry as the process environment configures it ([`Self::configure`]).
+    pub fn from_environment(identity: &Identity) -> Result<Self, TelemetryError> {
+        Self::configure(identity, &|name| std::env::var(name).ok())
+    }
+
+    /// Telemetry as the variables `lookup` reads say, by the OpenTelemetry spec:
+    /// `OTEL_SDK_DISABLED=true` turns everything off; metrics are always kept for
+    /// [`Self::prometheus_text`] and exported when an endpoint is set; spans are recorded
+    /// only when a trace endpoint is set ([`ExportConfig`]), sampled by `OTEL_TRACES_SAMPLER`
+    /// (parent-based always-on by default). Must run inside a Tokio runtime when anything is
+    /// exported: the export tasks run on it.
+    pub fn configure(
+        identity: &Identity,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, TelemetryError> {
+        let off = lookup("OTEL_SDK_DISABLED")
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"));
         if off {
-            Self::disabled()
-        } else {
-            Self::new(identity)
+            return Ok(Self::disabled());
         }
+        let config = ExportConfig::read(lookup)?;
+        let batching = Batching::read(lookup);
+        let mut telemetry = Self::new(identity);
+        if let (Some(destination), Some((_, reader))) = (&config.metrics, &telemetry.recording) {
+            telemetry
+                .exports
+                .start_metrics(destination, reader.clone(), batching)?;
+        }
+        if let Some(destination) = &config.traces {
+            let resource = resource(identity);
+            let processor = telemetry
+                .exports
+                .start_traces(destination, &resource, batching)?;
+            let provider = SdkTracerProvider::builder()
+                .with_resource(resource)
+                .with_span_processor(processor)
+                .build();
+            let tracing = Tracing::new(opentelemetry::trace::TracerProvider::tracer(
+                &provider, SCOPE,
+            ));
+            telemetry.http_server = telemetry.http_server.traced(tracing.clone());
+            telemetry.components = telemetry.components.traced(tracing);
+            telemetry.tracing = Some(provider);
+        }
+        Ok(telemetry)
     }
 
-    /// Instruments that record nothing and cost nothing: no provider, no labels built.
+    /// Records nothing and costs nothing: no provider, no labels built, no spans.
     pub fn disabled() -> Self {
         Self::default()
     }
 
-    /// The HTTP server's instruments.
-    pub fn http_server(&self) -> HttpServerMetrics {
+    /// The HTTP server's instruments and spans.
+    pub fn http_server(&self) -> HttpServerTelemetry {
         self.http_server.clone()
     }
 
-    /// The component invocations' instruments.
-    pub fn components(&self) -> ComponentMetrics {
+    /// The component invocations' instruments and spans.
+    pub fn components(&self) -> ComponentTelemetry {
         self.components.clone()
+    }
+
+    /// Whether spans are recorded (a trace exporter is configured).
+    pub fn traces_enabled(&self) -> bool {
+        self.tracing.is_some()
+    }
+
+    /// Sends every span and metric recorded so far to the configured collectors and waits
+    /// until they are sent (or failed); call it before the process exits.
+    pub async fn flush(&self) {
+        self.exports.flush().await;
     }
 
     /// The deployment manager's instruments.
@@ -170,7 +243,7 @@ mod tests {
 
     #[test]
     fn disabled_metrics_say_so_and_record_nothing() {
-        let metrics = Metrics::disabled();
+        let metrics = Telemetry::disabled();
         metrics.reconciler().hosts(3);
         assert!(!metrics.is_enabled());
         assert!(matches!(
@@ -181,7 +254,7 @@ mod tests {
 
     #[test]
     fn the_resource_names_weft_and_who_records() {
-        let metrics = Metrics::new(&Identity {
+        let metrics = Telemetry::new(&Identity {
             host_id: Some("NABC".into()),
             lattice: Some("default".into()),
             version: Some("0.1.0".into()),

@@ -97,11 +97,11 @@ impl ReconcilerMetrics {
 mod tests {
     use std::time::Duration;
 
-    use crate::{Identity, Metrics};
+    use crate::{Identity, Telemetry};
 
     #[test]
     fn apps_are_counted_by_status_as_they_move() {
-        let metrics = Metrics::new(&Identity::default());
+        let metrics = Telemetry::new(&Identity::default());
         let reconciler = metrics.reconciler();
         reconciler.app_moved(None, Some("reconciling"));
         reconciler.app_moved(None, Some("reconciling"));

@@ -1,6 +1,6 @@
 //! Servers weft's tests start and stop when dropped: `nats-server` with JetStream,
 //! `redis-server`, PostgreSQL, a CNCF distribution registry, Prometheus (`scripts/test` installs
-//! them). Each binds
+//! them), and an OTLP receiver of our own. Each binds
 //! its own port (port 0, or a retry on another port when one is taken), so no other test can
 //! take it between choosing and binding; `start_on` variants take a port for the tests that
 //! must know it before the server runs (a restart on the same address, a server that comes
@@ -10,6 +10,7 @@
 
 mod live_subscription;
 mod nats;
+mod otlp;
 mod postgres;
 mod prometheus;
 mod redis;
@@ -18,6 +19,7 @@ mod started;
 
 pub use live_subscription::{subscribe_live, unsubscribe_done};
 pub use nats::NatsServer;
+pub use otlp::{OtlpReceiver, ReceivedSpan};
 pub use postgres::{PostgresServer, SUPERUSER, SUPERUSER_PASSWORD};
 pub use prometheus::{PrometheusServer, promtool_check_metrics};
 pub use redis::RedisServer;

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse as _, Response};
-use weft_telemetry::{Metrics, TelemetryError};
+use weft_telemetry::{Telemetry, TelemetryError};
 
 use super::error;
 use crate::server::ApiState;
@@ -18,7 +18,7 @@ pub(crate) async fn prometheus(State(state): State<ApiState>) -> Response {
 
 /// `metrics` read out as Prometheus text, or why they cannot be: 503 when they are off (a
 /// setting, not a fault), 500 when collecting failed.
-pub(crate) fn prometheus_answer(metrics: &Metrics) -> Response {
+pub(crate) fn prometheus_answer(metrics: &Telemetry) -> Response {
     match metrics.prometheus_text() {
         Ok(text) => ([(header::CONTENT_TYPE, PROMETHEUS_TEXT)], text).into_response(),
         Err(failure @ TelemetryError::Disabled) => {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+use weft_telemetry::ComponentRecorder;
 
 /// A destination rule that could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -121,6 +122,8 @@ pub(crate) struct OutgoingHooks {
     pub(crate) allow_hint: &'static str,
     /// The invocation's trace, handed on in requests that carry none of their own.
     pub(crate) trace: Option<TraceContext>,
+    /// Records each request's duration and CLIENT span (the component's recorder).
+    pub(crate) recorder: ComponentRecorder,
 }
 
 /// The hint for components run by `weft run`.
@@ -147,10 +150,13 @@ impl WasiHttpHooks for OutgoingHooks {
     ) -> Box<dyn std::future::Future<Output = SendResult> + Send> {
         drop(fut);
         let mut request = request;
+        let outgoing = self
+            .recorder
+            .outgoing(request.method(), request.uri(), self.trace.as_ref());
         let own_trace = TRACE_HEADERS
             .iter()
             .any(|name| request.headers().contains_key(*name));
-        if let Some(trace) = self.trace.as_ref().filter(|_| !own_trace) {
+        if !own_trace && let Some(trace) = outgoing.hand_on(self.trace.clone()) {
             for (name, value) in trace.headers() {
                 if let Ok(value) = http::HeaderValue::from_str(value) {
                     request.headers_mut().insert(name, value);
@@ -191,16 +197,42 @@ impl WasiHttpHooks for OutgoingHooks {
                 self.allow_hint
                     .replace("HOST:PORT", &format!("{host}:{port}"))
             );
+            outgoing.failed("denied");
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         Box::new(async move {
             use http_body_util::BodyExt;
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            let sent = wasmtime_wasi_http::default_send_request(request, options).await;
+            match &sent {
+                Ok((response, _)) => outgoing.answered(response.status().as_u16()),
+                Err(error) => outgoing.failed(error_type(error)),
+            }
+            let (response, io) = sent?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn std::future::Future<Output = _> + Send>,
             ))
         })
+    }
+}
+
+/// A bounded name for how a request failed, for `error.type`.
+fn error_type(error: &Error) -> &'static str {
+    match error {
+        Error::DnsTimeout
+        | Error::ConnectionTimeout
+        | Error::ConnectionReadTimeout
+        | Error::ConnectionWriteTimeout => "timeout",
+        Error::ConnectionRefused => "connection_refused",
+        Error::DnsError { .. } | Error::DestinationNotFound => "dns",
+        Error::Tls(_)
+        | Error::TlsProtocolError
+        | Error::TlsCertificateError
+        | Error::TlsAlertReceived { .. } => "tls",
+        Error::Connect(_) | Error::ConnectionTerminated | Error::DestinationUnavailable => {
+            "connection"
+        }
+        _ => "_OTHER",
     }
 }
 

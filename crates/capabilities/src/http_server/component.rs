@@ -14,7 +14,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
-use weft_telemetry::{ComponentMetrics, ComponentRecorder, Invocation, Outcome, Trigger};
+use weft_telemetry::{ComponentRecorder, ComponentTelemetry, Outcome, Trigger};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
@@ -171,7 +171,7 @@ impl ComponentHandler {
 
     /// Records its invocations in `metrics`, under its lattice id `id` (which manifest names
     /// make, so the label stays bounded; its name can be an image path).
-    pub fn with_metrics(mut self, metrics: &ComponentMetrics, id: &str) -> Self {
+    pub fn with_telemetry(mut self, metrics: &ComponentTelemetry, id: &str) -> Self {
         self.metrics = metrics.of(id);
         self
     }
@@ -289,13 +289,22 @@ impl ComponentHandler {
             .get_export_index(None, full_name)
             .and_then(|instance| component.get_export_index(Some(&instance), function))
             .ok_or_else(not_exported)?;
+        let mut invocation = self.metrics.begin(
+            Trigger::Call,
+            &format!("{}.{function}", unversioned(interface)),
+            call.trace.as_ref(),
+        );
+        let call = CallContext {
+            trace: invocation.hand_on(call.trace.clone()),
+            ..call
+        };
         let mut store = Store::new(
             self.instance_pre.engine(),
             HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
-                .called_with(call),
+                .called_with(call)
+                .recorded_by(&self.metrics),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let invocation = self.metrics.begin(Trigger::Call);
         let outcome = async {
             let instance = self.instance_pre.instantiate_async(&mut store).await?;
             invocation.instantiated();
@@ -330,13 +339,17 @@ impl ComponentHandler {
         message: BrokerMessage,
         trace: Option<TraceContext>,
     ) -> Result<(), MessagingError> {
+        let mut invocation =
+            self.metrics
+                .begin(Trigger::Message, MESSAGE_HANDLER_FUNCTION, trace.as_ref());
+        let trace = invocation.hand_on(trace);
         let mut store = Store::new(
             self.instance_pre.engine(),
             HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
-                .called_with(CallContext { depth: 0, trace }),
+                .called_with(CallContext { depth: 0, trace })
+                .recorded_by(&self.metrics),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let invocation = self.metrics.begin(Trigger::Message);
         let outcome = if let Some(pre) = &self.message_pre {
             async {
                 let handler = pre.instantiate_async(&mut store).await?;
@@ -348,7 +361,7 @@ impl ComponentHandler {
             }
             .await
         } else if let Some(pre) = &self.message_pre_0_3 {
-            crate::messaging::v0_3::deliver(pre, &mut store, message, &invocation).await
+            crate::messaging::v0_3::deliver(pre, &mut store, message, &mut invocation).await
         } else {
             drop(invocation);
             return Err(MessagingError::NoHandler {
@@ -382,7 +395,6 @@ impl ComponentHandler {
         name: Arc<str>,
         pre: ProxyPre<HttpInstanceState>,
         setup: InstanceSetup,
-        invocation: Invocation,
         request: Request<B>,
     ) -> Response<ResponseBody>
     where
@@ -393,14 +405,20 @@ impl ComponentHandler {
             limits,
             outgoing,
             links,
+            recorder,
         } = setup;
+        let incoming = TraceContext::from_http(request.headers());
+        let mut invocation =
+            recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
         let call = CallContext {
             depth: 0,
-            trace: TraceContext::from_http(request.headers()),
+            trace: invocation.hand_on(incoming),
         };
         let mut store = Store::new(
             pre.engine(),
-            HttpInstanceState::new(&name, &limits, &outgoing, links).called_with(call),
+            HttpInstanceState::new(&name, &limits, &outgoing, links)
+                .called_with(call)
+                .recorded_by(&recorder),
         );
         prepare_store(&mut store, &limits, HttpInstanceState::limits);
 
@@ -456,7 +474,14 @@ struct InstanceSetup {
     limits: InstanceLimits,
     outgoing: OutgoingHttpPolicy,
     links: Arc<ComponentLinks>,
+    recorder: ComponentRecorder,
 }
+
+/// The function an HTTP request invokes, as spans name it.
+const HTTP_HANDLER_FUNCTION: &str = "wasi:http/incoming-handler.handle";
+
+/// The function a message invokes, as spans name it.
+const MESSAGE_HANDLER_FUNCTION: &str = "wasmcloud:messaging/handler.handle-message";
 
 /// The response the guest handed over, or why there is none: an error code it answered
 /// with, how its invocation failed, or that it returned without one.
@@ -534,8 +559,8 @@ impl ComponentHandler {
                 limits: self.limits,
                 outgoing: self.outgoing.clone(),
                 links: self.links.get(),
+                recorder: self.metrics.clone(),
             },
-            self.metrics.begin(Trigger::Http),
             request,
         ))
     }

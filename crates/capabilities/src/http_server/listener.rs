@@ -14,7 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use weft_telemetry::{HttpServerMetrics, Outcome};
+use weft_telemetry::{HttpServerTelemetry, Outcome, TRACE_HEADERS, TraceContext};
 
 use super::handler::{ResponseBody, text_response};
 use super::route::RouteTable;
@@ -35,8 +35,8 @@ pub(crate) struct Serving {
     pub(crate) addr: SocketAddr,
     /// Its routes.
     pub(crate) routes: SharedRoutes,
-    /// Its requests' instruments.
-    pub(crate) metrics: HttpServerMetrics,
+    /// Its requests' instruments and spans.
+    pub(crate) telemetry: HttpServerTelemetry,
 }
 
 /// Accepts and serves connections until `stop` fires, closes the socket (and says so on
@@ -97,36 +97,65 @@ pub(crate) async fn run(
 }
 
 /// Serves `request` through the route that takes it (404 when none does), counted under the
-/// route's template: the response head's status, and how the component failed if it did.
-async fn dispatch(serving: &Serving, request: Request<Incoming>) -> Response<ResponseBody> {
-    let active = serving.metrics.start(request.method().as_str());
+/// route's template (the response head's status, and how the component failed if it did)
+/// and traced by a SERVER span that continues the caller's trace; whatever serves the request
+/// sees that span as the `traceparent` it continues.
+async fn dispatch(serving: &Serving, mut request: Request<Incoming>) -> Response<ResponseBody> {
     let table = match serving.routes.read() {
         Ok(table) => Arc::clone(&table),
         Err(poisoned) => Arc::clone(&poisoned.into_inner()),
     };
-    let host = request
+    let route = table.find(host_of(&request), request.uri().path());
+    let incoming = TraceContext::from_http(request.headers());
+    let active = serving.telemetry.start(
+        request.method().as_str(),
+        request.uri().path(),
+        route.map(|route| &route.labels),
+        incoming.as_ref(),
+    );
+    if let Some(context) = active.context() {
+        set_trace_headers(request.headers_mut(), &context);
+    }
+    match route {
+        Some(route) => {
+            let response = route.handler.handle(request).await;
+            let failure = response.extensions().get::<Outcome>().map(|o| o.as_str());
+            active.finish(response.status().as_u16(), failure);
+            response
+        }
+        None => {
+            active.finish(StatusCode::NOT_FOUND.as_u16(), None);
+            text_response(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "no route on {} for host {:?}, path {:?}",
+                    serving.addr,
+                    host_of(&request),
+                    request.uri().path()
+                ),
+            )
+        }
+    }
+}
+
+/// The host a request is for: its `Host` header, else its URI's host.
+fn host_of<B>(request: &Request<B>) -> &str {
+    request
         .headers()
         .get(hyper::header::HOST)
         .and_then(|host| host.to_str().ok())
         .or_else(|| request.uri().host())
-        .unwrap_or_default();
-    match table.find(host, request.uri().path()) {
-        Some(route) => {
-            let response = route.handler.handle(request).await;
-            let failure = response.extensions().get::<Outcome>().map(|o| o.as_str());
-            active.finish(Some(&route.labels), response.status().as_u16(), failure);
-            response
-        }
-        None => {
-            active.finish(None, StatusCode::NOT_FOUND.as_u16(), None);
-            text_response(
-                StatusCode::NOT_FOUND,
-                format!(
-                    "no route on {} for host {host:?}, path {:?}",
-                    serving.addr,
-                    request.uri().path()
-                ),
-            )
+        .unwrap_or_default()
+}
+
+/// Replaces the request's trace headers with `context`'s.
+fn set_trace_headers(headers: &mut hyper::HeaderMap, context: &TraceContext) {
+    for name in TRACE_HEADERS {
+        headers.remove(name);
+    }
+    for (name, value) in context.headers() {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(value) {
+            headers.insert(name, value);
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use weft_telemetry::HttpServerMetrics;
+use weft_telemetry::HttpServerTelemetry;
 
 use super::address::overlaps;
 use super::handler::RequestHandler;
@@ -98,22 +98,22 @@ struct Listener {
 pub struct HttpServer {
     listeners: Mutex<HashMap<SocketAddr, Listener>>,
     grace: Duration,
-    metrics: HttpServerMetrics,
+    metrics: HttpServerTelemetry,
 }
 
 impl HttpServer {
     /// A server with no listeners; `grace` is how long shutdown waits for in-flight requests.
-    /// It records no metrics until [`Self::set_metrics`].
+    /// It records no metrics until [`Self::set_telemetry`].
     pub fn new(grace: Duration) -> Self {
         Self {
             listeners: Mutex::new(HashMap::new()),
             grace,
-            metrics: HttpServerMetrics::disabled(),
+            metrics: HttpServerTelemetry::disabled(),
         }
     }
 
     /// Records every request of the listeners opened from now on in `metrics`.
-    pub fn set_metrics(&mut self, metrics: HttpServerMetrics) {
+    pub fn set_telemetry(&mut self, metrics: HttpServerTelemetry) {
         self.metrics = metrics;
     }
 
@@ -153,7 +153,7 @@ impl HttpServer {
             listener::Serving {
                 addr: bound,
                 routes: Arc::clone(&routes),
-                metrics: self.metrics.clone(),
+                telemetry: self.metrics.clone(),
             },
             stop.clone(),
             closed_sender,

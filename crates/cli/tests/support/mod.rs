@@ -497,3 +497,66 @@ pub fn next_message_during(
         message
     })
 }
+
+/// The fetch example as app `name` on `port`: its HTTP client link's target config is
+/// `client_config` (a YAML flow mapping), or the link is gone when that is `None`.
+pub fn fetch_app(dir: &Path, name: &str, port: u16, client_config: Option<&str>) -> String {
+    let example = weft_examples::FETCH;
+    let settings = "                  properties:\n                    allowed_hosts: example.com\n                    first_byte_timeout_ms: \"5000\"\n";
+    let link_start = "        - type: link\n          properties:\n            namespace: wasi\n            package: http\n            interfaces: [outgoing-handler]\n";
+    let manifest = match client_config {
+        Some(config) => example.manifest.replace(
+            settings,
+            &format!("                  properties: {config}\n"),
+        ),
+        None => {
+            let start = example.manifest.find(link_start).unwrap();
+            let end = example.manifest.find(settings).unwrap() + settings.len();
+            format!("{}{}", &example.manifest[..start], &example.manifest[end..])
+        }
+    };
+    example_app(
+        dir,
+        name,
+        &manifest,
+        &[&example],
+        &[
+            (
+                "name: fetch\n  annotations",
+                &format!("name: {name}\n  annotations"),
+            ),
+            ("127.0.0.1:8007", &format!("127.0.0.1:{port}")),
+        ],
+    )
+}
+
+/// An upstream on a free port answering each of `requests` requests with the `traceparent`
+/// it carried (`none` without one); its port.
+pub fn trace_echo(requests: usize) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut traceparent = "none".to_owned();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.split_once(':')
+                    && name.eq_ignore_ascii_case("traceparent")
+                {
+                    traceparent = value.trim().to_owned();
+                }
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{traceparent}",
+                traceparent.len()
+            );
+            stream.write_all(answer.as_bytes()).unwrap();
+        }
+    });
+    port
+}

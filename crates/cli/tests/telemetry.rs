@@ -1,0 +1,196 @@
+//! OpenTelemetry export through the real binary: `weft up` sends its spans and metrics to an
+//! OTLP receiver the test starts, over OTLP/HTTP and over gRPC; a request that carries a
+//! `traceparent` becomes one trace (SERVER → invocation → CLIENT) whose context reaches the
+//! upstream; `OTEL_SDK_DISABLED=true` never connects; a bad variable stops the start with a
+//! message naming it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{client, free_port, send_with};
+use weft_test_servers::{OtlpReceiver, ReceivedSpan};
+
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CALLER_SPAN: &str = "00f067aa0ba902b7";
+
+/// `weft up` on `state` with `env` set, serving the bundled example on `example_port`.
+fn up_with(state: &std::path::Path, example_port: u16, env: &[(&str, &str)]) -> support::Weft {
+    let mut command = support::weft();
+    command
+        .envs(env.iter().copied())
+        .args(["up", "--api-addr", "127.0.0.1:0"])
+        .args(["--example-address", &format!("127.0.0.1:{example_port}")]);
+    support::spawn_on(command, state)
+}
+
+/// The one span of `spans` that `matches`, or a panic listing them all.
+fn only<'a>(
+    spans: &'a [ReceivedSpan],
+    what: &str,
+    matches: impl Fn(&ReceivedSpan) -> bool,
+) -> &'a ReceivedSpan {
+    let found: Vec<_> = spans.iter().filter(|span| matches(span)).collect();
+    assert_eq!(found.len(), 1, "one {what} expected among {spans:#?}");
+    found[0]
+}
+
+/// A traced request through the fetch example: HTTP in, the component, its outgoing request.
+fn a_request_is_one_trace_over(protocol: &str) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let receiver = runtime.block_on(OtlpReceiver::start());
+    let state = tempfile::tempdir().unwrap();
+    let endpoint = receiver.endpoint();
+    let _up = up_with(
+        state.path(),
+        free_port(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "200"),
+            ("OTEL_SERVICE_NAME", "edge"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (fetch_port, upstream_port) = (free_port(), support::trace_echo(1));
+    let config = format!("{{allowed_hosts: \"127.0.0.1:{upstream_port}\"}}");
+    let file = support::fetch_app(dir.path(), "traced", fetch_port, Some(&config));
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let caller = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
+    let fetch = format!("http://127.0.0.1:{fetch_port}/?url=http://127.0.0.1:{upstream_port}/");
+    let (status, upstream_saw) = send_with("GET", &fetch, &[("traceparent", &caller)], "");
+    assert_eq!(status, 200, "{upstream_saw}");
+    assert!(
+        upstream_saw.starts_with(&format!("00-{TRACE_ID}-")) && upstream_saw.ends_with("-01"),
+        "the upstream gets the caller's trace: {upstream_saw}"
+    );
+    let upstream_parent = upstream_saw.split('-').nth(2).unwrap().to_owned();
+
+    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
+        spans
+            .iter()
+            .filter(|span| span.trace_id == TRACE_ID)
+            .count()
+            >= 3
+    }));
+    let trace: Vec<_> = spans
+        .into_iter()
+        .filter(|span| span.trace_id == TRACE_ID)
+        .collect();
+    let server = only(&trace, "SERVER span", |span| span.kind == 2);
+    assert_eq!(server.parent_span_id, CALLER_SPAN, "{server:#?}");
+    assert!(server.name.starts_with("GET /"), "{server:#?}");
+    assert_eq!(server.attributes["http.request.method"], "GET");
+    assert_eq!(server.attributes["http.response.status_code"], "200");
+    assert_eq!(server.attributes["url.path"], "/");
+    assert_eq!(server.attributes["weft.app"], "traced");
+    let invocation = only(&trace, "invocation span", |span| {
+        span.parent_span_id == server.span_id
+    });
+    assert!(
+        invocation
+            .name
+            .ends_with("wasi:http/incoming-handler.handle"),
+        "{invocation:#?}"
+    );
+    assert_eq!(invocation.attributes["weft.invocation.outcome"], "ok");
+    let outgoing = only(&trace, "CLIENT span", |span| span.kind == 3);
+    assert_eq!(outgoing.parent_span_id, invocation.span_id, "{outgoing:#?}");
+    assert_eq!(
+        outgoing.span_id, upstream_parent,
+        "the upstream's parent is the CLIENT span"
+    );
+    assert_eq!(outgoing.name, "GET");
+    assert_eq!(
+        outgoing.attributes["server.port"],
+        upstream_port.to_string()
+    );
+    assert_eq!(outgoing.attributes["http.response.status_code"], "200");
+    for span in &trace {
+        assert_eq!(span.protocol, protocol, "{span:#?}");
+        assert_eq!(span.resource["service.name"], "edge", "{span:#?}");
+        assert!(
+            span.resource.contains_key("service.instance.id"),
+            "{span:#?}"
+        );
+    }
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let names = receiver.metric_names();
+        let sent = |name: &str| names.iter().any(|sent| sent == name);
+        if sent("http.server.request.duration") && sent("http.client.request.duration") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the metrics never arrived: {names:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_request_is_one_trace_over_otlp_http() {
+    a_request_is_one_trace_over("http/protobuf");
+}
+
+#[test]
+fn a_request_is_one_trace_over_otlp_grpc() {
+    a_request_is_one_trace_over("grpc");
+}
+
+#[test]
+fn with_the_sdk_disabled_nothing_connects_to_the_collector() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let receiver = runtime.block_on(OtlpReceiver::start());
+    let state = tempfile::tempdir().unwrap();
+    let endpoint = receiver.endpoint();
+    let example_port = free_port();
+    let up = up_with(
+        state.path(),
+        example_port,
+        &[
+            ("OTEL_SDK_DISABLED", "true"),
+            ("WASMCLOUD_OBSERVABILITY_ENABLED", "true"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "10"),
+            ("OTEL_METRIC_EXPORT_INTERVAL", "10"),
+        ],
+    );
+    let (status, _) = send_with(
+        "GET",
+        &format!("http://127.0.0.1:{example_port}/"),
+        &[("traceparent", &format!("00-{TRACE_ID}-{CALLER_SPAN}-01"))],
+        "",
+    );
+    assert_eq!(status, 200);
+    assert!(up.interrupt().success());
+    assert_eq!(receiver.connections(), 0);
+}
+
+#[test]
+fn an_unusable_telemetry_variable_stops_the_start_and_names_itself() {
+    let state = tempfile::tempdir().unwrap();
+    let output = support::weft()
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .args(["up", "--api-addr", "127.0.0.1:0", "--example-address"])
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .arg("--state-dir")
+        .arg(state.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("OTEL_EXPORTER_OTLP_PROTOCOL=\"http/json\" is not supported"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("use http/protobuf"), "{stderr}");
+}

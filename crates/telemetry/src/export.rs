@@ -1,0 +1,322 @@
+//! OTLP export on the process's own Tokio runtime: ended spans queue in a bounded channel
+//! and a task sends them in batches; metrics are collected and sent on an interval. No
+//! thread or runtime of the SDK's own, so the async HTTP and gRPC clients always have a
+//! reactor, and a full queue drops spans instead of slowing requests.
+
+use std::time::Duration;
+
+use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter as _;
+use opentelemetry_sdk::metrics::reader::MetricReader as _;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter as _, SpanProcessor};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::export_config::{Destination, Protocol};
+use crate::reader::SharedReader;
+
+/// Why an exporter could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The OTLP exporter refused its configuration.
+    #[error("the OTLP {signal} exporter for {endpoint} could not be built: {source}")]
+    Build {
+        /// `traces` or `metrics`.
+        signal: &'static str,
+        /// The endpoint it was for.
+        endpoint: String,
+        /// What the exporter said.
+        #[source]
+        source: opentelemetry_otlp::ExporterBuildError,
+    },
+    /// Export needs a Tokio runtime and none is running.
+    #[error("OTLP export runs on the Tokio runtime, and telemetry was set up outside one")]
+    NoRuntime,
+}
+
+/// Batching knobs, from `OTEL_BSP_*` and `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batching {
+    /// How long ended spans may wait before they are sent (`OTEL_BSP_SCHEDULE_DELAY`).
+    pub(crate) delay: Duration,
+    /// Spans queued at most; more are dropped (`OTEL_BSP_MAX_QUEUE_SIZE`).
+    pub(crate) queue: usize,
+    /// Spans per export at most (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
+    pub(crate) batch: usize,
+    /// How often metrics are sent (`OTEL_METRIC_EXPORT_INTERVAL`).
+    pub(crate) metric_interval: Duration,
+}
+
+impl Batching {
+    /// The spec's defaults, overridden by whatever `lookup` sets to a positive number.
+    pub(crate) fn read(lookup: &dyn Fn(&str) -> Option<String>) -> Self {
+        let number = |name: &str, default: u64| {
+            lookup(name)
+                .and_then(|value| value.trim().parse::<u64>().ok())
+                .filter(|value| *value > 0)
+                .unwrap_or(default)
+        };
+        let queue = usize::try_from(number("OTEL_BSP_MAX_QUEUE_SIZE", 2048)).unwrap_or(2048);
+        let batch = usize::try_from(number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512)).unwrap_or(512);
+        Self {
+            delay: Duration::from_millis(number("OTEL_BSP_SCHEDULE_DELAY", 5000)),
+            queue,
+            batch: batch.min(queue),
+            metric_interval: Duration::from_millis(number("OTEL_METRIC_EXPORT_INTERVAL", 60_000)),
+        }
+    }
+}
+
+/// What the export tasks are told besides spans.
+enum Command {
+    /// Send what is queued now, then answer.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Hands ended spans to the export task; the SDK calls it for every span.
+#[derive(Debug)]
+pub(crate) struct QueueingProcessor {
+    spans: mpsc::Sender<SpanData>,
+}
+
+impl SpanProcessor for QueueingProcessor {
+    fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &opentelemetry::Context) {}
+
+    fn on_end(&self, span: SpanData) {
+        if !span.span_context.is_sampled() {
+            return;
+        }
+        // A full queue means the collector is slower than the traffic: drop, never wait.
+        let _ = self.spans.try_send(span);
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
+/// The running export tasks, told to flush through these.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Exports {
+    traces: Option<mpsc::Sender<Command>>,
+    metrics: Option<mpsc::Sender<Command>>,
+}
+
+impl Exports {
+    /// Starts the span export task for `destination`; the returned processor feeds it.
+    pub(crate) fn start_traces(
+        &mut self,
+        destination: &Destination,
+        resource: &Resource,
+        batching: Batching,
+    ) -> Result<QueueingProcessor, ExportError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
+        let mut exporter = span_exporter(destination)?;
+        exporter.set_resource(resource);
+        let (spans, queued) = mpsc::channel(batching.queue);
+        let (commands, told) = mpsc::channel(4);
+        runtime.spawn(send_spans(
+            exporter,
+            queued,
+            told,
+            batching,
+            destination.endpoint.clone(),
+        ));
+        self.traces = Some(commands);
+        Ok(QueueingProcessor { spans })
+    }
+
+    /// Starts the task that sends what `reader` collects to `destination` on an interval.
+    pub(crate) fn start_metrics(
+        &mut self,
+        destination: &Destination,
+        reader: SharedReader,
+        batching: Batching,
+    ) -> Result<(), ExportError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
+        let exporter = metric_exporter(destination)?;
+        let (commands, told) = mpsc::channel(4);
+        runtime.spawn(send_metrics(
+            exporter,
+            reader,
+            told,
+            batching.metric_interval,
+            destination.endpoint.clone(),
+        ));
+        self.metrics = Some(commands);
+        Ok(())
+    }
+
+    /// Sends everything recorded so far and waits until it has been sent (or failed).
+    pub(crate) async fn flush(&self) {
+        for commands in [&self.traces, &self.metrics].into_iter().flatten() {
+            let (done, sent) = oneshot::channel();
+            if commands.send(Command::Flush(done)).await.is_ok() {
+                let _ = sent.await;
+            }
+        }
+    }
+}
+
+fn span_exporter(
+    destination: &Destination,
+) -> Result<opentelemetry_otlp::SpanExporter, ExportError> {
+    let endpoint = destination.endpoint.clone();
+    let built = match destination.protocol {
+        Protocol::Grpc => opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build(),
+        Protocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .with_endpoint(endpoint.clone())
+            .build(),
+    };
+    built.map_err(|source| ExportError::Build {
+        signal: "traces",
+        endpoint,
+        source,
+    })
+}
+
+fn metric_exporter(
+    destination: &Destination,
+) -> Result<opentelemetry_otlp::MetricExporter, ExportError> {
+    let endpoint = destination.endpoint.clone();
+    let built = match destination.protocol {
+        Protocol::Grpc => opentelemetry_otlp::MetricExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build(),
+        Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .with_endpoint(endpoint.clone())
+            .build(),
+    };
+    built.map_err(|source| ExportError::Build {
+        signal: "metrics",
+        endpoint,
+        source,
+    })
+}
+
+/// Sends queued spans whenever a batch is full, `delay` has passed, or a flush asks.
+async fn send_spans(
+    exporter: opentelemetry_otlp::SpanExporter,
+    mut queued: mpsc::Receiver<SpanData>,
+    mut told: mpsc::Receiver<Command>,
+    batching: Batching,
+    endpoint: String,
+) {
+    let mut health = Health::new("spans", endpoint);
+    let mut batch = Vec::with_capacity(batching.batch);
+    let mut tick = tokio::time::interval(batching.delay);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            span = queued.recv() => match span {
+                Some(span) => {
+                    batch.push(span);
+                    if batch.len() >= batching.batch {
+                        health.saw(exporter.export(std::mem::take(&mut batch)).await);
+                    }
+                }
+                None => break,
+            },
+            command = told.recv() => match command {
+                Some(Command::Flush(done)) => {
+                    while let Ok(span) = queued.try_recv() {
+                        batch.push(span);
+                    }
+                    if !batch.is_empty() {
+                        health.saw(exporter.export(std::mem::take(&mut batch)).await);
+                    }
+                    let _ = done.send(());
+                }
+                None => break,
+            },
+            _ = tick.tick() => {
+                if !batch.is_empty() {
+                    health.saw(exporter.export(std::mem::take(&mut batch)).await);
+                }
+            }
+        }
+    }
+    if !batch.is_empty() {
+        health.saw(exporter.export(batch).await);
+    }
+}
+
+/// Collects from `reader` and sends every `interval`, and when a flush asks.
+async fn send_metrics(
+    exporter: opentelemetry_otlp::MetricExporter,
+    reader: SharedReader,
+    mut told: mpsc::Receiver<Command>,
+    interval: Duration,
+    endpoint: String,
+) {
+    let mut health = Health::new("metrics", endpoint);
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        let done = tokio::select! {
+            command = told.recv() => match command {
+                Some(Command::Flush(done)) => Some(done),
+                None => break,
+            },
+            _ = tick.tick() => None,
+        };
+        let mut collected = ResourceMetrics::default();
+        if reader.collect(&mut collected).is_ok() {
+            health.saw(exporter.export(&collected).await);
+        }
+        if let Some(done) = done {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Says in the log when export starts failing and when it works again, once each.
+struct Health {
+    signal: &'static str,
+    endpoint: String,
+    failing: bool,
+}
+
+impl Health {
+    fn new(signal: &'static str, endpoint: String) -> Self {
+        Self {
+            signal,
+            endpoint,
+            failing: false,
+        }
+    }
+
+    fn saw(&mut self, result: OTelSdkResult) {
+        match result {
+            Err(error) if !self.failing => {
+                self.failing = true;
+                tracing::warn!(
+                    signal = self.signal,
+                    endpoint = %self.endpoint,
+                    %error,
+                    "OTLP export failed; is the collector running at that address and speaking that protocol? (set OTEL_EXPORTER_OTLP_ENDPOINT and OTEL_EXPORTER_OTLP_PROTOCOL)"
+                );
+            }
+            Ok(()) if self.failing => {
+                self.failing = false;
+                tracing::info!(signal = self.signal, endpoint = %self.endpoint, "OTLP export works again");
+            }
+            _ => {}
+        }
+    }
+}
