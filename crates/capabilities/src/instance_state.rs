@@ -128,6 +128,7 @@ impl HttpInstanceState {
             chosen: &mut self.chosen_links,
             table: &mut self.table,
             trace: self.call.trace.as_ref(),
+            recorder: &self.hooks.recorder,
         }
     }
 

@@ -5,6 +5,7 @@
 use crate::call_context::TraceContext;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, PoisonError, RwLock};
+use weft_telemetry::ComponentRecorder;
 
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
@@ -109,6 +110,8 @@ pub struct CapabilitiesView<'a> {
     pub table: &'a mut ResourceTable,
     /// The trace the instance's invocation belongs to (messages it sends carry it).
     pub trace: Option<&'a TraceContext>,
+    /// Records the component's capability calls (their spans and durations).
+    pub recorder: &'a ComponentRecorder,
 }
 
 impl CapabilitiesView<'_> {

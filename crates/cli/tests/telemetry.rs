@@ -1,7 +1,7 @@
 //! OpenTelemetry export through the real binary: `weft up` sends its spans and metrics to an
 //! OTLP receiver the test starts, over OTLP/HTTP and over gRPC; a request that carries a
 //! `traceparent` becomes one trace (SERVER → invocation → CLIENT) whose context reaches the
-//! upstream; `OTEL_SDK_DISABLED=true` never connects; a bad variable stops the start with a
+//! upstream, and key-value calls are CLIENT spans too; `OTEL_SDK_DISABLED=true` never connects; a bad variable stops the start with a
 //! message naming it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
@@ -120,11 +120,56 @@ fn a_request_is_one_trace_over(protocol: &str) {
         );
     }
 
+    // Key-value calls are CLIENT spans under the invocation that made them.
+    let counter_port = free_port();
+    let example = weft_examples::COUNTER;
+    let manifest = example
+        .manifest
+        .replace("127.0.0.1:8001", &format!("127.0.0.1:{counter_port}"));
+    let file = support::example_app(dir.path(), "counted", &manifest, &[&example], &[]);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let other_trace = "0af7651916cd43dd8448eb211c80319c";
+    let (status, body) = send_with(
+        "GET",
+        &format!("http://127.0.0.1:{counter_port}/a"),
+        &[("traceparent", &format!("00-{other_trace}-{CALLER_SPAN}-01"))],
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
+        spans
+            .iter()
+            .any(|span| span.trace_id == other_trace && span.kind == 3)
+    }));
+    let counted: Vec<_> = spans
+        .into_iter()
+        .filter(|span| span.trace_id == other_trace)
+        .collect();
+    let increment = only(&counted, "key-value span", |span| span.kind == 3);
+    assert_eq!(increment.name, "increment counter", "{increment:#?}");
+    assert_eq!(increment.attributes["db.operation.name"], "increment");
+    assert!(
+        !increment
+            .attributes
+            .values()
+            .any(|value| value.contains("hits/")),
+        "keys stay out of spans: {increment:#?}"
+    );
+    let invocation = only(&counted, "counter invocation", |span| {
+        span.span_id == increment.parent_span_id
+    });
+    let server = only(&counted, "counter SERVER span", |span| span.kind == 2);
+    assert_eq!(invocation.parent_span_id, server.span_id);
+
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let names = receiver.metric_names();
         let sent = |name: &str| names.iter().any(|sent| sent == name);
-        if sent("http.server.request.duration") && sent("http.client.request.duration") {
+        if sent("http.server.request.duration")
+            && sent("http.client.request.duration")
+            && sent("weft.capability.call.duration")
+        {
             break;
         }
         assert!(

@@ -11,6 +11,7 @@ use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
+use crate::capability_calls::{CapabilityCall, CapabilityOperation, CapabilityTelemetry};
 use crate::http_client::{HttpClientTelemetry, OutgoingRequest};
 use crate::http_server::DURATION_BOUNDS;
 use crate::{Span, TraceContext, Tracing};
@@ -69,6 +70,7 @@ impl Outcome {
 pub struct ComponentTelemetry {
     instruments: Option<ComponentInstruments>,
     client: HttpClientTelemetry,
+    capabilities: CapabilityTelemetry,
     tracing: Tracing,
 }
 
@@ -84,6 +86,7 @@ struct ComponentInstruments {
 pub struct ComponentRecorder {
     instruments: Option<(ComponentInstruments, KeyValue)>,
     client: HttpClientTelemetry,
+    capabilities: CapabilityTelemetry,
     tracing: Tracing,
     id: Option<StringValue>,
 }
@@ -116,6 +119,7 @@ impl ComponentTelemetry {
                     .build(),
             }),
             client: HttpClientTelemetry::new(meter, tracing.clone()),
+            capabilities: CapabilityTelemetry::new(meter).traced(tracing.clone()),
             tracing,
         }
     }
@@ -124,6 +128,7 @@ impl ComponentTelemetry {
     pub(crate) fn traced(self, tracing: Tracing) -> Self {
         Self {
             client: self.client.traced(tracing.clone()),
+            capabilities: self.capabilities.traced(tracing.clone()),
             tracing,
             ..self
         }
@@ -140,6 +145,7 @@ impl ComponentTelemetry {
                 )
             }),
             client: self.client.clone(),
+            capabilities: self.capabilities.clone(),
             tracing: self.tracing.clone(),
             id: Some(id),
         }
@@ -172,7 +178,10 @@ impl ComponentRecorder {
         let span = match (&self.id, self.tracing.is_enabled()) {
             (Some(id), true) => self.tracing.start(
                 format!("{} {function}", id.as_str()),
-                SpanKind::Internal,
+                match trigger {
+                    Trigger::Message => SpanKind::Consumer,
+                    Trigger::Http | Trigger::Call => SpanKind::Internal,
+                },
                 incoming,
                 vec![
                     KeyValue::new("weft.component.id", Value::String(id.clone())),
@@ -198,6 +207,16 @@ impl ComponentRecorder {
         incoming: Option<&TraceContext>,
     ) -> OutgoingRequest {
         self.client.start(method, uri, incoming)
+    }
+
+    /// A call into a capability doing `operation` begins, within the trace `incoming`
+    /// ([`CapabilityTelemetry`]).
+    pub fn capability_call(
+        &self,
+        operation: &CapabilityOperation<'_>,
+        incoming: Option<&TraceContext>,
+    ) -> CapabilityCall {
+        self.capabilities.start(operation, incoming)
     }
 }
 

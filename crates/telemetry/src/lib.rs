@@ -7,6 +7,7 @@
 //! records ([`HttpServerTelemetry`], [`ComponentTelemetry`], [`ReconcilerMetrics`]). A
 //! [`Telemetry::disabled`] one records nothing at the cost of a branch.
 
+mod capability_calls;
 mod components;
 mod export;
 mod export_config;
@@ -27,6 +28,7 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 
+pub use capability_calls::{CapabilityCall, CapabilityOperation, CapabilityTelemetry};
 pub use components::{ComponentRecorder, ComponentTelemetry, Invocation, Outcome, Trigger};
 pub use export::ExportError;
 pub use export_config::{Destination, ExportConfig, ExportConfigError, Protocol};

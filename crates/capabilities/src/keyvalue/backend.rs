@@ -31,6 +31,8 @@ pub struct KeyValuePage {
 /// text, as wasmCloud's Redis provider stores them, so other clients read them as numbers.
 #[async_trait]
 pub trait KeyValueBackend: Send + Sync {
+    /// The system behind it, as spans name it (`db.system.name`: `redis`, `nats`, …).
+    fn system(&self) -> &'static str;
     /// The value of `key`.
     async fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, KeyValueError>;
     /// Sets `key` to `value`.

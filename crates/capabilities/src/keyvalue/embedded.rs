@@ -179,6 +179,10 @@ fn apply(
 
 #[async_trait]
 impl KeyValueBackend for EmbeddedKeyValue {
+    fn system(&self) -> &'static str {
+        "weft.embedded"
+    }
+
     async fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, KeyValueError> {
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         self.read(move |db| {

@@ -5,6 +5,7 @@ use wasmtime::component::Resource;
 use super::backend::{Bucket, KeyValueError};
 use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 use crate::links::CapabilitiesView;
+use weft_telemetry::{CapabilityCall, CapabilityOperation};
 
 impl CapabilitiesView<'_> {
     fn bucket(&self, bucket: &Resource<Bucket>) -> Result<&Bucket, KeyValueError> {
@@ -12,6 +13,29 @@ impl CapabilitiesView<'_> {
             .get(bucket)
             .map_err(|error| KeyValueError::Other(error.to_string()))
     }
+}
+
+/// The span and duration of an `operation` on `bucket`, begun now.
+fn record(view: &CapabilitiesView<'_>, bucket: &Bucket, operation: &'static str) -> CapabilityCall {
+    view.recorder.capability_call(
+        &CapabilityOperation {
+            capability: "keyvalue",
+            system: bucket.backend.system(),
+            operation,
+            target: &bucket.name,
+        },
+        view.trace,
+    )
+}
+
+/// Runs `call`, then ends `recorded` with its outcome.
+async fn traced<T>(
+    recorded: CapabilityCall,
+    call: impl Future<Output = Result<T, KeyValueError>>,
+) -> Result<T, KeyValueError> {
+    let result = call.await;
+    recorded.finish(result.as_ref().err().map(ToString::to_string));
+    result
 }
 
 impl store::Host for CapabilitiesView<'_> {
@@ -53,7 +77,11 @@ impl store::HostBucket for CapabilitiesView<'_> {
         key: String,
     ) -> Result<Option<Vec<u8>>, KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        bucket.backend.get(&bucket.name, &key).await
+        traced(
+            record(self, bucket, "get"),
+            bucket.backend.get(&bucket.name, &key),
+        )
+        .await
     }
 
     async fn set(
@@ -63,12 +91,20 @@ impl store::HostBucket for CapabilitiesView<'_> {
         value: Vec<u8>,
     ) -> Result<(), KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        bucket.backend.set(&bucket.name, &key, value).await
+        traced(
+            record(self, bucket, "set"),
+            bucket.backend.set(&bucket.name, &key, value),
+        )
+        .await
     }
 
     async fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        bucket.backend.delete(&bucket.name, &key).await
+        traced(
+            record(self, bucket, "delete"),
+            bucket.backend.delete(&bucket.name, &key),
+        )
+        .await
     }
 
     async fn exists(
@@ -77,7 +113,11 @@ impl store::HostBucket for CapabilitiesView<'_> {
         key: String,
     ) -> Result<bool, KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        bucket.backend.exists(&bucket.name, &key).await
+        traced(
+            record(self, bucket, "exists"),
+            bucket.backend.exists(&bucket.name, &key),
+        )
+        .await
     }
 
     async fn list_keys(
@@ -86,7 +126,11 @@ impl store::HostBucket for CapabilitiesView<'_> {
         cursor: Option<u64>,
     ) -> Result<store::KeyResponse, KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        let page = bucket.backend.list_keys(&bucket.name, cursor).await?;
+        let page = traced(
+            record(self, bucket, "list_keys"),
+            bucket.backend.list_keys(&bucket.name, cursor),
+        )
+        .await?;
         Ok(store::KeyResponse {
             keys: page.keys,
             cursor: page.cursor,
@@ -107,7 +151,11 @@ impl atomics::Host for CapabilitiesView<'_> {
         delta: u64,
     ) -> Result<u64, KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        bucket.backend.increment(&bucket.name, &key, delta).await
+        traced(
+            record(self, bucket, "increment"),
+            bucket.backend.increment(&bucket.name, &key, delta),
+        )
+        .await
     }
 }
 
@@ -118,12 +166,15 @@ impl batch::Host for CapabilitiesView<'_> {
         keys: Vec<String>,
     ) -> Result<Vec<Option<(String, Vec<u8>)>>, KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        let mut found = Vec::with_capacity(keys.len());
-        for key in keys {
-            let value = bucket.backend.get(&bucket.name, &key).await?;
-            found.push(value.map(|value| (key, value)));
-        }
-        Ok(found)
+        traced(record(self, bucket, "get_many"), async {
+            let mut found = Vec::with_capacity(keys.len());
+            for key in keys {
+                let value = bucket.backend.get(&bucket.name, &key).await?;
+                found.push(value.map(|value| (key, value)));
+            }
+            Ok(found)
+        })
+        .await
     }
 
     async fn set_many(
@@ -132,10 +183,13 @@ impl batch::Host for CapabilitiesView<'_> {
         key_values: Vec<(String, Vec<u8>)>,
     ) -> Result<(), KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        for (key, value) in key_values {
-            bucket.backend.set(&bucket.name, &key, value).await?;
-        }
-        Ok(())
+        traced(record(self, bucket, "set_many"), async {
+            for (key, value) in key_values {
+                bucket.backend.set(&bucket.name, &key, value).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_many(
@@ -144,9 +198,12 @@ impl batch::Host for CapabilitiesView<'_> {
         keys: Vec<String>,
     ) -> Result<(), KeyValueError> {
         let bucket = self.bucket(&bucket)?;
-        for key in keys {
-            bucket.backend.delete(&bucket.name, &key).await?;
-        }
-        Ok(())
+        traced(record(self, bucket, "delete_many"), async {
+            for key in keys {
+                bucket.backend.delete(&bucket.name, &key).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 }

@@ -26,6 +26,10 @@ impl MemoryKeyValue {
 
 #[async_trait]
 impl KeyValueBackend for MemoryKeyValue {
+    fn system(&self) -> &'static str {
+        "weft.memory"
+    }
+
     async fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, KeyValueError> {
         Ok(self
             .lock()

@@ -83,6 +83,10 @@ impl NatsKeyValue {
 
 #[async_trait]
 impl KeyValueBackend for NatsKeyValue {
+    fn system(&self) -> &'static str {
+        "nats"
+    }
+
     async fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, KeyValueError> {
         let store = self.store(bucket).await?;
         store

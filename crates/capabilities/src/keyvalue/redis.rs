@@ -59,6 +59,10 @@ impl RedisKeyValue {
 
 #[async_trait]
 impl KeyValueBackend for RedisKeyValue {
+    fn system(&self) -> &'static str {
+        "redis"
+    }
+
     async fn get(&self, _bucket: &str, key: &str) -> Result<Option<Vec<u8>>, KeyValueError> {
         self.query(redis::cmd("GET").arg(key)).await
     }

@@ -41,6 +41,14 @@ impl Broker {
         Ok(Self::Nats(NatsBroker::connect(urls).await?))
     }
 
+    /// The system behind it, as spans name it (`messaging.system`).
+    pub fn system(&self) -> &'static str {
+        match self {
+            Self::InProcess(_) => "weft",
+            Self::Nats(_) => "nats",
+        }
+    }
+
     /// Delivers messages on `subjects` to `sink` from now on, replacing what `owner` (a link)
     /// subscribed before.
     pub async fn subscribe(

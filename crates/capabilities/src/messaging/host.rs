@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use super::{BrokerMessage, MessagingError};
 use crate::bindings::wasmcloud::messaging0_2_0::{consumer, types};
+use crate::call_context::TraceContext;
 use crate::links::CapabilitiesView;
+use weft_telemetry::{CapabilityCall, CapabilityOperation};
 
 impl CapabilitiesView<'_> {
     /// The broker of the component's messaging link named `link`.
@@ -25,6 +27,36 @@ impl CapabilitiesView<'_> {
     fn broker(&self) -> Result<&std::sync::Arc<super::Broker>, MessagingError> {
         self.linked_broker(self.link_name("wasmcloud:messaging/consumer"))
     }
+
+    /// Begins the PRODUCER span and duration of `operation` on `subject` through `broker`;
+    /// with the trace context the message should carry.
+    pub(in crate::messaging) fn messaging_call(
+        &self,
+        broker: &super::Broker,
+        operation: &'static str,
+        subject: &str,
+    ) -> (CapabilityCall, Option<TraceContext>) {
+        let recorded = self.recorder.capability_call(
+            &CapabilityOperation {
+                capability: "messaging",
+                system: broker.system(),
+                operation,
+                target: subject,
+            },
+            self.trace,
+        );
+        let trace = recorded.hand_on(self.trace.cloned());
+        (recorded, trace)
+    }
+}
+
+/// Ends `recorded` with `result`'s outcome, and gives the result back.
+pub(in crate::messaging) fn recorded<T, E: std::fmt::Display>(
+    recorded: CapabilityCall,
+    result: Result<T, E>,
+) -> Result<T, E> {
+    recorded.finish(result.as_ref().err().map(ToString::to_string));
+    result
 }
 
 impl types::Host for CapabilitiesView<'_> {}
@@ -40,15 +72,12 @@ impl consumer::Host for CapabilitiesView<'_> {
             Ok(broker) => std::sync::Arc::clone(broker),
             Err(error) => return Ok(Err(error.to_string())),
         };
-        Ok(broker
-            .request(
-                &subject,
-                body,
-                Duration::from_millis(u64::from(timeout_ms)),
-                self.trace,
-            )
-            .await
-            .map_err(|error| error.to_string()))
+        let (call, trace) = self.messaging_call(&broker, "request", &subject);
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        let reply = broker
+            .request(&subject, body, timeout, trace.as_ref())
+            .await;
+        Ok(recorded(call, reply).map_err(|error| error.to_string()))
     }
 
     async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
@@ -56,9 +85,8 @@ impl consumer::Host for CapabilitiesView<'_> {
             Ok(broker) => std::sync::Arc::clone(broker),
             Err(error) => return Ok(Err(error.to_string())),
         };
-        Ok(broker
-            .publish(message, self.trace)
-            .await
-            .map_err(|error| error.to_string()))
+        let (call, trace) = self.messaging_call(&broker, "publish", &message.subject);
+        let sent = broker.publish(message, trace.as_ref()).await;
+        Ok(recorded(call, sent).map_err(|error| error.to_string()))
     }
 }

@@ -10,6 +10,7 @@ use crate::bindings::wasmcloud::messaging0_3_0::types::{self, Error, Topic};
 use crate::bindings::wasmcloud::messaging0_3_0::{producer, request_reply};
 use crate::links::CapabilitiesView;
 use crate::messaging::MessagingError;
+use crate::messaging::host::recorded;
 
 /// The interfaces whose chosen link name a client connected with `""` or a reply uses.
 const PRODUCER: &str = "wasmcloud:messaging/producer";
@@ -70,7 +71,9 @@ impl producer::Host for CapabilitiesView<'_> {
             Ok(outgoing) => outgoing,
             Err(error) => return Ok(Err(error)),
         };
-        Ok(broker.publish(outgoing, self.trace).await.map_err(to_guest))
+        let (call, trace) = self.messaging_call(&broker, "send", &topic);
+        let sent = broker.publish(outgoing, trace.as_ref()).await;
+        Ok(recorded(call, sent).map_err(to_guest))
     }
 }
 
@@ -104,9 +107,11 @@ impl request_reply::Host for CapabilitiesView<'_> {
             Err(error) => return Ok(Err(error)),
         };
         let timeout = options.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT);
+        let (call, trace) = self.messaging_call(&broker, "request", &topic);
         let reply = broker
-            .request(&topic, outgoing.body, timeout, self.trace)
+            .request(&topic, outgoing.body, timeout, trace.as_ref())
             .await;
+        let reply = recorded(call, reply);
         Ok(match reply {
             Ok(reply) => Ok(vec![self.table.push(Message::received(reply))?]),
             Err(error) => Err(to_guest(error)),
@@ -132,7 +137,9 @@ impl request_reply::Host for CapabilitiesView<'_> {
             Ok(outgoing) => outgoing,
             Err(error) => return Ok(Err(error)),
         };
-        Ok(broker.publish(outgoing, self.trace).await.map_err(to_guest))
+        let (call, trace) = self.messaging_call(&broker, "reply", &subject);
+        let sent = broker.publish(outgoing, trace.as_ref()).await;
+        Ok(recorded(call, sent).map_err(to_guest))
     }
 }
 
