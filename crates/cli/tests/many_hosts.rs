@@ -317,71 +317,11 @@ fn a_host_reads_the_lattices_secrets_with_the_managers_key() {
     assert!(stderr.contains("copy the managers' key"), "{stderr}");
 }
 
-/// The hello example with its HTTP server on hosts labelled `role=edge` and its component
-/// (4 instances) on hosts labelled `role=worker`, serving on `port`.
-fn split_hello(dir: &Path, port: u16) -> String {
-    split_http(dir, port, Path::new(weft_examples::EXAMPLES[0].path))
-}
-
-/// The same with the HTTP component `component` (a built file) in place of hello.
-fn split_http(dir: &Path, port: u16, component: &Path) -> String {
-    let file = dir.join("split.yaml");
-    std::fs::write(
-        &file,
-        format!(
-            r#"apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: split
-  annotations:
-    version: v1
-spec:
-  components:
-    - name: hello
-      type: component
-      properties:
-        image: file://{}
-      traits:
-        - type: spreadscaler
-          properties:
-            instances: 4
-            spread:
-              - name: workers
-                requirements: {{role: worker}}
-    - name: server
-      type: capability
-      properties:
-        image: ghcr.io/wasmcloud/http-server:0.27.0
-      traits:
-        - type: spreadscaler
-          properties:
-            instances: 1
-            spread:
-              - name: edge
-                requirements: {{role: edge}}
-        - type: link
-          properties:
-            namespace: wasi
-            package: http
-            interfaces: [incoming-handler]
-            target: {{name: hello}}
-            source:
-              config:
-                - name: listen
-                  properties: {{address: "127.0.0.1:{port}"}}
-"#,
-            component.display()
-        ),
-    )
-    .unwrap();
-    file.display().to_string()
-}
-
 #[test]
 fn the_http_server_on_one_host_serves_a_component_on_others() {
     let mut lattice = EdgeAndWorkers::start("calls", 2);
     let port = free_port();
-    lattice.deploy(&split_hello(lattice.files(), port));
+    lattice.deploy(&support::lattice::split_hello(lattice.files(), port));
     assert!(
         !lattice
             .hosts_running("split-hello")
@@ -717,7 +657,8 @@ fn bodies_larger_than_a_nats_message_cross_hosts_in_parts() {
     let state = dirs[2].path();
     let _manager = manager(&nats, "big", state);
     let port = free_port();
-    let file = split_http(dirs[3].path(), port, Path::new(weft_test_components::ECHO));
+    let file =
+        support::lattice::split_http(dirs[3].path(), port, Path::new(weft_test_components::ECHO));
     let (code, _, stderr) = client(state, &["app", "deploy", &file]);
     assert_eq!(code, 0, "{stderr}");
     let url = format!("http://127.0.0.1:{port}/upload");
@@ -742,7 +683,7 @@ fn bodies_larger_than_a_nats_message_cross_hosts_in_parts() {
 fn a_component_on_another_host_may_take_longer_than_ten_seconds() {
     let lattice = EdgeAndWorkers::start("slow", 1);
     let port = free_port();
-    lattice.deploy(&split_http(
+    lattice.deploy(&support::lattice::split_http(
         lattice.files(),
         port,
         Path::new(weft_test_components::SLOW),

@@ -239,3 +239,48 @@ fn an_unusable_telemetry_variable_stops_the_start_and_names_itself() {
     );
     assert!(stderr.contains("use http/protobuf"), "{stderr}");
 }
+
+#[test]
+fn a_request_served_on_another_host_stays_one_trace() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let receiver = runtime.block_on(OtlpReceiver::start());
+    let endpoint = receiver.endpoint();
+    let lattice = support::lattice::EdgeAndWorkers::start_with_env(
+        "traced",
+        1,
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
+    let port = free_port();
+    lattice.deploy(&support::lattice::split_hello(lattice.files(), port));
+    let url = format!("http://127.0.0.1:{port}/");
+    support::answer_until("GET", &url, "", 200, Duration::from_secs(10));
+    let caller = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
+    let (status, body) = send_with("GET", &url, &[("traceparent", &caller)], "");
+    assert_eq!(status, 200, "{body}");
+
+    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
+        spans
+            .iter()
+            .filter(|span| span.trace_id == TRACE_ID)
+            .count()
+            >= 2
+    }));
+    let trace: Vec<_> = spans
+        .into_iter()
+        .filter(|span| span.trace_id == TRACE_ID)
+        .collect();
+    let server = only(&trace, "SERVER span", |span| span.kind == 2);
+    assert_eq!(server.parent_span_id, CALLER_SPAN);
+    let invocation = only(&trace, "invocation span", |span| {
+        span.parent_span_id == server.span_id
+    });
+    let host_of = |span: &ReceivedSpan| span.resource["service.instance.id"].clone();
+    assert_eq!(host_of(server), support::lattice::id(&lattice.edge));
+    assert_eq!(
+        host_of(invocation),
+        support::lattice::id(&lattice.workers[0])
+    );
+}

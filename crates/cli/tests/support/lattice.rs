@@ -19,12 +19,22 @@ pub fn host_with(
     labels: &[&str],
     extra: &[&str],
 ) -> Weft {
+    spawn_on(host_command(nats, lattice, labels, extra), state)
+}
+
+/// The `weft host` command on `lattice` with `labels` and `extra` arguments.
+fn host_command(
+    nats: &NatsServer,
+    lattice: &str,
+    labels: &[&str],
+    extra: &[&str],
+) -> std::process::Command {
     let mut command = weft();
     command
         .args(["host", "--nats", &nats.url(), "--lattice", lattice])
         .args(labels.iter().flat_map(|label| ["--label", label]))
         .args(extra);
-    spawn_on(command, state)
+    command
 }
 
 /// `weft manager` on `lattice` with its API's files in `state`.
@@ -80,13 +90,23 @@ pub struct EdgeAndWorkers {
 impl EdgeAndWorkers {
     /// Starts lattice `lattice` with `workers` worker hosts.
     pub fn start(lattice: &str, workers: usize) -> Self {
+        Self::start_with_env(lattice, workers, &[])
+    }
+
+    /// The same, the hosts started with the environment variables `env`.
+    pub fn start_with_env(lattice: &str, workers: usize, env: &[(&str, &str)]) -> Self {
         let nats = NatsServer::start();
         let dirs: Vec<_> = (0..workers + 3)
             .map(|_| tempfile::tempdir().unwrap())
             .collect();
-        let edge = host(&nats, lattice, dirs[0].path(), &["role=edge"]);
+        let host = |state: &Path, label: &str| {
+            let mut command = host_command(&nats, lattice, &[label], &[]);
+            command.envs(env.iter().copied());
+            spawn_on(command, state)
+        };
+        let edge = host(dirs[0].path(), "role=edge");
         let workers = (0..workers)
-            .map(|i| host(&nats, lattice, dirs[3 + i].path(), &["role=worker"]))
+            .map(|i| host(dirs[3 + i].path(), "role=worker"))
             .collect();
         let manager = manager(&nats, lattice, dirs[1].path());
         Self {
@@ -157,4 +177,64 @@ pub fn kill_and_wait_until_gone(host: Weft, state: &Path) {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+/// The hello example with its HTTP server on hosts labelled `role=edge` and its component
+/// (4 instances) on hosts labelled `role=worker`, serving on `port`.
+pub fn split_hello(dir: &Path, port: u16) -> String {
+    split_http(dir, port, Path::new(weft_examples::EXAMPLES[0].path))
+}
+
+/// The same with the HTTP component `component` (a built file) in place of hello.
+pub fn split_http(dir: &Path, port: u16, component: &Path) -> String {
+    let file = dir.join("split.yaml");
+    std::fs::write(
+        &file,
+        format!(
+            r#"apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: split
+  annotations:
+    version: v1
+spec:
+  components:
+    - name: hello
+      type: component
+      properties:
+        image: file://{}
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 4
+            spread:
+              - name: workers
+                requirements: {{role: worker}}
+    - name: server
+      type: capability
+      properties:
+        image: ghcr.io/wasmcloud/http-server:0.27.0
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 1
+            spread:
+              - name: edge
+                requirements: {{role: edge}}
+        - type: link
+          properties:
+            namespace: wasi
+            package: http
+            interfaces: [incoming-handler]
+            target: {{name: hello}}
+            source:
+              config:
+                - name: listen
+                  properties: {{address: "127.0.0.1:{port}"}}
+"#,
+            component.display()
+        ),
+    )
+    .unwrap();
+    file.display().to_string()
 }
