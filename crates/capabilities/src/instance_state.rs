@@ -73,6 +73,11 @@ impl HttpInstanceState {
         self
     }
 
+    /// The trace the instance's invocation runs in.
+    pub(crate) fn trace(&self) -> Option<&crate::call_context::TraceContext> {
+        self.call.trace.as_ref()
+    }
+
     /// The id of the component this instance runs.
     pub(crate) fn component_id(&self) -> &str {
         &self.links.component_id

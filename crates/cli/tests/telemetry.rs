@@ -43,7 +43,7 @@ fn a_request_is_one_trace_over(protocol: &str) {
     let receiver = runtime.block_on(OtlpReceiver::start());
     let state = tempfile::tempdir().unwrap();
     let endpoint = receiver.endpoint();
-    let _up = up_with(
+    let up = up_with(
         state.path(),
         free_port(),
         &[
@@ -161,6 +161,12 @@ fn a_request_is_one_trace_over(protocol: &str) {
     });
     let server = only(&counted, "counter SERVER span", |span| span.kind == 2);
     assert_eq!(invocation.parent_span_id, server.span_id);
+    // The guest's log line says which trace and span it belongs to.
+    up.wait_for_log("from the guest, with its trace", |event| {
+        event["target"] == "weft::guest"
+            && event["span"]["trace_id"] == other_trace
+            && event["span"]["span_id"] == invocation.span_id.as_str()
+    });
 
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {

@@ -34,6 +34,23 @@ impl TraceContext {
         })
     }
 
+    /// Its trace id and parent (span) id, as lowercase hex.
+    pub fn ids(&self) -> Option<(&str, &str)> {
+        let mut fields = self.traceparent.trim().split('-').skip(1);
+        Some((fields.next()?, fields.next()?))
+    }
+
+    /// A log span carrying its `trace_id` and `span_id`: every log event inside it (weft's
+    /// and a guest's) says which trace and span it belongs to.
+    pub fn log_span(&self) -> tracing::Span {
+        match self.ids() {
+            Some((trace_id, span_id)) => {
+                tracing::info_span!(target: "weft::trace", "trace", trace_id, span_id)
+            }
+            None => tracing::Span::none(),
+        }
+    }
+
     /// Its headers, by name.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         std::iter::once((TRACE_HEADERS[0], self.traceparent.as_str())).chain(
@@ -84,6 +101,10 @@ mod tests {
     fn a_well_formed_traceparent_is_kept_with_its_state() {
         let trace = read(&[("traceparent", PARENT), ("tracestate", "weft=1")]).unwrap();
         assert_eq!(trace.traceparent, PARENT);
+        assert_eq!(
+            trace.ids(),
+            Some(("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
+        );
         assert_eq!(
             trace.headers().collect::<Vec<_>>(),
             [("traceparent", PARENT), ("tracestate", "weft=1")]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
+use tracing::Instrument as _;
 use wasmtime::Store;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{InstancePre, Linker, Val};
@@ -14,7 +15,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
-use weft_telemetry::{ComponentRecorder, ComponentTelemetry, Outcome, Trigger};
+use weft_telemetry::{ComponentRecorder, ComponentTelemetry, Invocation, Outcome, Trigger};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
@@ -305,30 +306,35 @@ impl ComponentHandler {
                 .recorded_by(&self.metrics),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let outcome = async {
-            let instance = self.instance_pre.instantiate_async(&mut store).await?;
-            invocation.instantiated();
-            let func = instance
-                .get_func(&mut store, index)
-                .ok_or_else(|| wasmtime::format_err!("{full_name}.{function} is not a function"))?;
-            func.call_async(&mut store, params, results).await
-        }
-        .await
-        .map_err(|error| InvocationFailure::classify(&error));
-        invocation.finish(outcome_of(&outcome));
-        outcome.map_err(|failure| {
-            tracing::warn!(
-                component = &*self.name,
-                reason = failure.reason(),
-                "call from another component failed: {failure}"
-            );
-            ComponentCallError::Failed {
-                target: self.name.to_string(),
-                interface: unversioned(interface).to_owned(),
-                function: function.to_owned(),
-                reason: failure.to_string(),
+        let log_span = log_span(store.data().trace());
+        async {
+            let outcome = async {
+                let instance = self.instance_pre.instantiate_async(&mut store).await?;
+                invocation.instantiated();
+                let func = instance.get_func(&mut store, index).ok_or_else(|| {
+                    wasmtime::format_err!("{full_name}.{function} is not a function")
+                })?;
+                func.call_async(&mut store, params, results).await
             }
-        })
+            .await
+            .map_err(|error| InvocationFailure::classify(&error));
+            invocation.finish(outcome_of(&outcome));
+            outcome.map_err(|failure| {
+                tracing::warn!(
+                    component = &*self.name,
+                    reason = failure.reason(),
+                    "call from another component failed: {failure}"
+                );
+                ComponentCallError::Failed {
+                    target: self.name.to_string(),
+                    interface: unversioned(interface).to_owned(),
+                    function: function.to_owned(),
+                    reason: failure.to_string(),
+                }
+            })
+        }
+        .instrument(log_span)
+        .await
     }
 
     /// Calls the component's message handler (`wasmcloud:messaging/handler@0.2.0`, else
@@ -339,10 +345,17 @@ impl ComponentHandler {
         message: BrokerMessage,
         trace: Option<TraceContext>,
     ) -> Result<(), MessagingError> {
+        if self.message_pre.is_none() && self.message_pre_0_3.is_none() {
+            return Err(MessagingError::NoHandler {
+                component: self.name.to_string(),
+                interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
+            });
+        }
         let mut invocation =
             self.metrics
                 .begin(Trigger::Message, MESSAGE_HANDLER_FUNCTION, trace.as_ref());
         let trace = invocation.hand_on(trace);
+        let log_span = log_span(trace.as_ref());
         let mut store = Store::new(
             self.instance_pre.engine(),
             HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
@@ -350,25 +363,36 @@ impl ComponentHandler {
                 .recorded_by(&self.metrics),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let outcome = if let Some(pre) = &self.message_pre {
-            async {
-                let handler = pre.instantiate_async(&mut store).await?;
-                invocation.instantiated();
-                handler
-                    .wasmcloud_messaging0_2_0_handler()
-                    .call_handle_message(&mut store, &message)
+        async {
+            let outcome = match (&self.message_pre, &self.message_pre_0_3) {
+                (Some(pre), _) => {
+                    async {
+                        let handler = pre.instantiate_async(&mut store).await?;
+                        invocation.instantiated();
+                        handler
+                            .wasmcloud_messaging0_2_0_handler()
+                            .call_handle_message(&mut store, &message)
+                            .await
+                    }
                     .await
-            }
-            .await
-        } else if let Some(pre) = &self.message_pre_0_3 {
-            crate::messaging::v0_3::deliver(pre, &mut store, message, &mut invocation).await
-        } else {
-            drop(invocation);
-            return Err(MessagingError::NoHandler {
-                component: self.name.to_string(),
-                interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
-            });
-        };
+                }
+                (None, Some(pre)) => {
+                    crate::messaging::v0_3::deliver(pre, &mut store, message, &mut invocation).await
+                }
+                (None, None) => unreachable!("checked above"),
+            };
+            self.finish_message(invocation, outcome)
+        }
+        .instrument(log_span)
+        .await
+    }
+
+    /// Ends a message's `invocation` with `outcome`, said in the log when it failed.
+    fn finish_message(
+        &self,
+        invocation: Invocation,
+        outcome: wasmtime::Result<Result<(), String>>,
+    ) -> Result<(), MessagingError> {
         let outcome = outcome.map_err(|error| InvocationFailure::classify(&error));
         invocation.finish(match &outcome {
             Ok(Ok(())) => Outcome::Ok,
@@ -443,27 +467,31 @@ impl ComponentHandler {
         // The guest runs in its own task: it may keep streaming the body after it has handed
         // over the response head.
         let task_name = Arc::clone(&name);
-        let invocation = tokio::spawn(async move {
-            let outcome = async {
-                let proxy = pre.instantiate_async(&mut store).await?;
-                invocation.instantiated();
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, request, outparam)
-                    .await
+        let log_span = log_span(store.data().trace());
+        let invocation = tokio::spawn(
+            async move {
+                let outcome = async {
+                    let proxy = pre.instantiate_async(&mut store).await?;
+                    invocation.instantiated();
+                    proxy
+                        .wasi_http_incoming_handler()
+                        .call_handle(&mut store, request, outparam)
+                        .await
+                }
+                .await
+                .map_err(|error| InvocationFailure::classify(&error));
+                invocation.finish(outcome_of(&outcome));
+                outcome.map_err(|failure| {
+                    tracing::warn!(
+                        component = &*task_name,
+                        reason = failure.reason(),
+                        "request failed: {failure}"
+                    );
+                    failure
+                })
             }
-            .await
-            .map_err(|error| InvocationFailure::classify(&error));
-            invocation.finish(outcome_of(&outcome));
-            outcome.map_err(|failure| {
-                tracing::warn!(
-                    component = &*task_name,
-                    reason = failure.reason(),
-                    "request failed: {failure}"
-                );
-                failure
-            })
-        });
+            .instrument(log_span),
+        );
 
         answer(&name, receiver, invocation).await
     }
@@ -475,6 +503,11 @@ struct InstanceSetup {
     outgoing: OutgoingHttpPolicy,
     links: Arc<ComponentLinks>,
     recorder: ComponentRecorder,
+}
+
+/// The log span of an invocation in `trace`: its events carry the trace and span ids.
+fn log_span(trace: Option<&TraceContext>) -> tracing::Span {
+    trace.map_or_else(tracing::Span::none, TraceContext::log_span)
 }
 
 /// The function an HTTP request invokes, as spans name it.
