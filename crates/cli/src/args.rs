@@ -181,6 +181,12 @@ pub struct HostArgs {
     /// has no API; `weft up` and `weft manager` serve them on theirs).
     #[arg(long, value_name = "ADDR", env = "WEFT_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+
+    /// Export traces and metrics to an OpenTelemetry collector (wasmCloud's switch, kept so
+    /// its deployments carry over): to `OTEL_EXPORTER_OTLP_ENDPOINT`, else
+    /// `http://127.0.0.1:4318` (4317 with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`).
+    #[arg(long, env = "WASMCLOUD_OBSERVABILITY_ENABLED")]
+    pub enable_observability: bool,
 }
 
 /// What a host in a process takes.
@@ -224,6 +230,12 @@ pub struct ManagerOptions {
     /// (hosts beat every `--heartbeat`, 500 ms by default).
     #[arg(long, default_value = "1500ms", value_parser = parse_duration, env = "WEFT_HOST_EXPIRY")]
     pub host_expiry: std::time::Duration,
+
+    /// Export traces and metrics to an OpenTelemetry collector (wasmCloud's switch, kept so
+    /// its deployments carry over): to `OTEL_EXPORTER_OTLP_ENDPOINT`, else
+    /// `http://127.0.0.1:4318` (4317 with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`).
+    #[arg(long, env = "WASMCLOUD_OBSERVABILITY_ENABLED")]
+    pub enable_observability: bool,
 }
 
 /// How a process joins a lattice over NATS.

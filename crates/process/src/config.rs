@@ -49,6 +49,9 @@ pub struct ManagerConfig {
     /// Where the bundled hello example serves, deployed by the first manager of an empty
     /// store; `None` deploys nothing.
     pub example: Option<SocketAddr>,
+    /// Export telemetry as `WASMCLOUD_OBSERVABILITY_ENABLED=true` would (wasmCloud's
+    /// `--enable-observability`), whatever the environment says.
+    pub enable_observability: bool,
 }
 
 /// `weft host`: a host joining a lattice over NATS.
@@ -64,4 +67,7 @@ pub struct HostProcessConfig {
     pub secrets_key: Option<PathBuf>,
     /// Where to serve `GET /metrics` (Prometheus text); `None` serves none.
     pub metrics_addr: Option<SocketAddr>,
+    /// Export telemetry as `WASMCLOUD_OBSERVABILITY_ENABLED=true` would (wasmCloud's
+    /// `--enable-observability`), whatever the environment says.
+    pub enable_observability: bool,
 }

@@ -11,7 +11,7 @@ use weft_telemetry::Telemetry;
 
 use crate::host_build::{beat, build_host, hint_if_unmanaged};
 use crate::join::{Joined, join_nats};
-use crate::manager_process::{identity, start_host_ctl};
+use crate::manager_process::{identity, start_host_ctl, telemetry};
 use crate::state_dir::prepare_state_dir;
 use crate::{HostProcessConfig, StartError};
 
@@ -61,7 +61,10 @@ impl HostProcess {
         let (joined, nats) = join_nats(&config.nats, &state_dir).await?;
         let remote = RemoteCalls::new(nats.client.clone(), nats.lattice.as_str());
         let bus = Arc::clone(&joined.bus);
-        let metrics = Telemetry::from_environment(&identity(&joined.host_id, Some(&nats.lattice)))?;
+        let metrics = telemetry(
+            &identity(&joined.host_id, Some(&nats.lattice)),
+            config.enable_observability,
+        )?;
         let host = build_host(
             &state_dir,
             &config.host,

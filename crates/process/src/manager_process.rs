@@ -87,7 +87,10 @@ impl ManagerProcess {
             ),
             joined: joined_nats,
         });
-        let metrics = Telemetry::from_environment(&identity(&joined.host_id, joined.lattice()))?;
+        let metrics = telemetry(
+            &identity(&joined.host_id, joined.lattice()),
+            config.enable_observability,
+        )?;
         // Taken before the host starts, so its first events are seen.
         let bus_events = joined.bus.subscribe();
         let host = start_host(
@@ -356,6 +359,20 @@ pub(crate) fn identity(host_id: &str, lattice: Option<&LatticeName>) -> Identity
         lattice: lattice.map(ToString::to_string),
         version: Some(env!("CARGO_PKG_VERSION").to_owned()),
     }
+}
+
+/// The process's telemetry as the environment configures it; `enable_observability` acts as
+/// `WASMCLOUD_OBSERVABILITY_ENABLED=true`.
+pub(crate) fn telemetry(
+    identity: &Identity,
+    enable_observability: bool,
+) -> Result<Telemetry, weft_telemetry::TelemetryError> {
+    Telemetry::configure(identity, &|name| {
+        if enable_observability && name == "WASMCLOUD_OBSERVABILITY_ENABLED" {
+            return Some("true".to_owned());
+        }
+        std::env::var(name).ok()
+    })
 }
 
 /// Claiming the manager's role.

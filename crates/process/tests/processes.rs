@@ -164,6 +164,7 @@ async fn a_host_in_a_lattice_has_an_nkey_id_kept_across_restarts_and_its_own_sta
         host: host_config(&[]),
         secrets_key: None,
         metrics_addr: None,
+        enable_observability: false,
     };
     let host = HostProcess::start(config.clone()).await.unwrap();
     let id = host.ready().host_id.clone();
@@ -232,6 +233,7 @@ async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hos
         host: host_config(&[("zone", "east")]),
         secrets_key: None,
         metrics_addr: None,
+        enable_observability: false,
     })
     .await
     .unwrap();

@@ -93,6 +93,7 @@ async fn scaling_a_component_served_to_other_hosts_loses_no_request() {
         host: host_config(&[("role", "worker")]),
         secrets_key: None,
         metrics_addr: None,
+        enable_observability: false,
     })
     .await
     .unwrap();

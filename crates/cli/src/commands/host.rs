@@ -23,6 +23,7 @@ pub fn execute(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Res
         host: host_config(&args.host)?,
         secrets_key: args.secrets_key.clone(),
         metrics_addr: args.metrics_addr,
+        enable_observability: args.enable_observability,
     };
     block_on(async {
         let stop = StopSignal::install()?;

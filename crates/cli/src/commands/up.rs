@@ -35,6 +35,7 @@ fn manager_config(options: &ManagerOptions, state_dir: &Path) -> ManagerConfig {
         host_expiry: options.host_expiry,
         host: None,
         example: None,
+        enable_observability: options.enable_observability,
     }
 }
 

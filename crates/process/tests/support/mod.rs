@@ -33,6 +33,7 @@ pub fn manager_config(state_dir: &Path, nats: Option<NatsConfig>) -> ManagerConf
         host_expiry: Duration::from_millis(800),
         host: None,
         example: None,
+        enable_observability: false,
     }
 }
 
