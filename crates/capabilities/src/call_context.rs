@@ -23,6 +23,14 @@ impl CallContext {
     }
 }
 
+/// The trace id and span id a log event in `trace` carries (none outside a trace).
+pub fn trace_ids(trace: Option<&TraceContext>) -> (Option<&str>, Option<&str>) {
+    match trace.and_then(TraceContext::ids) {
+        Some((trace_id, span_id)) => (Some(trace_id), Some(span_id)),
+        None => (None, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

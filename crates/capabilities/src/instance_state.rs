@@ -33,16 +33,19 @@ impl HttpInstanceState {
     /// Fresh state for one instance of `component`: its stdout and stderr go to the log tagged
     /// with the component's name; no environment, arguments, files or sockets are granted, and
     /// outgoing HTTP reaches only what `outgoing` allows; capability calls are answered from
-    /// `links`.
+    /// `links`; it runs in `call`'s context (a request's trace, or a call from another
+    /// component), which its log lines carry too.
     pub fn new(
         component: &Arc<str>,
         limits: &InstanceLimits,
         outgoing: &OutgoingHttpPolicy,
         links: Arc<ComponentLinks>,
+        call: CallContext,
     ) -> Self {
+        let trace = call.trace.clone().map(Arc::new);
         let wasi = WasiCtx::builder()
-            .stdout(GuestLogStream::stdout(Arc::clone(component)))
-            .stderr(GuestLogStream::stderr(Arc::clone(component)))
+            .stdout(GuestLogStream::stdout(Arc::clone(component), trace.clone()))
+            .stderr(GuestLogStream::stderr(Arc::clone(component), trace))
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
@@ -52,19 +55,11 @@ impl HttpInstanceState {
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             limits: limits.store_limits(),
-            hooks: hooks(component, outgoing, &links),
+            hooks: hooks(component, outgoing, &links, call.trace.clone()),
             links,
             chosen_links: std::collections::BTreeMap::new(),
-            call: CallContext::default(),
+            call,
         }
-    }
-
-    /// The same state for an instance running in `call`'s context (a request's trace, or a
-    /// call from another component).
-    pub(crate) fn called_with(mut self, call: CallContext) -> Self {
-        self.hooks.trace.clone_from(&call.trace);
-        self.call = call;
-        self
     }
 
     /// The same state, its outgoing requests recorded by `recorder` (the component's).
@@ -158,6 +153,7 @@ fn hooks(
     component: &Arc<str>,
     outgoing: &OutgoingHttpPolicy,
     links: &ComponentLinks,
+    trace: Option<crate::call_context::TraceContext>,
 ) -> OutgoingHooks {
     match http_client_link(links) {
         Some(link) => OutgoingHooks {
@@ -165,7 +161,7 @@ fn hooks(
             component: Arc::clone(component),
             timeouts: Some((link.connect_timeout, link.first_byte_timeout)),
             allow_hint: LINK_HINT,
-            trace: None,
+            trace,
             recorder: ComponentRecorder::disabled(),
         },
         None => OutgoingHooks {
@@ -177,7 +173,7 @@ fn hooks(
             } else {
                 RUN_HINT
             },
-            trace: None,
+            trace,
             recorder: ComponentRecorder::disabled(),
         },
     }

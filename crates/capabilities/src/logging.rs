@@ -75,24 +75,25 @@ impl logging::Host for CapabilitiesView<'_> {
         };
         let component = &*self.links.component_id;
         let app = self.links.app.as_deref().unwrap_or("-");
+        let (trace_id, span_id) = crate::call_context::trace_ids(self.trace);
         if dropped > 0 {
             tracing::warn!(target: "weft::guest", component, app, dropped, "log lines dropped: the component logs faster than its budget");
         }
         match level {
             Level::Trace => {
-                tracing::trace!(target: "weft::guest", component, app, context, "{message}")
+                tracing::trace!(target: "weft::guest", component, app, context, trace_id, span_id, "{message}")
             }
             Level::Debug => {
-                tracing::debug!(target: "weft::guest", component, app, context, "{message}")
+                tracing::debug!(target: "weft::guest", component, app, context, trace_id, span_id, "{message}")
             }
             Level::Info => {
-                tracing::info!(target: "weft::guest", component, app, context, "{message}")
+                tracing::info!(target: "weft::guest", component, app, context, trace_id, span_id, "{message}")
             }
             Level::Warn => {
-                tracing::warn!(target: "weft::guest", component, app, context, "{message}")
+                tracing::warn!(target: "weft::guest", component, app, context, trace_id, span_id, "{message}")
             }
             Level::Error | Level::Critical => {
-                tracing::error!(target: "weft::guest", component, app, context, critical = matches!(level, Level::Critical), "{message}")
+                tracing::error!(target: "weft::guest", component, app, context, trace_id, span_id, critical = matches!(level, Level::Critical), "{message}")
             }
         }
         Ok(())

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
+
+use crate::call_context::{TraceContext, trace_ids};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 
 /// Longest line kept before it is logged in pieces, so a guest cannot grow the buffer forever.
@@ -27,27 +29,31 @@ impl Stream {
     }
 }
 
-/// A guest's standard output or error, logged line by line under the component's name.
+/// A guest's standard output or error, logged line by line under the component's name and
+/// the trace of the invocation it writes in.
 #[derive(Debug, Clone)]
 pub struct GuestLogStream {
     component: Arc<str>,
     stream: Stream,
+    trace: Option<Arc<TraceContext>>,
 }
 
 impl GuestLogStream {
-    /// The stdout of `component`.
-    pub fn stdout(component: Arc<str>) -> Self {
+    /// The stdout of `component`, writing in `trace`.
+    pub fn stdout(component: Arc<str>, trace: Option<Arc<TraceContext>>) -> Self {
         Self {
             component,
             stream: Stream::Stdout,
+            trace,
         }
     }
 
-    /// The stderr of `component`.
-    pub fn stderr(component: Arc<str>) -> Self {
+    /// The stderr of `component`, writing in `trace`.
+    pub fn stderr(component: Arc<str>, trace: Option<Arc<TraceContext>>) -> Self {
         Self {
             component,
             stream: Stream::Stderr,
+            trace,
         }
     }
 }
@@ -63,6 +69,7 @@ impl StdoutStream for GuestLogStream {
         Box::new(LineLogger {
             component: Arc::clone(&self.component),
             stream: self.stream,
+            trace: self.trace.clone(),
             pending: Vec::new(),
         })
     }
@@ -72,6 +79,7 @@ impl StdoutStream for GuestLogStream {
 struct LineLogger {
     component: Arc<str>,
     stream: Stream,
+    trace: Option<Arc<TraceContext>>,
     pending: Vec<u8>,
 }
 
@@ -81,9 +89,14 @@ impl LineLogger {
         let line = line.trim_end_matches('\r');
         let component = &*self.component;
         let stream = self.stream.name();
+        let (trace_id, span_id) = trace_ids(self.trace.as_deref());
         match self.stream {
-            Stream::Stdout => tracing::info!(target: "weft::guest", component, stream, "{line}"),
-            Stream::Stderr => tracing::warn!(target: "weft::guest", component, stream, "{line}"),
+            Stream::Stdout => {
+                tracing::info!(target: "weft::guest", component, stream, trace_id, span_id, "{line}")
+            }
+            Stream::Stderr => {
+                tracing::warn!(target: "weft::guest", component, stream, trace_id, span_id, "{line}")
+            }
         }
     }
 

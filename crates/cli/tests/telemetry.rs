@@ -164,8 +164,8 @@ fn a_request_is_one_trace_over(protocol: &str) {
     // The guest's log line says which trace and span it belongs to.
     up.wait_for_log("from the guest, with its trace", |event| {
         event["target"] == "weft::guest"
-            && event["span"]["trace_id"] == other_trace
-            && event["span"]["span_id"] == invocation.span_id.as_str()
+            && event["fields"]["trace_id"] == other_trace
+            && event["fields"]["span_id"] == invocation.span_id.as_str()
     });
 
     let deadline = std::time::Instant::now() + Duration::from_secs(20);

@@ -81,14 +81,17 @@ struct ComponentInstruments {
     active: UpDownCounter<i64>,
 }
 
-/// One component's instruments, labelled with its id, and its spans.
+/// One component's instruments, labelled with its id, and its spans; cheap to clone (one
+/// shared allocation), and nothing at all when telemetry is off.
 #[derive(Clone, Default)]
-pub struct ComponentRecorder {
+pub struct ComponentRecorder(Option<Arc<Recorder>>);
+
+struct Recorder {
     instruments: Option<(ComponentInstruments, KeyValue)>,
     client: HttpClientTelemetry,
     capabilities: CapabilityTelemetry,
     tracing: Tracing,
-    id: Option<StringValue>,
+    id: StringValue,
 }
 
 impl ComponentTelemetry {
@@ -136,8 +139,11 @@ impl ComponentTelemetry {
 
     /// The recorder of component `id` (its lattice id, derived from manifest names).
     pub fn of(&self, id: &str) -> ComponentRecorder {
+        if self.instruments.is_none() && !self.tracing.is_enabled() {
+            return ComponentRecorder::disabled();
+        }
         let id = StringValue::from(Arc::<str>::from(id));
-        ComponentRecorder {
+        ComponentRecorder(Some(Arc::new(Recorder {
             instruments: self.instruments.clone().map(|instruments| {
                 (
                     instruments,
@@ -147,8 +153,8 @@ impl ComponentTelemetry {
             client: self.client.clone(),
             capabilities: self.capabilities.clone(),
             tracing: self.tracing.clone(),
-            id: Some(id),
-        }
+            id,
+        })))
     }
 }
 
@@ -167,16 +173,27 @@ impl ComponentRecorder {
         function: &str,
         incoming: Option<&TraceContext>,
     ) -> Invocation {
-        let running = self.instruments.as_ref().map(|(instruments, component)| {
-            instruments.active.add(1, std::slice::from_ref(component));
-            Running {
-                instruments: instruments.clone(),
-                component: component.clone(),
-                trigger,
-            }
-        });
-        let span = match (&self.id, self.tracing.is_enabled()) {
-            (Some(id), true) => self.tracing.start(
+        let Some(recorder) = self.0.as_deref() else {
+            return Invocation {
+                running: None,
+                span: Span::none(),
+                started: Instant::now(),
+            };
+        };
+        let running = recorder
+            .instruments
+            .as_ref()
+            .map(|(instruments, component)| {
+                instruments.active.add(1, std::slice::from_ref(component));
+                Running {
+                    instruments: instruments.clone(),
+                    component: component.clone(),
+                    trigger,
+                }
+            });
+        let span = if recorder.tracing.is_enabled() {
+            let id = &recorder.id;
+            recorder.tracing.start(
                 format!("{} {function}", id.as_str()),
                 match trigger {
                     Trigger::Message => SpanKind::Consumer,
@@ -188,8 +205,9 @@ impl ComponentRecorder {
                     KeyValue::new("weft.invocation.trigger", trigger.as_str()),
                     KeyValue::new("weft.invocation.function", function.to_owned()),
                 ],
-            ),
-            _ => Span::none(),
+            )
+        } else {
+            Span::none()
         };
         Invocation {
             running,
@@ -206,7 +224,10 @@ impl ComponentRecorder {
         uri: &http::Uri,
         incoming: Option<&TraceContext>,
     ) -> OutgoingRequest {
-        self.client.start(method, uri, incoming)
+        match self.0.as_deref() {
+            Some(recorder) => recorder.client.start(method, uri, incoming),
+            None => OutgoingRequest::default(),
+        }
     }
 
     /// A call into a capability doing `operation` begins, within the trace `incoming`
@@ -216,7 +237,10 @@ impl ComponentRecorder {
         operation: &CapabilityOperation<'_>,
         incoming: Option<&TraceContext>,
     ) -> CapabilityCall {
-        self.capabilities.start(operation, incoming)
+        match self.0.as_deref() {
+            Some(recorder) => recorder.capabilities.start(operation, incoming),
+            None => CapabilityCall::default(),
+        }
     }
 }
 
@@ -241,8 +265,7 @@ impl Invocation {
     }
 
     /// The instance is ready: records how long instantiating took.
-    pub fn instantiated(&mut self) {
-        self.span.event("instantiated");
+    pub fn instantiated(&self) {
         if let Some(running) = &self.running {
             running.instruments.instantiation.record(
                 self.started.elapsed().as_secs_f64(),
@@ -297,7 +320,7 @@ mod tests {
     fn invocations_count_by_outcome_and_instances_while_they_run() {
         let metrics = Telemetry::new(&Identity::default());
         let hello = metrics.components().of("hello-http_component");
-        let mut first = hello.begin(Trigger::Http, "handle", None);
+        let first = hello.begin(Trigger::Http, "handle", None);
         first.instantiated();
         let running = hello.begin(Trigger::Message, "handle-message", None);
         first.finish(Outcome::Ok);

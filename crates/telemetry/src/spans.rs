@@ -98,13 +98,6 @@ impl Span {
         }
     }
 
-    /// Records a moment in the span (e.g. "instantiated").
-    pub fn event(&mut self, name: &'static str) {
-        if let Some(span) = &mut self.0 {
-            span.add_event(name, Vec::new());
-        }
-    }
-
     /// Marks the span failed: error status with `description`, and `error.type`.
     pub fn fail(&mut self, error_type: impl Into<opentelemetry::Value>, description: String) {
         if let Some(span) = &mut self.0 {

@@ -40,17 +40,6 @@ impl TraceContext {
         Some((fields.next()?, fields.next()?))
     }
 
-    /// A log span carrying its `trace_id` and `span_id`: every log event inside it (weft's
-    /// and a guest's) says which trace and span it belongs to.
-    pub fn log_span(&self) -> tracing::Span {
-        match self.ids() {
-            Some((trace_id, span_id)) => {
-                tracing::info_span!(target: "weft::trace", "trace", trace_id, span_id)
-            }
-            None => tracing::Span::none(),
-        }
-    }
-
     /// Its headers, by name.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
         std::iter::once((TRACE_HEADERS[0], self.traceparent.as_str())).chain(

@@ -1,13 +1,12 @@
 //! Serving requests with a component: a fresh, isolated instance per request from a
 //! pre-instantiated `wasi:http/proxy` component.
 
-use crate::call_context::{CallContext, TraceContext};
+use crate::call_context::{CallContext, TraceContext, trace_ids};
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use tracing::Instrument as _;
 use wasmtime::Store;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{InstancePre, Linker, Val};
@@ -290,7 +289,7 @@ impl ComponentHandler {
             .get_export_index(None, full_name)
             .and_then(|instance| component.get_export_index(Some(&instance), function))
             .ok_or_else(not_exported)?;
-        let mut invocation = self.metrics.begin(
+        let invocation = self.metrics.begin(
             Trigger::Call,
             &format!("{}.{function}", unversioned(interface)),
             call.trace.as_ref(),
@@ -301,40 +300,43 @@ impl ComponentHandler {
         };
         let mut store = Store::new(
             self.instance_pre.engine(),
-            HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
-                .called_with(call)
-                .recorded_by(&self.metrics),
+            HttpInstanceState::new(
+                &self.name,
+                &self.limits,
+                &self.outgoing,
+                self.links.get(),
+                call,
+            )
+            .recorded_by(&self.metrics),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        let log_span = log_span(store.data().trace());
-        async {
-            let outcome = async {
-                let instance = self.instance_pre.instantiate_async(&mut store).await?;
-                invocation.instantiated();
-                let func = instance.get_func(&mut store, index).ok_or_else(|| {
-                    wasmtime::format_err!("{full_name}.{function} is not a function")
-                })?;
-                func.call_async(&mut store, params, results).await
-            }
-            .await
-            .map_err(|error| InvocationFailure::classify(&error));
-            invocation.finish(outcome_of(&outcome));
-            outcome.map_err(|failure| {
-                tracing::warn!(
-                    component = &*self.name,
-                    reason = failure.reason(),
-                    "call from another component failed: {failure}"
-                );
-                ComponentCallError::Failed {
-                    target: self.name.to_string(),
-                    interface: unversioned(interface).to_owned(),
-                    function: function.to_owned(),
-                    reason: failure.to_string(),
-                }
-            })
+        let outcome = async {
+            let instance = self.instance_pre.instantiate_async(&mut store).await?;
+            invocation.instantiated();
+            let func = instance
+                .get_func(&mut store, index)
+                .ok_or_else(|| wasmtime::format_err!("{full_name}.{function} is not a function"))?;
+            func.call_async(&mut store, params, results).await
         }
-        .instrument(log_span)
         .await
+        .map_err(|error| InvocationFailure::classify(&error));
+        invocation.finish(outcome_of(&outcome));
+        let (trace_id, span_id) = trace_ids(store.data().trace());
+        outcome.map_err(|failure| {
+            tracing::warn!(
+                component = &*self.name,
+                reason = failure.reason(),
+                trace_id,
+                span_id,
+                "call from another component failed: {failure}"
+            );
+            ComponentCallError::Failed {
+                target: self.name.to_string(),
+                interface: unversioned(interface).to_owned(),
+                function: function.to_owned(),
+                reason: failure.to_string(),
+            }
+        })
     }
 
     /// Calls the component's message handler (`wasmcloud:messaging/handler@0.2.0`, else
@@ -351,40 +353,40 @@ impl ComponentHandler {
                 interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
             });
         }
-        let mut invocation =
+        let invocation =
             self.metrics
                 .begin(Trigger::Message, MESSAGE_HANDLER_FUNCTION, trace.as_ref());
         let trace = invocation.hand_on(trace);
-        let log_span = log_span(trace.as_ref());
         let mut store = Store::new(
             self.instance_pre.engine(),
-            HttpInstanceState::new(&self.name, &self.limits, &self.outgoing, self.links.get())
-                .called_with(CallContext { depth: 0, trace })
-                .recorded_by(&self.metrics),
+            HttpInstanceState::new(
+                &self.name,
+                &self.limits,
+                &self.outgoing,
+                self.links.get(),
+                CallContext { depth: 0, trace },
+            )
+            .recorded_by(&self.metrics),
         );
         prepare_store(&mut store, &self.limits, HttpInstanceState::limits);
-        async {
-            let outcome = match (&self.message_pre, &self.message_pre_0_3) {
-                (Some(pre), _) => {
-                    async {
-                        let handler = pre.instantiate_async(&mut store).await?;
-                        invocation.instantiated();
-                        handler
-                            .wasmcloud_messaging0_2_0_handler()
-                            .call_handle_message(&mut store, &message)
-                            .await
-                    }
-                    .await
+        let outcome = match (&self.message_pre, &self.message_pre_0_3) {
+            (Some(pre), _) => {
+                async {
+                    let handler = pre.instantiate_async(&mut store).await?;
+                    invocation.instantiated();
+                    handler
+                        .wasmcloud_messaging0_2_0_handler()
+                        .call_handle_message(&mut store, &message)
+                        .await
                 }
-                (None, Some(pre)) => {
-                    crate::messaging::v0_3::deliver(pre, &mut store, message, &mut invocation).await
-                }
-                (None, None) => unreachable!("checked above"),
-            };
-            self.finish_message(invocation, outcome)
-        }
-        .instrument(log_span)
-        .await
+                .await
+            }
+            (None, Some(pre)) => {
+                crate::messaging::v0_3::deliver(pre, &mut store, message, &invocation).await
+            }
+            (None, None) => unreachable!("checked above"),
+        };
+        self.finish_message(invocation, outcome, store.data().trace())
     }
 
     /// Ends a message's `invocation` with `outcome`, said in the log when it failed.
@@ -392,6 +394,7 @@ impl ComponentHandler {
         &self,
         invocation: Invocation,
         outcome: wasmtime::Result<Result<(), String>>,
+        trace: Option<&TraceContext>,
     ) -> Result<(), MessagingError> {
         let outcome = outcome.map_err(|error| InvocationFailure::classify(&error));
         invocation.finish(match &outcome {
@@ -402,9 +405,12 @@ impl ComponentHandler {
         match outcome {
             Ok(result) => result.map_err(|reason| MessagingError::Refused { reason }),
             Err(failure) => {
+                let (trace_id, span_id) = trace_ids(trace);
                 tracing::warn!(
                     component = &*self.name,
                     reason = failure.reason(),
+                    trace_id,
+                    span_id,
                     "message handling failed: {failure}"
                 );
                 Err(MessagingError::Failed {
@@ -432,17 +438,14 @@ impl ComponentHandler {
             recorder,
         } = setup;
         let incoming = TraceContext::from_http(request.headers());
-        let mut invocation =
-            recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
+        let invocation = recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
         let call = CallContext {
             depth: 0,
             trace: invocation.hand_on(incoming),
         };
         let mut store = Store::new(
             pre.engine(),
-            HttpInstanceState::new(&name, &limits, &outgoing, links)
-                .called_with(call)
-                .recorded_by(&recorder),
+            HttpInstanceState::new(&name, &limits, &outgoing, links, call).recorded_by(&recorder),
         );
         prepare_store(&mut store, &limits, HttpInstanceState::limits);
 
@@ -467,31 +470,31 @@ impl ComponentHandler {
         // The guest runs in its own task: it may keep streaming the body after it has handed
         // over the response head.
         let task_name = Arc::clone(&name);
-        let log_span = log_span(store.data().trace());
-        let invocation = tokio::spawn(
-            async move {
-                let outcome = async {
-                    let proxy = pre.instantiate_async(&mut store).await?;
-                    invocation.instantiated();
-                    proxy
-                        .wasi_http_incoming_handler()
-                        .call_handle(&mut store, request, outparam)
-                        .await
-                }
-                .await
-                .map_err(|error| InvocationFailure::classify(&error));
-                invocation.finish(outcome_of(&outcome));
-                outcome.map_err(|failure| {
-                    tracing::warn!(
-                        component = &*task_name,
-                        reason = failure.reason(),
-                        "request failed: {failure}"
-                    );
-                    failure
-                })
+        let trace = store.data().trace().cloned();
+        let invocation = tokio::spawn(async move {
+            let outcome = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                invocation.instantiated();
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, request, outparam)
+                    .await
             }
-            .instrument(log_span),
-        );
+            .await
+            .map_err(|error| InvocationFailure::classify(&error));
+            invocation.finish(outcome_of(&outcome));
+            outcome.map_err(|failure| {
+                let (trace_id, span_id) = trace_ids(trace.as_ref());
+                tracing::warn!(
+                    component = &*task_name,
+                    reason = failure.reason(),
+                    trace_id,
+                    span_id,
+                    "request failed: {failure}"
+                );
+                failure
+            })
+        });
 
         answer(&name, receiver, invocation).await
     }
@@ -503,11 +506,6 @@ struct InstanceSetup {
     outgoing: OutgoingHttpPolicy,
     links: Arc<ComponentLinks>,
     recorder: ComponentRecorder,
-}
-
-/// The log span of an invocation in `trace`: its events carry the trace and span ids.
-fn log_span(trace: Option<&TraceContext>) -> tracing::Span {
-    trace.map_or_else(tracing::Span::none, TraceContext::log_span)
 }
 
 /// The function an HTTP request invokes, as spans name it.

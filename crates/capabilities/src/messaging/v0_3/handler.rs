@@ -16,7 +16,7 @@ pub async fn deliver(
     pre: &MessageHandler03Pre<HttpInstanceState>,
     store: &mut Store<HttpInstanceState>,
     message: BrokerMessage,
-    invocation: &mut weft_telemetry::Invocation,
+    invocation: &weft_telemetry::Invocation,
 ) -> wasmtime::Result<Result<(), String>> {
     let handler = pre.instantiate_async(&mut *store).await?;
     invocation.instantiated();
