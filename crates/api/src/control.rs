@@ -3,6 +3,7 @@
 
 mod background;
 mod calls;
+mod events;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -105,6 +106,8 @@ pub struct ControlPlane {
     converge_turns: background::ConvergeTurns,
     /// How `weft call` reaches components (none until the process sets it).
     invoker: Mutex<weft_host::ComponentInvoker>,
+    /// The bus `GET /v1/events` follows (none until the process sets it).
+    event_bus: Mutex<Option<Arc<dyn weft_lattice::EventBus>>>,
 }
 
 impl ControlPlane {
@@ -134,6 +137,7 @@ impl ControlPlane {
             tasks: Mutex::new(Vec::new()),
             standing_by: Mutex::new(None),
             invoker: Mutex::default(),
+            event_bus: Mutex::new(None),
             converge_turns: background::ConvergeTurns::default(),
         }
     }

@@ -115,6 +115,11 @@ pub enum Command {
     /// (like `wash call`), on whichever host of the lattice runs it.
     Call(CallArgs),
 
+    /// Follow the lattice's events live (what `wash spy` and watching `wasmbus.evt.>` gave
+    /// wasmCloud users): components scaled, capabilities started, links, hosts, configs.
+    #[command(visible_alias = "spy")]
+    Events(EventsArgs),
+
     /// Push a component to an OCI registry (the layout `wash push` and `oci-wasm` use).
     Push(PushArgs),
 
@@ -342,6 +347,24 @@ pub struct OciArgs {
         value_delimiter = ','
     )]
     pub ca_certs: Vec<PathBuf>,
+}
+
+/// `weft events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only events of this type (repeatable, or comma-separated): host_started,
+    /// component_scaled, capability_started, link_set, … (an unknown one lists them all).
+    #[arg(long = "type", value_name = "TYPE", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only events about this host (its id).
+    #[arg(long, value_name = "HOST_ID")]
+    pub host: Option<String>,
+    /// Only events about this application's components and capabilities.
+    #[arg(long, value_name = "APP")]
+    pub app: Option<String>,
+    /// Heartbeats too (every host sends one twice a second; left out otherwise).
+    #[arg(long)]
+    pub heartbeats: bool,
 }
 
 /// `weft call`.

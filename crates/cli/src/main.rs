@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Label(label) => commands::label::execute(label, &endpoint, &output),
         Command::Get(get) => commands::get::execute(get, &endpoint, &output),
         Command::Call(call) => commands::call::execute(call, &endpoint, &output),
+        Command::Events(events) => commands::events::execute(&events, &endpoint, &output),
         Command::Push(push) => commands::oci::push(push, &output),
         Command::Pull(pull) => commands::oci::pull(pull, &state_dir, &output),
         Command::Inspect(inspect) => commands::oci::inspect(inspect, &state_dir, &output),

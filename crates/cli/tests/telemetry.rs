@@ -71,17 +71,7 @@ fn a_request_is_one_trace_over(protocol: &str) {
     );
     let upstream_parent = upstream_saw.split('-').nth(2).unwrap().to_owned();
 
-    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
-        spans
-            .iter()
-            .filter(|span| span.trace_id == TRACE_ID)
-            .count()
-            >= 3
-    }));
-    let trace: Vec<_> = spans
-        .into_iter()
-        .filter(|span| span.trace_id == TRACE_ID)
-        .collect();
+    let trace = runtime.block_on(receiver.wait_for_trace(TRACE_ID, |trace| trace.len() >= 3));
     let server = only(&trace, "SERVER span", |span| span.kind == 2);
     assert_eq!(server.parent_span_id, CALLER_SPAN, "{server:#?}");
     assert!(server.name.starts_with("GET /"), "{server:#?}");
@@ -137,15 +127,9 @@ fn a_request_is_one_trace_over(protocol: &str) {
         "",
     );
     assert_eq!(status, 200, "{body}");
-    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
-        spans
-            .iter()
-            .any(|span| span.trace_id == other_trace && span.kind == 3)
-    }));
-    let counted: Vec<_> = spans
-        .into_iter()
-        .filter(|span| span.trace_id == other_trace)
-        .collect();
+    let counted = runtime.block_on(
+        receiver.wait_for_trace(other_trace, |trace| trace.iter().any(|span| span.kind == 3)),
+    );
     let increment = only(&counted, "key-value span", |span| span.kind == 3);
     assert_eq!(increment.name, "increment counter", "{increment:#?}");
     assert_eq!(increment.attributes["db.operation.name"], "increment");
@@ -267,17 +251,7 @@ fn a_request_served_on_another_host_stays_one_trace() {
     let (status, body) = send_with("GET", &url, &[("traceparent", &caller)], "");
     assert_eq!(status, 200, "{body}");
 
-    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
-        spans
-            .iter()
-            .filter(|span| span.trace_id == TRACE_ID)
-            .count()
-            >= 2
-    }));
-    let trace: Vec<_> = spans
-        .into_iter()
-        .filter(|span| span.trace_id == TRACE_ID)
-        .collect();
+    let trace = runtime.block_on(receiver.wait_for_trace(TRACE_ID, |trace| trace.len() >= 2));
     let server = only(&trace, "SERVER span", |span| span.kind == 2);
     assert_eq!(server.parent_span_id, CALLER_SPAN);
     let invocation = only(&trace, "invocation span", |span| {
@@ -288,5 +262,111 @@ fn a_request_served_on_another_host_stays_one_trace() {
     assert_eq!(
         host_of(invocation),
         support::lattice::id(&lattice.workers[0])
+    );
+}
+
+/// `weft events ARGS -o json` on `state`, its stdout lines sent on the returned channel once
+/// it says it follows.
+fn follow_events(
+    state: &std::path::Path,
+    args: &[&str],
+) -> (
+    std::process::Child,
+    std::sync::mpsc::Receiver<serde_json::Value>,
+) {
+    use std::io::BufRead as _;
+    let mut child = support::weft()
+        .arg("events")
+        .args(args)
+        .args(["-o", "json", "--state-dir"])
+        .arg(state)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut said = String::new();
+    stderr.read_line(&mut said).unwrap();
+    assert!(said.starts_with("following the lattice's events"), "{said}");
+    let (sender, events) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = sender.send(serde_json::from_str(&line).unwrap());
+        }
+    });
+    (child, events)
+}
+
+#[test]
+fn weft_events_follows_the_lattice_by_type_and_app() {
+    let state = tempfile::tempdir().unwrap();
+    let _up = support::up(state.path(), free_port());
+    let (mut follower, events) = follow_events(
+        state.path(),
+        &[
+            "--type",
+            "component_scaled,provider_started",
+            "--app",
+            "counter",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Another app first: none of its events pass the filter.
+    let fetch = support::fetch_app(dir.path(), "other", free_port(), None);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &fetch]);
+    assert_eq!(code, 0, "{stderr}");
+    let example = weft_examples::COUNTER;
+    let manifest = example
+        .manifest
+        .replace("127.0.0.1:8001", &format!("127.0.0.1:{}", free_port()));
+    let file = support::example_app(dir.path(), "counter", &manifest, &[&example], &[]);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+
+    let mut seen = Vec::new();
+    while let Ok(event) = events.recv_timeout(Duration::from_secs(5)) {
+        seen.push(event);
+        let kinds: Vec<_> = seen.iter().map(|event| event["type"].clone()).collect();
+        if kinds.contains(&"com.wasmcloud.lattice.component_scaled".into())
+            && kinds.contains(&"com.wasmcloud.lattice.provider_started".into())
+        {
+            break;
+        }
+    }
+    follower.kill().unwrap();
+    let _ = follower.wait();
+    let scaled = seen
+        .iter()
+        .find(|event| event["type"] == "com.wasmcloud.lattice.component_scaled")
+        .unwrap_or_else(|| panic!("no component_scaled event in {seen:#?}"));
+    assert_eq!(scaled["specversion"], "1.0");
+    assert!(
+        scaled["data"]["component_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("counter-")),
+        "{scaled:#}"
+    );
+    assert!(
+        seen.iter()
+            .all(|event| event.to_string().contains("counter-")
+                && !event.to_string().contains("other-")),
+        "only the counter app's events: {seen:#?}"
+    );
+
+    let output = support::weft()
+        .args(["events", "--type", "component_exploded", "--state-dir"])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("`component_exploded` is not an event type")
+            && stderr.contains("component_scaled"),
+        "{stderr}"
     );
 }

@@ -138,7 +138,12 @@ pub fn events_subject(lattice: &LatticeName) -> String {
 /// The event's name on the wire: wasmCloud's where it has one (`provider_*`, `linkdef_*`,
 /// `labels_changed`), weft's otherwise.
 pub(crate) fn wire_name(event: &LatticeEvent) -> &'static str {
-    match event.kind() {
+    wire_name_of(event.kind())
+}
+
+/// The wire name of events of kind `kind` ([`LatticeEvent::kind`]).
+pub fn wire_name_of(kind: &'static str) -> &'static str {
+    match kind {
         "capability_started" => "provider_started",
         "capability_start_failed" => "provider_start_failed",
         "capability_stopped" => "provider_stopped",

@@ -142,6 +142,58 @@ impl LatticeEvent {
         )
     }
 
+    /// The host the event is about, when it is about one.
+    pub fn host_id(&self) -> Option<&str> {
+        match self {
+            Self::HostStarted { host_id, .. }
+            | Self::HostLabelsChanged { host_id, .. }
+            | Self::HostStopped { host_id, .. }
+            | Self::ComponentScaled { host_id, .. }
+            | Self::ComponentScaleFailed { host_id, .. }
+            | Self::CapabilityStarted { host_id, .. }
+            | Self::CapabilityStartFailed { host_id, .. }
+            | Self::CapabilityStopped { host_id, .. } => Some(host_id),
+            Self::HostHeartbeat(inventory) => Some(&inventory.host_id),
+            _ => None,
+        }
+    }
+
+    /// The components and capabilities (by id) the event is about.
+    pub fn workload_ids(&self) -> Vec<&str> {
+        match self {
+            Self::ComponentScaled { component_id, .. }
+            | Self::ComponentScaleFailed { component_id, .. } => vec![component_id],
+            Self::CapabilityStarted { capability_id, .. }
+            | Self::CapabilityStartFailed { capability_id, .. }
+            | Self::CapabilityStopped { capability_id, .. } => vec![capability_id],
+            Self::LinkSet(link) | Self::LinkSetFailed { link, .. } => {
+                vec![&link.source_id, &link.target]
+            }
+            Self::LinkDeleted { source_id, .. } => vec![source_id],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every [`Self::kind`], in declaration order (what `weft events --type` accepts).
+    pub const KINDS: [&'static str; 16] = [
+        "host_started",
+        "host_labels_changed",
+        "host_stopped",
+        "host_heartbeat",
+        "component_scaled",
+        "component_scale_failed",
+        "capability_started",
+        "capability_start_failed",
+        "capability_stopped",
+        "link_set",
+        "link_set_failed",
+        "link_deleted",
+        "config_set",
+        "config_deleted",
+        "secret_set",
+        "secret_deleted",
+    ];
+
     /// The event's type as it appears on the wire (`component_scaled`, ...).
     pub fn kind(&self) -> &'static str {
         match self {

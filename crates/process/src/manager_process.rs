@@ -106,6 +106,7 @@ impl ManagerProcess {
             managed_lattice(nats.as_ref(), local, bus_events, &mut running).await?;
         let control = control_plane(&config, &state_dir, &joined, lattice, events, metrics)?;
         control.set_invoker(invoker(host.as_deref(), nats.as_ref()));
+        control.set_event_bus(Arc::clone(&joined.bus));
         let token = new_token()?;
         let api = weft_api::serve(Arc::clone(&control), config.api_addr, token.clone())
             .await

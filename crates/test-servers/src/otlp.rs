@@ -131,6 +131,28 @@ impl OtlpReceiver {
     }
 }
 
+impl OtlpReceiver {
+    /// Waits (up to 20 s) until `done` holds for the spans of trace `trace_id` received,
+    /// and returns them.
+    pub async fn wait_for_trace(
+        &self,
+        trace_id: &str,
+        done: impl Fn(&[ReceivedSpan]) -> bool,
+    ) -> Vec<ReceivedSpan> {
+        let of_trace = |spans: &[ReceivedSpan]| -> Vec<ReceivedSpan> {
+            spans
+                .iter()
+                .filter(|span| span.trace_id == trace_id)
+                .cloned()
+                .collect()
+        };
+        let spans = self
+            .wait_for_spans(Duration::from_secs(20), |spans| done(&of_trace(spans)))
+            .await;
+        of_trace(&spans)
+    }
+}
+
 async fn accept(listener: tokio::net::TcpListener, received: Arc<Received>) {
     while let Ok((stream, _)) = listener.accept().await {
         received.connections.fetch_add(1, Ordering::SeqCst);

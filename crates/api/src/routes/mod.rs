@@ -3,6 +3,7 @@
 
 mod apps;
 mod components;
+mod events;
 mod lattice;
 mod metrics;
 mod stores;
@@ -37,6 +38,7 @@ pub(crate) fn router() -> ApiRouter {
         .route("/v1/apps/{name}/deploy", post(apps::deploy))
         .route("/v1/apps/{name}/undeploy", post(apps::undeploy))
         .route("/v1/shutdown", post(lattice::shutdown))
+        .route("/v1/events", get(events::follow))
         .route("/v1/components/{id}/call", post(components::call))
         .route("/v1/hosts", get(lattice::hosts))
         .route(

@@ -115,12 +115,16 @@ fn status(name: &str, watch: bool, endpoint: &Endpoint, output: &Output) -> anyh
         output.result(&app_line(&app), &app);
         return Ok(());
     }
-    client.watch(&format!("/v1/apps/{}/watch", segment(name)), |data| {
-        let app: AppView =
-            serde_json::from_str(data).context("the API sent a status weft does not understand")?;
-        output.result(&app_line(&app), &app);
-        Ok(true)
-    })
+    client.watch(
+        &format!("/v1/apps/{}/watch", segment(name)),
+        || {},
+        |data| {
+            let app: AppView = serde_json::from_str(data)
+                .context("the API sent a status weft does not understand")?;
+            output.result(&app_line(&app), &app);
+            Ok(true)
+        },
+    )
 }
 
 /// `weft app versions NAME`.

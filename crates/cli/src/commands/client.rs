@@ -59,11 +59,13 @@ impl Client {
         )
     }
 
-    /// GETs the server-sent events at `path`, calling `on_event` with each event's data until
-    /// the stream ends (`weft up` stopped) or `on_event` returns false.
+    /// GETs the server-sent events at `path`, calling `on_open` once the stream is open and
+    /// `on_event` with each event's data until the stream ends (`weft up` stopped) or
+    /// `on_event` returns false.
     pub fn watch(
         &self,
         path: &str,
+        on_open: impl FnOnce(),
         mut on_event: impl FnMut(&str) -> anyhow::Result<bool>,
     ) -> anyhow::Result<()> {
         let url = format!("{}{path}", self.api.url);
@@ -78,6 +80,7 @@ impl Client {
                 let bytes = response.bytes().await.unwrap_or_default();
                 return Err(anyhow!("{}", api_error_message(&bytes)));
             }
+            on_open();
             let mut pending = String::new();
             while let Some(chunk) = response.chunk().await.ok().flatten() {
                 pending.push_str(&String::from_utf8_lossy(&chunk));

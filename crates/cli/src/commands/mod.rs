@@ -6,6 +6,7 @@ pub mod client;
 pub mod completions;
 pub mod config;
 pub mod down;
+pub mod events;
 pub mod get;
 pub mod host;
 pub mod label;

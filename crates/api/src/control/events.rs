@@ -1,0 +1,59 @@
+//! The lattice's events for watchers (`weft events`): a subscription to the bus the process
+//! joined.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, PoisonError};
+
+use weft_lattice::{EventBus, Subscription};
+use weft_manager::AppStoreError;
+
+use super::{ControlError, ControlPlane};
+
+impl ControlPlane {
+    /// Follows `bus` for `GET /v1/events` from now on.
+    pub fn set_event_bus(&self, bus: Arc<dyn EventBus>) {
+        *self
+            .event_bus
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(bus);
+    }
+
+    /// Every event published from now on; `None` when no bus was set.
+    pub fn subscribe_events(&self) -> Option<Subscription> {
+        self.event_bus
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(|bus| bus.subscribe())
+    }
+
+    /// The ids of the components and capabilities application `name`'s deployed version
+    /// runs (its `id` properties, else wadm's derived ids); empty when there is no such
+    /// application, or it is not deployed.
+    pub async fn workload_ids(&self, name: &str) -> Result<BTreeSet<String>, ControlError> {
+        let app = match self.apps.get(name).await {
+            Ok(app) => app,
+            Err(AppStoreError::NoSuchApp { .. }) => return Ok(BTreeSet::new()),
+            Err(other) => return Err(other.into()),
+        };
+        let loaded = app
+            .deployed
+            .as_deref()
+            .and_then(|deployed| app.version(Some(deployed)).ok())
+            .and_then(|version| weft_manifest::load(&version.file, &version.source).ok());
+        let Some(loaded) = loaded else {
+            return Ok(BTreeSet::new());
+        };
+        let manifest = &loaded.manifest;
+        Ok(manifest
+            .spec
+            .components
+            .iter()
+            .map(|component| {
+                component.properties.id.clone().unwrap_or_else(|| {
+                    weft_manifest::component_id(manifest.name(), &component.name)
+                })
+            })
+            .collect())
+    }
+}
