@@ -190,7 +190,11 @@ pub struct HostArgs {
     /// Export traces and metrics to an OpenTelemetry collector (wasmCloud's switch, kept so
     /// its deployments carry over): to `OTEL_EXPORTER_OTLP_ENDPOINT`, else
     /// `http://127.0.0.1:4318` (4317 with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`).
-    #[arg(long, env = "WASMCLOUD_OBSERVABILITY_ENABLED")]
+    #[arg(
+        long,
+        env = "WASMCLOUD_OBSERVABILITY_ENABLED",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub enable_observability: bool,
 }
 
@@ -239,7 +243,11 @@ pub struct ManagerOptions {
     /// Export traces and metrics to an OpenTelemetry collector (wasmCloud's switch, kept so
     /// its deployments carry over): to `OTEL_EXPORTER_OTLP_ENDPOINT`, else
     /// `http://127.0.0.1:4318` (4317 with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`).
-    #[arg(long, env = "WASMCLOUD_OBSERVABILITY_ENABLED")]
+    #[arg(
+        long,
+        env = "WASMCLOUD_OBSERVABILITY_ENABLED",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub enable_observability: bool,
 }
 

@@ -31,13 +31,31 @@ impl CapabilityOperation<'_> {
         self.capability == "messaging"
     }
 
+    /// A reply goes to a one-off inbox subject, which must not name the span.
+    fn is_reply(&self) -> bool {
+        self.is_messaging() && self.operation == "reply"
+    }
+
+    /// The span's name: operation and target (`get counter`, `publish orders.new`).
+    fn span_name(&self) -> String {
+        if self.is_reply() {
+            "reply (temporary)".to_owned()
+        } else {
+            format!("{} {}", self.operation, self.target)
+        }
+    }
+
     fn span_attributes(&self) -> Vec<KeyValue> {
         if self.is_messaging() {
-            vec![
+            let mut attributes = vec![
                 KeyValue::new("messaging.system", self.system),
                 KeyValue::new("messaging.operation.name", self.operation),
                 KeyValue::new("messaging.destination.name", self.target.to_owned()),
-            ]
+            ];
+            if self.is_reply() {
+                attributes.push(KeyValue::new("messaging.destination.temporary", true));
+            }
+            attributes
         } else {
             vec![
                 KeyValue::new("db.system.name", self.system),
@@ -91,7 +109,7 @@ impl CapabilityTelemetry {
                 SpanKind::Client
             };
             self.tracing.start(
-                format!("{} {}", operation.operation, operation.target),
+                operation.span_name(),
                 kind,
                 incoming,
                 operation.span_attributes(),

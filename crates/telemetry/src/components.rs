@@ -217,15 +217,19 @@ impl ComponentRecorder {
     }
 
     /// An outgoing `method` request to `uri` this component makes begins, within the trace
-    /// `incoming` ([`HttpClientTelemetry`]).
+    /// `incoming` ([`HttpClientTelemetry`]); `named_destination` says whether its host and
+    /// port may label metrics (a rule names them, so they are few).
     pub fn outgoing(
         &self,
         method: &http::Method,
         uri: &http::Uri,
+        named_destination: bool,
         incoming: Option<&TraceContext>,
     ) -> OutgoingRequest {
         match self.0.as_deref() {
-            Some(recorder) => recorder.client.start(method, uri, incoming),
+            Some(recorder) => recorder
+                .client
+                .start(method, uri, named_destination, incoming),
             None => OutgoingRequest::default(),
         }
     }

@@ -79,6 +79,8 @@ enum Command {
 #[derive(Debug)]
 pub(crate) struct QueueingProcessor {
     spans: mpsc::Sender<SpanData>,
+    /// Whether dropping spans on a full queue was said in the log (once per process).
+    said_full: std::sync::atomic::AtomicBool,
 }
 
 impl SpanProcessor for QueueingProcessor {
@@ -89,7 +91,15 @@ impl SpanProcessor for QueueingProcessor {
             return;
         }
         // A full queue means the collector is slower than the traffic: drop, never wait.
-        let _ = self.spans.try_send(span);
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.spans.try_send(span)
+            && !self
+                .said_full
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)"
+            );
+        }
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -129,7 +139,10 @@ impl Exports {
             destination.endpoint.clone(),
         ));
         self.traces = Some(commands);
-        Ok(QueueingProcessor { spans })
+        Ok(QueueingProcessor {
+            spans,
+            said_full: std::sync::atomic::AtomicBool::new(false),
+        })
     }
 
     /// Starts the task that sends what `reader` collects to `destination` on an interval.

@@ -117,6 +117,18 @@ fn destination(
     } else {
         return Ok(None);
     };
+    if protocol == Protocol::Grpc && endpoint.starts_with("https://") {
+        return Err(ExportConfigError {
+            variable: if set(&own).is_some() {
+                own
+            } else {
+                "OTEL_EXPORTER_OTLP_ENDPOINT".to_owned()
+            },
+            value: endpoint,
+            problem: "is an https:// endpoint, and weft speaks OTLP/gRPC without TLS",
+            hint: "use OTLP/HTTP for a TLS collector (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf and an https:// endpoint), or a collector's plain-text gRPC port (http://…:4317)",
+        });
+    }
     Ok(Some(Destination { protocol, endpoint }))
 }
 
@@ -157,19 +169,20 @@ fn protocol(
     }
 }
 
-/// Whether a wasmCloud switch turns `signal` on: `WASMCLOUD_OBSERVABILITY_ENABLED` (all
-/// signals) or `WASMCLOUD_{TRACES,METRICS}_ENABLED`.
+/// Whether wasmCloud's switches turn `signal` on: `WASMCLOUD_{TRACES,METRICS}_ENABLED` when
+/// set, else `WASMCLOUD_OBSERVABILITY_ENABLED` (all signals).
 fn switched_on(lookup: &dyn Fn(&str) -> Option<String>, signal: Signal) -> bool {
-    let truthy = |name: &str| {
-        lookup(name).is_some_and(|value| {
+    let switch = |name: &str| {
+        lookup(name).map(|value| {
             matches!(
                 value.trim().to_ascii_lowercase().as_str(),
                 "true" | "1" | "yes" | "on"
             )
         })
     };
-    truthy("WASMCLOUD_OBSERVABILITY_ENABLED")
-        || truthy(&format!("WASMCLOUD_{}_ENABLED", signal.upper()))
+    switch(&format!("WASMCLOUD_{}_ENABLED", signal.upper()))
+        .or_else(|| switch("WASMCLOUD_OBSERVABILITY_ENABLED"))
+        .unwrap_or(false)
 }
 
 /// `url` when it is an absolute `http`/`https` URL with a host.
@@ -277,6 +290,14 @@ mod tests {
         assert_eq!(
             traces_only.map(|config| (config.traces.map(|d| d.endpoint), config.metrics)),
             Ok((Some("http://127.0.0.1:4317".to_owned()), None))
+        );
+        let metrics_only = read(&[
+            ("WASMCLOUD_OBSERVABILITY_ENABLED", "1"),
+            ("WASMCLOUD_TRACES_ENABLED", "false"),
+        ]);
+        assert_eq!(
+            metrics_only.map(|config| (config.traces, config.metrics.is_some())),
+            Ok((None, true))
         );
     }
 

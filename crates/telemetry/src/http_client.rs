@@ -40,11 +40,14 @@ impl HttpClientTelemetry {
         Self { tracing, ..self }
     }
 
-    /// A `method` request to `uri` is about to be sent, within the trace `incoming`.
+    /// A `method` request to `uri` is about to be sent, within the trace `incoming`. Its
+    /// metric names the server only when `named_destination` (else `_OTHER`, so a component
+    /// fetching whatever URL it is given cannot mint series); its span always does.
     pub(crate) fn start(
         &self,
         method: &http::Method,
         uri: &http::Uri,
+        named_destination: bool,
         incoming: Option<&TraceContext>,
     ) -> OutgoingRequest {
         if self.duration.is_none() && !self.tracing.is_enabled() {
@@ -53,13 +56,22 @@ impl HttpClientTelemetry {
         let method = known_method(method.as_str());
         let https = uri.scheme_str() == Some("https");
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-        let labels = vec![
-            KeyValue::new("http.request.method", method),
-            KeyValue::new("server.address", uri.host().unwrap_or_default().to_owned()),
-            KeyValue::new("server.port", i64::from(port)),
-        ];
+        let address = KeyValue::new("server.address", uri.host().unwrap_or_default().to_owned());
+        let port = KeyValue::new("server.port", i64::from(port));
+        let labels = if named_destination {
+            vec![
+                KeyValue::new("http.request.method", method),
+                address.clone(),
+                port.clone(),
+            ]
+        } else {
+            vec![
+                KeyValue::new("http.request.method", method),
+                KeyValue::new("server.address", "_OTHER"),
+            ]
+        };
         let span = if self.tracing.is_enabled() {
-            let mut attributes = labels.clone();
+            let mut attributes = vec![KeyValue::new("http.request.method", method), address, port];
             // The URL without its query, which may carry tokens.
             attributes.push(KeyValue::new(
                 "url.full",

@@ -130,7 +130,8 @@ impl Telemetry {
     /// `OTEL_SDK_DISABLED=true` turns everything off; metrics are always kept for
     /// [`Self::prometheus_text`] and exported when an endpoint is set; spans are recorded
     /// only when a trace endpoint is set ([`ExportConfig`]), sampled by `OTEL_TRACES_SAMPLER`
-    /// (parent-based always-on by default). Must run inside a Tokio runtime when anything is
+    /// (parent-based always-on by default; the SDK reads it and `OTEL_BSP_*`'s siblings from
+    /// the process environment itself, not through `lookup`). Must run inside a Tokio runtime when anything is
     /// exported: the export tasks run on it.
     pub fn configure(
         identity: &Identity,

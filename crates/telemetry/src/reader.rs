@@ -1,5 +1,5 @@
 //! A pull reader whose handle the process keeps: the SDK takes its readers by value, so the
-//! manual reader it is given is shared with the [`crate::Metrics`] that reads it out.
+//! manual reader it is given is shared with the [`crate::Telemetry`] that reads it out.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;

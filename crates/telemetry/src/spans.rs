@@ -3,7 +3,6 @@
 //! the next hop (a component, a capability, another host) becomes its child.
 
 use std::borrow::Cow;
-use std::str::FromStr as _;
 
 use opentelemetry::trace::{
     Span as _, SpanContext, SpanId, SpanKind, Status, TraceContextExt as _, TraceFlags, TraceId,
@@ -142,7 +141,7 @@ fn remote_context(trace: &TraceContext) -> Option<SpanContext> {
     let state = trace
         .tracestate
         .as_deref()
-        .and_then(|state| TraceState::from_str(state).ok())
+        .map(lenient_trace_state)
         .unwrap_or_default();
     Some(SpanContext::new(
         trace_id,
@@ -151,6 +150,17 @@ fn remote_context(trace: &TraceContext) -> Option<SpanContext> {
         true,
         state,
     ))
+}
+
+/// `header`'s valid `key=value` members (spaces around commas allowed, as W3C says); an
+/// invalid member is dropped alone, not the whole header.
+fn lenient_trace_state(header: &str) -> TraceState {
+    let members: Vec<(&str, &str)> = header
+        .split(',')
+        .filter_map(|member| member.trim().split_once('='))
+        .filter(|member| TraceState::from_key_value([*member]).is_ok())
+        .collect();
+    TraceState::from_key_value(members).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -193,7 +203,7 @@ mod tests {
         let tracing = Tracing::new(provider.tracer("test"));
         let parent = TraceContext {
             traceparent: PARENT.into(),
-            tracestate: Some("vendor=1".into()),
+            tracestate: Some("vendor=1, bad member,other=2".into()),
         };
         let span = tracing.start("GET /", SpanKind::Server, Some(&parent), Vec::new());
         let handed = span.context().unwrap_or_else(|| parent.clone());
@@ -204,7 +214,7 @@ mod tests {
         );
         assert!(handed.traceparent.ends_with("-01"));
         assert_ne!(handed.traceparent, PARENT);
-        assert_eq!(handed.tracestate.as_deref(), Some("vendor=1"));
+        assert_eq!(handed.tracestate.as_deref(), Some("vendor=1,other=2"));
         drop(span);
         let spans = kept.0.lock().map(|spans| spans.clone()).unwrap_or_default();
         assert_eq!(spans.len(), 1);

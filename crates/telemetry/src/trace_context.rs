@@ -61,7 +61,7 @@ fn well_formed(value: &str) -> bool {
                 .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
     };
     let non_zero = |field: &str| field.bytes().any(|byte| byte != b'0');
-    fields.len() >= 4
+    (fields.len() == 4 || (fields.len() > 4 && fields[0] != "00"))
         && hex(fields[0], 2)
         && fields[0] != "ff"
         && hex(fields[1], 32)
@@ -109,6 +109,7 @@ mod tests {
             "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
             "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
             "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
         ] {
             assert_eq!(read(&[("traceparent", bad)]), None, "{bad}");
         }

@@ -27,33 +27,27 @@ impl ControlPlane {
             .map(|bus| bus.subscribe())
     }
 
-    /// The ids of the components and capabilities application `name`'s deployed version
-    /// runs (its `id` properties, else wadm's derived ids); empty when there is no such
-    /// application, or it is not deployed.
+    /// The ids of the components and capabilities any stored version of application `name`
+    /// runs (its `id` properties, else wadm's derived ids), so what an undeploy or an upgrade
+    /// removes is still known as the app's; empty when there is no such application.
     pub async fn workload_ids(&self, name: &str) -> Result<BTreeSet<String>, ControlError> {
         let app = match self.apps.get(name).await {
             Ok(app) => app,
             Err(AppStoreError::NoSuchApp { .. }) => return Ok(BTreeSet::new()),
             Err(other) => return Err(other.into()),
         };
-        let loaded = app
-            .deployed
-            .as_deref()
-            .and_then(|deployed| app.version(Some(deployed)).ok())
-            .and_then(|version| weft_manifest::load(&version.file, &version.source).ok());
-        let Some(loaded) = loaded else {
-            return Ok(BTreeSet::new());
-        };
-        let manifest = &loaded.manifest;
-        Ok(manifest
-            .spec
-            .components
-            .iter()
-            .map(|component| {
+        let mut ids = BTreeSet::new();
+        for version in &app.versions {
+            let Ok(loaded) = weft_manifest::load(&version.file, &version.source) else {
+                continue;
+            };
+            let manifest = &loaded.manifest;
+            ids.extend(manifest.spec.components.iter().map(|component| {
                 component.properties.id.clone().unwrap_or_else(|| {
                     weft_manifest::component_id(manifest.name(), &component.name)
                 })
-            })
-            .collect())
+            }));
+        }
+        Ok(ids)
     }
 }

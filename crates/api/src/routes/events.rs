@@ -159,7 +159,13 @@ impl Follower {
             return Some(true);
         };
         let control = self.control.upgrade()?;
-        let ids = control.workload_ids(app).await.unwrap_or_default();
+        let ids = match control.workload_ids(app).await {
+            Ok(ids) => ids,
+            Err(error) => {
+                tracing::warn!(%app, %error, "an events follower cannot read the app it follows");
+                return Some(false);
+            }
+        };
         Some(event.workload_ids().iter().any(|id| ids.contains(*id)))
     }
 }

@@ -57,11 +57,29 @@ impl OutgoingHttpPolicy {
             .to_ascii_lowercase();
         self.rules.iter().any(|rule| match rule {
             Rule::Any => !is_local(&host),
-            Rule::Host {
-                host: allowed,
-                port: allowed_port,
-            } => *allowed == host && allowed_port.is_none_or(|allowed_port| allowed_port == port),
+            Rule::Host { .. } => rule_names(rule, &host, port),
         })
+    }
+
+    /// Whether a rule names `host` on `port` itself (not only `*`): such destinations are
+    /// few, so metrics may be labelled with them.
+    pub fn names(&self, host: &str, port: u16) -> bool {
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        self.rules.iter().any(|rule| rule_names(rule, &host, port))
+    }
+}
+
+/// Whether `rule` names `host` (lowercase, no brackets) on `port`.
+fn rule_names(rule: &Rule, host: &str, port: u16) -> bool {
+    match rule {
+        Rule::Any => false,
+        Rule::Host {
+            host: allowed,
+            port: allowed_port,
+        } => allowed == host && allowed_port.is_none_or(|allowed_port| allowed_port == port),
     }
 }
 
@@ -150,9 +168,14 @@ impl WasiHttpHooks for OutgoingHooks {
     ) -> Box<dyn std::future::Future<Output = SendResult> + Send> {
         drop(fut);
         let mut request = request;
-        let outgoing = self
-            .recorder
-            .outgoing(request.method(), request.uri(), self.trace.as_ref());
+        let (host, port) = destination(request.uri());
+        let permitted = self.policy.permits(&host, port);
+        let outgoing = self.recorder.outgoing(
+            request.method(),
+            request.uri(),
+            permitted && self.policy.names(&host, port),
+            self.trace.as_ref(),
+        );
         let own_trace = TRACE_HEADERS
             .iter()
             .any(|name| request.headers().contains_key(*name));
@@ -180,16 +203,7 @@ impl WasiHttpHooks for OutgoingHooks {
                 Some(bounded)
             }
         };
-        let uri = request.uri();
-        let host = uri.host().unwrap_or_default().to_owned();
-        let port = uri
-            .port_u16()
-            .unwrap_or(if uri.scheme_str() == Some("https") {
-                443
-            } else {
-                80
-            });
-        if !self.policy.permits(&host, port) {
+        if !permitted {
             tracing::warn!(
                 component = &*self.component,
                 destination = format!("{host}:{port}"),
@@ -214,6 +228,19 @@ impl WasiHttpHooks for OutgoingHooks {
             ))
         })
     }
+}
+
+/// The host and port `uri` names (the scheme's port when it names none).
+fn destination(uri: &http::Uri) -> (String, u16) {
+    let host = uri.host().unwrap_or_default().to_owned();
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    (host, port)
 }
 
 /// A bounded name for how a request failed, for `error.type`.
@@ -270,6 +297,15 @@ mod tests {
         ] {
             assert!(!policy.permits(local, 80), "{local}");
         }
+    }
+
+    #[test]
+    fn only_named_destinations_may_label_metrics() {
+        let policy = OutgoingHttpPolicy::allow(["*", "api.example.com:443"]).unwrap();
+        assert!(policy.names("API.example.com", 443));
+        assert!(!policy.names("api.example.com", 80));
+        assert!(policy.permits("other.example.com", 443));
+        assert!(!policy.names("other.example.com", 443));
     }
 
     #[test]
