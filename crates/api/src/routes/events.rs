@@ -111,6 +111,7 @@ pub(crate) async fn follow(
         control: Arc::downgrade(&state.control),
         subscription,
         filter,
+        app_ids: BTreeSet::new(),
     };
     Sse::new(events(follower))
         .keep_alive(KeepAlive::default())
@@ -123,6 +124,8 @@ struct Follower {
     control: Weak<ControlPlane>,
     subscription: Subscription,
     filter: Filter,
+    /// The followed app's ids as last read (they only grow: every stored version's).
+    app_ids: BTreeSet<String>,
 }
 
 impl Follower {
@@ -148,25 +151,33 @@ impl Follower {
         }
     }
 
-    /// Whether `event` passes the filter (the app's ids are read now, so an app deployed
-    /// or changed while following is followed as it is now); `None` once the process is
-    /// gone.
-    async fn keeps(&self, event: &LatticeEvent) -> Option<bool> {
+    /// Whether `event` passes the filter; `None` once the process is gone. The app's ids
+    /// are read again only when an event names a component or capability not among those
+    /// last read (an app deployed or changed while following), never for events that name
+    /// none (hosts, configs, heartbeats).
+    async fn keeps(&mut self, event: &LatticeEvent) -> Option<bool> {
         if !self.filter.keeps(event) {
             return Some(false);
         }
         let Some(app) = &self.filter.app else {
             return Some(true);
         };
+        let named = event.workload_ids();
+        if named.is_empty() {
+            return Some(false);
+        }
+        if named.iter().any(|id| self.app_ids.contains(*id)) {
+            return Some(true);
+        }
         let control = self.control.upgrade()?;
-        let ids = match control.workload_ids(app).await {
-            Ok(ids) => ids,
+        match control.workload_ids(app).await {
+            Ok(ids) => self.app_ids = ids,
             Err(error) => {
                 tracing::warn!(%app, %error, "an events follower cannot read the app it follows");
                 return Some(false);
             }
-        };
-        Some(event.workload_ids().iter().any(|id| ids.contains(*id)))
+        }
+        Some(named.iter().any(|id| self.app_ids.contains(*id)))
     }
 }
 
