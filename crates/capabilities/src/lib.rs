@@ -26,6 +26,7 @@ mod logging;
 pub mod messaging;
 mod nats;
 pub mod postgres;
+mod recorded;
 mod secrets;
 mod settings_error;
 mod stdio;

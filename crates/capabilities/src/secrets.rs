@@ -1,6 +1,6 @@
 //! `wasmcloud:secrets@0.1.0-draft`: a component reads the secrets its manifest gives it, by
 //! the names the manifest uses. Values come from [`ComponentLinks::secrets`]; nothing here
-//! logs or formats one.
+//! logs or formats one, and a `get`'s span names neither the secret nor its value.
 //!
 //! [`ComponentLinks::secrets`]: crate::ComponentLinks::secrets
 
@@ -9,6 +9,7 @@ use weft_secrets::SecretValue;
 
 use crate::bindings::wasmcloud::secrets::{reveal, store};
 use crate::links::CapabilitiesView;
+use weft_telemetry::CapabilityOperation;
 
 /// A secret a component holds a handle to.
 pub struct Secret {
@@ -27,7 +28,19 @@ impl store::Host for CapabilitiesView<'_> {
         &mut self,
         key: String,
     ) -> wasmtime::Result<Result<Resource<Secret>, store::SecretsError>> {
-        match self.links.secrets.get(&key) {
+        let recorded = self.record(&CapabilityOperation {
+            capability: "secrets",
+            system: "weft",
+            operation: "get",
+            target: "",
+        });
+        let found = self.links.secrets.get(&key);
+        recorded.finish(match found {
+            Some(Ok(_)) => None,
+            Some(Err(_)) => Some("the secret could not be fetched from its backend".to_owned()),
+            None => Some("the manifest gives the component no such secret".to_owned()),
+        });
+        match found {
             Some(Ok(value)) => Ok(Ok(self.table.push(Secret {
                 value: value.clone(),
             })?)),

@@ -1,8 +1,9 @@
 //! OpenTelemetry export through the real binary: `weft up` sends its spans and metrics to an
 //! OTLP receiver the test starts, over OTLP/HTTP and over gRPC; a request that carries a
 //! `traceparent` becomes one trace (SERVER → invocation → CLIENT) whose context reaches the
-//! upstream, and key-value calls are CLIENT spans too; `OTEL_SDK_DISABLED=true` never connects; a bad variable stops the start with a
-//! message naming it.
+//! upstream, and key-value and blobstore calls are CLIENT spans too; across two hosts every
+//! NATS hop is a CLIENT/SERVER pair in the same trace; `OTEL_SDK_DISABLED=true` never
+//! connects; a bad variable stops the start with a message naming it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
@@ -152,6 +153,40 @@ fn a_request_is_one_trace_over(protocol: &str) {
             && event["fields"]["span_id"] == invocation.span_id.as_str()
     });
 
+    // Blobstore calls too, named after the container, never the object.
+    let blobs_port = free_port();
+    let example = weft_examples::BLOBS;
+    let manifest = example
+        .manifest
+        .replace("127.0.0.1:8004", &format!("127.0.0.1:{blobs_port}"));
+    let file = support::example_app(dir.path(), "blobs", &manifest, &[&example], &[]);
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    let blob_trace = "5b8aa5a2d2c872e8321cf37308d69df2";
+    let (status, body) = send_with(
+        "PUT",
+        &format!("http://127.0.0.1:{blobs_port}/?name=secret-plans.txt"),
+        &[("traceparent", &format!("00-{blob_trace}-{CALLER_SPAN}-01"))],
+        "plans",
+    );
+    assert!(status < 300, "{status} {body}");
+    let stored = runtime.block_on(receiver.wait_for_trace(blob_trace, |trace| {
+        trace.iter().any(|span| span.name == "write_data files")
+    }));
+    let write = only(&stored, "blobstore write", |span| {
+        span.name == "write_data files"
+    });
+    assert_eq!(write.kind, 3, "{write:#?}");
+    assert_eq!(write.attributes["db.system.name"], "weft.filesystem");
+    assert_eq!(write.attributes["db.collection.name"], "files");
+    assert!(
+        !stored
+            .iter()
+            .flat_map(|span| span.attributes.values())
+            .any(|value| value.contains("secret-plans")),
+        "object names stay out of spans: {stored:#?}"
+    );
+
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
         let names = receiver.metric_names();
@@ -251,18 +286,33 @@ fn a_request_served_on_another_host_stays_one_trace() {
     let (status, body) = send_with("GET", &url, &[("traceparent", &caller)], "");
     assert_eq!(status, 200, "{body}");
 
-    let trace = runtime.block_on(receiver.wait_for_trace(TRACE_ID, |trace| trace.len() >= 2));
-    let server = only(&trace, "SERVER span", |span| span.kind == 2);
-    assert_eq!(server.parent_span_id, CALLER_SPAN);
-    let invocation = only(&trace, "invocation span", |span| {
+    let trace = runtime.block_on(receiver.wait_for_trace(TRACE_ID, |trace| trace.len() >= 4));
+    let server = only(&trace, "the edge's SERVER span", |span| {
+        span.parent_span_id == CALLER_SPAN
+    });
+    assert_eq!(server.kind, 2, "{server:#?}");
+    let sent = only(&trace, "the hop's CLIENT span", |span| {
         span.parent_span_id == server.span_id
     });
+    assert_eq!(sent.kind, 3, "{sent:#?}");
+    assert!(sent.name.starts_with("send weft."), "{sent:#?}");
+    assert_eq!(sent.attributes["weft.lattice.hop"], "http", "{sent:#?}");
+    let answered = only(&trace, "the hop's SERVER span", |span| {
+        span.parent_span_id == sent.span_id
+    });
+    assert_eq!(answered.kind, 2, "{answered:#?}");
+    let invocation = only(&trace, "invocation span", |span| {
+        span.parent_span_id == answered.span_id
+    });
     let host_of = |span: &ReceivedSpan| span.resource["service.instance.id"].clone();
-    assert_eq!(host_of(server), support::lattice::id(&lattice.edge));
-    assert_eq!(
-        host_of(invocation),
-        support::lattice::id(&lattice.workers[0])
+    let (edge, worker) = (
+        support::lattice::id(&lattice.edge),
+        support::lattice::id(&lattice.workers[0]),
     );
+    assert_eq!(host_of(server), edge);
+    assert_eq!(host_of(sent), edge);
+    assert_eq!(host_of(answered), worker);
+    assert_eq!(host_of(invocation), worker);
 }
 
 /// `weft events ARGS -o json` on `state`, its stdout lines sent on the returned channel once

@@ -20,8 +20,9 @@ use weft_capabilities::wire_val::{WireVal, from_wire, to_wire};
 
 use crate::component_invoker::CallFailure;
 use crate::remote_http::RemoteCalls;
-use crate::remote_serve::{ask, header};
+use crate::remote_serve::header;
 use async_nats::RequestErrorKind;
+use weft_telemetry::Hop;
 
 /// How long a call to a component on another host may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(60);
@@ -78,13 +79,13 @@ impl RemoteCalls {
         handler: CurrentHandler,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
         let id = component_id.to_owned();
-        self.serve_queue(self.call_subject(component_id), SERVERS, move |message| {
+        let subject = self.call_subject(component_id);
+        self.serve_queue(subject, SERVERS, Hop::Call, move |message, trace| {
             let handler = handler.get();
             let id = id.clone();
             async move {
-                let trace = TraceContext::read(|name| header(&message, name));
                 if header(&message, CALL_FORM).as_deref() == Some("invoke") {
-                    let answer = answer_invoke(&handler, &id, &message.payload).await;
+                    let answer = answer_invoke(&handler, &id, &message.payload, trace).await;
                     return (
                         async_nats::HeaderMap::new(),
                         weft_lattice::json_bytes(&answer),
@@ -121,7 +122,12 @@ async fn answer(handler: &ComponentHandler, call: Call, trace: Option<TraceConte
 }
 
 /// Carries out the call from outside in `payload` on `handler` (component `id`).
-async fn answer_invoke(handler: &ComponentHandler, id: &str, payload: &[u8]) -> InvokeAnswer {
+async fn answer_invoke(
+    handler: &ComponentHandler,
+    id: &str,
+    payload: &[u8],
+    trace: Option<TraceContext>,
+) -> InvokeAnswer {
     let refused = |error: String, bad_request| InvokeAnswer {
         ok: None,
         error: Some(error),
@@ -131,10 +137,7 @@ async fn answer_invoke(handler: &ComponentHandler, id: &str, payload: &[u8]) -> 
         Ok(invoke) => invoke,
         Err(error) => return refused(format!("the call cannot be read: {error}"), true),
     };
-    let context = CallContext {
-        depth: 0,
-        trace: None,
-    };
+    let context = CallContext { depth: 0, trace };
     match handler
         .invoke_json(id, &invoke.function, &invoke.args, context)
         .await
@@ -164,28 +167,30 @@ impl RemoteCalls {
         let subject = self.call_subject(component);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(CALL_FORM, "invoke");
-        let reply = ask(
-            self.client(),
-            subject,
-            headers,
-            payload.into(),
-            CALL_TIMEOUT,
-        )
-        .await
-        .map_err(|error| match error.kind() {
-            RequestErrorKind::NoResponders => CallFailure::NotRunning {
-                component: component.to_owned(),
-                scope: "on any host of the lattice",
-            },
-            RequestErrorKind::TimedOut => CallFailure::Remote(RemoteCallError::Timeout {
-                target: component.to_owned(),
-                timeout: CALL_TIMEOUT,
-            }),
-            RequestErrorKind::Other => CallFailure::Remote(RemoteCallError::Transport {
-                target: component.to_owned(),
-                source: error.into(),
-            }),
-        })?;
+        let reply = self
+            .ask_host(
+                Hop::Call,
+                subject,
+                headers,
+                payload.into(),
+                CALL_TIMEOUT,
+                None,
+            )
+            .await
+            .map_err(|error| match error.kind() {
+                RequestErrorKind::NoResponders => CallFailure::NotRunning {
+                    component: component.to_owned(),
+                    scope: "on any host of the lattice",
+                },
+                RequestErrorKind::TimedOut => CallFailure::Remote(RemoteCallError::Timeout {
+                    target: component.to_owned(),
+                    timeout: CALL_TIMEOUT,
+                }),
+                RequestErrorKind::Other => CallFailure::Remote(RemoteCallError::Transport {
+                    target: component.to_owned(),
+                    source: error.into(),
+                }),
+            })?;
         let answer: InvokeAnswer = serde_json::from_slice(&reply.payload).map_err(|error| {
             CallFailure::Remote(RemoteCallError::Transport {
                 target: component.to_owned(),
@@ -227,28 +232,27 @@ impl RemoteComponents for RemoteCalls {
         let payload = serde_json::to_vec(&call).map_err(|error| transport(error.into()))?;
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source.as_str());
-        for (name, value) in context.trace.iter().flat_map(TraceContext::headers) {
-            headers.insert(name, value);
-        }
         let subject = self.call_subject(&target);
-        let reply = ask(
-            self.client(),
-            subject,
-            headers,
-            payload.into(),
-            CALL_TIMEOUT,
-        )
-        .await
-        .map_err(|error| match error.kind() {
-            RequestErrorKind::NoResponders => RemoteCallError::NoHost {
-                target: target.clone(),
-            },
-            RequestErrorKind::TimedOut => RemoteCallError::Timeout {
-                target: target.clone(),
-                timeout: CALL_TIMEOUT,
-            },
-            RequestErrorKind::Other => transport(error.into()),
-        })?;
+        let reply = self
+            .ask_host(
+                Hop::Call,
+                subject,
+                headers,
+                payload.into(),
+                CALL_TIMEOUT,
+                context.trace.as_ref(),
+            )
+            .await
+            .map_err(|error| match error.kind() {
+                RequestErrorKind::NoResponders => RemoteCallError::NoHost {
+                    target: target.clone(),
+                },
+                RequestErrorKind::TimedOut => RemoteCallError::Timeout {
+                    target: target.clone(),
+                    timeout: CALL_TIMEOUT,
+                },
+                RequestErrorKind::Other => transport(error.into()),
+            })?;
         match serde_json::from_slice::<Answer>(&reply.payload) {
             Ok(Answer::Ok(results)) => Ok(results),
             Ok(Answer::Error(reason)) => Err(RemoteCallError::Failed(reason)),

@@ -18,11 +18,12 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use serde::{Deserialize, Serialize};
-use weft_capabilities::call_context::TRACE_HEADERS;
+use weft_capabilities::call_context::TraceContext;
 use weft_capabilities::http_server::{ResponseBody, body_from_parts, text_response};
+use weft_telemetry::{Hop, Tracing};
 
 use crate::remote_body::{FirstPart, PARTS_HEADER, first_part};
-use crate::remote_serve::{Reply, ask, header};
+use crate::remote_serve::{Reply, header};
 use async_nats::RequestErrorKind;
 
 /// Room kept in each message for the NATS headers and the frame's head: a message carries
@@ -53,6 +54,8 @@ pub struct RemoteCalls {
     lattice: String,
     /// The largest request or response body a call to another host carries.
     max_body: usize,
+    /// Starts the spans of each hop (none when traces are off).
+    tracing: Tracing,
 }
 
 impl RemoteCalls {
@@ -64,7 +67,18 @@ impl RemoteCalls {
             max_body: max_payload - HEAD_ROOM.min(max_payload / 8),
             client,
             lattice: lattice.to_owned(),
+            tracing: Tracing::disabled(),
         }
+    }
+
+    /// The same calls, each hop traced by `tracing` (a CLIENT span where a request leaves,
+    /// a SERVER span where it is answered).
+    pub fn traced(self, tracing: Tracing) -> Self {
+        Self { tracing, ..self }
+    }
+
+    pub(crate) fn tracing(&self) -> &Tracing {
+        &self.tracing
     }
 
     pub(crate) fn client(&self) -> &async_nats::Client {
@@ -92,12 +106,16 @@ impl RemoteCalls {
         handler: CurrentHandler,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError> {
         let remote = self.clone();
-        self.serve_queue(self.subject(component_id), SERVERS, move |message| {
+        let subject = self.subject(component_id);
+        self.serve_queue(subject, SERVERS, Hop::Http, move |message, trace| {
             let (handler, remote) = (handler.get(), remote.clone());
             async move {
                 let rest = header(&message, PARTS_HEADER);
                 let response = match decode_request(&message.payload) {
-                    Ok(request) => {
+                    Ok(mut request) => {
+                        if let Some(trace) = trace {
+                            trace.write_to(request.headers_mut());
+                        }
                         let request = request.map(|first| match rest {
                             Some(subject) => body_from_parts(remote.take_parts(first, subject)),
                             None => whole_body(first),
@@ -146,11 +164,6 @@ impl RemoteCalls {
         if let Some(subject) = &rest {
             headers.insert(PARTS_HEADER, subject.as_str());
         }
-        for name in TRACE_HEADERS {
-            if let Some(value) = parts.headers.get(name).and_then(|v| v.to_str().ok()) {
-                headers.insert(name, value);
-            }
-        }
         let head = RequestHead {
             method: parts.method.to_string(),
             uri: parts.uri.to_string(),
@@ -158,7 +171,17 @@ impl RemoteCalls {
         };
         let payload = frame(&head, &body);
         let subject = self.subject(component_id);
-        let answer = ask(&self.client, subject, headers, payload.into(), CALL_TIMEOUT).await;
+        let trace = TraceContext::from_http(&parts.headers);
+        let answer = self
+            .ask_host(
+                Hop::Http,
+                subject,
+                headers,
+                payload.into(),
+                CALL_TIMEOUT,
+                trace.as_ref(),
+            )
+            .await;
         match answer {
             Err(error) if error.kind() == RequestErrorKind::TimedOut => text_response(
                 StatusCode::GATEWAY_TIMEOUT,

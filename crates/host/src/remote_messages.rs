@@ -14,8 +14,9 @@ use weft_capabilities::call_context::TraceContext;
 use weft_capabilities::messaging::{BrokerMessage, MessagingError};
 
 use crate::remote_http::RemoteCalls;
-use crate::remote_serve::{ask, header};
+use crate::remote_serve::header;
 use async_nats::RequestErrorKind;
+use weft_telemetry::Hop;
 
 /// How long a delivery to a component on another host may take.
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -43,7 +44,8 @@ impl RemoteCalls {
         self.serve_queue(
             self.message_subject(component_id),
             RECEIVERS,
-            move |delivery| {
+            Hop::Message,
+            move |delivery, trace| {
                 let handler = handler.get();
                 async move {
                     let header = |name: &str| header(&delivery, name);
@@ -54,7 +56,6 @@ impl RemoteCalls {
                                 body: delivery.payload.to_vec(),
                                 reply_to: header(REPLY_TO_HEADER),
                             };
-                            let trace = TraceContext::read(header);
                             handler.handle_message(message, trace).await
                         }
                         None => Err(MessagingError::Remote(format!(
@@ -85,22 +86,21 @@ impl RemoteCalls {
     ) -> Result<(), MessagingError> {
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source_id);
-        for (name, value) in trace.iter().flat_map(TraceContext::headers) {
-            headers.insert(name, value);
-        }
         headers.insert(SUBJECT_HEADER, message.subject.as_str());
         if let Some(reply_to) = &message.reply_to {
             headers.insert(REPLY_TO_HEADER, reply_to.as_str());
         }
         let subject = self.message_subject(target_id);
-        let answer = ask(
-            self.client(),
-            subject,
-            headers,
-            message.body.into(),
-            DELIVERY_TIMEOUT,
-        )
-        .await
+        let answer = self
+            .ask_host(
+                Hop::Message,
+                subject,
+                headers,
+                message.body.into(),
+                DELIVERY_TIMEOUT,
+                trace.as_ref(),
+            )
+            .await
         .map_err(|error| MessagingError::Remote(match error.kind() {
             RequestErrorKind::NoResponders => format!(
                 "component {target_id} runs on no host of the lattice that takes messages for it"

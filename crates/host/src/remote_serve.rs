@@ -4,6 +4,8 @@
 use std::future::Future;
 
 use futures_util::StreamExt as _;
+use weft_capabilities::call_context::TraceContext;
+use weft_telemetry::Hop;
 
 use crate::remote_http::RemoteCalls;
 
@@ -36,31 +38,62 @@ pub(crate) async fn ask(
 pub(crate) type Reply = (async_nats::HeaderMap, Vec<u8>);
 
 impl RemoteCalls {
+    /// Asks another host on `subject` (a `hop` within the trace `trace`) with `headers` and
+    /// `payload`, waiting up to `timeout`; the request carries its CLIENT span's context.
+    pub(crate) async fn ask_host(
+        &self,
+        hop: Hop,
+        subject: String,
+        mut headers: async_nats::HeaderMap,
+        payload: bytes::Bytes,
+        timeout: std::time::Duration,
+        trace: Option<&TraceContext>,
+    ) -> Result<async_nats::Message, async_nats::RequestError> {
+        let mut span = self.tracing().lattice_request(hop, &subject, trace);
+        for (name, value) in span
+            .hand_on(trace.cloned())
+            .iter()
+            .flat_map(TraceContext::headers)
+        {
+            headers.insert(name, value);
+        }
+        let answer = ask(self.client(), subject, headers, payload, timeout).await;
+        if let Err(error) = &answer {
+            span.fail(request_error_type(error), error.to_string());
+        }
+        answer
+    }
+
     /// Takes every message on `subject` in queue group `queue` (so each goes to one of the
     /// hosts serving it) and answers it, when it asks for an answer, with what `answer`
-    /// makes of it; until the returned task is aborted.
+    /// makes of it and the trace context to continue (the `hop`'s SERVER span's);
+    /// until the returned task is aborted.
     pub(crate) async fn serve_queue<Answer, Answering>(
         &self,
         subject: String,
         queue: &str,
+        hop: Hop,
         answer: Answer,
     ) -> Result<tokio::task::JoinHandle<()>, async_nats::SubscribeError>
     where
-        Answer: Fn(async_nats::Message) -> Answering + Send + 'static,
+        Answer: Fn(async_nats::Message, Option<TraceContext>) -> Answering + Send + 'static,
         Answering: Future<Output = Reply> + Send + 'static,
     {
         let mut messages = self
             .client()
             .queue_subscribe(subject, queue.to_owned())
             .await?;
-        let client = self.client().clone();
+        let (client, tracing) = (self.client().clone(), self.tracing().clone());
         Ok(tokio::spawn(async move {
             while let Some(message) = messages.next().await {
                 let reply = message.reply.clone();
-                let answering = answer(message);
+                let incoming = TraceContext::read(|name| header(&message, name));
+                let span = tracing.lattice_answer(hop, &message.subject, incoming.as_ref());
+                let answering = answer(message, span.hand_on(incoming));
                 let client = client.clone();
                 tokio::spawn(async move {
                     let (headers, payload) = answering.await;
+                    drop(span);
                     let Some(reply) = reply else {
                         return;
                     };
@@ -73,5 +106,14 @@ impl RemoteCalls {
                 });
             }
         }))
+    }
+}
+
+/// A failed request's `error.type`.
+fn request_error_type(error: &async_nats::RequestError) -> &'static str {
+    match error.kind() {
+        async_nats::RequestErrorKind::TimedOut => "timeout",
+        async_nats::RequestErrorKind::NoResponders => "no_responders",
+        async_nats::RequestErrorKind::Other => "error",
     }
 }

@@ -49,7 +49,7 @@ pub(crate) fn build_host(
             weft_oci::Registry::new(config.oci.clone()),
         );
     Ok(match remote {
-        Some(remote) => host.with_remote(remote),
+        Some(remote) => host.with_remote(remote.traced(metrics.tracing())),
         None => host,
     })
 }

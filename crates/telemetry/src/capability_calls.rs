@@ -15,14 +15,15 @@ use crate::{Span, TraceContext, Tracing};
 /// What a capability call does, as its span and metric name it.
 #[derive(Debug, Clone, Copy)]
 pub struct CapabilityOperation<'a> {
-    /// The capability (`keyvalue`, `messaging`, `blobstore`).
+    /// The capability (`keyvalue`, `messaging`, `blobstore`, `postgres`, `secrets`).
     pub capability: &'static str,
-    /// The backend system (`redis`, `nats`, `weft`), as `db.system.name` or
+    /// The backend system (`redis`, `nats`, `postgresql`, `weft`), as `db.system.name` or
     /// `messaging.system`.
     pub system: &'static str,
     /// The operation (`get`, `set`, `publish`, …).
     pub operation: &'static str,
-    /// The bucket, container or subject it works on.
+    /// The bucket, container, subject or database it works on; empty when there is none
+    /// to name (a secret's name is never recorded).
     pub target: &'a str,
 }
 
@@ -36,12 +37,25 @@ impl CapabilityOperation<'_> {
         self.is_messaging() && self.operation == "reply"
     }
 
-    /// The span's name: operation and target (`get counter`, `publish orders.new`).
+    /// The span's name: operation and target (`get counter`, `publish orders.new`), or
+    /// capability and operation when there is no target (`secrets get`).
     fn span_name(&self) -> String {
         if self.is_reply() {
             "reply (temporary)".to_owned()
+        } else if self.target.is_empty() {
+            format!("{} {}", self.capability, self.operation)
         } else {
             format!("{} {}", self.operation, self.target)
+        }
+    }
+
+    /// The attribute the target goes in: a Postgres link names a database, the others a
+    /// collection (bucket, container).
+    fn database_target_key(&self) -> &'static str {
+        if self.capability == "postgres" {
+            "db.namespace"
+        } else {
+            "db.collection.name"
         }
     }
 
@@ -57,11 +71,17 @@ impl CapabilityOperation<'_> {
             }
             attributes
         } else {
-            vec![
+            let mut attributes = vec![
                 KeyValue::new("db.system.name", self.system),
                 KeyValue::new("db.operation.name", self.operation),
-                KeyValue::new("db.collection.name", self.target.to_owned()),
-            ]
+            ];
+            if !self.target.is_empty() {
+                attributes.push(KeyValue::new(
+                    self.database_target_key(),
+                    self.target.to_owned(),
+                ));
+            }
+            attributes
         }
     }
 }
@@ -108,12 +128,9 @@ impl CapabilityTelemetry {
             } else {
                 SpanKind::Client
             };
-            self.tracing.start(
-                operation.span_name(),
-                kind,
-                incoming,
-                operation.span_attributes(),
-            )
+            self.tracing.start(kind, incoming, || {
+                (operation.span_name(), operation.span_attributes())
+            })
         } else {
             Span::none()
         };

@@ -4,10 +4,12 @@
 //! (`weft.component.instances.active`), by component id (derived from manifest names); and
 //! a span per invocation under the trace that caused it.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
-use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
+use opentelemetry::metrics::{AsyncInstrument, Histogram, Meter, ObservableUpDownCounter};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
@@ -78,7 +80,47 @@ pub struct ComponentTelemetry {
 struct ComponentInstruments {
     duration: Histogram<f64>,
     instantiation: Histogram<f64>,
-    active: UpDownCounter<i64>,
+    running: Arc<RunningInstances>,
+    /// Keeps `weft.component.instances.active` registered.
+    _active: ObservableUpDownCounter<i64>,
+}
+
+/// Every recorder's count of instances running an invocation now: an atomic add per
+/// invocation, read only when the metrics are collected. A component's series goes when its
+/// last recorder does.
+#[derive(Default)]
+struct RunningInstances(Mutex<Vec<(StringValue, Weak<AtomicI64>)>>);
+
+impl RunningInstances {
+    /// A new count for component `id`.
+    fn register(&self, id: &StringValue) -> Arc<AtomicI64> {
+        let count = Arc::new(AtomicI64::new(0));
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.retain(|(_, count)| count.strong_count() > 0);
+        counts.push((id.clone(), Arc::downgrade(&count)));
+        count
+    }
+
+    /// Each component's count (the sum of its recorders').
+    fn observe(&self, observer: &dyn AsyncInstrument<i64>) {
+        let mut by_component: BTreeMap<String, (StringValue, i64)> = BTreeMap::new();
+        let counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for (id, count) in counts.iter() {
+            if let Some(count) = count.upgrade() {
+                let (_, running) = by_component
+                    .entry(id.as_str().to_owned())
+                    .or_insert_with(|| (id.clone(), 0));
+                *running += count.load(Ordering::Relaxed);
+            }
+        }
+        drop(counts);
+        for (id, running) in by_component.into_values() {
+            observer.observe(
+                running,
+                &[KeyValue::new("weft.component.id", Value::String(id))],
+            );
+        }
+    }
 }
 
 /// One component's instruments, labelled with its id, and its spans; cheap to clone (one
@@ -88,6 +130,8 @@ pub struct ComponentRecorder(Option<Arc<Recorder>>);
 
 struct Recorder {
     instruments: Option<(ComponentInstruments, KeyValue)>,
+    /// Its instances running an invocation now.
+    running: Arc<AtomicI64>,
     client: HttpClientTelemetry,
     capabilities: CapabilityTelemetry,
     tracing: Tracing,
@@ -101,6 +145,8 @@ impl ComponentTelemetry {
     }
 
     pub(crate) fn new(meter: &Meter, tracing: Tracing) -> Self {
+        let running = Arc::new(RunningInstances::default());
+        let observed = Arc::clone(&running);
         Self {
             instruments: Some(ComponentInstruments {
                 duration: meter
@@ -115,10 +161,12 @@ impl ComponentTelemetry {
                     .with_description("Time to instantiate a component for one invocation.")
                     .with_boundaries(DURATION_BOUNDS.to_vec())
                     .build(),
-                active: meter
-                    .i64_up_down_counter("weft.component.instances.active")
+                running,
+                _active: meter
+                    .i64_observable_up_down_counter("weft.component.instances.active")
                     .with_unit("{instance}")
                     .with_description("Component instances running an invocation now.")
+                    .with_callback(move |observer| observed.observe(observer))
                     .build(),
             }),
             client: HttpClientTelemetry::new(meter, tracing.clone()),
@@ -143,7 +191,12 @@ impl ComponentTelemetry {
             return ComponentRecorder::disabled();
         }
         let id = StringValue::from(Arc::<str>::from(id));
+        let running = match &self.instruments {
+            Some(instruments) => instruments.running.register(&id),
+            None => Arc::default(),
+        };
         ComponentRecorder(Some(Arc::new(Recorder {
+            running,
             instruments: self.instruments.clone().map(|instruments| {
                 (
                     instruments,
@@ -173,42 +226,36 @@ impl ComponentRecorder {
         function: &str,
         incoming: Option<&TraceContext>,
     ) -> Invocation {
-        let Some(recorder) = self.0.as_deref() else {
+        let Some(shared) = &self.0 else {
             return Invocation {
                 running: None,
                 span: Span::none(),
                 started: Instant::now(),
             };
         };
-        let running = recorder
-            .instruments
-            .as_ref()
-            .map(|(instruments, component)| {
-                instruments.active.add(1, std::slice::from_ref(component));
-                Running {
-                    instruments: instruments.clone(),
-                    component: component.clone(),
-                    trigger,
-                }
-            });
-        let span = if recorder.tracing.is_enabled() {
-            let id = &recorder.id;
-            recorder.tracing.start(
-                format!("{} {function}", id.as_str()),
-                match trigger {
-                    Trigger::Message => SpanKind::Consumer,
-                    Trigger::Http | Trigger::Call => SpanKind::Internal,
-                },
-                incoming,
-                vec![
-                    KeyValue::new("weft.component.id", Value::String(id.clone())),
-                    KeyValue::new("weft.invocation.trigger", trigger.as_str()),
-                    KeyValue::new("weft.invocation.function", function.to_owned()),
-                ],
-            )
-        } else {
-            Span::none()
+        let recorder = shared.as_ref();
+        let running = recorder.instruments.is_some().then(|| {
+            recorder.running.fetch_add(1, Ordering::Relaxed);
+            Running {
+                recorder: Arc::clone(shared),
+                trigger,
+            }
+        });
+        let kind = match trigger {
+            Trigger::Message => SpanKind::Consumer,
+            Trigger::Http | Trigger::Call => SpanKind::Internal,
         };
+        let span = recorder.tracing.start(kind, incoming, || {
+            let id = &recorder.id;
+            // Room for the outcome and `error.type` set when it ends.
+            let mut attributes = Vec::with_capacity(5);
+            attributes.extend([
+                KeyValue::new("weft.component.id", Value::String(id.clone())),
+                KeyValue::new("weft.invocation.trigger", trigger.as_str()),
+                KeyValue::new("weft.invocation.function", function.to_owned()),
+            ]);
+            (format!("{} {function}", id.as_str()), attributes)
+        });
         Invocation {
             running,
             span,
@@ -255,10 +302,16 @@ pub struct Invocation {
     started: Instant,
 }
 
+/// An invocation counted by a recorder with instruments.
 struct Running {
-    instruments: ComponentInstruments,
-    component: KeyValue,
+    recorder: Arc<Recorder>,
     trigger: Trigger,
+}
+
+impl Running {
+    fn instruments(&self) -> Option<&(ComponentInstruments, KeyValue)> {
+        self.recorder.instruments.as_ref()
+    }
 }
 
 impl Invocation {
@@ -270,10 +323,11 @@ impl Invocation {
 
     /// The instance is ready: records how long instantiating took.
     pub fn instantiated(&self) {
-        if let Some(running) = &self.running {
-            running.instruments.instantiation.record(
+        if let Some((instruments, component)) = self.running.as_ref().and_then(Running::instruments)
+        {
+            instruments.instantiation.record(
                 self.started.elapsed().as_secs_f64(),
-                std::slice::from_ref(&running.component),
+                std::slice::from_ref(component),
             );
         }
     }
@@ -293,13 +347,15 @@ impl Invocation {
         let Some(running) = &self.running else {
             return;
         };
+        let Some((instruments, component)) = running.instruments() else {
+            return;
+        };
         let labels = [
-            running.component.clone(),
+            component.clone(),
             KeyValue::new("weft.invocation.trigger", running.trigger.as_str()),
             KeyValue::new("weft.invocation.outcome", outcome.as_str()),
         ];
-        running
-            .instruments
+        instruments
             .duration
             .record(self.started.elapsed().as_secs_f64(), &labels);
     }
@@ -308,10 +364,7 @@ impl Invocation {
 impl Drop for Invocation {
     fn drop(&mut self) {
         if let Some(running) = &self.running {
-            running
-                .instruments
-                .active
-                .add(-1, std::slice::from_ref(&running.component));
+            running.recorder.running.fetch_sub(1, Ordering::Relaxed);
         }
     }
 }

@@ -1,8 +1,11 @@
-//! OTLP export on the process's own Tokio runtime: ended spans queue in a bounded channel
-//! and a task sends them in batches; metrics are collected and sent on an interval. No
+//! OTLP export on the process's own Tokio runtime: ended spans queue in a bounded buffer
+//! and a task sends them in batches, woken only when a batch is full, its delay has passed
+//! or a flush asks (never once per span); metrics are collected and sent on an interval. No
 //! thread or runtime of the SDK's own, so the async HTTP and gRPC clients always have a
 //! reactor, and a full queue drops spans instead of slowing requests.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use opentelemetry_otlp::WithExportConfig as _;
@@ -12,7 +15,7 @@ use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter as _;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter as _, SpanProcessor};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::export_config::{Destination, Protocol};
 use crate::reader::SharedReader;
@@ -75,30 +78,63 @@ enum Command {
     Flush(oneshot::Sender<()>),
 }
 
+/// Ended spans waiting to be sent: at most `capacity`; the export task is woken when
+/// `batch` of them wait.
+#[derive(Debug)]
+struct SpanQueue {
+    spans: Mutex<Vec<SpanData>>,
+    capacity: usize,
+    batch: usize,
+    full_batch: Notify,
+    /// Whether dropping spans on a full queue was said in the log (once per process).
+    said_full: AtomicBool,
+}
+
+impl SpanQueue {
+    /// Queues `span`, or drops it when the queue is full.
+    fn push(&self, span: SpanData) {
+        let mut spans = self.spans.lock().unwrap_or_else(PoisonError::into_inner);
+        if spans.len() >= self.capacity {
+            drop(spans);
+            if !self.said_full.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)"
+                );
+            }
+            return;
+        }
+        spans.push(span);
+        let batch_ready = spans.len().is_multiple_of(self.batch);
+        drop(spans);
+        if batch_ready {
+            self.full_batch.notify_one();
+        }
+    }
+
+    /// Every queued span, in batches of at most `batch`.
+    fn take(&self) -> Vec<Vec<SpanData>> {
+        let taken = std::mem::take(&mut *self.spans.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut batches = Vec::with_capacity(taken.len().div_ceil(self.batch));
+        let mut rest = taken.into_iter().peekable();
+        while rest.peek().is_some() {
+            batches.push(rest.by_ref().take(self.batch).collect());
+        }
+        batches
+    }
+}
+
 /// Hands ended spans to the export task; the SDK calls it for every span.
 #[derive(Debug)]
 pub(crate) struct QueueingProcessor {
-    spans: mpsc::Sender<SpanData>,
-    /// Whether dropping spans on a full queue was said in the log (once per process).
-    said_full: std::sync::atomic::AtomicBool,
+    queue: Arc<SpanQueue>,
 }
 
 impl SpanProcessor for QueueingProcessor {
     fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &opentelemetry::Context) {}
 
     fn on_end(&self, span: SpanData) {
-        if !span.span_context.is_sampled() {
-            return;
-        }
-        // A full queue means the collector is slower than the traffic: drop, never wait.
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.spans.try_send(span)
-            && !self
-                .said_full
-                .swap(true, std::sync::atomic::Ordering::Relaxed)
-        {
-            tracing::warn!(
-                "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)"
-            );
+        if span.span_context.is_sampled() {
+            self.queue.push(span);
         }
     }
 
@@ -129,20 +165,23 @@ impl Exports {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
         let mut exporter = span_exporter(destination)?;
         exporter.set_resource(resource);
-        let (spans, queued) = mpsc::channel(batching.queue);
+        let queue = Arc::new(SpanQueue {
+            spans: Mutex::new(Vec::with_capacity(batching.batch)),
+            capacity: batching.queue,
+            batch: batching.batch,
+            full_batch: Notify::new(),
+            said_full: AtomicBool::new(false),
+        });
         let (commands, told) = mpsc::channel(4);
         runtime.spawn(send_spans(
             exporter,
-            queued,
+            Arc::clone(&queue),
             told,
-            batching,
+            batching.delay,
             destination.endpoint.clone(),
         ));
         self.traces = Some(commands);
-        Ok(QueueingProcessor {
-            spans,
-            said_full: std::sync::atomic::AtomicBool::new(false),
-        })
+        Ok(QueueingProcessor { queue })
     }
 
     /// Starts the task that sends what `reader` collects to `destination` on an interval.
@@ -221,49 +260,35 @@ fn metric_exporter(
     })
 }
 
-/// Sends queued spans whenever a batch is full, `delay` has passed, or a flush asks.
+/// Sends queued spans whenever a batch is full, `delay` has passed, or a flush asks; ends
+/// when the process's telemetry is dropped.
 async fn send_spans(
     exporter: opentelemetry_otlp::SpanExporter,
-    mut queued: mpsc::Receiver<SpanData>,
+    queue: Arc<SpanQueue>,
     mut told: mpsc::Receiver<Command>,
-    batching: Batching,
+    delay: Duration,
     endpoint: String,
 ) {
     let mut health = Health::new("spans", endpoint);
-    let mut batch = Vec::with_capacity(batching.batch);
-    let mut tick = tokio::time::interval(batching.delay);
+    let mut tick = tokio::time::interval(delay);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tokio::select! {
-            span = queued.recv() => match span {
-                Some(span) => {
-                    batch.push(span);
-                    if batch.len() >= batching.batch {
-                        health.saw(exporter.export(std::mem::take(&mut batch)).await);
-                    }
-                }
-                None => break,
-            },
+        let flushed = tokio::select! {
+            () = queue.full_batch.notified() => None,
+            _ = tick.tick() => None,
             command = told.recv() => match command {
-                Some(Command::Flush(done)) => {
-                    while let Ok(span) = queued.try_recv() {
-                        batch.push(span);
-                    }
-                    if !batch.is_empty() {
-                        health.saw(exporter.export(std::mem::take(&mut batch)).await);
-                    }
-                    let _ = done.send(());
-                }
+                Some(Command::Flush(done)) => Some(done),
                 None => break,
             },
-            _ = tick.tick() => {
-                if !batch.is_empty() {
-                    health.saw(exporter.export(std::mem::take(&mut batch)).await);
-                }
-            }
+        };
+        for batch in queue.take() {
+            health.saw(exporter.export(batch).await);
+        }
+        if let Some(done) = flushed {
+            let _ = done.send(());
         }
     }
-    if !batch.is_empty() {
+    for batch in queue.take() {
         health.saw(exporter.export(batch).await);
     }
 }

@@ -70,8 +70,10 @@ impl HttpClientTelemetry {
                 KeyValue::new("server.address", "_OTHER"),
             ]
         };
-        let span = if self.tracing.is_enabled() {
-            let mut attributes = vec![KeyValue::new("http.request.method", method), address, port];
+        let span = self.tracing.start(SpanKind::Client, incoming, || {
+            // Room for the status code and `error.type` set when it ends.
+            let mut attributes = Vec::with_capacity(6);
+            attributes.extend([KeyValue::new("http.request.method", method), address, port]);
             // The URL without its query, which may carry tokens.
             attributes.push(KeyValue::new(
                 "url.full",
@@ -82,12 +84,8 @@ impl HttpClientTelemetry {
                     uri.path()
                 ),
             ));
-            let name = if method == "_OTHER" { "HTTP" } else { method };
-            self.tracing
-                .start(name, SpanKind::Client, incoming, attributes)
-        } else {
-            Span::none()
-        };
+            (if method == "_OTHER" { "HTTP" } else { method }, attributes)
+        });
         OutgoingRequest {
             duration: self.duration.clone(),
             labels,

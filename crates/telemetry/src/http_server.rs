@@ -4,9 +4,10 @@
 //! path.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Instant;
 
-use opentelemetry::metrics::{Histogram, Meter, UpDownCounter};
+use opentelemetry::metrics::{Histogram, Meter, ObservableUpDownCounter};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
@@ -19,9 +20,10 @@ pub(crate) const DURATION_BOUNDS: [f64; 20] = [
     1.0, 2.5, 5.0, 7.5, 10.0, 60.0,
 ];
 
-/// The methods the conventions name; any other is `_OTHER`, so a client cannot mint series.
-const KNOWN_METHODS: [&str; 9] = [
-    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+/// The methods the conventions name, then `_OTHER` for any other, so a client cannot mint
+/// series.
+const METHODS: [&str; 10] = [
+    "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "_OTHER",
 ];
 
 /// The HTTP server's instruments and spans; [`Self::disabled`] ones do no work at all.
@@ -34,7 +36,36 @@ pub struct HttpServerTelemetry {
 #[derive(Clone)]
 struct HttpInstruments {
     duration: Histogram<f64>,
-    active: UpDownCounter<i64>,
+    active: Arc<ActiveByMethod>,
+    /// Keeps `http.server.active_requests` registered.
+    _active_requests: ObservableUpDownCounter<i64>,
+}
+
+/// The requests being served, by method (indexes of [`METHODS`]): an atomic add per request,
+/// read only when the metrics are collected. A method shows once a request has used it.
+#[derive(Default)]
+struct ActiveByMethod {
+    serving: [AtomicI64; METHODS.len()],
+    used: [AtomicBool; METHODS.len()],
+}
+
+impl ActiveByMethod {
+    fn add(&self, method: usize, change: i64) {
+        if !self.used[method].load(Ordering::Relaxed) {
+            self.used[method].store(true, Ordering::Relaxed);
+        }
+        self.serving[method].fetch_add(change, Ordering::Relaxed);
+    }
+
+    /// Each used method's count, with its labels.
+    fn observe(&self, observer: &dyn opentelemetry::metrics::AsyncInstrument<i64>) {
+        for (method, name) in METHODS.iter().enumerate() {
+            if self.used[method].load(Ordering::Relaxed) {
+                let count = self.serving[method].load(Ordering::Relaxed);
+                observer.observe(count, &method_labels(name));
+            }
+        }
+    }
 }
 
 /// What a matched route adds to a request's labels: its path template and its application.
@@ -63,6 +94,8 @@ impl HttpServerTelemetry {
     }
 
     pub(crate) fn new(meter: &Meter, tracing: Tracing) -> Self {
+        let active = Arc::new(ActiveByMethod::default());
+        let observed = Arc::clone(&active);
         Self {
             instruments: Some(HttpInstruments {
                 duration: meter
@@ -71,10 +104,12 @@ impl HttpServerTelemetry {
                     .with_description("Duration of HTTP server requests, until the response head.")
                     .with_boundaries(DURATION_BOUNDS.to_vec())
                     .build(),
-                active: meter
-                    .i64_up_down_counter("http.server.active_requests")
+                active,
+                _active_requests: meter
+                    .i64_observable_up_down_counter("http.server.active_requests")
                     .with_unit("{request}")
                     .with_description("Number of HTTP server requests being served.")
+                    .with_callback(move |observer| observed.observe(observer))
                     .build(),
             }),
             tracing,
@@ -97,16 +132,16 @@ impl HttpServerTelemetry {
         route: Option<&RouteLabels>,
         incoming: Option<&TraceContext>,
     ) -> ActiveRequest {
-        let method = known_method(method);
+        let method = method_index(method);
         let recording = self.instruments.as_ref().map(|instruments| {
-            instruments.active.add(1, &method_labels(method));
+            instruments.active.add(method, 1);
             Recording {
                 instruments: instruments.clone(),
                 started: Instant::now(),
             }
         });
         let span = if self.tracing.is_enabled() {
-            server_span(&self.tracing, method, path, route, incoming)
+            server_span(&self.tracing, METHODS[method], path, route, incoming)
         } else {
             Span::none()
         };
@@ -127,27 +162,32 @@ fn server_span(
     route: Option<&RouteLabels>,
     incoming: Option<&TraceContext>,
 ) -> Span {
-    let shown = if method == "_OTHER" { "HTTP" } else { method };
-    let name = match route {
-        Some(route) => format!("{shown} {}", route.route.as_str()),
-        None => shown.to_owned(),
-    };
-    let mut attributes = Vec::with_capacity(5);
-    attributes.extend(method_labels(method));
-    attributes.push(KeyValue::new("url.path", path.to_owned()));
-    if let Some(route) = route {
-        attributes.push(KeyValue::new("http.route", route.route.clone()));
-        if let Some(app) = &route.app {
-            attributes.push(KeyValue::new("weft.app", app.clone()));
+    tracing.start(SpanKind::Server, incoming, || {
+        let shown = if method == "_OTHER" { "HTTP" } else { method };
+        let name = match route {
+            Some(route) => format!("{shown} {}", route.route.as_str()),
+            None => shown.to_owned(),
+        };
+        // Room for the status code and `error.type` set when it ends: a span that grows
+        // reallocates.
+        let mut attributes = Vec::with_capacity(8);
+        attributes.extend(method_labels(method));
+        attributes.push(KeyValue::new("url.path", path.to_owned()));
+        if let Some(route) = route {
+            attributes.push(KeyValue::new("http.route", route.route.clone()));
+            if let Some(app) = &route.app {
+                attributes.push(KeyValue::new("weft.app", app.clone()));
+            }
         }
-    }
-    tracing.start(name, SpanKind::Server, incoming, attributes)
+        (name, attributes)
+    })
 }
 
 /// One request being served: its instruments (when metrics are on) and its span.
 pub struct ActiveRequest {
     recording: Option<Recording>,
-    method: &'static str,
+    /// An index of [`METHODS`].
+    method: usize,
     route: Option<RouteLabels>,
     span: Span,
 }
@@ -188,7 +228,7 @@ impl ActiveRequest {
         };
         let elapsed = recording.started.elapsed().as_secs_f64();
         let mut labels = Vec::with_capacity(6);
-        labels.extend(method_labels(self.method));
+        labels.extend(method_labels(METHODS[self.method]));
         labels.push(KeyValue::new(
             "http.response.status_code",
             i64::from(status),
@@ -209,8 +249,7 @@ impl ActiveRequest {
 impl Drop for ActiveRequest {
     fn drop(&mut self) {
         if let Some(recording) = &self.recording {
-            let labels = method_labels(self.method);
-            recording.instruments.active.add(-1, &labels);
+            recording.instruments.active.add(self.method, -1);
         }
     }
 }
@@ -225,11 +264,15 @@ fn method_labels(method: &'static str) -> [KeyValue; 2] {
 
 /// `method` if the conventions know it, else `_OTHER`.
 pub(crate) fn known_method(method: &str) -> &'static str {
-    KNOWN_METHODS
+    METHODS[method_index(method)]
+}
+
+/// The index of `method` in [`METHODS`] (`_OTHER`'s when the conventions do not name it).
+fn method_index(method: &str) -> usize {
+    METHODS[..METHODS.len() - 1]
         .iter()
-        .find(|known| **known == method)
-        .copied()
-        .unwrap_or("_OTHER")
+        .position(|known| *known == method)
+        .unwrap_or(METHODS.len() - 1)
 }
 
 #[cfg(test)]

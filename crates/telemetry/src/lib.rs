@@ -13,9 +13,11 @@ mod export;
 mod export_config;
 mod http_client;
 mod http_server;
+mod lattice_hops;
 mod prometheus;
 mod reader;
 mod reconciler;
+mod sampling;
 mod spans;
 mod trace_context;
 
@@ -34,6 +36,7 @@ pub use export::ExportError;
 pub use export_config::{Destination, ExportConfig, ExportConfigError, Protocol};
 pub use http_client::{HttpClientTelemetry, OutgoingRequest};
 pub use http_server::{ActiveRequest, HttpServerTelemetry, RouteLabels};
+pub use lattice_hops::Hop;
 pub use opentelemetry::KeyValue as Attribute;
 pub use opentelemetry::trace::SpanKind;
 pub use reconciler::ReconcilerMetrics;
@@ -42,6 +45,7 @@ pub use trace_context::{TRACE_HEADERS, TraceContext};
 
 use export::{Batching, Exports};
 use reader::SharedReader;
+use sampling::Sampling;
 
 /// The instrumentation scope every instrument belongs to.
 const SCOPE: &str = "weft";
@@ -84,6 +88,8 @@ pub struct Telemetry {
     /// The tracer provider; `None` when no trace exporter is configured.
     tracing: Option<SdkTracerProvider>,
     exports: Exports,
+    /// Starts the spans of hops between hosts (and nothing when traces are off).
+    spans: Tracing,
     http_server: HttpServerTelemetry,
     components: ComponentTelemetry,
     reconciler: ReconcilerMetrics,
@@ -117,6 +123,7 @@ impl Telemetry {
             reconciler: ReconcilerMetrics::new(&meter),
             recording: Some((provider, reader)),
             tracing: None,
+            spans: Tracing::disabled(),
             exports: Exports::default(),
         }
     }
@@ -130,9 +137,8 @@ impl Telemetry {
     /// `OTEL_SDK_DISABLED=true` turns everything off; metrics are always kept for
     /// [`Self::prometheus_text`] and exported when an endpoint is set; spans are recorded
     /// only when a trace endpoint is set ([`ExportConfig`]), sampled by `OTEL_TRACES_SAMPLER`
-    /// (parent-based always-on by default; the SDK reads it and `OTEL_BSP_*`'s siblings from
-    /// the process environment itself, not through `lookup`). Must run inside a Tokio runtime when anything is
-    /// exported: the export tasks run on it.
+    /// and `OTEL_TRACES_SAMPLER_ARG` (parent-based always-on by default). Must run inside a
+    /// Tokio runtime when anything is exported: the export tasks run on it.
     pub fn configure(
         identity: &Identity,
         lookup: &dyn Fn(&str) -> Option<String>,
@@ -151,19 +157,23 @@ impl Telemetry {
                 .start_metrics(destination, reader.clone(), batching)?;
         }
         if let Some(destination) = &config.traces {
+            let sampling = Sampling::read(lookup)?;
             let resource = resource(identity);
             let processor = telemetry
                 .exports
                 .start_traces(destination, &resource, batching)?;
             let provider = SdkTracerProvider::builder()
                 .with_resource(resource)
+                .with_sampler(sampling.sampler)
                 .with_span_processor(processor)
                 .build();
-            let tracing = Tracing::new(opentelemetry::trace::TracerProvider::tracer(
-                &provider, SCOPE,
-            ));
+            let tracing = Tracing::new(
+                opentelemetry::trace::TracerProvider::tracer(&provider, SCOPE),
+                sampling.follows_parent,
+            );
             telemetry.http_server = telemetry.http_server.traced(tracing.clone());
-            telemetry.components = telemetry.components.traced(tracing);
+            telemetry.components = telemetry.components.traced(tracing.clone());
+            telemetry.spans = tracing;
             telemetry.tracing = Some(provider);
         }
         Ok(telemetry)
@@ -182,6 +192,12 @@ impl Telemetry {
     /// The component invocations' instruments and spans.
     pub fn components(&self) -> ComponentTelemetry {
         self.components.clone()
+    }
+
+    /// What starts spans that belong to no group (the hops between hosts); it starts none
+    /// when traces are off.
+    pub fn tracing(&self) -> Tracing {
+        self.spans.clone()
     }
 
     /// Whether spans are recorded (a trace exporter is configured).

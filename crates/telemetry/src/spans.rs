@@ -15,7 +15,15 @@ use crate::TraceContext;
 
 /// Starts spans, or nothing at all when traces are off; cheap to clone.
 #[derive(Clone, Default)]
-pub struct Tracing(Option<SdkTracer>);
+pub struct Tracing(Option<Tracer>);
+
+#[derive(Clone)]
+struct Tracer {
+    sdk: SdkTracer,
+    /// The sampler keeps a parent's decision, so the child of a sampled-out span is not
+    /// worth starting.
+    follows_parent: bool,
+}
 
 impl std::fmt::Debug for Tracing {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,8 +40,12 @@ impl Tracing {
         Self(None)
     }
 
-    pub(crate) fn new(tracer: SdkTracer) -> Self {
-        Self(Some(tracer))
+    /// Spans from `sdk`, whose sampler keeps the parent's decision when `follows_parent`.
+    pub(crate) fn new(sdk: SdkTracer, follows_parent: bool) -> Self {
+        Self(Some(Tracer {
+            sdk,
+            follows_parent,
+        }))
     }
 
     /// Whether spans are recorded.
@@ -41,24 +53,32 @@ impl Tracing {
         self.0.is_some()
     }
 
-    /// Starts a `kind` span named `name` with `attributes`, continuing `parent` (a new trace
-    /// when there is none, or when traces are sampled out it is a non-recording span that
-    /// still hands the trace on).
-    pub fn start(
+    /// Starts a `kind` span continuing `parent` (a new trace when there is none), named
+    /// and attributed by what `describe` returns, called only when the span starts. When the trace is sampled out the span records nothing but
+    /// still hands the trace on; under a sampler that keeps the parent's decision, a
+    /// sampled-out parent's child is not started at all, and the parent's context is what
+    /// goes on.
+    pub fn start<Name: Into<Cow<'static, str>>>(
         &self,
-        name: impl Into<Cow<'static, str>>,
         kind: SpanKind,
         parent: Option<&TraceContext>,
-        attributes: Vec<KeyValue>,
+        describe: impl FnOnce() -> (Name, Vec<KeyValue>),
     ) -> Span {
-        let Some(tracer) = &self.0 else {
+        let Some(Tracer {
+            sdk: tracer,
+            follows_parent,
+        }) = &self.0
+        else {
             return Span(None);
         };
-        let parent = parent
-            .and_then(remote_context)
-            .map_or_else(Context::new, |context| {
-                Context::new().with_remote_span_context(context)
-            });
+        let parent = parent.and_then(remote_context);
+        if *follows_parent && parent.as_ref().is_some_and(|parent| !parent.is_sampled()) {
+            return Span(None);
+        }
+        let parent = parent.map_or_else(Context::new, |context| {
+            Context::new().with_remote_span_context(context)
+        });
+        let (name, attributes) = describe();
         let span = tracer
             .span_builder(name)
             .with_kind(kind)
@@ -111,11 +131,10 @@ impl Span {
         if !context.is_valid() {
             return None;
         }
-        let traceparent = format!(
-            "00-{}-{}-{:02x}",
-            context.trace_id(),
-            context.span_id(),
-            context.trace_flags().to_u8()
+        let traceparent = TraceContext::traceparent(
+            context.trace_id().to_bytes(),
+            context.span_id().to_bytes(),
+            context.trace_flags().to_u8(),
         );
         let tracestate = context.trace_state().header();
         Some(TraceContext {
@@ -200,12 +219,12 @@ mod tests {
         let provider = SdkTracerProvider::builder()
             .with_span_processor(kept.clone())
             .build();
-        let tracing = Tracing::new(provider.tracer("test"));
+        let tracing = Tracing::new(provider.tracer("test"), true);
         let parent = TraceContext {
             traceparent: PARENT.into(),
             tracestate: Some("vendor=1, bad member,other=2".into()),
         };
-        let span = tracing.start("GET /", SpanKind::Server, Some(&parent), Vec::new());
+        let span = tracing.start(SpanKind::Server, Some(&parent), || ("GET /", Vec::new()));
         let handed = span.context().unwrap_or_else(|| parent.clone());
         assert!(
             handed
@@ -230,7 +249,8 @@ mod tests {
             traceparent: PARENT.into(),
             tracestate: None,
         };
-        let span = Tracing::disabled().start("GET /", SpanKind::Server, Some(&parent), Vec::new());
+        let span =
+            Tracing::disabled().start(SpanKind::Server, Some(&parent), || ("GET /", Vec::new()));
         assert!(!span.exists());
         assert_eq!(span.hand_on(Some(parent.clone())), Some(parent));
     }

@@ -34,10 +34,35 @@ impl TraceContext {
         })
     }
 
+    /// The version-00 `traceparent` of a span: its trace id, its own id and its flags, in
+    /// lowercase hex (written by hand: this runs for every traced request).
+    pub fn traceparent(trace_id: [u8; 16], span_id: [u8; 8], flags: u8) -> String {
+        let mut text = String::with_capacity(55);
+        text.push_str("00-");
+        push_hex(&mut text, &trace_id);
+        text.push('-');
+        push_hex(&mut text, &span_id);
+        text.push('-');
+        push_hex(&mut text, &[flags]);
+        text
+    }
+
     /// Its trace id and parent (span) id, as lowercase hex.
     pub fn ids(&self) -> Option<(&str, &str)> {
         let mut fields = self.traceparent.trim().split('-').skip(1);
         Some((fields.next()?, fields.next()?))
+    }
+
+    /// Puts it in `headers`, in place of the trace headers they had.
+    pub fn write_to(&self, headers: &mut http::HeaderMap) {
+        for name in TRACE_HEADERS {
+            headers.remove(name);
+        }
+        for (name, value) in self.headers() {
+            if let Ok(value) = http::HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
+        }
     }
 
     /// Its headers, by name.
@@ -50,25 +75,39 @@ impl TraceContext {
     }
 }
 
+/// Appends `bytes` as lowercase hex.
+fn push_hex(text: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+}
+
 /// Whether `value` has the shape of a `traceparent`: four dash-separated lowercase hex fields
-/// of 2, 32, 16 and 2 digits, with a non-zero trace id and parent id.
+/// of 2, 32, 16 and 2 digits, with a non-zero trace id and parent id (a later version may add
+/// fields after them).
 fn well_formed(value: &str) -> bool {
-    let fields: Vec<&str> = value.trim().split('-').collect();
-    let hex = |field: &str, len: usize| {
-        field.len() == len
-            && field
-                .bytes()
-                .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
-    };
+    fn hex(field: Option<&str>, len: usize) -> Option<&str> {
+        field.filter(|field| {
+            field.len() == len
+                && field
+                    .bytes()
+                    .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte))
+        })
+    }
+    let mut fields = value.trim().split('-');
     let non_zero = |field: &str| field.bytes().any(|byte| byte != b'0');
-    (fields.len() == 4 || (fields.len() > 4 && fields[0] != "00"))
-        && hex(fields[0], 2)
-        && fields[0] != "ff"
-        && hex(fields[1], 32)
-        && non_zero(fields[1])
-        && hex(fields[2], 16)
-        && non_zero(fields[2])
-        && hex(fields[3], 2)
+    let (Some(version), Some(trace_id), Some(parent_id), Some(_flags)) = (
+        hex(fields.next(), 2),
+        hex(fields.next(), 32),
+        hex(fields.next(), 16),
+        hex(fields.next(), 2),
+    ) else {
+        return false;
+    };
+    let extra = fields.next().is_some();
+    version != "ff" && (!extra || version != "00") && non_zero(trace_id) && non_zero(parent_id)
 }
 
 #[cfg(test)]
@@ -98,6 +137,17 @@ mod tests {
             trace.headers().collect::<Vec<_>>(),
             [("traceparent", PARENT), ("tracestate", "weft=1")]
         );
+    }
+
+    #[test]
+    fn a_span_writes_the_traceparent_it_would_be_read_from() {
+        let written = TraceContext::traceparent(
+            0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128.to_be_bytes(),
+            0x00f0_67aa_0ba9_02b7_u64.to_be_bytes(),
+            1,
+        );
+        assert_eq!(written, PARENT);
+        assert!(well_formed(&written));
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub trait BlobBackend: Send + Sync {
     /// The largest object one write may carry.
     fn max_object_bytes(&self) -> usize;
 
+    /// The system behind it, as spans name it (`db.system.name`).
+    fn system(&self) -> &'static str;
+
     /// Creates container `name`; an existing one is an error.
     async fn create_container(&self, name: &str) -> Result<(), BlobError>;
 

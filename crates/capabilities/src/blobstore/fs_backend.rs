@@ -18,6 +18,10 @@ impl BlobBackend for FsBlobstore {
         FsBlobstore::max_object_bytes(self)
     }
 
+    fn system(&self) -> &'static str {
+        "weft.filesystem"
+    }
+
     async fn create_container(&self, name: &str) -> Result<(), BlobError> {
         let dir = self.container_dir(name)?;
         if dir.exists() {

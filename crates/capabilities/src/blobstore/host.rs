@@ -11,6 +11,8 @@ use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
 use super::backend::{BlobBackend, BlobError};
 use crate::bindings::wasi::blobstore::{blobstore, container, types};
 use crate::links::CapabilitiesView;
+use crate::recorded::traced;
+use weft_telemetry::{CapabilityCall, CapabilityOperation};
 
 /// The object size limit when a component has no blobstore link.
 const UNLINKED_MAX_OBJECT_BYTES: usize = 64 * 1024 * 1024;
@@ -61,15 +63,36 @@ impl CapabilitiesView<'_> {
             })
     }
 
+    /// The span and duration of `operation` on `container` of `store`, begun now.
+    fn blob_record(
+        &self,
+        store: &dyn BlobBackend,
+        operation: &'static str,
+        container: &str,
+    ) -> CapabilityCall {
+        self.record(&CapabilityOperation {
+            capability: "blobstore",
+            system: store.system(),
+            operation,
+            target: container,
+        })
+    }
+
     async fn open_container(&mut self, name: &str, create: bool) -> Outcome<Resource<Container>> {
         let store = match self.blobstore() {
             Ok(store) => store,
             Err(error) => return answer(Err(error)),
         };
         let ready = if create {
-            store.create_container(name).await
+            let creating = store.create_container(name);
+            traced(
+                self.blob_record(&*store, "create_container", name),
+                creating,
+            )
+            .await
         } else {
-            match store.container_exists(name).await {
+            let exists = store.container_exists(name);
+            match traced(self.blob_record(&*store, "get_container", name), exists).await {
                 Ok(true) => Ok(()),
                 Ok(false) => Err(BlobError::NoSuchContainer(name.to_owned())),
                 Err(error) => Err(error),
@@ -104,14 +127,24 @@ impl blobstore::Host for CapabilitiesView<'_> {
 
     async fn delete_container(&mut self, name: String) -> Outcome<()> {
         answer(match self.blobstore() {
-            Ok(store) => store.delete_container(&name).await,
+            Ok(store) => {
+                let deleting = store.delete_container(&name);
+                traced(
+                    self.blob_record(&*store, "delete_container", &name),
+                    deleting,
+                )
+                .await
+            }
             Err(error) => Err(error),
         })
     }
 
     async fn container_exists(&mut self, name: String) -> Outcome<bool> {
         answer(match self.blobstore() {
-            Ok(store) => store.container_exists(&name).await,
+            Ok(store) => {
+                let exists = store.container_exists(&name);
+                traced(self.blob_record(&*store, "container_exists", &name), exists).await
+            }
             Err(error) => Err(error),
         })
     }
@@ -119,12 +152,15 @@ impl blobstore::Host for CapabilitiesView<'_> {
     async fn copy_object(&mut self, src: types::ObjectId, dest: types::ObjectId) -> Outcome<()> {
         answer(match self.blobstore() {
             Ok(store) => {
-                store
-                    .copy(
-                        (&src.container, &src.object),
-                        (&dest.container, &dest.object),
-                    )
-                    .await
+                let copying = store.copy(
+                    (&src.container, &src.object),
+                    (&dest.container, &dest.object),
+                );
+                traced(
+                    self.blob_record(&*store, "copy_object", &src.container),
+                    copying,
+                )
+                .await
             }
             Err(error) => Err(error),
         })
@@ -135,16 +171,22 @@ impl blobstore::Host for CapabilitiesView<'_> {
             Ok(store) => store,
             Err(error) => return answer(Err(error)),
         };
-        if let Err(error) = store
-            .copy(
-                (&src.container, &src.object),
-                (&dest.container, &dest.object),
+        let moving = async {
+            store
+                .copy(
+                    (&src.container, &src.object),
+                    (&dest.container, &dest.object),
+                )
+                .await?;
+            store.delete(&src.container, &src.object).await
+        };
+        answer(
+            traced(
+                self.blob_record(&*store, "move_object", &src.container),
+                moving,
             )
-            .await
-        {
-            return answer(Err(error));
-        }
-        answer(store.delete(&src.container, &src.object).await)
+            .await,
+        )
     }
 }
 
@@ -157,9 +199,9 @@ impl container::HostContainer for CapabilitiesView<'_> {
 
     async fn info(&mut self, container: Resource<Container>) -> Outcome<types::ContainerMetadata> {
         let (store, name) = self.container(&container)?;
+        let reading = store.container_created_at(&name);
         answer(
-            store
-                .container_created_at(&name)
+            traced(self.blob_record(&*store, "container_info", &name), reading)
                 .await
                 .map(|created_at| types::ContainerMetadata { name, created_at }),
         )
@@ -173,7 +215,8 @@ impl container::HostContainer for CapabilitiesView<'_> {
         end: u64,
     ) -> Outcome<Resource<IncomingValue>> {
         let (store, container) = self.container(&container)?;
-        let bytes = match store.read(&container, &name).await {
+        let reading = store.read(&container, &name);
+        let bytes = match traced(self.blob_record(&*store, "get_data", &container), reading).await {
             Ok(bytes) => bytes,
             Err(error) => return answer(Err(error)),
         };
@@ -201,7 +244,13 @@ impl container::HostContainer for CapabilitiesView<'_> {
         container: Resource<Container>,
     ) -> Outcome<Resource<ObjectNames>> {
         let (store, container) = self.container(&container)?;
-        let names = match store.list(&container).await {
+        let listing = store.list(&container);
+        let names = match traced(
+            self.blob_record(&*store, "list_objects", &container),
+            listing,
+        )
+        .await
+        {
             Ok(names) => names,
             Err(error) => return answer(Err(error)),
         };
@@ -210,7 +259,14 @@ impl container::HostContainer for CapabilitiesView<'_> {
 
     async fn delete_object(&mut self, container: Resource<Container>, name: String) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        answer(store.delete(&container, &name).await)
+        let deleting = store.delete(&container, &name);
+        answer(
+            traced(
+                self.blob_record(&*store, "delete_object", &container),
+                deleting,
+            )
+            .await,
+        )
     }
 
     async fn delete_objects(
@@ -219,17 +275,31 @@ impl container::HostContainer for CapabilitiesView<'_> {
         names: Vec<String>,
     ) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        for name in names {
-            if let Err(error) = store.delete(&container, &name).await {
-                return answer(Err(error));
+        let deleting = async {
+            for name in &names {
+                store.delete(&container, name).await?;
             }
-        }
-        Ok(Ok(()))
+            Ok(())
+        };
+        answer(
+            traced(
+                self.blob_record(&*store, "delete_objects", &container),
+                deleting,
+            )
+            .await,
+        )
     }
 
     async fn has_object(&mut self, container: Resource<Container>, name: String) -> Outcome<bool> {
         let (store, container) = self.container(&container)?;
-        answer(store.has(&container, &name).await)
+        let checking = store.has(&container, &name);
+        answer(
+            traced(
+                self.blob_record(&*store, "has_object", &container),
+                checking,
+            )
+            .await,
+        )
     }
 
     async fn object_info(
@@ -238,22 +308,26 @@ impl container::HostContainer for CapabilitiesView<'_> {
         name: String,
     ) -> Outcome<types::ObjectMetadata> {
         let (store, container) = self.container(&container)?;
+        let reading = store.facts(&container, &name);
         answer(
-            store
-                .facts(&container, &name)
-                .await
-                .map(|facts| types::ObjectMetadata {
-                    created_at: facts.created_at,
-                    size: facts.size,
-                    name,
-                    container,
-                }),
+            traced(
+                self.blob_record(&*store, "object_info", &container),
+                reading,
+            )
+            .await
+            .map(|facts| types::ObjectMetadata {
+                created_at: facts.created_at,
+                size: facts.size,
+                name,
+                container,
+            }),
         )
     }
 
     async fn clear(&mut self, container: Resource<Container>) -> Outcome<()> {
         let (store, container) = self.container(&container)?;
-        answer(store.clear(&container).await)
+        let clearing = store.clear(&container);
+        answer(traced(self.blob_record(&*store, "clear", &container), clearing).await)
     }
 
     async fn drop(&mut self, container: Resource<Container>) -> wasmtime::Result<()> {
@@ -326,11 +400,8 @@ impl types::HostOutgoingValue for CapabilitiesView<'_> {
         let Some((store, container, name)) = value.target else {
             return Ok(Ok(()));
         };
-        answer(
-            store
-                .write(&container, &name, value.body.contents().to_vec())
-                .await,
-        )
+        let writing = store.write(&container, &name, value.body.contents().to_vec());
+        answer(traced(self.blob_record(&*store, "write_data", &container), writing).await)
     }
 
     async fn drop(&mut self, value: Resource<OutgoingValue>) -> wasmtime::Result<()> {

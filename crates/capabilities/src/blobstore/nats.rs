@@ -177,6 +177,10 @@ impl BlobBackend for NatsBlobstore {
         self.settings.max_object_bytes
     }
 
+    fn system(&self) -> &'static str {
+        "nats"
+    }
+
     async fn create_container(&self, name: &str) -> Result<(), BlobError> {
         check_container_name(name)?;
         if self.container_exists(name).await? {

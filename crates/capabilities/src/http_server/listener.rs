@@ -14,7 +14,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use weft_telemetry::{HttpServerTelemetry, Outcome, TRACE_HEADERS, TraceContext};
+use weft_telemetry::{HttpServerTelemetry, Outcome, TraceContext};
 
 use super::handler::{ResponseBody, text_response};
 use super::route::RouteTable;
@@ -114,7 +114,7 @@ async fn dispatch(serving: &Serving, mut request: Request<Incoming>) -> Response
         incoming.as_ref(),
     );
     if let Some(context) = active.context() {
-        set_trace_headers(request.headers_mut(), &context);
+        context.write_to(request.headers_mut());
     }
     match route {
         Some(route) => {
@@ -146,16 +146,4 @@ fn host_of<B>(request: &Request<B>) -> &str {
         .and_then(|host| host.to_str().ok())
         .or_else(|| request.uri().host())
         .unwrap_or_default()
-}
-
-/// Replaces the request's trace headers with `context`'s.
-fn set_trace_headers(headers: &mut hyper::HeaderMap, context: &TraceContext) {
-    for name in TRACE_HEADERS {
-        headers.remove(name);
-    }
-    for (name, value) in context.headers() {
-        if let Ok(value) = hyper::header::HeaderValue::from_str(value) {
-            headers.insert(name, value);
-        }
-    }
 }

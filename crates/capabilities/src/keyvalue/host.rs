@@ -5,6 +5,7 @@ use wasmtime::component::Resource;
 use super::backend::{Bucket, KeyValueError};
 use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 use crate::links::CapabilitiesView;
+use crate::recorded::traced;
 use weft_telemetry::{CapabilityCall, CapabilityOperation};
 
 impl CapabilitiesView<'_> {
@@ -17,25 +18,12 @@ impl CapabilitiesView<'_> {
 
 /// The span and duration of an `operation` on `bucket`, begun now.
 fn record(view: &CapabilitiesView<'_>, bucket: &Bucket, operation: &'static str) -> CapabilityCall {
-    view.recorder.capability_call(
-        &CapabilityOperation {
-            capability: "keyvalue",
-            system: bucket.backend.system(),
-            operation,
-            target: &bucket.name,
-        },
-        view.trace,
-    )
-}
-
-/// Runs `call`, then ends `recorded` with its outcome.
-async fn traced<T>(
-    recorded: CapabilityCall,
-    call: impl Future<Output = Result<T, KeyValueError>>,
-) -> Result<T, KeyValueError> {
-    let result = call.await;
-    recorded.finish(result.as_ref().err().map(ToString::to_string));
-    result
+    view.record(&CapabilityOperation {
+        capability: "keyvalue",
+        system: bucket.backend.system(),
+        operation,
+        target: &bucket.name,
+    })
 }
 
 impl store::Host for CapabilitiesView<'_> {

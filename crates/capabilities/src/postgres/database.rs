@@ -29,6 +29,7 @@ struct Prepared {
 /// One link's database.
 pub struct Database {
     pool: Pool,
+    name: String,
     prepared: Mutex<HashMap<String, Prepared>>,
 }
 
@@ -66,8 +67,14 @@ impl Database {
     pub async fn open(settings: &PostgresSettings) -> Result<Self, PostgresError> {
         Ok(Self {
             pool: Pool::open(settings).await?,
+            name: settings.database.clone(),
             prepared: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The database's name on its server (`db.namespace` in spans).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     fn client_error(&self, error: tokio_postgres::Error) -> PostgresError {

@@ -10,6 +10,8 @@ use crate::bindings::wasmcloud::postgres::types::{
     self, PgValue, PreparedStatementExecError, QueryError, ResultRow, StatementPrepareError,
 };
 use crate::links::CapabilitiesView;
+use crate::recorded::traced;
+use weft_telemetry::{CapabilityCall, CapabilityOperation};
 
 impl CapabilitiesView<'_> {
     /// The database of the component's Postgres link that calls to `interface` use.
@@ -27,6 +29,16 @@ impl CapabilitiesView<'_> {
             })
     }
 
+    /// The span and duration of `operation` on `database`, begun now.
+    fn postgres_record(&self, database: &Database, operation: &'static str) -> CapabilityCall {
+        self.record(&CapabilityOperation {
+            capability: "postgres",
+            system: "postgresql",
+            operation,
+            target: database.name(),
+        })
+    }
+
     fn log_failure(&self, what: &str, error: &PostgresError) {
         tracing::debug!(component = %self.links.component_id, %error, "Postgres {what} failed");
     }
@@ -41,7 +53,13 @@ impl query::Host for CapabilitiesView<'_> {
         params: Vec<PgValue>,
     ) -> wasmtime::Result<Result<Vec<ResultRow>, QueryError>> {
         let result = match self.database("wasmcloud:postgres/query") {
-            Ok(database) => database.query(&query, &params).await,
+            Ok(database) => {
+                traced(
+                    self.postgres_record(&database, "query"),
+                    database.query(&query, &params),
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
         Ok(result.map_err(|error| {
@@ -52,7 +70,13 @@ impl query::Host for CapabilitiesView<'_> {
 
     async fn query_batch(&mut self, query: String) -> wasmtime::Result<Result<(), QueryError>> {
         let result = match self.database("wasmcloud:postgres/query") {
-            Ok(database) => database.query_batch(&query).await,
+            Ok(database) => {
+                traced(
+                    self.postgres_record(&database, "query_batch"),
+                    database.query_batch(&query),
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
         Ok(result.map_err(|error| {
@@ -68,7 +92,13 @@ impl prepared::Host for CapabilitiesView<'_> {
         statement: String,
     ) -> wasmtime::Result<Result<PreparedStatementToken, StatementPrepareError>> {
         let result = match self.database("wasmcloud:postgres/prepared") {
-            Ok(database) => database.prepare(&statement).await,
+            Ok(database) => {
+                traced(
+                    self.postgres_record(&database, "prepare"),
+                    database.prepare(&statement),
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
         Ok(result.map_err(|error| {
@@ -83,7 +113,13 @@ impl prepared::Host for CapabilitiesView<'_> {
         params: Vec<PgValue>,
     ) -> wasmtime::Result<Result<u64, PreparedStatementExecError>> {
         let result = match self.database("wasmcloud:postgres/prepared") {
-            Ok(database) => database.exec(&stmt_token, &params).await,
+            Ok(database) => {
+                traced(
+                    self.postgres_record(&database, "exec"),
+                    database.exec(&stmt_token, &params),
+                )
+                .await
+            }
             Err(error) => Err(error),
         };
         Ok(result.map_err(|error| {
