@@ -30,12 +30,15 @@ fn main() -> ExitCode {
         api: cli.api.clone(),
         token: cli.token.clone(),
     };
-    logging::init(cli.log_format.unwrap_or(cli.output.into()));
+    let logs = weft_telemetry::LogBridge::new();
+    logging::init(cli.log_format.unwrap_or(cli.output.into()), &logs);
     let result = match cli.command {
         Command::Run(run) => commands::run::execute(run, &output),
-        Command::Up(up) => commands::up::execute(up, &state_dir, &output),
-        Command::Host(host) => commands::host::execute(host, &state_dir, &output),
-        Command::Manager(manager) => commands::up::execute_manager(manager, &state_dir, &output),
+        Command::Up(up) => commands::up::execute(up, &state_dir, &output, &logs),
+        Command::Host(host) => commands::host::execute(host, &state_dir, &output, &logs),
+        Command::Manager(manager) => {
+            commands::up::execute_manager(manager, &state_dir, &output, &logs)
+        }
         Command::Down => commands::down::execute(&endpoint, &output),
         Command::App(app) => commands::app::execute(app, &endpoint, &output),
         Command::Config(config) => commands::config::execute(config, &endpoint, &output),

@@ -1,7 +1,7 @@
 //! OpenTelemetry export through the real binary: `weft up` sends its spans and metrics to an
 //! OTLP receiver the test starts, over OTLP/HTTP and over gRPC; a request that carries a
 //! `traceparent` becomes one trace (SERVER → invocation → CLIENT) whose context reaches the
-//! upstream, and key-value and blobstore calls are CLIENT spans too; across two hosts every
+//! upstream, log lines become OTLP log records in their span, and key-value and blobstore calls are CLIENT spans too; across two hosts every
 //! NATS hop is a CLIENT/SERVER pair in the same trace; `OTEL_SDK_DISABLED=true` never
 //! connects; a bad variable stops the start with a message naming it.
 
@@ -152,6 +152,18 @@ fn a_request_is_one_trace_over(protocol: &str) {
             && event["fields"]["trace_id"] == other_trace
             && event["fields"]["span_id"] == invocation.span_id.as_str()
     });
+    // And the same line reaches the collector as an OTLP log record in that span.
+    let record = runtime.block_on(
+        receiver
+            .wait_for_log(|log| log.trace_id == other_trace && log.span_id == invocation.span_id),
+    );
+    assert_eq!(record.protocol, protocol, "{record:#?}");
+    assert!(!record.body.is_empty(), "{record:#?}");
+    assert_eq!(record.resource["service.name"], "edge", "{record:#?}");
+    // weft's own lines go too, outside any trace.
+    runtime.block_on(receiver.wait_for_log(|log| {
+        log.severity == "INFO" && log.trace_id.is_empty() && log.body == "component scaled"
+    }));
 
     // Blobstore calls too, named after the container, never the object.
     let blobs_port = free_port();

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use weft_lattice::{LatticeName, NatsSettings};
 use weft_oci::OciSettings;
+use weft_telemetry::LogBridge;
 
 /// The lattice to join over NATS.
 #[derive(Debug, Clone)]
@@ -52,6 +53,8 @@ pub struct ManagerConfig {
     /// Export telemetry as `WASMCLOUD_OBSERVABILITY_ENABLED=true` would (wasmCloud's
     /// `--enable-observability`), whatever the environment says.
     pub enable_observability: bool,
+    /// The log subscriber's bridge to OTLP, connected when logs are exported.
+    pub logs: LogBridge,
 }
 
 /// `weft host`: a host joining a lattice over NATS.
@@ -70,4 +73,6 @@ pub struct HostProcessConfig {
     /// Export telemetry as `WASMCLOUD_OBSERVABILITY_ENABLED=true` would (wasmCloud's
     /// `--enable-observability`), whatever the environment says.
     pub enable_observability: bool,
+    /// The log subscriber's bridge to OTLP, connected when logs are exported.
+    pub logs: LogBridge,
 }

@@ -65,6 +65,7 @@ impl HostProcess {
             &identity(&joined.host_id, Some(&nats.lattice)),
             config.enable_observability,
         )?;
+        metrics.connect_logs(&config.logs);
         let host = build_host(
             &state_dir,
             &config.host,

@@ -91,6 +91,7 @@ impl ManagerProcess {
             &identity(&joined.host_id, joined.lattice()),
             config.enable_observability,
         )?;
+        metrics.connect_logs(&config.logs);
         // Taken before the host starts, so its first events are seen.
         let bus_events = joined.bus.subscribe();
         let host = start_host(

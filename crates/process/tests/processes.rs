@@ -165,6 +165,7 @@ async fn a_host_in_a_lattice_has_an_nkey_id_kept_across_restarts_and_its_own_sta
         secrets_key: None,
         metrics_addr: None,
         enable_observability: false,
+        logs: weft_telemetry::LogBridge::default(),
     };
     let host = HostProcess::start(config.clone()).await.unwrap();
     let id = host.ready().host_id.clone();
@@ -234,6 +235,7 @@ async fn in_a_lattice_one_manager_leads_another_stands_by_and_takes_over_and_hos
         secrets_key: None,
         metrics_addr: None,
         enable_observability: false,
+        logs: weft_telemetry::LogBridge::default(),
     })
     .await
     .unwrap();

@@ -94,6 +94,7 @@ async fn scaling_a_component_served_to_other_hosts_loses_no_request() {
         secrets_key: None,
         metrics_addr: None,
         enable_observability: false,
+        logs: weft_telemetry::LogBridge::default(),
     })
     .await
     .unwrap();

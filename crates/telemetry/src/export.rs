@@ -1,23 +1,25 @@
-//! OTLP export on the process's own Tokio runtime: ended spans queue in a bounded buffer
-//! and a task sends them in batches, woken only when a batch is full, its delay has passed
-//! or a flush asks (never once per span); metrics are collected and sent on an interval. No
+//! OTLP export on the process's own Tokio runtime: ended spans and log records queue in
+//! bounded buffers that tasks send in batches ([`crate::export_queue`]); metrics are
+//! collected and sent on an interval. No
 //! thread or runtime of the SDK's own, so the async HTTP and gRPC clients always have a
 //! reactor, and a full queue drops spans instead of slowing requests.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
+use opentelemetry::InstrumentationScope;
 use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter as _, LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter as _;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter as _, SpanProcessor};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::export_config::{Destination, Protocol};
+use crate::export_queue::{Command, ExportQueue, QueueLimits, send_batches};
 use crate::reader::SharedReader;
 
 /// Why an exporter could not be made.
@@ -39,94 +41,35 @@ pub enum ExportError {
     NoRuntime,
 }
 
-/// Batching knobs, from `OTEL_BSP_*` and `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).
+/// Batching knobs: `OTEL_BSP_*` for spans, `OTEL_BLRP_*` for logs and
+/// `OTEL_METRIC_EXPORT_INTERVAL` (milliseconds).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Batching {
-    /// How long ended spans may wait before they are sent (`OTEL_BSP_SCHEDULE_DELAY`).
-    pub(crate) delay: Duration,
-    /// Spans queued at most; more are dropped (`OTEL_BSP_MAX_QUEUE_SIZE`).
-    pub(crate) queue: usize,
-    /// Spans per export at most (`OTEL_BSP_MAX_EXPORT_BATCH_SIZE`).
-    pub(crate) batch: usize,
-    /// How often metrics are sent (`OTEL_METRIC_EXPORT_INTERVAL`).
+    pub(crate) spans: QueueLimits,
+    pub(crate) logs: QueueLimits,
+    /// How often metrics are sent.
     pub(crate) metric_interval: Duration,
 }
 
 impl Batching {
     /// The spec's defaults, overridden by whatever `lookup` sets to a positive number.
     pub(crate) fn read(lookup: &dyn Fn(&str) -> Option<String>) -> Self {
-        let number = |name: &str, default: u64| {
-            lookup(name)
-                .and_then(|value| value.trim().parse::<u64>().ok())
-                .filter(|value| *value > 0)
-                .unwrap_or(default)
-        };
-        let queue = usize::try_from(number("OTEL_BSP_MAX_QUEUE_SIZE", 2048)).unwrap_or(2048);
-        let batch = usize::try_from(number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", 512)).unwrap_or(512);
+        let interval = lookup("OTEL_METRIC_EXPORT_INTERVAL")
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .filter(|value| *value > 0)
+            .unwrap_or(60_000);
         Self {
-            delay: Duration::from_millis(number("OTEL_BSP_SCHEDULE_DELAY", 5000)),
-            queue,
-            batch: batch.min(queue),
-            metric_interval: Duration::from_millis(number("OTEL_METRIC_EXPORT_INTERVAL", 60_000)),
+            spans: QueueLimits::read(lookup, "OTEL_BSP", 5000),
+            logs: QueueLimits::read(lookup, "OTEL_BLRP", 1000),
+            metric_interval: Duration::from_millis(interval),
         }
-    }
-}
-
-/// What the export tasks are told besides spans.
-enum Command {
-    /// Send what is queued now, then answer.
-    Flush(oneshot::Sender<()>),
-}
-
-/// Ended spans waiting to be sent: at most `capacity`; the export task is woken when
-/// `batch` of them wait.
-#[derive(Debug)]
-struct SpanQueue {
-    spans: Mutex<Vec<SpanData>>,
-    capacity: usize,
-    batch: usize,
-    full_batch: Notify,
-    /// Whether dropping spans on a full queue was said in the log (once per process).
-    said_full: AtomicBool,
-}
-
-impl SpanQueue {
-    /// Queues `span`, or drops it when the queue is full.
-    fn push(&self, span: SpanData) {
-        let mut spans = self.spans.lock().unwrap_or_else(PoisonError::into_inner);
-        if spans.len() >= self.capacity {
-            drop(spans);
-            if !self.said_full.swap(true, Ordering::Relaxed) {
-                tracing::warn!(
-                    "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)"
-                );
-            }
-            return;
-        }
-        spans.push(span);
-        let batch_ready = spans.len().is_multiple_of(self.batch);
-        drop(spans);
-        if batch_ready {
-            self.full_batch.notify_one();
-        }
-    }
-
-    /// Every queued span, in batches of at most `batch`.
-    fn take(&self) -> Vec<Vec<SpanData>> {
-        let taken = std::mem::take(&mut *self.spans.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut batches = Vec::with_capacity(taken.len().div_ceil(self.batch));
-        let mut rest = taken.into_iter().peekable();
-        while rest.peek().is_some() {
-            batches.push(rest.by_ref().take(self.batch).collect());
-        }
-        batches
     }
 }
 
 /// Hands ended spans to the export task; the SDK calls it for every span.
 #[derive(Debug)]
 pub(crate) struct QueueingProcessor {
-    queue: Arc<SpanQueue>,
+    queue: Arc<ExportQueue<SpanData>>,
 }
 
 impl SpanProcessor for QueueingProcessor {
@@ -147,11 +90,28 @@ impl SpanProcessor for QueueingProcessor {
     }
 }
 
+/// Hands emitted log records to the export task; the SDK calls it for every record.
+#[derive(Debug)]
+pub(crate) struct QueueingLogProcessor {
+    queue: Arc<ExportQueue<SdkLogRecord>>,
+}
+
+impl LogProcessor for QueueingLogProcessor {
+    fn emit(&self, record: &mut SdkLogRecord, _scope: &InstrumentationScope) {
+        self.queue.push(record.clone());
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
 /// The running export tasks, told to flush through these.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Exports {
     traces: Option<mpsc::Sender<Command>>,
     metrics: Option<mpsc::Sender<Command>>,
+    logs: Option<mpsc::Sender<Command>>,
 }
 
 impl Exports {
@@ -160,28 +120,64 @@ impl Exports {
         &mut self,
         destination: &Destination,
         resource: &Resource,
-        batching: Batching,
+        limits: QueueLimits,
     ) -> Result<QueueingProcessor, ExportError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
         let mut exporter = span_exporter(destination)?;
         exporter.set_resource(resource);
-        let queue = Arc::new(SpanQueue {
-            spans: Mutex::new(Vec::with_capacity(batching.batch)),
-            capacity: batching.queue,
-            batch: batching.batch,
-            full_batch: Notify::new(),
-            said_full: AtomicBool::new(false),
-        });
+        let exporter = Arc::new(exporter);
+        let queue = Arc::new(ExportQueue::new(
+            limits,
+            "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)",
+        ));
         let (commands, told) = mpsc::channel(4);
-        runtime.spawn(send_spans(
-            exporter,
+        let mut health = Health::new("spans", destination.endpoint.clone());
+        runtime.spawn(send_batches(
             Arc::clone(&queue),
             told,
-            batching.delay,
-            destination.endpoint.clone(),
+            move |batch| {
+                let exporter = Arc::clone(&exporter);
+                async move { exporter.export(batch).await }
+            },
+            move |result| health.saw(result),
         ));
         self.traces = Some(commands);
         Ok(QueueingProcessor { queue })
+    }
+
+    /// Starts the log export task for `destination`; the returned processor feeds it.
+    pub(crate) fn start_logs(
+        &mut self,
+        destination: &Destination,
+        resource: &Resource,
+        limits: QueueLimits,
+    ) -> Result<QueueingLogProcessor, ExportError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
+        let mut exporter = log_exporter(destination)?;
+        exporter.set_resource(resource);
+        let exporter = Arc::new(exporter);
+        let queue = Arc::new(ExportQueue::new(
+            limits,
+            "log records are being dropped: the export queue is full (the collector is slower than the logs); raise OTEL_BLRP_MAX_QUEUE_SIZE or log less (WEFT_LOG)",
+        ));
+        let (commands, told) = mpsc::channel(4);
+        let mut health = Health::new("logs", destination.endpoint.clone());
+        let scope = InstrumentationScope::builder(crate::SCOPE).build();
+        runtime.spawn(send_batches(
+            Arc::clone(&queue),
+            told,
+            move |batch: Vec<SdkLogRecord>| {
+                let (exporter, scope) = (Arc::clone(&exporter), scope.clone());
+                async move {
+                    let records: Vec<(&SdkLogRecord, &InstrumentationScope)> =
+                        batch.iter().map(|record| (record, &scope)).collect();
+                    exporter.export(LogBatch::new(&records)).await
+                }
+            },
+            move |result| health.saw(result),
+        ));
+        self.logs = Some(commands);
+        Ok(QueueingLogProcessor { queue })
     }
 
     /// Starts the task that sends what `reader` collects to `destination` on an interval.
@@ -189,7 +185,7 @@ impl Exports {
         &mut self,
         destination: &Destination,
         reader: SharedReader,
-        batching: Batching,
+        interval: Duration,
     ) -> Result<(), ExportError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
         let exporter = metric_exporter(destination)?;
@@ -198,7 +194,7 @@ impl Exports {
             exporter,
             reader,
             told,
-            batching.metric_interval,
+            interval,
             destination.endpoint.clone(),
         ));
         self.metrics = Some(commands);
@@ -207,7 +203,10 @@ impl Exports {
 
     /// Sends everything recorded so far and waits until it has been sent (or failed).
     pub(crate) async fn flush(&self) {
-        for commands in [&self.traces, &self.metrics].into_iter().flatten() {
+        for commands in [&self.traces, &self.metrics, &self.logs]
+            .into_iter()
+            .flatten()
+        {
             let (done, sent) = oneshot::channel();
             if commands.send(Command::Flush(done)).await.is_ok() {
                 let _ = sent.await;
@@ -260,37 +259,24 @@ fn metric_exporter(
     })
 }
 
-/// Sends queued spans whenever a batch is full, `delay` has passed, or a flush asks; ends
-/// when the process's telemetry is dropped.
-async fn send_spans(
-    exporter: opentelemetry_otlp::SpanExporter,
-    queue: Arc<SpanQueue>,
-    mut told: mpsc::Receiver<Command>,
-    delay: Duration,
-    endpoint: String,
-) {
-    let mut health = Health::new("spans", endpoint);
-    let mut tick = tokio::time::interval(delay);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        let flushed = tokio::select! {
-            () = queue.full_batch.notified() => None,
-            _ = tick.tick() => None,
-            command = told.recv() => match command {
-                Some(Command::Flush(done)) => Some(done),
-                None => break,
-            },
-        };
-        for batch in queue.take() {
-            health.saw(exporter.export(batch).await);
-        }
-        if let Some(done) = flushed {
-            let _ = done.send(());
-        }
-    }
-    for batch in queue.take() {
-        health.saw(exporter.export(batch).await);
-    }
+fn log_exporter(destination: &Destination) -> Result<opentelemetry_otlp::LogExporter, ExportError> {
+    let endpoint = destination.endpoint.clone();
+    let built = match destination.protocol {
+        Protocol::Grpc => opentelemetry_otlp::LogExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint.clone())
+            .build(),
+        Protocol::HttpProtobuf => opentelemetry_otlp::LogExporter::builder()
+            .with_http()
+            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
+            .with_endpoint(endpoint.clone())
+            .build(),
+    };
+    built.map_err(|source| ExportError::Build {
+        signal: "logs",
+        endpoint,
+        source,
+    })
 }
 
 /// Collects from `reader` and sends every `interval`, and when a flush asks.

@@ -1,5 +1,6 @@
 //! Where each signal is exported, read from the OpenTelemetry spec's environment variables
-//! (`OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_}{ENDPOINT,PROTOCOL}`, `OTEL_{TRACES,METRICS}_EXPORTER`)
+//! (`OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}{ENDPOINT,PROTOCOL}`,
+//! `OTEL_{TRACES,METRICS,LOGS}_EXPORTER`)
 //! and wasmCloud's switches (`WASMCLOUD_OBSERVABILITY_ENABLED` and friends), so a wasmCloud
 //! host's environment carries over. No endpoint, no exporter.
 
@@ -10,6 +11,8 @@ pub enum Signal {
     Traces,
     /// Metrics.
     Metrics,
+    /// Log records.
+    Logs,
 }
 
 impl Signal {
@@ -18,6 +21,7 @@ impl Signal {
         match self {
             Self::Traces => "TRACES",
             Self::Metrics => "METRICS",
+            Self::Logs => "LOGS",
         }
     }
 
@@ -25,6 +29,7 @@ impl Signal {
         match self {
             Self::Traces => "traces",
             Self::Metrics => "metrics",
+            Self::Logs => "logs",
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct ExportConfig {
     pub traces: Option<Destination>,
     /// Metrics' destination.
     pub metrics: Option<Destination>,
+    /// Log records' destination.
+    pub logs: Option<Destination>,
 }
 
 impl ExportConfig {
@@ -86,6 +93,7 @@ impl ExportConfig {
         Ok(Self {
             traces: destination(lookup, Signal::Traces)?,
             metrics: destination(lookup, Signal::Metrics)?,
+            logs: destination(lookup, Signal::Logs)?,
         })
     }
 }
@@ -169,7 +177,7 @@ fn protocol(
     }
 }
 
-/// Whether wasmCloud's switches turn `signal` on: `WASMCLOUD_{TRACES,METRICS}_ENABLED` when
+/// Whether wasmCloud's switches turn `signal` on: `WASMCLOUD_{TRACES,METRICS,LOGS}_ENABLED` when
 /// set, else `WASMCLOUD_OBSERVABILITY_ENABLED` (all signals).
 fn switched_on(lookup: &dyn Fn(&str) -> Option<String>, signal: Signal) -> bool {
     let switch = |name: &str| {
@@ -250,6 +258,7 @@ mod tests {
             Ok(ExportConfig {
                 traces: http("http://collector:4318/v1/traces"),
                 metrics: http("http://other:9000/m"),
+                logs: http("http://collector:4318/v1/logs"),
             })
         );
     }
@@ -260,6 +269,7 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
             ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
             ("OTEL_METRICS_EXPORTER", "none"),
+            ("OTEL_LOGS_EXPORTER", "none"),
         ]);
         assert_eq!(
             config,
@@ -269,6 +279,7 @@ mod tests {
                     endpoint: "http://collector:4317".into()
                 }),
                 metrics: None,
+                logs: None,
             })
         );
     }
@@ -281,6 +292,7 @@ mod tests {
             Ok(ExportConfig {
                 traces: http("http://127.0.0.1:4318/v1/traces"),
                 metrics: http("http://127.0.0.1:4318/v1/metrics"),
+                logs: http("http://127.0.0.1:4318/v1/logs"),
             })
         );
         let traces_only = read(&[

@@ -11,9 +11,11 @@ mod capability_calls;
 mod components;
 mod export;
 mod export_config;
+mod export_queue;
 mod http_client;
 mod http_server;
 mod lattice_hops;
+mod logs;
 mod prometheus;
 mod reader;
 mod reconciler;
@@ -25,6 +27,7 @@ use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Meter, MeterProvider as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkError;
+use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
@@ -37,6 +40,7 @@ pub use export_config::{Destination, ExportConfig, ExportConfigError, Protocol};
 pub use http_client::{HttpClientTelemetry, OutgoingRequest};
 pub use http_server::{ActiveRequest, HttpServerTelemetry, RouteLabels};
 pub use lattice_hops::Hop;
+pub use logs::{LogBridge, LogLayer};
 pub use opentelemetry::KeyValue as Attribute;
 pub use opentelemetry::trace::SpanKind;
 pub use reconciler::ReconcilerMetrics;
@@ -87,6 +91,8 @@ pub struct Telemetry {
     recording: Option<(SdkMeterProvider, SharedReader)>,
     /// The tracer provider; `None` when no trace exporter is configured.
     tracing: Option<SdkTracerProvider>,
+    /// The logger provider; `None` when no log exporter is configured.
+    logging: Option<SdkLoggerProvider>,
     exports: Exports,
     /// Starts the spans of hops between hosts (and nothing when traces are off).
     spans: Tracing,
@@ -123,6 +129,7 @@ impl Telemetry {
             reconciler: ReconcilerMetrics::new(&meter),
             recording: Some((provider, reader)),
             tracing: None,
+            logging: None,
             spans: Tracing::disabled(),
             exports: Exports::default(),
         }
@@ -152,16 +159,19 @@ impl Telemetry {
         let batching = Batching::read(lookup);
         let mut telemetry = Self::new(identity);
         if let (Some(destination), Some((_, reader))) = (&config.metrics, &telemetry.recording) {
-            telemetry
-                .exports
-                .start_metrics(destination, reader.clone(), batching)?;
+            telemetry.exports.start_metrics(
+                destination,
+                reader.clone(),
+                batching.metric_interval,
+            )?;
         }
         if let Some(destination) = &config.traces {
             let sampling = Sampling::read(lookup)?;
             let resource = resource(identity);
-            let processor = telemetry
-                .exports
-                .start_traces(destination, &resource, batching)?;
+            let processor =
+                telemetry
+                    .exports
+                    .start_traces(destination, &resource, batching.spans)?;
             let provider = SdkTracerProvider::builder()
                 .with_resource(resource)
                 .with_sampler(sampling.sampler)
@@ -175,6 +185,18 @@ impl Telemetry {
             telemetry.components = telemetry.components.traced(tracing.clone());
             telemetry.spans = tracing;
             telemetry.tracing = Some(provider);
+        }
+        if let Some(destination) = &config.logs {
+            let resource = resource(identity);
+            let processor = telemetry
+                .exports
+                .start_logs(destination, &resource, batching.logs)?;
+            telemetry.logging = Some(
+                SdkLoggerProvider::builder()
+                    .with_resource(resource)
+                    .with_log_processor(processor)
+                    .build(),
+            );
         }
         Ok(telemetry)
     }
@@ -198,6 +220,14 @@ impl Telemetry {
     /// when traces are off.
     pub fn tracing(&self) -> Tracing {
         self.spans.clone()
+    }
+
+    /// Sends the events `bridge` forwards (the process's log lines) as OTLP log records, when
+    /// a log exporter is configured; otherwise the bridge stays unconnected.
+    pub fn connect_logs(&self, bridge: &LogBridge) {
+        if let Some(provider) = &self.logging {
+            bridge.connect(opentelemetry::logs::LoggerProvider::logger(provider, SCOPE));
+        }
     }
 
     /// Whether spans are recorded (a trace exporter is configured).

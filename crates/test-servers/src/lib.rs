@@ -19,7 +19,7 @@ mod started;
 
 pub use live_subscription::{subscribe_live, unsubscribe_done};
 pub use nats::NatsServer;
-pub use otlp::{OtlpReceiver, ReceivedSpan};
+pub use otlp::{OtlpReceiver, ReceivedLog, ReceivedSpan};
 pub use postgres::{PostgresServer, SUPERUSER, SUPERUSER_PASSWORD};
 pub use prometheus::{PrometheusServer, promtool_check_metrics};
 pub use redis::RedisServer;

@@ -1,5 +1,6 @@
 //! An OTLP receiver (a stand-in for an OpenTelemetry collector's receiver) on one loopback
-//! port that speaks both OTLP/HTTP with protobuf bodies (`POST /v1/traces`, `/v1/metrics`)
+//! port that speaks both OTLP/HTTP with protobuf bodies (`POST /v1/traces`, `/v1/metrics`,
+//! `/v1/logs`)
 //! and OTLP/gRPC (HTTP/2 without TLS), decoding with the `opentelemetry-proto` types. It keeps
 //! what it received and counts every connection, so a test can also show none was made.
 
@@ -16,6 +17,9 @@ use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::{
     ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
@@ -25,9 +29,29 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message as _;
 
-/// gRPC paths of the two services.
+/// gRPC paths of the three services.
 const GRPC_TRACES: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 const GRPC_METRICS: &str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+const GRPC_LOGS: &str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+
+/// One log record as received, ids in lowercase hex (empty when it names no span).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceivedLog {
+    /// The body, as text.
+    pub body: String,
+    /// The severity as text (`INFO`, `WARN`, …).
+    pub severity: String,
+    /// The trace it belongs to.
+    pub trace_id: String,
+    /// The span it belongs to.
+    pub span_id: String,
+    /// Attributes, values rendered as text.
+    pub attributes: BTreeMap<String, String>,
+    /// The resource's attributes, values rendered as text.
+    pub resource: BTreeMap<String, String>,
+    /// `grpc` or `http/protobuf`: how it arrived.
+    pub protocol: &'static str,
+}
 
 /// One span as received, ids in lowercase hex.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +80,7 @@ pub struct ReceivedSpan {
 struct Received {
     spans: Mutex<Vec<ReceivedSpan>>,
     metrics: Mutex<Vec<String>>,
+    logs: Mutex<Vec<ReceivedLog>>,
     connections: AtomicUsize,
 }
 
@@ -99,6 +124,28 @@ impl OtlpReceiver {
     /// The names of every metric received so far (repeats included).
     pub fn metric_names(&self) -> Vec<String> {
         self.received.metrics.lock().unwrap().clone()
+    }
+
+    /// Every log record received so far.
+    pub fn logs(&self) -> Vec<ReceivedLog> {
+        self.received.logs.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 20 s) until a received log record `matches`, and returns it; panics with
+    /// the bodies that did arrive when none does.
+    pub async fn wait_for_log(&self, matches: impl Fn(&ReceivedLog) -> bool) -> ReceivedLog {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let logs = self.logs();
+            if let Some(found) = logs.iter().find(|log| matches(log)) {
+                return found.clone();
+            }
+            if Instant::now() > deadline {
+                let bodies: Vec<_> = logs.iter().map(|log| log.body.as_str()).collect();
+                panic!("the log record never arrived; received: {bodies:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// How many connections were ever opened to it.
@@ -192,6 +239,20 @@ async fn answer(received: &Received, request: Request<Incoming>) -> Response<Bod
             }
             Err(_) => status(StatusCode::BAD_REQUEST),
         },
+        "/v1/logs" => match ExportLogsServiceRequest::decode(body) {
+            Ok(export) => {
+                keep_logs(received, export, "http/protobuf");
+                protobuf(ExportLogsServiceResponse::default().encode_to_vec())
+            }
+            Err(_) => status(StatusCode::BAD_REQUEST),
+        },
+        GRPC_LOGS => match grpc_message(&body).map(ExportLogsServiceRequest::decode) {
+            Some(Ok(export)) => {
+                keep_logs(received, export, "grpc");
+                grpc(ExportLogsServiceResponse::default().encode_to_vec())
+            }
+            _ => status(StatusCode::BAD_REQUEST),
+        },
         GRPC_TRACES => match grpc_message(&body).map(ExportTraceServiceRequest::decode) {
             Some(Ok(export)) => {
                 keep_spans(received, export, "grpc");
@@ -230,6 +291,31 @@ fn keep_spans(received: &Received, export: ExportTraceServiceRequest, protocol: 
                 parent_span_id: hex(&span.parent_span_id),
                 attributes: text_attributes(&span.attributes),
                 status: span.status.map_or(0, |status| status.code),
+                resource: resource.clone(),
+                protocol,
+            });
+        }
+    }
+}
+
+fn keep_logs(received: &Received, export: ExportLogsServiceRequest, protocol: &'static str) {
+    let mut kept = received.logs.lock().unwrap();
+    for resource_logs in export.resource_logs {
+        let resource = resource_logs
+            .resource
+            .map(|resource| text_attributes(&resource.attributes))
+            .unwrap_or_default();
+        for record in resource_logs
+            .scope_logs
+            .into_iter()
+            .flat_map(|scope| scope.log_records)
+        {
+            kept.push(ReceivedLog {
+                body: text(record.body.as_ref()),
+                severity: record.severity_text,
+                trace_id: hex(&record.trace_id),
+                span_id: hex(&record.span_id),
+                attributes: text_attributes(&record.attributes),
                 resource: resource.clone(),
                 protocol,
             });

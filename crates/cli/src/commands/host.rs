@@ -4,14 +4,21 @@
 use std::path::Path;
 
 use weft_process::{HostProcess, HostProcessConfig};
+use weft_telemetry::LogBridge;
 
 use crate::args::HostArgs;
 use crate::commands::run::{StopSignal, block_on};
 use crate::commands::up::host_config;
 use crate::output::Output;
 
-/// Runs `weft host` until Ctrl-C or SIGTERM.
-pub fn execute(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
+/// Runs `weft host` until Ctrl-C or SIGTERM; its log lines go over OTLP through `logs` when
+/// logs are exported.
+pub fn execute(
+    args: HostArgs,
+    state_dir: &Path,
+    output: &Output,
+    logs: &LogBridge,
+) -> anyhow::Result<()> {
     let Some(nats) = args.nats.config() else {
         anyhow::bail!(
             "`weft host` joins a lattice over NATS: give `--nats URL` (on one machine alone, `weft up` runs a host with its manager)"
@@ -24,6 +31,7 @@ pub fn execute(args: HostArgs, state_dir: &Path, output: &Output) -> anyhow::Res
         secrets_key: args.secrets_key.clone(),
         metrics_addr: args.metrics_addr,
         enable_observability: args.enable_observability,
+        logs: logs.clone(),
     };
     block_on(async {
         let stop = StopSignal::install()?;

@@ -4,28 +4,41 @@
 use std::path::Path;
 
 use weft_process::{HostConfig, ManagerConfig, ManagerProcess, Ready, Stopped};
+use weft_telemetry::LogBridge;
 
 use crate::args::{HostOptions, ManagerArgs, ManagerOptions, UpArgs};
 use crate::commands::config::parse_values;
 use crate::commands::run::{StopSignal, block_on};
 use crate::output::Output;
 
-/// Runs `weft up` until Ctrl-C or SIGTERM.
-pub fn execute(args: UpArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let mut config = manager_config(&args.manager, state_dir);
+/// Runs `weft up` until Ctrl-C or SIGTERM; its log lines go over OTLP through `logs` when
+/// logs are exported.
+pub fn execute(
+    args: UpArgs,
+    state_dir: &Path,
+    output: &Output,
+    logs: &LogBridge,
+) -> anyhow::Result<()> {
+    let mut config = manager_config(&args.manager, state_dir, logs);
     config.host = Some(host_config(&args.host)?);
     config.example = (!args.no_example).then_some(args.example_address);
     block_on(run(config, &args.manager, output))
 }
 
-/// Runs `weft manager` until Ctrl-C or SIGTERM.
-pub fn execute_manager(args: ManagerArgs, state_dir: &Path, output: &Output) -> anyhow::Result<()> {
-    let config = manager_config(&args.manager, state_dir);
+/// Runs `weft manager` until Ctrl-C or SIGTERM; its log lines go over OTLP through `logs`
+/// when logs are exported.
+pub fn execute_manager(
+    args: ManagerArgs,
+    state_dir: &Path,
+    output: &Output,
+    logs: &LogBridge,
+) -> anyhow::Result<()> {
+    let config = manager_config(&args.manager, state_dir, logs);
     block_on(run(config, &args.manager, output))
 }
 
 /// The manager's settings from its flags, without a host.
-fn manager_config(options: &ManagerOptions, state_dir: &Path) -> ManagerConfig {
+fn manager_config(options: &ManagerOptions, state_dir: &Path, logs: &LogBridge) -> ManagerConfig {
     ManagerConfig {
         state_dir: state_dir.to_path_buf(),
         api_addr: options.api_addr,
@@ -36,6 +49,7 @@ fn manager_config(options: &ManagerOptions, state_dir: &Path) -> ManagerConfig {
         host: None,
         example: None,
         enable_observability: options.enable_observability,
+        logs: logs.clone(),
     }
 }
 

@@ -34,6 +34,7 @@ pub fn manager_config(state_dir: &Path, nats: Option<NatsConfig>) -> ManagerConf
         host: None,
         example: None,
         enable_observability: false,
+        logs: weft_telemetry::LogBridge::default(),
     }
 }
 
