@@ -325,6 +325,41 @@ fn a_request_served_on_another_host_stays_one_trace() {
     assert_eq!(host_of(sent), edge);
     assert_eq!(host_of(answered), worker);
     assert_eq!(host_of(invocation), worker);
+
+    // The manager's commands to the worker are CLIENT/SERVER pairs too.
+    let control = |span: &ReceivedSpan| {
+        span.attributes.get("weft.lattice.hop").map(String::as_str) == Some("control")
+    };
+    let executed = |span: &ReceivedSpan| {
+        control(span)
+            && span.kind == 2
+            && host_of(span) == worker
+            && span.name.contains(".weft.execute.")
+    };
+    // The manager's span ends after the worker's, so it may arrive in a later export.
+    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
+        spans.iter().any(|answer| {
+            executed(answer)
+                && spans
+                    .iter()
+                    .any(|span| span.span_id == answer.parent_span_id)
+        })
+    }));
+    let answer = spans
+        .iter()
+        .find(|answer| {
+            executed(answer)
+                && spans
+                    .iter()
+                    .any(|span| span.span_id == answer.parent_span_id)
+        })
+        .unwrap();
+    let command = only(&spans, "the command's CLIENT span", |span| {
+        span.span_id == answer.parent_span_id
+    });
+    assert!(control(command) && command.kind == 3, "{command:#?}");
+    assert_ne!(host_of(command), worker, "the manager sent it");
+    assert_eq!(command.trace_id, answer.trace_id);
 }
 
 /// `weft events ARGS -o json` on `state`, its stdout lines sent on the returned channel once

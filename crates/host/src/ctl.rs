@@ -16,6 +16,9 @@ use weft_lattice::{FencedCommand, HostReport, ObservedHost};
 use crate::Host;
 use crate::ctl_unmanaged;
 use crate::fence::Fence;
+use crate::remote_serve::header;
+use weft_capabilities::call_context::TraceContext;
+use weft_telemetry::{Hop, Span};
 
 /// Answers one host's control requests until dropped.
 pub struct HostCtl {
@@ -65,10 +68,17 @@ impl HostCtl {
                 let Some(reply_to) = message.reply.clone() else {
                     continue;
                 };
+                let incoming = TraceContext::read(|name| header(&message, name));
+                let span = responder.host.tracing().lattice_answer(
+                    Hop::Control,
+                    &message.subject,
+                    incoming.as_ref(),
+                );
                 let request = Request {
                     subject: message.subject.to_string(),
                     body: message.payload,
                     reply_to,
+                    span,
                 };
                 if responder.is_read(&request.subject) {
                     let answer = responder.answer(&request.subject, &request.body).await;
@@ -82,15 +92,20 @@ impl HostCtl {
     }
 }
 
-/// A control request waiting for its answer.
+/// A control request waiting for its answer, and its SERVER span.
 struct Request {
     subject: String,
     body: bytes::Bytes,
     reply_to: async_nats::Subject,
+    span: Span,
 }
 
-/// Sends `answer` to whoever asked `request`.
-async fn reply(client: &async_nats::Client, request: Request, answer: &CtlResponse) {
+/// Sends `answer` to whoever asked `request`; the request's span ends with it, failed when
+/// the answer is a refusal.
+async fn reply(client: &async_nats::Client, mut request: Request, answer: &CtlResponse) {
+    if !answer.success {
+        request.span.fail("refused", answer.message.clone());
+    }
     let payload = weft_lattice::json_bytes(answer);
     if let Err(error) = client.publish(request.reply_to, payload.into()).await {
         tracing::warn!(%error, subject = %request.subject, "cannot answer a control request");

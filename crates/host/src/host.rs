@@ -21,7 +21,7 @@ use weft_lattice::{EventBus, LatticeEvent};
 use weft_oci::{ArtifactCache, Registry};
 use weft_runtime::{ComponentSource, Runtime};
 use weft_secrets::SecretValue;
-use weft_telemetry::{ComponentTelemetry, Telemetry};
+use weft_telemetry::{ComponentTelemetry, Telemetry, Tracing};
 
 use weft_capabilities::capability::{self, Capability, Kind, Opening};
 use weft_capabilities::http_server::HTTP_SERVER;
@@ -101,6 +101,8 @@ pub struct Host {
     served_remotely: Mutex<HashMap<String, ServedRemotely>>,
     /// Where component invocations are counted.
     metrics: ComponentTelemetry,
+    /// Starts the spans of the control requests it answers.
+    tracing: Tracing,
 }
 
 impl Host {
@@ -139,6 +141,7 @@ impl Host {
             remote: None,
             served_remotely: Mutex::default(),
             metrics: ComponentTelemetry::disabled(),
+            tracing: Tracing::disabled(),
         }
     }
 
@@ -146,7 +149,13 @@ impl Host {
     pub fn with_telemetry(mut self, metrics: &Telemetry) -> Self {
         self.http.set_telemetry(metrics.http_server());
         self.metrics = metrics.components();
+        self.tracing = metrics.tracing();
         self
+    }
+
+    /// What starts the spans of the control requests it answers.
+    pub(crate) fn tracing(&self) -> &Tracing {
+        &self.tracing
     }
 
     /// What runs here, for the reconciler.

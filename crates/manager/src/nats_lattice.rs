@@ -27,6 +27,7 @@ use weft_lattice::HostReport;
 use weft_lattice::{Command, FencedCommand};
 use weft_lattice::{CommandError, Lattice, Retry};
 use weft_lattice::{ObservedHost, ObservedLattice, RunningCapability, RunningComponent};
+use weft_telemetry::{Hop, TraceContext, Tracing};
 
 /// How long a host may take to answer one request.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
@@ -96,12 +97,21 @@ pub struct NatsLattice {
     view: Mutex<View>,
     /// The view's changes, for the reconciler.
     changes: InProcessBus,
+    /// Starts a CLIENT span per request to a host (none when traces are off).
+    tracing: Tracing,
 }
 
 impl NatsLattice {
-    /// The lattice `lattice` on `client`; a host silent for `expiry` counts as gone.
-    pub fn new(client: async_nats::Client, lattice: &LatticeName, expiry: Duration) -> Arc<Self> {
+    /// The lattice `lattice` on `client`; a host silent for `expiry` counts as gone; every
+    /// request to a host is traced by `tracing`.
+    pub fn new(
+        client: async_nats::Client,
+        lattice: &LatticeName,
+        expiry: Duration,
+        tracing: Tracing,
+    ) -> Arc<Self> {
         Arc::new(Self {
+            tracing,
             client,
             lattice: lattice.clone(),
             prefix: ctl_prefix(lattice.as_str()),
@@ -340,21 +350,34 @@ impl NatsLattice {
         subject: &str,
         body: Vec<u8>,
     ) -> Result<T, Failed> {
-        let answer = tokio::time::timeout(
-            REQUEST_TIMEOUT,
-            self.client.request(subject.to_owned(), body.into()),
-        )
-        .await
-        .map_err(|_| {
-            RemoteError::soon(format!("no answer on {subject} within {REQUEST_TIMEOUT:?}"))
-        })?
-        .map_err(|error| {
-            if error.kind() == async_nats::client::RequestErrorKind::NoResponders {
-                Failed::Gone
-            } else {
-                Failed::Remote(RemoteError::soon(format!("{subject}: {error}")))
+        let mut span = self.tracing.lattice_request(Hop::Control, subject, None);
+        let mut headers = async_nats::HeaderMap::new();
+        for (name, value) in span.hand_on(None).iter().flat_map(TraceContext::headers) {
+            headers.insert(name, value);
+        }
+        let sent = self
+            .client
+            .request_with_headers(subject.to_owned(), headers, body.into());
+        let answer = match tokio::time::timeout(REQUEST_TIMEOUT, sent).await {
+            Ok(Ok(answer)) => answer,
+            Ok(Err(error))
+                if error.kind() == async_nats::client::RequestErrorKind::NoResponders =>
+            {
+                span.fail("no_responders", error.to_string());
+                return Err(Failed::Gone);
             }
-        })?;
+            Ok(Err(error)) => {
+                span.fail("error", error.to_string());
+                return Err(Failed::Remote(RemoteError::soon(format!(
+                    "{subject}: {error}"
+                ))));
+            }
+            Err(_) => {
+                let message = format!("no answer on {subject} within {REQUEST_TIMEOUT:?}");
+                span.fail("timeout", message.clone());
+                return Err(RemoteError::soon(message).into());
+            }
+        };
         let response: CtlResponse = serde_json::from_slice(&answer.payload).map_err(|error| {
             RemoteError::soon(format!("{subject} answered what weft cannot read: {error}"))
         })?;

@@ -79,19 +79,20 @@ impl ManagerProcess {
         }
         let state_dir = prepare_state_dir(&config.state_dir)?;
         let joined = join(config.nats.as_ref(), &state_dir).await?;
-        let nats = joined.nats.clone().map(|joined_nats| NatsLink {
-            hosts: NatsLattice::new(
-                joined_nats.client.clone(),
-                &joined_nats.lattice,
-                config.host_expiry,
-            ),
-            joined: joined_nats,
-        });
         let metrics = telemetry(
             &identity(&joined.host_id, joined.lattice()),
             config.enable_observability,
         )?;
         metrics.connect_logs(&config.logs);
+        let nats = joined.nats.clone().map(|joined_nats| NatsLink {
+            hosts: NatsLattice::new(
+                joined_nats.client.clone(),
+                &joined_nats.lattice,
+                config.host_expiry,
+                metrics.tracing(),
+            ),
+            joined: joined_nats,
+        });
         // Taken before the host starts, so its first events are seen.
         let bus_events = joined.bus.subscribe();
         let host = start_host(

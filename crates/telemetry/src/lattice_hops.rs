@@ -1,6 +1,7 @@
-//! Hops between the lattice's hosts over NATS (an HTTP request, a component call or a
-//! message handed to the host that runs its component): a CLIENT span on the host that asks
-//! and a SERVER span on the host that answers, named after the subject, so a request that
+//! Hops between the lattice's processes over NATS (an HTTP request, a component call or a
+//! message handed to the host that runs its component, a manager's control request to a
+//! host): a CLIENT span on the process that asks
+//! and a SERVER span on the one that answers, named after the subject, so a request that
 //! crosses hosts stays one trace in which every hop shows.
 
 use opentelemetry::KeyValue;
@@ -17,6 +18,8 @@ pub enum Hop {
     Call,
     /// A message for a component another host runs.
     Message,
+    /// A control request: the manager's command or read for one host (`wasmbus.ctl.…`).
+    Control,
 }
 
 impl Hop {
@@ -25,6 +28,7 @@ impl Hop {
             Self::Http => "http",
             Self::Call => "call",
             Self::Message => "message",
+            Self::Control => "control",
         }
     }
 }

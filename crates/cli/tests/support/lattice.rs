@@ -44,12 +44,17 @@ pub fn manager(nats: &NatsServer, lattice: &str, state: &Path) -> Weft {
 
 /// The same with `extra` arguments.
 pub fn manager_with(nats: &NatsServer, lattice: &str, state: &Path, extra: &[&str]) -> Weft {
+    spawn_on(manager_command(nats, lattice, extra), state)
+}
+
+/// The `weft manager` command line of [`manager_with`].
+fn manager_command(nats: &NatsServer, lattice: &str, extra: &[&str]) -> std::process::Command {
     let mut command = weft();
     command
         .args(["manager", "--nats", &nats.url(), "--lattice", lattice])
         .args(["--api-addr", "127.0.0.1:0", "--lease-term", "1s"])
         .args(extra);
-    spawn_on(command, state)
+    command
 }
 
 /// Instances of `component` per host id, as the manager at `state` sees them.
@@ -93,7 +98,7 @@ impl EdgeAndWorkers {
         Self::start_with_env(lattice, workers, &[])
     }
 
-    /// The same, the hosts started with the environment variables `env`.
+    /// The same, the hosts and the manager started with the environment variables `env`.
     pub fn start_with_env(lattice: &str, workers: usize, env: &[(&str, &str)]) -> Self {
         let nats = NatsServer::start();
         let dirs: Vec<_> = (0..workers + 3)
@@ -108,7 +113,9 @@ impl EdgeAndWorkers {
         let workers = (0..workers)
             .map(|i| host(dirs[3 + i].path(), "role=worker"))
             .collect();
-        let manager = manager(&nats, lattice, dirs[1].path());
+        let mut command = manager_command(&nats, lattice, &[]);
+        command.envs(env.iter().copied());
+        let manager = spawn_on(command, dirs[1].path());
         Self {
             edge,
             workers,
