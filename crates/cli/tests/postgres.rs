@@ -1,7 +1,7 @@
 //! The Postgres capability end to end: `weft up`, a real PostgreSQL started here, the
 //! `examples/postgres` app over HTTP with its password as a link secret, every `pg-value`
-//! through a real server and back, and what a user sees when the database is down or refuses
-//! the login.
+//! through a real server and back (each call a CLIENT span at an OTLP receiver), and what a
+//! user sees when the database is down or refuses the login.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
@@ -11,14 +11,21 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::{Weft, client, client_with_input, example_app, free_port, get, send, weft};
-use weft_test_servers::PostgresServer;
+use weft_test_servers::{OtlpReceiver, PostgresServer};
 
 const PASSWORD: &str = "items-secret-5t8q";
 
 /// `weft up` on `state` without the bundled example.
 fn up(state: &Path) -> Weft {
+    up_with(state, &[])
+}
+
+/// The same with the environment variables `env`.
+fn up_with(state: &Path, env: &[(&str, &str)]) -> Weft {
     let mut command = weft();
-    command.args(["up", "--api-addr", "127.0.0.1:0", "--no-example"]);
+    command
+        .args(["up", "--api-addr", "127.0.0.1:0", "--no-example"])
+        .envs(env.iter().copied());
     support::spawn_on(command, state)
 }
 
@@ -68,7 +75,16 @@ fn the_example_creates_inserts_and_lists_items_over_http() {
     db.create_database("items", "items", PASSWORD);
     let (state, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let port = free_port();
-    let _weft = up(state.path());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let receiver = runtime.block_on(OtlpReceiver::start());
+    let endpoint = receiver.endpoint();
+    let _weft = up_with(
+        state.path(),
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ],
+    );
     let file = items_app(dir.path(), port, db.port);
 
     // The link waits for its secret and says how to provide it.
@@ -110,6 +126,29 @@ fn the_example_creates_inserts_and_lists_items_over_http() {
     assert!(
         !db.log().contains(PASSWORD),
         "the password never reaches the server's log"
+    );
+
+    // Each call is a CLIENT span naming the database, never the statement or its values.
+    let spans = runtime.block_on(receiver.wait_for_spans(Duration::from_secs(20), |spans| {
+        spans.iter().any(|span| {
+            span.attributes.get("db.system.name").map(String::as_str) == Some("postgresql")
+        })
+    }));
+    let call = spans
+        .iter()
+        .find(|span| {
+            span.attributes.get("db.system.name").map(String::as_str) == Some("postgresql")
+        })
+        .unwrap();
+    assert_eq!(call.kind, 3, "{call:#?}");
+    assert_eq!(call.attributes["db.namespace"], "items", "{call:#?}");
+    assert!(call.name.ends_with(" items"), "{call:#?}");
+    assert!(
+        !spans
+            .iter()
+            .flat_map(|span| span.attributes.values())
+            .any(|value| value.contains("first item") || value.contains("INSERT")),
+        "statements and values stay out of spans: {spans:#?}"
     );
 }
 
