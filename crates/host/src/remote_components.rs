@@ -71,6 +71,26 @@ impl RemoteCalls {
         format!("weft.{}.call.{component_id}", self.lattice())
     }
 
+    /// Asks a host that runs `component_id` to call it with `payload`, within `trace`.
+    async fn ask_to_call(
+        &self,
+        component_id: &str,
+        headers: async_nats::HeaderMap,
+        payload: Vec<u8>,
+        trace: Option<&TraceContext>,
+    ) -> Result<async_nats::Message, async_nats::RequestError> {
+        let subject = self.call_subject(component_id);
+        self.ask_host(
+            Hop::Call,
+            subject,
+            headers,
+            payload.into(),
+            CALL_TIMEOUT,
+            trace,
+        )
+        .await
+    }
+
     /// Serves calls to `handler` (component `component_id`) from components on other hosts
     /// until the returned task is aborted.
     pub(crate) async fn serve_calls(
@@ -164,18 +184,10 @@ impl RemoteCalls {
             args: args.to_vec(),
         };
         let payload = weft_lattice::json_bytes(&request);
-        let subject = self.call_subject(component);
         let mut headers = async_nats::HeaderMap::new();
         headers.insert(CALL_FORM, "invoke");
         let reply = self
-            .ask_host(
-                Hop::Call,
-                subject,
-                headers,
-                payload.into(),
-                CALL_TIMEOUT,
-                None,
-            )
+            .ask_to_call(component, headers, payload, None)
             .await
             .map_err(|error| match error.kind() {
                 RequestErrorKind::NoResponders => CallFailure::NotRunning {
@@ -232,16 +244,8 @@ impl RemoteComponents for RemoteCalls {
         let payload = serde_json::to_vec(&call).map_err(|error| transport(error.into()))?;
         let mut headers = async_nats::HeaderMap::new();
         headers.insert("source-id", source.as_str());
-        let subject = self.call_subject(&target);
         let reply = self
-            .ask_host(
-                Hop::Call,
-                subject,
-                headers,
-                payload.into(),
-                CALL_TIMEOUT,
-                context.trace.as_ref(),
-            )
+            .ask_to_call(&target, headers, payload, context.trace.as_ref())
             .await
             .map_err(|error| match error.kind() {
                 RequestErrorKind::NoResponders => RemoteCallError::NoHost {
