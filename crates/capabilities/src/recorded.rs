@@ -19,7 +19,11 @@ pub(crate) async fn traced<T, E: Display>(
     recorded: CapabilityCall,
     call: impl Future<Output = Result<T, E>>,
 ) -> Result<T, E> {
-    let result = call.await;
+    ended(recorded, call.await)
+}
+
+/// Ends `recorded` with `result`'s outcome, and gives the result back.
+pub(crate) fn ended<T, E: Display>(recorded: CapabilityCall, result: Result<T, E>) -> Result<T, E> {
     recorded.finish(result.as_ref().err().map(ToString::to_string));
     result
 }

@@ -146,7 +146,7 @@ fn the_example_creates_inserts_and_lists_items_over_http() {
     assert!(
         !spans
             .iter()
-            .flat_map(|span| span.attributes.values())
+            .flat_map(|span| span.attributes.values().chain([&span.name]))
             .any(|value| value.contains("first item") || value.contains("INSERT")),
         "statements and values stay out of spans: {spans:#?}"
     );

@@ -382,6 +382,7 @@ impl NatsLattice {
             RemoteError::soon(format!("{subject} answered what weft cannot read: {error}"))
         })?;
         if !response.success {
+            span.fail("refused", response.message.clone());
             return Err(RemoteError {
                 message: response.message,
                 retry: response.retry,

@@ -122,18 +122,14 @@ impl CapabilityTelemetry {
         if self.duration.is_none() && !self.tracing.is_enabled() {
             return CapabilityCall::default();
         }
-        let span = if self.tracing.is_enabled() {
-            let kind = if operation.is_messaging() {
-                SpanKind::Producer
-            } else {
-                SpanKind::Client
-            };
-            self.tracing.start(kind, incoming, || {
-                (operation.span_name(), operation.span_attributes())
-            })
+        let kind = if operation.is_messaging() {
+            SpanKind::Producer
         } else {
-            Span::none()
+            SpanKind::Client
         };
+        let span = self.tracing.start(kind, incoming, || {
+            (operation.span_name(), operation.span_attributes())
+        });
         CapabilityCall {
             duration: self.duration.clone().map(|duration| {
                 let labels = vec![

@@ -140,11 +140,7 @@ impl HttpServerTelemetry {
                 started: Instant::now(),
             }
         });
-        let span = if self.tracing.is_enabled() {
-            server_span(&self.tracing, METHODS[method], path, route, incoming)
-        } else {
-            Span::none()
-        };
+        let span = server_span(&self.tracing, METHODS[method], path, route, incoming);
         ActiveRequest {
             recording,
             method,

@@ -14,7 +14,7 @@ use tracing_subscriber::layer::Context;
 
 /// Targets whose events stay out of OTLP: the exporters' own machinery, whose events about
 /// sending logs would otherwise be sent as logs, and so on.
-const NOT_EXPORTED: [&str; 7] = [
+const NOT_EXPORTED: [&str; 9] = [
     "weft_telemetry",
     "opentelemetry",
     "hyper",
@@ -22,6 +22,8 @@ const NOT_EXPORTED: [&str; 7] = [
     "tonic",
     "tower",
     "reqwest",
+    "rustls",
+    "tokio_rustls",
 ];
 
 /// Where the process's log events go over OTLP; cheap to clone. It is made before logging

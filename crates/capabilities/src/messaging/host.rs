@@ -7,6 +7,7 @@ use super::{BrokerMessage, MessagingError};
 use crate::bindings::wasmcloud::messaging0_2_0::{consumer, types};
 use crate::call_context::TraceContext;
 use crate::links::CapabilitiesView;
+use crate::recorded::ended;
 use weft_telemetry::{CapabilityCall, CapabilityOperation};
 
 impl CapabilitiesView<'_> {
@@ -36,27 +37,15 @@ impl CapabilitiesView<'_> {
         operation: &'static str,
         subject: &str,
     ) -> (CapabilityCall, Option<TraceContext>) {
-        let recorded = self.recorder.capability_call(
-            &CapabilityOperation {
-                capability: "messaging",
-                system: broker.system(),
-                operation,
-                target: subject,
-            },
-            self.trace,
-        );
+        let recorded = self.record(&CapabilityOperation {
+            capability: "messaging",
+            system: broker.system(),
+            operation,
+            target: subject,
+        });
         let trace = recorded.hand_on(self.trace.cloned());
         (recorded, trace)
     }
-}
-
-/// Ends `recorded` with `result`'s outcome, and gives the result back.
-pub(in crate::messaging) fn recorded<T, E: std::fmt::Display>(
-    recorded: CapabilityCall,
-    result: Result<T, E>,
-) -> Result<T, E> {
-    recorded.finish(result.as_ref().err().map(ToString::to_string));
-    result
 }
 
 impl types::Host for CapabilitiesView<'_> {}
@@ -77,7 +66,7 @@ impl consumer::Host for CapabilitiesView<'_> {
         let reply = broker
             .request(&subject, body, timeout, trace.as_ref())
             .await;
-        Ok(recorded(call, reply).map_err(|error| error.to_string()))
+        Ok(ended(call, reply).map_err(|error| error.to_string()))
     }
 
     async fn publish(&mut self, message: BrokerMessage) -> wasmtime::Result<Result<(), String>> {
@@ -87,6 +76,6 @@ impl consumer::Host for CapabilitiesView<'_> {
         };
         let (call, trace) = self.messaging_call(&broker, "publish", &message.subject);
         let sent = broker.publish(message, trace.as_ref()).await;
-        Ok(recorded(call, sent).map_err(|error| error.to_string()))
+        Ok(ended(call, sent).map_err(|error| error.to_string()))
     }
 }

@@ -10,7 +10,7 @@ use crate::bindings::wasmcloud::messaging0_3_0::types::{self, Error, Topic};
 use crate::bindings::wasmcloud::messaging0_3_0::{producer, request_reply};
 use crate::links::CapabilitiesView;
 use crate::messaging::MessagingError;
-use crate::messaging::host::recorded;
+use crate::recorded::ended;
 
 /// The interfaces whose chosen link name a client connected with `""` or a reply uses.
 const PRODUCER: &str = "wasmcloud:messaging/producer";
@@ -73,7 +73,7 @@ impl producer::Host for CapabilitiesView<'_> {
         };
         let (call, trace) = self.messaging_call(&broker, "send", &topic);
         let sent = broker.publish(outgoing, trace.as_ref()).await;
-        Ok(recorded(call, sent).map_err(to_guest))
+        Ok(ended(call, sent).map_err(to_guest))
     }
 }
 
@@ -111,7 +111,7 @@ impl request_reply::Host for CapabilitiesView<'_> {
         let reply = broker
             .request(&topic, outgoing.body, timeout, trace.as_ref())
             .await;
-        let reply = recorded(call, reply);
+        let reply = ended(call, reply);
         Ok(match reply {
             Ok(reply) => Ok(vec![self.table.push(Message::received(reply))?]),
             Err(error) => Err(to_guest(error)),
@@ -139,7 +139,7 @@ impl request_reply::Host for CapabilitiesView<'_> {
         };
         let (call, trace) = self.messaging_call(&broker, "reply", &subject);
         let sent = broker.publish(outgoing, trace.as_ref()).await;
-        Ok(recorded(call, sent).map_err(to_guest))
+        Ok(ended(call, sent).map_err(to_guest))
     }
 }
 
