@@ -29,6 +29,12 @@ pub enum Trigger {
     Message,
 }
 
+/// The function an HTTP request invokes, as spans name it.
+pub const HTTP_HANDLER_FUNCTION: &str = "wasi:http/incoming-handler.handle";
+
+/// The function a message invokes, as spans name it.
+pub const MESSAGE_HANDLER_FUNCTION: &str = "wasmcloud:messaging/handler.handle-message";
+
 impl Trigger {
     fn as_str(self) -> &'static str {
         match self {
@@ -136,6 +142,25 @@ struct Recorder {
     capabilities: CapabilityTelemetry,
     tracing: Tracing,
     id: StringValue,
+    /// The span names of the two handler functions, made once rather than per invocation.
+    handler_span_names: [(&'static str, StringValue); 2],
+}
+
+impl Recorder {
+    /// The span name and function attribute of an invocation of `function`.
+    fn span_name(&self, function: &str) -> (StringValue, StringValue) {
+        let known = self
+            .handler_span_names
+            .iter()
+            .find(|(handler, _)| *handler == function);
+        match known {
+            Some((handler, name)) => (name.clone(), StringValue::from(*handler)),
+            None => (
+                format!("{} {function}", self.id.as_str()).into(),
+                function.to_owned().into(),
+            ),
+        }
+    }
 }
 
 impl ComponentTelemetry {
@@ -206,6 +231,8 @@ impl ComponentTelemetry {
             client: self.client.clone(),
             capabilities: self.capabilities.clone(),
             tracing: self.tracing.clone(),
+            handler_span_names: [HTTP_HANDLER_FUNCTION, MESSAGE_HANDLER_FUNCTION]
+                .map(|handler| (handler, format!("{} {handler}", id.as_str()).into())),
             id,
         })))
     }
@@ -246,15 +273,15 @@ impl ComponentRecorder {
             Trigger::Http | Trigger::Call => SpanKind::Internal,
         };
         let span = recorder.tracing.start(kind, incoming, || {
-            let id = &recorder.id;
+            let (name, function) = recorder.span_name(function);
             // Room for the outcome and `error.type` set when it ends.
             let mut attributes = Vec::with_capacity(5);
             attributes.extend([
-                KeyValue::new("weft.component.id", Value::String(id.clone())),
+                KeyValue::new("weft.component.id", Value::String(recorder.id.clone())),
                 KeyValue::new("weft.invocation.trigger", trigger.as_str()),
-                KeyValue::new("weft.invocation.function", function.to_owned()),
+                KeyValue::new("weft.invocation.function", function),
             ]);
-            (format!("{} {function}", id.as_str()), attributes)
+            (name, attributes)
         });
         Invocation {
             running,

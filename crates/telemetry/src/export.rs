@@ -1,6 +1,7 @@
 //! OTLP export on the process's own Tokio runtime: ended spans and log records queue in
-//! bounded buffers that tasks send in batches ([`crate::export_queue`]); metrics are
-//! collected and sent on an interval. No
+//! bounded buffers that tasks send in batches ([`crate::export_queue`]; spans encoded by
+//! [`crate::otlp_spans`] and sent by [`crate::span_transport`], logs through the SDK's
+//! exporter); metrics are collected and sent on an interval. No
 //! thread or runtime of the SDK's own, so the async HTTP and gRPC clients always have a
 //! reactor, and a full queue drops spans instead of slowing requests.
 
@@ -8,19 +9,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use opentelemetry::InstrumentationScope;
-use opentelemetry_otlp::WithExportConfig as _;
+use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _, WithTonicConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{LogBatch, LogExporter as _, LogProcessor, SdkLogRecord};
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::exporter::PushMetricExporter as _;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
-use opentelemetry_sdk::trace::{SpanData, SpanExporter as _, SpanProcessor};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::export_config::{Destination, Protocol};
 use crate::export_queue::{Command, ExportQueue, QueueLimits, send_batches};
+use crate::otlp_spans::SpanEncoder;
 use crate::reader::SharedReader;
+use crate::span_transport::SpanTransport;
+use crate::spans::SpanRecord;
 
 /// Why an exporter could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,16 @@ pub enum ExportError {
         /// What the exporter said.
         #[source]
         source: opentelemetry_otlp::ExporterBuildError,
+    },
+    /// The collector's endpoint cannot be used.
+    #[error(
+        "the OTLP endpoint {endpoint} cannot be used: {reason}; give the collector's URL, e.g. http://127.0.0.1:4318/v1/traces"
+    )]
+    Endpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// What was wrong with it.
+        reason: String,
     },
     /// Export needs a Tokio runtime and none is running.
     #[error("OTLP export runs on the Tokio runtime, and telemetry was set up outside one")]
@@ -66,30 +79,6 @@ impl Batching {
     }
 }
 
-/// Hands ended spans to the export task; the SDK calls it for every span.
-#[derive(Debug)]
-pub(crate) struct QueueingProcessor {
-    queue: Arc<ExportQueue<SpanData>>,
-}
-
-impl SpanProcessor for QueueingProcessor {
-    fn on_start(&self, _span: &mut opentelemetry_sdk::trace::Span, _cx: &opentelemetry::Context) {}
-
-    fn on_end(&self, span: SpanData) {
-        if span.span_context.is_sampled() {
-            self.queue.push(span);
-        }
-    }
-
-    fn force_flush(&self) -> OTelSdkResult {
-        Ok(())
-    }
-
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
-        Ok(())
-    }
-}
-
 /// Hands emitted log records to the export task; the SDK calls it for every record.
 #[derive(Debug)]
 pub(crate) struct QueueingLogProcessor {
@@ -115,17 +104,18 @@ pub(crate) struct Exports {
 }
 
 impl Exports {
-    /// Starts the span export task for `destination`; the returned processor feeds it.
+    /// Starts the span export task for `destination`; ended spans go into the returned
+    /// queue.
     pub(crate) fn start_traces(
         &mut self,
         destination: &Destination,
         resource: &Resource,
         limits: QueueLimits,
-    ) -> Result<QueueingProcessor, ExportError> {
+    ) -> Result<Arc<ExportQueue<SpanRecord>>, ExportError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
-        let mut exporter = span_exporter(destination)?;
-        exporter.set_resource(resource);
-        let exporter = Arc::new(exporter);
+        let _entered = runtime.enter();
+        let transport = SpanTransport::new(destination)?;
+        let encoder = Arc::new(SpanEncoder::new(resource));
         let queue = Arc::new(ExportQueue::new(
             limits,
             "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)",
@@ -135,14 +125,16 @@ impl Exports {
         runtime.spawn(send_batches(
             Arc::clone(&queue),
             told,
-            move |batch| {
-                let exporter = Arc::clone(&exporter);
-                async move { exporter.export(batch).await }
+            move |batch: Vec<SpanRecord>| {
+                let request = encoder.request(&batch);
+                drop(batch);
+                let transport = transport.clone();
+                async move { transport.send(request).await }
             },
             move |result| health.saw(result),
         ));
         self.traces = Some(commands);
-        Ok(QueueingProcessor { queue })
+        Ok(queue)
     }
 
     /// Starts the log export task for `destination`; the returned processor feeds it.
@@ -215,28 +207,6 @@ impl Exports {
     }
 }
 
-fn span_exporter(
-    destination: &Destination,
-) -> Result<opentelemetry_otlp::SpanExporter, ExportError> {
-    let endpoint = destination.endpoint.clone();
-    let built = match destination.protocol {
-        Protocol::Grpc => opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(endpoint.clone())
-            .build(),
-        Protocol::HttpProtobuf => opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
-            .with_endpoint(endpoint.clone())
-            .build(),
-    };
-    built.map_err(|source| ExportError::Build {
-        signal: "traces",
-        endpoint,
-        source,
-    })
-}
-
 fn metric_exporter(
     destination: &Destination,
 ) -> Result<opentelemetry_otlp::MetricExporter, ExportError> {
@@ -245,11 +215,17 @@ fn metric_exporter(
         Protocol::Grpc => opentelemetry_otlp::MetricExporter::builder()
             .with_tonic()
             .with_endpoint(endpoint.clone())
+            .with_timeout(destination.timeout)
+            .with_metadata(tonic::metadata::MetadataMap::from_headers(
+                destination.headers.clone(),
+            ))
             .build(),
         Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
             .with_http()
             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
             .with_endpoint(endpoint.clone())
+            .with_timeout(destination.timeout)
+            .with_headers(header_strings(&destination.headers))
             .build(),
     };
     built.map_err(|source| ExportError::Build {
@@ -265,11 +241,17 @@ fn log_exporter(destination: &Destination) -> Result<opentelemetry_otlp::LogExpo
         Protocol::Grpc => opentelemetry_otlp::LogExporter::builder()
             .with_tonic()
             .with_endpoint(endpoint.clone())
+            .with_timeout(destination.timeout)
+            .with_metadata(tonic::metadata::MetadataMap::from_headers(
+                destination.headers.clone(),
+            ))
             .build(),
         Protocol::HttpProtobuf => opentelemetry_otlp::LogExporter::builder()
             .with_http()
             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
             .with_endpoint(endpoint.clone())
+            .with_timeout(destination.timeout)
+            .with_headers(header_strings(&destination.headers))
             .build(),
     };
     built.map_err(|source| ExportError::Build {
@@ -277,6 +259,14 @@ fn log_exporter(destination: &Destination) -> Result<opentelemetry_otlp::LogExpo
         endpoint,
         source,
     })
+}
+
+/// `headers` as the SDK's HTTP exporters take them.
+fn header_strings(headers: &http::HeaderMap) -> std::collections::HashMap<String, String> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.to_string(), value.to_str().ok()?.to_owned())))
+        .collect()
 }
 
 /// Collects from `reader` and sends every `interval`, and when a flush asks.

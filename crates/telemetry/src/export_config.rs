@@ -1,8 +1,11 @@
 //! Where each signal is exported, read from the OpenTelemetry spec's environment variables
 //! (`OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_,LOGS_}{ENDPOINT,PROTOCOL}`,
-//! `OTEL_{TRACES,METRICS,LOGS}_EXPORTER`)
+//! `OTEL_{TRACES,METRICS,LOGS}_EXPORTER`, with `…_HEADERS` and `…_TIMEOUT` from
+//! [`crate::export_headers`])
 //! and wasmCloud's switches (`WASMCLOUD_OBSERVABILITY_ENABLED` and friends), so a wasmCloud
 //! host's environment carries over. No endpoint, no exporter.
+
+use crate::export_headers::{read_headers, read_timeout};
 
 /// A signal weft exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,10 @@ pub struct Destination {
     pub protocol: Protocol,
     /// The full URL: for OTLP/HTTP with the signal's path (`/v1/traces`).
     pub endpoint: String,
+    /// Headers every export carries (`OTEL_EXPORTER_OTLP_HEADERS`).
+    pub headers: http::HeaderMap,
+    /// How long one export may take (`OTEL_EXPORTER_OTLP_TIMEOUT`).
+    pub timeout: std::time::Duration,
 }
 
 /// A variable that does not say something weft can use.
@@ -137,7 +144,12 @@ fn destination(
             hint: "use OTLP/HTTP for a TLS collector (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf and an https:// endpoint), or a collector's plain-text gRPC port (http://…:4317)",
         });
     }
-    Ok(Some(Destination { protocol, endpoint }))
+    Ok(Some(Destination {
+        protocol,
+        endpoint,
+        headers: read_headers(lookup, signal.upper())?,
+        timeout: read_timeout(lookup, signal.upper())?,
+    }))
 }
 
 /// The protocol of `signal`: its own variable, the shared one, wasmCloud's, else
@@ -239,6 +251,8 @@ mod tests {
         Some(Destination {
             protocol: Protocol::HttpProtobuf,
             endpoint: endpoint.to_owned(),
+            headers: http::HeaderMap::new(),
+            timeout: std::time::Duration::from_secs(10),
         })
     }
 
@@ -276,7 +290,9 @@ mod tests {
             Ok(ExportConfig {
                 traces: Some(Destination {
                     protocol: Protocol::Grpc,
-                    endpoint: "http://collector:4317".into()
+                    endpoint: "http://collector:4317".into(),
+                    headers: http::HeaderMap::new(),
+                    timeout: std::time::Duration::from_secs(10),
                 }),
                 metrics: None,
                 logs: None,

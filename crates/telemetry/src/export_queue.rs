@@ -94,14 +94,21 @@ impl<T> ExportQueue<T> {
         }
     }
 
-    /// Every queued item, in batches of at most the batch size.
-    fn take(&self) -> Vec<Vec<T>> {
-        let taken = std::mem::take(&mut *self.items.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut batches = Vec::with_capacity(taken.len().div_ceil(self.limits.batch));
-        let mut rest = taken.into_iter().peekable();
-        while rest.peek().is_some() {
-            batches.push(rest.by_ref().take(self.limits.batch).collect());
+    /// Every queued item, in batches of at most the batch size. The queue starts again
+    /// with room for a batch, so pushes do not regrow it.
+    pub(crate) fn take(&self) -> Vec<Vec<T>> {
+        let mut items = self.items.lock().unwrap_or_else(PoisonError::into_inner);
+        if items.is_empty() {
+            return Vec::new();
         }
+        let mut taken = std::mem::replace(&mut *items, Vec::with_capacity(self.limits.batch));
+        drop(items);
+        let mut batches = Vec::with_capacity(taken.len().div_ceil(self.limits.batch));
+        while taken.len() > self.limits.batch {
+            let rest = taken.split_off(self.limits.batch);
+            batches.push(std::mem::replace(&mut taken, rest));
+        }
+        batches.push(taken);
         batches
     }
 }

@@ -68,11 +68,17 @@ impl ActiveByMethod {
     }
 }
 
-/// What a matched route adds to a request's labels: its path template and its application.
+/// What a matched route adds to a request's labels (its path template and its
+/// application) and its SERVER spans' names; cheap to clone (one shared allocation).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RouteLabels {
+pub struct RouteLabels(Arc<RouteText>);
+
+#[derive(Debug, PartialEq)]
+struct RouteText {
     route: StringValue,
     app: Option<Value>,
+    /// `"{METHOD} {route}"` for each of [`METHODS`], made once rather than per request.
+    span_names: [StringValue; METHODS.len()],
 }
 
 impl RouteLabels {
@@ -80,11 +86,17 @@ impl RouteLabels {
     /// (`None` for one put by hand).
     pub fn new(route: &str, app: Option<&str>) -> Self {
         let text = |text: &str| StringValue::from(Arc::<str>::from(text));
-        Self {
+        Self(Arc::new(RouteText {
             route: text(route),
             app: app.map(|app| Value::String(text(app))),
-        }
+            span_names: METHODS.map(|method| text(&format!("{} {route}", shown_method(method)))),
+        }))
     }
+}
+
+/// How a span names `method`: itself, or `HTTP` for one the conventions do not know.
+fn shown_method(method: &'static str) -> &'static str {
+    if method == "_OTHER" { "HTTP" } else { method }
 }
 
 impl HttpServerTelemetry {
@@ -140,7 +152,7 @@ impl HttpServerTelemetry {
                 started: Instant::now(),
             }
         });
-        let span = server_span(&self.tracing, METHODS[method], path, route, incoming);
+        let span = server_span(&self.tracing, method, path, route, incoming);
         ActiveRequest {
             recording,
             method,
@@ -153,23 +165,23 @@ impl HttpServerTelemetry {
 /// The SERVER span of one request, named and attributed as the HTTP conventions say.
 fn server_span(
     tracing: &Tracing,
-    method: &'static str,
+    method: usize,
     path: &str,
     route: Option<&RouteLabels>,
     incoming: Option<&TraceContext>,
 ) -> Span {
     tracing.start(SpanKind::Server, incoming, || {
-        let shown = if method == "_OTHER" { "HTTP" } else { method };
         let name = match route {
-            Some(route) => format!("{shown} {}", route.route.as_str()),
-            None => shown.to_owned(),
+            Some(route) => route.0.span_names[method].clone(),
+            None => StringValue::from(shown_method(METHODS[method])),
         };
+        let method = METHODS[method];
         // Room for the status code and `error.type` set when it ends: a span that grows
         // reallocates.
         let mut attributes = Vec::with_capacity(8);
         attributes.extend(method_labels(method));
         attributes.push(KeyValue::new("url.path", path.to_owned()));
-        if let Some(route) = route {
+        if let Some(RouteLabels(route)) = route {
             attributes.push(KeyValue::new("http.route", route.route.clone()));
             if let Some(app) = &route.app {
                 attributes.push(KeyValue::new("weft.app", app.clone()));
@@ -229,7 +241,7 @@ impl ActiveRequest {
             "http.response.status_code",
             i64::from(status),
         ));
-        if let Some(route) = &self.route {
+        if let Some(RouteLabels(route)) = &self.route {
             labels.push(KeyValue::new("http.route", route.route.clone()));
             if let Some(app) = &route.app {
                 labels.push(KeyValue::new("weft.app", app.clone()));

@@ -11,15 +11,20 @@ mod capability_calls;
 mod components;
 mod export;
 mod export_config;
+mod export_headers;
 mod export_queue;
 mod http_client;
 mod http_server;
 mod lattice_hops;
 mod logs;
+mod otlp_spans;
 mod prometheus;
+mod protobuf;
 mod reader;
 mod reconciler;
 mod sampling;
+mod span_ids;
+mod span_transport;
 mod spans;
 mod trace_context;
 
@@ -31,10 +36,12 @@ use opentelemetry_sdk::logs::SdkLoggerProvider;
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::metrics::data::ResourceMetrics;
 use opentelemetry_sdk::metrics::reader::MetricReader as _;
-use opentelemetry_sdk::trace::SdkTracerProvider;
 
 pub use capability_calls::{CapabilityCall, CapabilityOperation, CapabilityTelemetry};
-pub use components::{ComponentRecorder, ComponentTelemetry, Invocation, Outcome, Trigger};
+pub use components::{
+    ComponentRecorder, ComponentTelemetry, HTTP_HANDLER_FUNCTION, Invocation,
+    MESSAGE_HANDLER_FUNCTION, Outcome, Trigger,
+};
 pub use export::ExportError;
 pub use export_config::{Destination, ExportConfig, ExportConfigError, Protocol};
 pub use http_client::{HttpClientTelemetry, OutgoingRequest};
@@ -89,8 +96,6 @@ pub struct Identity {
 pub struct Telemetry {
     /// The provider and its reader; `None` when metrics are off.
     recording: Option<(SdkMeterProvider, SharedReader)>,
-    /// The tracer provider; `None` when no trace exporter is configured.
-    tracing: Option<SdkTracerProvider>,
     /// The logger provider; `None` when no log exporter is configured.
     logging: Option<SdkLoggerProvider>,
     exports: Exports,
@@ -106,7 +111,7 @@ impl std::fmt::Debug for Telemetry {
         formatter
             .debug_struct("Telemetry")
             .field("metrics", &self.recording.is_some())
-            .field("traces", &self.tracing.is_some())
+            .field("traces", &self.spans.is_enabled())
             .finish_non_exhaustive()
     }
 }
@@ -128,7 +133,6 @@ impl Telemetry {
             components: ComponentTelemetry::new(&meter, Tracing::disabled()),
             reconciler: ReconcilerMetrics::new(&meter),
             recording: Some((provider, reader)),
-            tracing: None,
             logging: None,
             spans: Tracing::disabled(),
             exports: Exports::default(),
@@ -167,24 +171,14 @@ impl Telemetry {
         }
         if let Some(destination) = &config.traces {
             let sampling = Sampling::read(lookup)?;
-            let resource = resource(identity);
-            let processor =
+            let queue =
                 telemetry
                     .exports
-                    .start_traces(destination, &resource, batching.spans)?;
-            let provider = SdkTracerProvider::builder()
-                .with_resource(resource)
-                .with_sampler(sampling.sampler)
-                .with_span_processor(processor)
-                .build();
-            let tracing = Tracing::new(
-                opentelemetry::trace::TracerProvider::tracer(&provider, SCOPE),
-                sampling.follows_parent,
-            );
+                    .start_traces(destination, &resource(identity), batching.spans)?;
+            let tracing = Tracing::new(sampling, queue);
             telemetry.http_server = telemetry.http_server.traced(tracing.clone());
             telemetry.components = telemetry.components.traced(tracing.clone());
             telemetry.spans = tracing;
-            telemetry.tracing = Some(provider);
         }
         if let Some(destination) = &config.logs {
             let resource = resource(identity);
@@ -232,7 +226,7 @@ impl Telemetry {
 
     /// Whether spans are recorded (a trace exporter is configured).
     pub fn traces_enabled(&self) -> bool {
-        self.tracing.is_some()
+        self.spans.is_enabled()
     }
 
     /// Sends every span and metric recorded so far to the configured collectors and waits

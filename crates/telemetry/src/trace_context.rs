@@ -1,13 +1,16 @@
 //! The W3C trace context (`traceparent`, `tracestate`) a request, call or message carries,
 //! read leniently (a malformed one is dropped) and handed on as headers.
 
-/// A W3C trace context: the `traceparent` header and, when present, `tracestate`.
+use std::sync::Arc;
+
+/// A W3C trace context: the `traceparent` header and, when present, `tracestate`. Cheap to
+/// clone (shared text): it is handed to every part of an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TraceContext {
     /// `traceparent`: `VERSION-TRACE_ID-PARENT_ID-FLAGS` in lowercase hex.
-    pub traceparent: String,
+    traceparent: Arc<str>,
     /// `tracestate`: vendor entries, handed on as they came.
-    pub tracestate: Option<String>,
+    tracestate: Option<Arc<str>>,
 }
 
 /// The header names a trace context travels in.
@@ -19,8 +22,8 @@ impl TraceContext {
     pub fn read(header: impl Fn(&str) -> Option<String>) -> Option<Self> {
         let traceparent = header(TRACE_HEADERS[0]).filter(|value| well_formed(value))?;
         Some(Self {
-            traceparent,
-            tracestate: header(TRACE_HEADERS[1]),
+            traceparent: traceparent.trim().into(),
+            tracestate: header(TRACE_HEADERS[1]).map(Arc::from),
         })
     }
 
@@ -34,22 +37,41 @@ impl TraceContext {
         })
     }
 
-    /// The version-00 `traceparent` of a span: its trace id, its own id and its flags, in
-    /// lowercase hex (written by hand: this runs for every traced request).
-    pub fn traceparent(trace_id: [u8; 16], span_id: [u8; 8], flags: u8) -> String {
-        let mut text = String::with_capacity(55);
-        text.push_str("00-");
-        push_hex(&mut text, &trace_id);
-        text.push('-');
-        push_hex(&mut text, &span_id);
-        text.push('-');
-        push_hex(&mut text, &[flags]);
-        text
+    /// The context a span hands on: a version-00 `traceparent` with its trace id, its own
+    /// id and its flags in lowercase hex (written by hand: this runs for every traced
+    /// request), and the `tracestate` it continues.
+    pub(crate) fn of_span(
+        trace_id: [u8; 16],
+        span_id: [u8; 8],
+        flags: u8,
+        tracestate: Option<Arc<str>>,
+    ) -> Self {
+        let mut text = [0_u8; 55];
+        text[..3].copy_from_slice(b"00-");
+        write_hex(&mut text[3..35], &trace_id);
+        text[35] = b'-';
+        write_hex(&mut text[36..52], &span_id);
+        text[52] = b'-';
+        write_hex(&mut text[53..], &[flags]);
+        Self {
+            traceparent: std::str::from_utf8(&text).unwrap_or_default().into(),
+            tracestate,
+        }
+    }
+
+    /// The `traceparent` header's value.
+    pub fn traceparent(&self) -> &str {
+        &self.traceparent
+    }
+
+    /// The `tracestate` header's value, when there is one.
+    pub fn tracestate(&self) -> Option<&str> {
+        self.tracestate.as_deref()
     }
 
     /// Its trace id and parent (span) id, as lowercase hex.
     pub fn ids(&self) -> Option<(&str, &str)> {
-        let mut fields = self.traceparent.trim().split('-').skip(1);
+        let mut fields = self.traceparent.split('-').skip(1);
         Some((fields.next()?, fields.next()?))
     }
 
@@ -67,7 +89,7 @@ impl TraceContext {
 
     /// Its headers, by name.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        std::iter::once((TRACE_HEADERS[0], self.traceparent.as_str())).chain(
+        std::iter::once((TRACE_HEADERS[0], &*self.traceparent)).chain(
             self.tracestate
                 .as_deref()
                 .map(|state| (TRACE_HEADERS[1], state)),
@@ -75,12 +97,12 @@ impl TraceContext {
     }
 }
 
-/// Appends `bytes` as lowercase hex.
-fn push_hex(text: &mut String, bytes: &[u8]) {
+/// Writes `bytes` as lowercase hex into `out`, two digits per byte.
+fn write_hex(out: &mut [u8], bytes: &[u8]) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    for (pair, byte) in out.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = DIGITS[usize::from(byte >> 4)];
+        pair[1] = DIGITS[usize::from(byte & 0x0f)];
     }
 }
 
@@ -128,7 +150,7 @@ mod tests {
     #[test]
     fn a_well_formed_traceparent_is_kept_with_its_state() {
         let trace = read(&[("traceparent", PARENT), ("tracestate", "weft=1")]).unwrap();
-        assert_eq!(trace.traceparent, PARENT);
+        assert_eq!(trace.traceparent(), PARENT);
         assert_eq!(
             trace.ids(),
             Some(("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"))
@@ -141,13 +163,14 @@ mod tests {
 
     #[test]
     fn a_span_writes_the_traceparent_it_would_be_read_from() {
-        let written = TraceContext::traceparent(
+        let written = TraceContext::of_span(
             0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736_u128.to_be_bytes(),
             0x00f0_67aa_0ba9_02b7_u64.to_be_bytes(),
             1,
+            None,
         );
-        assert_eq!(written, PARENT);
-        assert!(well_formed(&written));
+        assert_eq!(written.traceparent(), PARENT);
+        assert!(well_formed(written.traceparent()));
     }
 
     #[test]

@@ -14,7 +14,10 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
-use weft_telemetry::{ComponentRecorder, ComponentTelemetry, Invocation, Outcome, Trigger};
+use weft_telemetry::{
+    ComponentRecorder, ComponentTelemetry, HTTP_HANDLER_FUNCTION, Invocation,
+    MESSAGE_HANDLER_FUNCTION, Outcome, Trigger,
+};
 
 use super::handler::{RequestHandler, ResponseBody, ResponseFuture, text_response};
 use crate::bindings::handler_world::MessageHandlerPre;
@@ -507,12 +510,6 @@ struct InstanceSetup {
     links: Arc<ComponentLinks>,
     recorder: ComponentRecorder,
 }
-
-/// The function an HTTP request invokes, as spans name it.
-const HTTP_HANDLER_FUNCTION: &str = "wasi:http/incoming-handler.handle";
-
-/// The function a message invokes, as spans name it.
-const MESSAGE_HANDLER_FUNCTION: &str = "wasmcloud:messaging/handler.handle-message";
 
 /// The response the guest handed over, or why there is none: an error code it answered
 /// with, how its invocation failed, or that it returned without one.
