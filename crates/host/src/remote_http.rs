@@ -171,7 +171,7 @@ impl RemoteCalls {
         };
         let payload = frame(&head, &body);
         let subject = self.subject(component_id);
-        let trace = TraceContext::from_http(&parts.headers);
+        let trace = TraceContext::carried(&parts.extensions, &parts.headers);
         let answer = self
             .ask_host(
                 Hop::Http,

@@ -20,10 +20,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::export_config::{Destination, Protocol};
 use crate::export_queue::{Command, ExportQueue, QueueLimits, send_batches};
-use crate::otlp_spans::SpanEncoder;
+use crate::otlp_spans::{EncodedSpans, SpanEncoder};
 use crate::reader::SharedReader;
 use crate::span_transport::SpanTransport;
-use crate::spans::SpanRecord;
 
 /// Why an exporter could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +81,7 @@ impl Batching {
 /// Hands emitted log records to the export task; the SDK calls it for every record.
 #[derive(Debug)]
 pub(crate) struct QueueingLogProcessor {
-    queue: Arc<ExportQueue<SdkLogRecord>>,
+    queue: Arc<ExportQueue<Vec<SdkLogRecord>>>,
 }
 
 impl LogProcessor for QueueingLogProcessor {
@@ -111,7 +110,7 @@ impl Exports {
         destination: &Destination,
         resource: &Resource,
         limits: QueueLimits,
-    ) -> Result<Arc<ExportQueue<SpanRecord>>, ExportError> {
+    ) -> Result<Arc<ExportQueue<EncodedSpans>>, ExportError> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| ExportError::NoRuntime)?;
         let _entered = runtime.enter();
         let transport = SpanTransport::new(destination)?;
@@ -125,7 +124,7 @@ impl Exports {
         runtime.spawn(send_batches(
             Arc::clone(&queue),
             told,
-            move |batch: Vec<SpanRecord>| {
+            move |batch: EncodedSpans| {
                 let request = encoder.request(&batch);
                 drop(batch);
                 let transport = transport.clone();

@@ -1,6 +1,6 @@
-//! What ended spans and log records wait in before they are sent: a bounded buffer that
-//! drops (and says so once) when full, and a task that sends it in batches, woken only when
-//! a batch is full, its delay has passed or a flush asks — never once per item.
+//! What ended spans and log records wait in before they are sent: bounded batches that
+//! drop (and say so once) when full, and a task that sends them, woken only when a batch is
+//! full, its delay has passed or a flush asks — never once per item.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -52,11 +52,30 @@ pub(crate) enum Command {
     Flush(oneshot::Sender<()>),
 }
 
-/// Items waiting to be sent: at most `limits.queue`; the export task is woken when a batch
-/// of them waits.
+/// What items gather in until they are sent: a list of them, or (for spans) their bytes
+/// already encoded.
+pub(crate) trait Batch: Send + 'static {
+    /// An empty batch with room for `items` items.
+    fn with_room(items: usize) -> Self;
+    /// How many items it holds.
+    fn count(&self) -> usize;
+}
+
+impl<T: Send + 'static> Batch for Vec<T> {
+    fn with_room(items: usize) -> Self {
+        Vec::with_capacity(items)
+    }
+
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+/// Items waiting to be sent, in batches: at most `limits.queue` items; the export task is
+/// woken when a batch is full.
 #[derive(Debug)]
-pub(crate) struct ExportQueue<T> {
-    items: Mutex<Vec<T>>,
+pub(crate) struct ExportQueue<B> {
+    pending: Mutex<Pending<B>>,
     limits: QueueLimits,
     full_batch: Notify,
     /// Said once in the log when the queue first overflows.
@@ -64,11 +83,25 @@ pub(crate) struct ExportQueue<T> {
     said_full: AtomicBool,
 }
 
-impl<T> ExportQueue<T> {
+#[derive(Debug)]
+struct Pending<B> {
+    /// Batches filled to the batch size, oldest first.
+    full: Vec<B>,
+    /// The batch being filled.
+    filling: B,
+    /// Items in all of them.
+    items: usize,
+}
+
+impl<B: Batch> ExportQueue<B> {
     /// An empty queue; `overflow_warning` is logged the first time one is dropped.
     pub(crate) fn new(limits: QueueLimits, overflow_warning: &'static str) -> Self {
         Self {
-            items: Mutex::new(Vec::with_capacity(limits.batch)),
+            pending: Mutex::new(Pending {
+                full: Vec::new(),
+                filling: B::with_room(limits.batch),
+                items: 0,
+            }),
             limits,
             full_batch: Notify::new(),
             overflow_warning,
@@ -76,53 +109,61 @@ impl<T> ExportQueue<T> {
         }
     }
 
-    /// Queues `item`, or drops it when the queue is full.
-    pub(crate) fn push(&self, item: T) {
-        let mut items = self.items.lock().unwrap_or_else(PoisonError::into_inner);
-        if items.len() >= self.limits.queue {
-            drop(items);
+    /// Adds one item with `add` (which puts it into the batch being filled), or drops it
+    /// when the queue is full.
+    pub(crate) fn add(&self, add: impl FnOnce(&mut B)) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.items >= self.limits.queue {
+            drop(pending);
             if !self.said_full.swap(true, Ordering::Relaxed) {
                 tracing::warn!("{}", self.overflow_warning);
             }
             return;
         }
-        items.push(item);
-        let batch_ready = items.len().is_multiple_of(self.limits.batch);
-        drop(items);
+        add(&mut pending.filling);
+        pending.items += 1;
+        let batch_ready = pending.filling.count() >= self.limits.batch;
+        if batch_ready {
+            let full = std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
+            pending.full.push(full);
+        }
+        drop(pending);
         if batch_ready {
             self.full_batch.notify_one();
         }
     }
 
-    /// Every queued item, in batches of at most the batch size. The queue starts again
-    /// with room for a batch, so pushes do not regrow it.
-    pub(crate) fn take(&self) -> Vec<Vec<T>> {
-        let mut items = self.items.lock().unwrap_or_else(PoisonError::into_inner);
-        if items.is_empty() {
-            return Vec::new();
+    /// Every queued batch, oldest first; the queue starts again empty.
+    pub(crate) fn take(&self) -> Vec<B> {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut batches = std::mem::take(&mut pending.full);
+        if pending.filling.count() > 0 {
+            let filling = std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
+            batches.push(filling);
         }
-        let mut taken = std::mem::replace(&mut *items, Vec::with_capacity(self.limits.batch));
-        drop(items);
-        let mut batches = Vec::with_capacity(taken.len().div_ceil(self.limits.batch));
-        while taken.len() > self.limits.batch {
-            let rest = taken.split_off(self.limits.batch);
-            batches.push(std::mem::replace(&mut taken, rest));
-        }
-        batches.push(taken);
+        pending.items = 0;
         batches
+    }
+}
+
+impl<T: Send + 'static> ExportQueue<Vec<T>> {
+    /// Queues `item`, or drops it when the queue is full.
+    pub(crate) fn push(&self, item: T) {
+        self.add(|batch| batch.push(item));
     }
 }
 
 /// Sends `queue`'s batches with `export` whenever a batch is full, the delay has passed, or
 /// a flush asks; tells `saw` each result; ends when `told` closes (the process's telemetry
 /// is dropped), after sending what is left.
-pub(crate) async fn send_batches<T, Export, Sent>(
-    queue: Arc<ExportQueue<T>>,
+pub(crate) async fn send_batches<B, Export, Sent>(
+    queue: Arc<ExportQueue<B>>,
     mut told: mpsc::Receiver<Command>,
     mut export: Export,
     mut saw: impl FnMut(OTelSdkResult),
 ) where
-    Export: FnMut(Vec<T>) -> Sent,
+    B: Batch,
+    Export: FnMut(B) -> Sent,
     Sent: Future<Output = OTelSdkResult>,
 {
     let mut tick = tokio::time::interval(queue.limits.delay);
@@ -145,5 +186,30 @@ pub(crate) async fn send_batches<T, Export, Sent>(
     }
     for batch in queue.take() {
         saw(export(batch).await);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_leave_in_full_batches_and_a_full_queue_drops_more() {
+        let limits = QueueLimits {
+            delay: Duration::from_secs(1),
+            queue: 10,
+            batch: 4,
+        };
+        let queue = ExportQueue::<Vec<u32>>::new(limits, "full");
+        for item in 0..12 {
+            queue.push(item);
+        }
+        assert_eq!(
+            queue.take(),
+            [vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9]]
+        );
+        queue.push(12);
+        assert_eq!(queue.take(), [vec![12]]);
+        assert!(queue.take().is_empty());
     }
 }

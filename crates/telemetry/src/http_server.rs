@@ -143,12 +143,12 @@ impl HttpServerTelemetry {
         path: &str,
         route: Option<&RouteLabels>,
         incoming: Option<&TraceContext>,
-    ) -> ActiveRequest {
+    ) -> ActiveRequest<'_> {
         let method = method_index(method);
         let recording = self.instruments.as_ref().map(|instruments| {
             instruments.active.add(method, 1);
             Recording {
-                instruments: instruments.clone(),
+                instruments,
                 started: Instant::now(),
             }
         });
@@ -191,21 +191,22 @@ fn server_span(
     })
 }
 
-/// One request being served: its instruments (when metrics are on) and its span.
-pub struct ActiveRequest {
-    recording: Option<Recording>,
+/// One request being served: its instruments (when metrics are on, borrowed from the
+/// server's: no reference counts touched per request) and its span.
+pub struct ActiveRequest<'server> {
+    recording: Option<Recording<'server>>,
     /// An index of [`METHODS`].
     method: usize,
     route: Option<RouteLabels>,
     span: Span,
 }
 
-struct Recording {
-    instruments: HttpInstruments,
+struct Recording<'server> {
+    instruments: &'server HttpInstruments,
     started: Instant,
 }
 
-impl ActiveRequest {
+impl ActiveRequest<'_> {
     /// The trace context to hand to whatever serves the request: the SERVER span's, or
     /// `None` when no span is recorded.
     pub fn context(&self) -> Option<TraceContext> {
@@ -254,7 +255,7 @@ impl ActiveRequest {
     }
 }
 
-impl Drop for ActiveRequest {
+impl Drop for ActiveRequest<'_> {
     fn drop(&mut self) {
         if let Some(recording) = &self.recording {
             recording.instruments.active.add(self.method, -1);

@@ -1,11 +1,14 @@
-//! Ended spans as an OTLP `ExportTraceServiceRequest`, written straight from the records
-//! (`opentelemetry/proto/collector/trace/v1` and `trace/v1`): the same bytes go out over
-//! OTLP/HTTP and OTLP/gRPC.
+//! Ended spans as an OTLP `ExportTraceServiceRequest` (`opentelemetry/proto/collector/
+//! trace/v1` and `trace/v1`). Each span is written as it ends, by the thread that ran it,
+//! into the batch it joins ([`EncodedSpans`]), so its record is dropped where it was made and
+//! the export task only wraps the batch's bytes; the same bytes go out over OTLP/HTTP and
+//! OTLP/gRPC.
 
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, Value};
 use opentelemetry_sdk::Resource;
 
+use crate::export_queue::Batch;
 use crate::protobuf::Writer;
 use crate::spans::SpanRecord;
 
@@ -18,6 +21,51 @@ const PARENT_IS_REMOTE: u32 = 0x100 | 0x200;
 const HAS_NO_REMOTE_PARENT: u32 = 0x100;
 /// `Status.code` of a failed span.
 const STATUS_ERROR: u64 = 2;
+
+/// Room for a span's bytes when a batch is made: most take 150–250.
+const SPAN_ROOM: usize = 256;
+
+/// A batch of ended spans, each already written as a `ScopeSpans.spans` field.
+#[derive(Debug)]
+pub(crate) struct EncodedSpans {
+    spans: Writer,
+    count: usize,
+}
+
+/// One ended span, written as a `ScopeSpans.spans` field, ready to join a batch.
+#[derive(Debug)]
+pub(crate) struct EncodedSpan(Writer);
+
+impl EncodedSpan {
+    /// `span`'s bytes (written outside the queue's lock, so threads ending spans at once
+    /// wait for each other only as long as a copy takes).
+    pub(crate) fn new(span: &SpanRecord) -> Self {
+        let mut field = Writer::with_capacity(SPAN_ROOM);
+        field.message(2, |fields| write_span(fields, span));
+        Self(field)
+    }
+}
+
+impl EncodedSpans {
+    /// Adds `span` to the batch.
+    pub(crate) fn add(&mut self, span: &EncodedSpan) {
+        self.spans.raw(span.0.as_bytes());
+        self.count += 1;
+    }
+}
+
+impl Batch for EncodedSpans {
+    fn with_room(items: usize) -> Self {
+        Self {
+            spans: Writer::with_capacity(items * SPAN_ROOM),
+            count: 0,
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.count
+    }
+}
 
 /// Writes export requests for one process: its resource and scope are encoded once.
 #[derive(Debug)]
@@ -38,16 +86,15 @@ impl SpanEncoder {
         }
     }
 
-    /// An `ExportTraceServiceRequest` with `spans`, from scope `weft`.
-    pub(crate) fn request(&self, spans: &[SpanRecord]) -> Vec<u8> {
-        let mut request = Writer::with_capacity(64 + spans.len() * 256);
+    /// An `ExportTraceServiceRequest` with the spans of `batch`, from scope `weft`.
+    pub(crate) fn request(&self, batch: &EncodedSpans) -> Vec<u8> {
+        let spans = batch.spans.as_bytes();
+        let mut request = Writer::with_capacity(self.resource.len() + spans.len() + 32);
         request.message(1, |resource_spans| {
             resource_spans.message(1, |resource| resource.raw(&self.resource));
             resource_spans.message(2, |scope_spans| {
                 scope_spans.message(1, |scope| scope.string(1, crate::SCOPE));
-                for span in spans {
-                    scope_spans.message(2, |fields| write_span(fields, span));
-                }
+                scope_spans.raw(spans);
             });
         });
         request.into_bytes()
@@ -146,6 +193,26 @@ fn array_values(values: &mut Writer, array: &opentelemetry::Array) {
     }
 }
 
+/// The spans `batches` hold, decoded by OpenTelemetry's own protobuf types.
+#[cfg(test)]
+pub(crate) fn decoded(
+    batches: &[EncodedSpans],
+) -> Vec<opentelemetry_proto::tonic::trace::v1::Span> {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message as _;
+
+    let encoder = SpanEncoder::new(&Resource::builder_empty().build());
+    batches
+        .iter()
+        .filter_map(|batch| {
+            ExportTraceServiceRequest::decode(encoder.request(batch).as_slice()).ok()
+        })
+        .flat_map(|request| request.resource_spans)
+        .flat_map(|resource| resource.scope_spans)
+        .flat_map(|scope| scope.spans)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -179,7 +246,9 @@ mod tests {
             ],
             error: Some("answered with status 500".into()),
         };
-        let bytes = SpanEncoder::new(&resource).request(&[span]);
+        let mut batch = EncodedSpans::with_room(1);
+        batch.add(&EncodedSpan::new(&span));
+        let bytes = SpanEncoder::new(&resource).request(&batch);
         let request = ExportTraceServiceRequest::decode(bytes.as_slice())
             .unwrap_or_else(|error| panic!("{error}"));
         let resource_spans = &request.resource_spans[0];

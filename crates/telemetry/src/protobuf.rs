@@ -24,6 +24,11 @@ impl Writer {
         }
     }
 
+    /// What has been written so far.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// What has been written.
     pub(crate) fn into_bytes(self) -> Vec<u8> {
         self.bytes

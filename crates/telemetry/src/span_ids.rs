@@ -23,10 +23,12 @@ impl IdSource {
         }
     }
 
-    /// A new 16-byte trace id.
+    /// A new 16-byte trace id: one draw, its second half scrambled from the first (the
+    /// counter is shared by every thread, so each draw counts).
     pub(crate) fn trace_id(&self) -> [u8; 16] {
-        let high = self.draw().to_be_bytes();
-        let low = self.nonzero().to_be_bytes();
+        let drawn = self.nonzero();
+        let high = scrambled(drawn ^ STEP).to_be_bytes();
+        let low = drawn.to_be_bytes();
         let mut id = [0_u8; 16];
         id[..8].copy_from_slice(&high);
         id[8..].copy_from_slice(&low);
@@ -48,14 +50,19 @@ impl IdSource {
     }
 
     fn draw(&self) -> u64 {
-        let mut mixed = self
-            .next
-            .fetch_add(STEP, Ordering::Relaxed)
-            .wrapping_add(STEP);
-        mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        mixed = (mixed ^ (mixed >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        mixed ^ (mixed >> 31)
+        scrambled(
+            self.next
+                .fetch_add(STEP, Ordering::Relaxed)
+                .wrapping_add(STEP),
+        )
     }
+}
+
+/// SplitMix64's finalizer: every bit of `value` moves about half the bits of the result.
+fn scrambled(mut value: u64) -> u64 {
+    value = (value ^ (value >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    value = (value ^ (value >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    value ^ (value >> 31)
 }
 
 #[cfg(test)]

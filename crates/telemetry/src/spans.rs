@@ -3,8 +3,8 @@
 //! the next hop (a component, a capability, another host) becomes its child.
 //!
 //! weft records spans itself rather than through the OpenTelemetry SDK: a span is one plain
-//! value that, when it ends, moves into the export queue as it is ([`SpanRecord`]), to be
-//! written out as OTLP by [`crate::otlp_spans`]. That keeps always-on tracing cheap.
+//! value ([`SpanRecord`]) that, when it ends, is written as OTLP into the export queue's
+//! batch ([`crate::otlp_spans`]). That keeps always-on tracing cheap.
 
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,6 +14,7 @@ use opentelemetry::{KeyValue, StringValue};
 
 use crate::TraceContext;
 use crate::export_queue::ExportQueue;
+use crate::otlp_spans::{EncodedSpan, EncodedSpans};
 use crate::sampling::Sampling;
 use crate::span_ids::IdSource;
 
@@ -25,7 +26,7 @@ pub struct Tracing(Option<Arc<Recorder>>);
 struct Recorder {
     sampling: Sampling,
     ids: IdSource,
-    queue: Arc<ExportQueue<SpanRecord>>,
+    queue: Arc<ExportQueue<EncodedSpans>>,
 }
 
 impl std::fmt::Debug for Tracing {
@@ -44,7 +45,7 @@ impl Tracing {
     }
 
     /// Spans sampled by `sampling` whose ended, sampled ones go to `queue`.
-    pub(crate) fn new(sampling: Sampling, queue: Arc<ExportQueue<SpanRecord>>) -> Self {
+    pub(crate) fn new(sampling: Sampling, queue: Arc<ExportQueue<EncodedSpans>>) -> Self {
         Self(Some(Arc::new(Recorder {
             sampling,
             ids: IdSource::new(),
@@ -145,7 +146,7 @@ pub struct Span(Option<OpenSpan>);
 struct OpenSpan {
     /// What is recorded; only its ids when the trace is sampled out.
     record: SpanRecord,
-    queue: Arc<ExportQueue<SpanRecord>>,
+    queue: Arc<ExportQueue<EncodedSpans>>,
 }
 
 impl Span {
@@ -213,7 +214,9 @@ impl Drop for Span {
             && record.ids.sampled
         {
             record.end = unix_nanos();
-            queue.push(record);
+            let span = EncodedSpan::new(&record);
+            drop(record);
+            queue.add(|batch| batch.add(&span));
         }
     }
 }
@@ -238,6 +241,14 @@ struct RemoteParent {
 impl RemoteParent {
     /// The span `trace` names; `None` when it does not parse or names no span.
     fn read(trace: &TraceContext) -> Option<Self> {
+        if let Some(span) = trace.span() {
+            return Some(Self {
+                trace_id: span.trace_id,
+                span_id: span.span_id,
+                sampled: span.sampled,
+                trace_state: trace.tracestate_shared(),
+            });
+        }
         let mut fields = trace.traceparent().split('-');
         let _version = fields.next()?;
         let trace_id = TraceId::from_hex(fields.next()?).ok()?;
@@ -276,7 +287,7 @@ mod tests {
 
     const PARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-    fn recording(sampling: Sampling) -> (Tracing, Arc<ExportQueue<SpanRecord>>) {
+    fn recording(sampling: Sampling) -> (Tracing, Arc<ExportQueue<EncodedSpans>>) {
         let limits = QueueLimits::read(&|_| None, "OTEL_BSP", 5000);
         let queue = Arc::new(ExportQueue::new(limits, "full"));
         (Tracing::new(sampling, Arc::clone(&queue)), queue)
@@ -309,14 +320,25 @@ mod tests {
         assert!(handed.traceparent().ends_with("-01"));
         assert_ne!(handed.traceparent(), PARENT);
         assert_eq!(handed.tracestate(), Some("vendor=1,other=2"));
+        let child = tracing.start(SpanKind::Internal, Some(&handed), || ("child", Vec::new()));
+        drop(child);
         drop(span);
-        let spans: Vec<SpanRecord> = queue.take().into_iter().flatten().collect();
-        assert_eq!(spans.len(), 1);
+        let spans = crate::otlp_spans::decoded(&queue.take());
+        let [child, server] = spans.as_slice() else {
+            panic!("{} spans were recorded, not 2", spans.len());
+        };
         assert_eq!(
-            spans[0].parent_span_id,
-            Some([0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
+            server.parent_span_id,
+            [0x00, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7]
         );
-        assert!(spans[0].end >= spans[0].start && spans[0].start > 0);
+        assert_eq!(server.name, "GET /");
+        assert!(
+            server.end_time_unix_nano >= server.start_time_unix_nano
+                && server.start_time_unix_nano > 0
+        );
+        assert_eq!(child.trace_id, server.trace_id);
+        assert_eq!(child.parent_span_id, server.span_id);
+        assert_eq!(child.trace_state, "vendor=1,other=2");
     }
 
     #[test]

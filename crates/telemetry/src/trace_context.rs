@@ -5,13 +5,32 @@ use std::sync::Arc;
 
 /// A W3C trace context: the `traceparent` header and, when present, `tracestate`. Cheap to
 /// clone (shared text): it is handed to every part of an invocation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct TraceContext {
     /// `traceparent`: `VERSION-TRACE_ID-PARENT_ID-FLAGS` in lowercase hex.
     traceparent: Arc<str>,
     /// `tracestate`: vendor entries, handed on as they came.
     tracestate: Option<Arc<str>>,
+    /// The span `traceparent` names, when this process made it (so its child need not
+    /// parse the text back).
+    span: Option<SpanReference>,
 }
+
+/// The span a `traceparent` names, as numbers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpanReference {
+    pub(crate) trace_id: [u8; 16],
+    pub(crate) span_id: [u8; 8],
+    pub(crate) sampled: bool,
+}
+
+impl PartialEq for TraceContext {
+    fn eq(&self, other: &Self) -> bool {
+        self.traceparent == other.traceparent && self.tracestate == other.tracestate
+    }
+}
+
+impl Eq for TraceContext {}
 
 /// The header names a trace context travels in.
 pub const TRACE_HEADERS: [&str; 2] = ["traceparent", "tracestate"];
@@ -24,7 +43,25 @@ impl TraceContext {
         Some(Self {
             traceparent: traceparent.trim().into(),
             tracestate: header(TRACE_HEADERS[1]).map(Arc::from),
+            span: None,
         })
+    }
+
+    /// The trace context of an HTTP request with `extensions` and `headers`: the one
+    /// [`Self::attach_to`] put there, else the one its headers carry.
+    pub fn carried(extensions: &http::Extensions, headers: &http::HeaderMap) -> Option<Self> {
+        extensions
+            .get::<Self>()
+            .cloned()
+            .or_else(|| Self::from_http(headers))
+    }
+
+    /// Puts it on `request`: in its headers (for whatever reads them, a guest or another
+    /// host) and as an extension, so whatever serves the request in this process takes it
+    /// without reading the headers back.
+    pub fn attach_to<B>(&self, request: &mut http::Request<B>) {
+        self.write_to(request.headers_mut());
+        request.extensions_mut().insert(self.clone());
     }
 
     /// The trace context of an HTTP request's headers.
@@ -56,7 +93,22 @@ impl TraceContext {
         Self {
             traceparent: std::str::from_utf8(&text).unwrap_or_default().into(),
             tracestate,
+            span: Some(SpanReference {
+                trace_id,
+                span_id,
+                sampled: flags & 1 == 1,
+            }),
         }
+    }
+
+    /// The span it names, when this process made it.
+    pub(crate) fn span(&self) -> Option<SpanReference> {
+        self.span
+    }
+
+    /// Its `tracestate`, shared.
+    pub(crate) fn tracestate_shared(&self) -> Option<Arc<str>> {
+        self.tracestate.clone()
     }
 
     /// The `traceparent` header's value.

@@ -440,7 +440,7 @@ impl ComponentHandler {
             links,
             recorder,
         } = setup;
-        let incoming = TraceContext::from_http(request.headers());
+        let incoming = TraceContext::carried(request.extensions(), request.headers());
         let invocation = recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
         let call = CallContext {
             depth: 0,

@@ -114,7 +114,7 @@ async fn dispatch(serving: &Serving, mut request: Request<Incoming>) -> Response
         incoming.as_ref(),
     );
     if let Some(context) = active.context() {
-        context.write_to(request.headers_mut());
+        context.attach_to(&mut request);
     }
     match route {
         Some(route) => {
