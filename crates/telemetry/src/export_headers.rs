@@ -19,9 +19,7 @@ pub(crate) fn read_headers(
     lookup: &dyn Fn(&str) -> Option<String>,
     upper: &str,
 ) -> Result<HeaderMap, ExportConfigError> {
-    let own = format!("OTEL_EXPORTER_OTLP_{upper}_HEADERS");
-    let Some((variable, value)) = first_set(lookup, [own.as_str(), "OTEL_EXPORTER_OTLP_HEADERS"])
-    else {
+    let Some((variable, value)) = set_for_signal(lookup, upper, "HEADERS") else {
         return Ok(HeaderMap::new());
     };
     let mut headers = HeaderMap::new();
@@ -33,7 +31,7 @@ pub(crate) fn read_headers(
         });
         let Some((name, text)) = header else {
             return Err(ExportConfigError {
-                variable: variable.to_owned(),
+                variable,
                 value,
                 problem: "is not a list of header=value pairs",
                 hint: "separate pairs with commas and percent-encode commas, spaces and other special characters in values, e.g. api-key=abc%20123,tenant=blue",
@@ -50,15 +48,13 @@ pub(crate) fn read_timeout(
     lookup: &dyn Fn(&str) -> Option<String>,
     upper: &str,
 ) -> Result<Duration, ExportConfigError> {
-    let own = format!("OTEL_EXPORTER_OTLP_{upper}_TIMEOUT");
-    let Some((variable, value)) = first_set(lookup, [own.as_str(), "OTEL_EXPORTER_OTLP_TIMEOUT"])
-    else {
+    let Some((variable, value)) = set_for_signal(lookup, upper, "TIMEOUT") else {
         return Ok(DEFAULT_TIMEOUT);
     };
     match value.trim().parse::<u64>() {
         Ok(millis) if millis > 0 => Ok(Duration::from_millis(millis)),
         _ => Err(ExportConfigError {
-            variable: variable.to_owned(),
+            variable,
             value,
             problem: "is not a positive number of milliseconds",
             hint: "give the export timeout in milliseconds, e.g. 10000 (the default)",
@@ -66,13 +62,20 @@ pub(crate) fn read_timeout(
     }
 }
 
-/// The first of `names` set to something besides spaces, with its value.
-fn first_set<'n>(
+/// `OTEL_EXPORTER_OTLP_{upper}_{setting}` if set to something besides spaces, else
+/// `OTEL_EXPORTER_OTLP_{setting}`, with the variable's name.
+fn set_for_signal(
     lookup: &dyn Fn(&str) -> Option<String>,
-    names: [&'n str; 2],
-) -> Option<(&'n str, String)> {
-    names.into_iter().find_map(|name| {
-        lookup(name)
+    upper: &str,
+    setting: &str,
+) -> Option<(String, String)> {
+    [
+        format!("OTEL_EXPORTER_OTLP_{upper}_{setting}"),
+        format!("OTEL_EXPORTER_OTLP_{setting}"),
+    ]
+    .into_iter()
+    .find_map(|name| {
+        lookup(&name)
             .filter(|value| !value.trim().is_empty())
             .map(|value| (name, value))
     })
@@ -140,22 +143,18 @@ mod tests {
             ("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key"),
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "soon"),
         ]);
-        let error = read_headers(&set, "TRACES")
-            .err()
-            .map(|error| error.to_string())
-            .unwrap_or_default();
-        assert!(
-            error.starts_with("OTEL_EXPORTER_OTLP_TRACES_HEADERS=\"api-key\""),
-            "{error}"
-        );
-        let error = read_timeout(&set, "TRACES")
-            .err()
-            .map(|error| error.to_string())
-            .unwrap_or_default();
-        assert!(
-            error.starts_with("OTEL_EXPORTER_OTLP_TIMEOUT=\"soon\""),
-            "{error}"
-        );
+        let said = [
+            read_headers(&set, "TRACES").err(),
+            read_timeout(&set, "TRACES").err(),
+        ]
+        .map(|error| error.map(|error| error.to_string()).unwrap_or_default());
+        let expected = [
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS=\"api-key\"",
+            "OTEL_EXPORTER_OTLP_TIMEOUT=\"soon\"",
+        ];
+        for (said, expected) in said.iter().zip(expected) {
+            assert!(said.starts_with(expected), "{said}");
+        }
         assert_eq!(
             read_timeout(
                 &lookup(&[("OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "250")]),
