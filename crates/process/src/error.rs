@@ -94,7 +94,7 @@ pub enum StartError {
         source: std::io::Error,
     },
     /// The telemetry configuration (`OTEL_*` variables) is unusable.
-    #[error("telemetry cannot start: {0}")]
+    #[error("telemetry cannot start")]
     Telemetry(#[from] weft_telemetry::TelemetryError),
     /// The WebAssembly runtime cannot start.
     #[error(transparent)]
