@@ -40,7 +40,7 @@ pub enum ExportError {
     },
     /// The collector's endpoint cannot be used.
     #[error(
-        "the OTLP endpoint {endpoint} cannot be used: {reason}; give the collector's URL, e.g. http://127.0.0.1:4318/v1/traces"
+        "the OTLP endpoint {endpoint} cannot be used: {reason}; give the collector's URL, e.g. http://127.0.0.1:4318/v1/traces (http/protobuf) or http://127.0.0.1:4317 (grpc), in OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT"
     )]
     Endpoint {
         /// The endpoint.

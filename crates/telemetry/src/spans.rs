@@ -113,7 +113,7 @@ impl Tracing {
 }
 
 /// The ids that place a span in its trace, and what its context hands on.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct SpanIds {
     pub(crate) trace_id: [u8; 16],
     pub(crate) span_id: [u8; 8],
