@@ -13,6 +13,7 @@ use opentelemetry::metrics::{AsyncInstrument, Histogram, Meter, ObservableUpDown
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
+use crate::bound_series::IndexedSeries;
 use crate::capability_calls::{CapabilityCall, CapabilityOperation, CapabilityTelemetry};
 use crate::http_client::{HttpClientTelemetry, OutgoingRequest};
 use crate::http_server::DURATION_BOUNDS;
@@ -35,7 +36,21 @@ pub const HTTP_HANDLER_FUNCTION: &str = "wasi:http/incoming-handler.handle";
 /// The function a message invokes, as spans name it.
 pub const MESSAGE_HANDLER_FUNCTION: &str = "wasmcloud:messaging/handler.handle-message";
 
+/// How many [`Trigger`]s there are.
+const TRIGGERS: usize = 3;
+
+/// How many [`Outcome`]s there are.
+const OUTCOMES: usize = 5;
+
+const _: () = assert!(Trigger::Message as usize + 1 == TRIGGERS);
+const _: () = assert!(Outcome::Memory as usize + 1 == OUTCOMES);
+
 impl Trigger {
+    /// Its place among the triggers, for the bound series.
+    fn index(self) -> usize {
+        self as usize
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::Http => "http",
@@ -61,6 +76,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Its place among the outcomes, for the bound series.
+    fn index(self) -> usize {
+        self as usize
+    }
+
     /// The label value, also used as an HTTP request's `error.type`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -136,6 +156,10 @@ pub struct ComponentRecorder(Option<Arc<Recorder>>);
 
 struct Recorder {
     instruments: Option<(ComponentInstruments, KeyValue)>,
+    /// Its invocation durations by trigger and outcome, bound when first recorded.
+    durations: IndexedSeries<{ TRIGGERS * OUTCOMES }>,
+    /// Its instantiation times, bound when first recorded.
+    instantiations: IndexedSeries<1>,
     /// Its instances running an invocation now.
     running: Arc<AtomicI64>,
     client: HttpClientTelemetry,
@@ -222,6 +246,8 @@ impl ComponentTelemetry {
         };
         ComponentRecorder(Some(Arc::new(Recorder {
             running,
+            durations: IndexedSeries::default(),
+            instantiations: IndexedSeries::default(),
             instruments: self.instruments.clone().map(|instruments| {
                 (
                     instruments,
@@ -350,11 +376,15 @@ impl Invocation {
 
     /// The instance is ready: records how long instantiating took.
     pub fn instantiated(&self) {
-        if let Some((instruments, component)) = self.running.as_ref().and_then(Running::instruments)
-        {
-            instruments.instantiation.record(
+        let Some(running) = &self.running else {
+            return;
+        };
+        if let Some((instruments, component)) = running.instruments() {
+            running.recorder.instantiations.record(
+                &instruments.instantiation,
+                0,
                 self.started.elapsed().as_secs_f64(),
-                std::slice::from_ref(component),
+                || vec![component.clone()],
             );
         }
     }
@@ -377,14 +407,19 @@ impl Invocation {
         let Some((instruments, component)) = running.instruments() else {
             return;
         };
-        let labels = [
-            component.clone(),
-            KeyValue::new("weft.invocation.trigger", running.trigger.as_str()),
-            KeyValue::new("weft.invocation.outcome", outcome.as_str()),
-        ];
-        instruments
-            .duration
-            .record(self.started.elapsed().as_secs_f64(), &labels);
+        let trigger = running.trigger;
+        running.recorder.durations.record(
+            &instruments.duration,
+            trigger.index() * OUTCOMES + outcome.index(),
+            self.started.elapsed().as_secs_f64(),
+            || {
+                vec![
+                    component.clone(),
+                    KeyValue::new("weft.invocation.trigger", trigger.as_str()),
+                    KeyValue::new("weft.invocation.outcome", outcome.as_str()),
+                ]
+            },
+        );
     }
 }
 

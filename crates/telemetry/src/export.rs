@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::export_config::{Destination, Protocol};
 use crate::export_queue::{Command, ExportQueue, QueueLimits, send_batches};
+use crate::otlp_http_client::OtlpHttpClient;
 use crate::otlp_spans::{EncodedSpans, SpanEncoder};
 use crate::reader::SharedReader;
 use crate::span_transport::SpanTransport;
@@ -221,6 +222,7 @@ fn metric_exporter(
             .build(),
         Protocol::HttpProtobuf => opentelemetry_otlp::MetricExporter::builder()
             .with_http()
+            .with_http_client(OtlpHttpClient::new(destination)?)
             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
             .with_endpoint(endpoint.clone())
             .with_timeout(destination.timeout)
@@ -247,6 +249,7 @@ fn log_exporter(destination: &Destination) -> Result<opentelemetry_otlp::LogExpo
             .build(),
         Protocol::HttpProtobuf => opentelemetry_otlp::LogExporter::builder()
             .with_http()
+            .with_http_client(OtlpHttpClient::new(destination)?)
             .with_protocol(opentelemetry_otlp::Protocol::HttpBinary)
             .with_endpoint(endpoint.clone())
             .with_timeout(destination.timeout)

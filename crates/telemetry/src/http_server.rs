@@ -3,14 +3,15 @@
 //! the method (known methods only), the route template, the app and the status, never the
 //! path.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Instant;
 
 use opentelemetry::metrics::{Histogram, Meter, ObservableUpDownCounter};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
+use crate::bound_series::KeyedSeries;
 use crate::{Span, TraceContext, Tracing};
 
 /// Bucket bounds in seconds: the conventions' advice, with finer ones below 5 ms, where a
@@ -79,6 +80,51 @@ struct RouteText {
     app: Option<Value>,
     /// `"{METHOD} {route}"` for each of [`METHODS`], made once rather than per request.
     span_names: [StringValue; METHODS.len()],
+    /// Its `http.server.request.duration` series.
+    series: RouteSeries,
+}
+
+/// A route's request-duration series by method, status and error type, bound to the
+/// instruments of the first server that records them (a route belongs to one server; any
+/// other records unbound).
+#[derive(Default)]
+struct RouteSeries {
+    /// The server's active-request counts, standing for its instruments.
+    owner: OnceLock<Weak<ActiveByMethod>>,
+    bound: KeyedSeries<RequestKey>,
+}
+
+/// What, besides the route, labels one request's duration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RequestKey {
+    /// An index of [`METHODS`].
+    method: usize,
+    status: u16,
+    error_type: Option<&'static str>,
+}
+
+impl RouteSeries {
+    /// Whether `instruments` are the ones this route's series are bound to (the first to
+    /// ask are).
+    fn belongs_to(&self, instruments: &HttpInstruments) -> bool {
+        let owner = self
+            .owner
+            .get_or_init(|| Arc::downgrade(&instruments.active));
+        owner.strong_count() > 0 && std::ptr::eq(owner.as_ptr(), Arc::as_ptr(&instruments.active))
+    }
+}
+
+impl std::fmt::Debug for RouteSeries {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("RouteSeries")
+    }
+}
+
+/// Series are a cache: two routes with the same text are equal.
+impl PartialEq for RouteSeries {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl RouteLabels {
@@ -90,6 +136,7 @@ impl RouteLabels {
             route: text(route),
             app: app.map(|app| Value::String(text(app))),
             span_names: METHODS.map(|method| text(&format!("{} {route}", shown_method(method)))),
+            series: RouteSeries::default(),
         }))
     }
 }
@@ -216,8 +263,8 @@ impl ActiveRequest<'_> {
     /// The request was answered with `status`; `error_type` says why it failed when the
     /// answer is an error (`timeout`, `trap`, …; the status code stands in for it on a 5xx
     /// without one).
-    pub fn finish(mut self, status: u16, error_type: Option<&'static str>) {
-        let error_type: Option<Value> = match error_type {
+    pub fn finish(mut self, status: u16, error_kind: Option<&'static str>) {
+        let error_type: Option<Value> = match error_kind {
             Some(kind) => Some(kind.into()),
             None if status >= 500 => Some(status.to_string().into()),
             None => None,
@@ -236,23 +283,44 @@ impl ActiveRequest<'_> {
             return;
         };
         let elapsed = recording.started.elapsed().as_secs_f64();
-        let mut labels = Vec::with_capacity(6);
-        labels.extend(method_labels(METHODS[self.method]));
-        labels.push(KeyValue::new(
-            "http.response.status_code",
-            i64::from(status),
-        ));
-        if let Some(RouteLabels(route)) = &self.route {
-            labels.push(KeyValue::new("http.route", route.route.clone()));
-            if let Some(app) = &route.app {
-                labels.push(KeyValue::new("weft.app", app.clone()));
+        let key = RequestKey {
+            method: self.method,
+            status,
+            error_type: error_kind,
+        };
+        let labels = || request_labels(key, self.route.as_ref(), error_type);
+        let duration = &recording.instruments.duration;
+        match &self.route {
+            Some(RouteLabels(route)) if route.series.belongs_to(recording.instruments) => {
+                route.series.bound.record(duration, key, elapsed, labels);
             }
+            _ => duration.record(elapsed, &labels()),
         }
-        if let Some(kind) = error_type {
-            labels.push(KeyValue::new("error.type", kind));
-        }
-        recording.instruments.duration.record(elapsed, &labels);
     }
+}
+
+/// The labels of a request's duration: method, scheme, status, route, app, error type.
+fn request_labels(
+    key: RequestKey,
+    route: Option<&RouteLabels>,
+    error_type: Option<Value>,
+) -> Vec<KeyValue> {
+    let mut labels = Vec::with_capacity(6);
+    labels.extend(method_labels(METHODS[key.method]));
+    labels.push(KeyValue::new(
+        "http.response.status_code",
+        i64::from(key.status),
+    ));
+    if let Some(RouteLabels(route)) = route {
+        labels.push(KeyValue::new("http.route", route.route.clone()));
+        if let Some(app) = &route.app {
+            labels.push(KeyValue::new("weft.app", app.clone()));
+        }
+    }
+    if let Some(kind) = error_type {
+        labels.push(KeyValue::new("error.type", kind));
+    }
+    labels
 }
 
 impl Drop for ActiveRequest<'_> {

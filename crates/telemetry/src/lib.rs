@@ -7,6 +7,7 @@
 //! records ([`HttpServerTelemetry`], [`ComponentTelemetry`], [`ReconcilerMetrics`]). A
 //! [`Telemetry::disabled`] one records nothing at the cost of a branch.
 
+mod bound_series;
 mod capability_calls;
 mod components;
 mod export;
@@ -17,6 +18,7 @@ mod http_client;
 mod http_server;
 mod lattice_hops;
 mod logs;
+mod otlp_http_client;
 mod otlp_spans;
 mod prometheus;
 mod protobuf;

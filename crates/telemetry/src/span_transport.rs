@@ -11,6 +11,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::export::ExportError;
 use crate::export_config::{Destination, Protocol};
+use crate::otlp_http_client::OtlpHttpClient;
 
 /// The gRPC method OTLP/gRPC exports spans through.
 const GRPC_EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
@@ -20,7 +21,7 @@ const GRPC_EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/
 pub(crate) enum SpanTransport {
     /// OTLP/HTTP.
     Http {
-        client: reqwest::Client,
+        client: OtlpHttpClient,
         url: String,
         headers: http::HeaderMap,
     },
@@ -41,10 +42,7 @@ impl SpanTransport {
         };
         Ok(match destination.protocol {
             Protocol::HttpProtobuf => Self::Http {
-                client: reqwest::Client::builder()
-                    .timeout(destination.timeout)
-                    .build()
-                    .map_err(|error| unusable(error.to_string()))?,
+                client: OtlpHttpClient::new(destination)?,
                 url: destination.endpoint.clone(),
                 headers: destination.headers.clone(),
             },
@@ -69,6 +67,7 @@ impl SpanTransport {
                 headers,
             } => {
                 let response = client
+                    .reqwest()
                     .post(url)
                     .headers(headers.clone())
                     .header(http::header::CONTENT_TYPE, "application/x-protobuf")
