@@ -127,8 +127,9 @@ impl CapabilityTelemetry {
         } else {
             SpanKind::Client
         };
-        let span = self.tracing.start(kind, incoming, || {
-            (operation.span_name(), operation.span_attributes())
+        let span = self.tracing.start(kind, incoming, |attributes| {
+            attributes.extend(&operation.span_attributes());
+            operation.span_name()
         });
         CapabilityCall {
             duration: self.duration.clone().map(|duration| {

@@ -298,16 +298,12 @@ impl ComponentRecorder {
             Trigger::Message => SpanKind::Consumer,
             Trigger::Http | Trigger::Call => SpanKind::Internal,
         };
-        let span = recorder.tracing.start(kind, incoming, || {
+        let span = recorder.tracing.start(kind, incoming, |attributes| {
             let (name, function) = recorder.span_name(function);
-            // Room for the outcome and `error.type` set when it ends.
-            let mut attributes = Vec::with_capacity(5);
-            attributes.extend([
-                KeyValue::new("weft.component.id", Value::String(recorder.id.clone())),
-                KeyValue::new("weft.invocation.trigger", trigger.as_str()),
-                KeyValue::new("weft.invocation.function", function),
-            ]);
-            (name, attributes)
+            attributes.string("weft.component.id", recorder.id.as_str());
+            attributes.string("weft.invocation.trigger", trigger.as_str());
+            attributes.string("weft.invocation.function", function.as_str());
+            name
         });
         Invocation {
             running,
@@ -393,7 +389,7 @@ impl Invocation {
     pub fn finish(mut self, outcome: Outcome) {
         if self.span.exists() {
             self.span
-                .set(KeyValue::new("weft.invocation.outcome", outcome.as_str()));
+                .set_string("weft.invocation.outcome", outcome.as_str());
             if outcome != Outcome::Ok {
                 self.span.fail(
                     outcome.as_str(),

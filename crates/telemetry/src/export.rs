@@ -116,9 +116,10 @@ impl Exports {
         let _entered = runtime.enter();
         let transport = SpanTransport::new(destination)?;
         let encoder = Arc::new(SpanEncoder::new(resource));
-        let queue = Arc::new(ExportQueue::new(
+        let queue = Arc::new(ExportQueue::with_lanes(
             limits,
             "spans are being dropped: the export queue is full (the collector is slower than the traffic); raise OTEL_BSP_MAX_QUEUE_SIZE or sample fewer (OTEL_TRACES_SAMPLER=parentbased_traceidratio)",
+            span_lanes(),
         ));
         let (commands, told) = mpsc::channel(4);
         let mut health = Health::new("spans", destination.endpoint.clone());
@@ -205,6 +206,14 @@ impl Exports {
             }
         }
     }
+}
+
+/// Lanes of the span queue: two per core, so threads ending spans at once rarely share one.
+fn span_lanes() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .saturating_mul(2)
+        .min(16)
 }
 
 fn metric_exporter(

@@ -3,7 +3,7 @@
 //! full, its delay has passed or a flush asks — never once per item.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -72,10 +72,13 @@ impl<T: Send + 'static> Batch for Vec<T> {
 }
 
 /// Items waiting to be sent, in batches: at most `limits.queue` items; the export task is
-/// woken when a batch is full.
+/// woken when a batch is full. Items go into one of its lanes, each filling its own batches
+/// behind its own lock, so threads adding at once rarely wait for each other.
 #[derive(Debug)]
 pub(crate) struct ExportQueue<B> {
-    pending: Mutex<Pending<B>>,
+    lanes: Box<[Mutex<Pending<B>>]>,
+    /// Items in all the lanes.
+    items: AtomicUsize,
     limits: QueueLimits,
     full_batch: Notify,
     /// Said once in the log when the queue first overflows.
@@ -89,19 +92,30 @@ struct Pending<B> {
     full: Vec<B>,
     /// The batch being filled.
     filling: B,
-    /// Items in all of them.
-    items: usize,
 }
 
 impl<B: Batch> ExportQueue<B> {
-    /// An empty queue; `overflow_warning` is logged the first time one is dropped.
+    /// An empty queue of one lane; `overflow_warning` is logged the first time an item is
+    /// dropped.
     pub(crate) fn new(limits: QueueLimits, overflow_warning: &'static str) -> Self {
-        Self {
-            pending: Mutex::new(Pending {
+        Self::with_lanes(limits, overflow_warning, 1)
+    }
+
+    /// An empty queue of `lanes` lanes (at least one).
+    pub(crate) fn with_lanes(
+        limits: QueueLimits,
+        overflow_warning: &'static str,
+        lanes: usize,
+    ) -> Self {
+        let lane = || {
+            Mutex::new(Pending {
                 full: Vec::new(),
                 filling: B::with_room(limits.batch),
-                items: 0,
-            }),
+            })
+        };
+        Self {
+            lanes: (0..lanes.max(1)).map(|_| lane()).collect(),
+            items: AtomicUsize::new(0),
             limits,
             full_batch: Notify::new(),
             overflow_warning,
@@ -112,16 +126,22 @@ impl<B: Batch> ExportQueue<B> {
     /// Adds one item with `add` (which puts it into the batch being filled), or drops it
     /// when the queue is full.
     pub(crate) fn add(&self, add: impl FnOnce(&mut B)) {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        if pending.items >= self.limits.queue {
-            drop(pending);
+        self.add_to_lane(0, add);
+    }
+
+    /// [`Self::add`] through the lane `hint` picks (any number: a random id spreads
+    /// threads over the lanes).
+    pub(crate) fn add_to_lane(&self, hint: usize, add: impl FnOnce(&mut B)) {
+        if self.items.fetch_add(1, Ordering::Relaxed) >= self.limits.queue {
+            self.items.fetch_sub(1, Ordering::Relaxed);
             if !self.said_full.swap(true, Ordering::Relaxed) {
                 tracing::warn!("{}", self.overflow_warning);
             }
             return;
         }
+        let lane = &self.lanes[hint % self.lanes.len()];
+        let mut pending = lane.lock().unwrap_or_else(PoisonError::into_inner);
         add(&mut pending.filling);
-        pending.items += 1;
         let batch_ready = pending.filling.count() >= self.limits.batch;
         if batch_ready {
             let full = std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
@@ -133,15 +153,20 @@ impl<B: Batch> ExportQueue<B> {
         }
     }
 
-    /// Every queued batch, oldest first; the queue starts again empty.
+    /// Every queued batch, each lane's oldest first; the queue starts again empty.
     pub(crate) fn take(&self) -> Vec<B> {
-        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut batches = std::mem::take(&mut pending.full);
-        if pending.filling.count() > 0 {
-            let filling = std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
-            batches.push(filling);
+        let mut batches = Vec::new();
+        for lane in &self.lanes {
+            let mut pending = lane.lock().unwrap_or_else(PoisonError::into_inner);
+            batches.append(&mut pending.full);
+            if pending.filling.count() > 0 {
+                let filling =
+                    std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
+                batches.push(filling);
+            }
         }
-        pending.items = 0;
+        let taken = batches.iter().map(Batch::count).sum();
+        self.items.fetch_sub(taken, Ordering::Relaxed);
         batches
     }
 }
@@ -211,5 +236,21 @@ mod tests {
         queue.push(12);
         assert_eq!(queue.take(), [vec![12]]);
         assert!(queue.take().is_empty());
+    }
+
+    #[test]
+    fn lanes_batch_apart_and_share_one_limit() {
+        let limits = QueueLimits {
+            delay: Duration::from_secs(1),
+            queue: 5,
+            batch: 2,
+        };
+        let queue = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", 2);
+        for item in 0..7 {
+            queue.add_to_lane(item as usize, |batch| batch.push(item));
+        }
+        assert_eq!(queue.take(), [vec![0, 2], vec![4], vec![1, 3]]);
+        queue.add_to_lane(1, |batch| batch.push(9));
+        assert_eq!(queue.take(), [vec![9]]);
     }
 }

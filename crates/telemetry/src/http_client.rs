@@ -70,22 +70,23 @@ impl HttpClientTelemetry {
                 KeyValue::new("server.address", "_OTHER"),
             ]
         };
-        let span = self.tracing.start(SpanKind::Client, incoming, || {
-            // Room for the status code and `error.type` set when it ends.
-            let mut attributes = Vec::with_capacity(6);
-            attributes.extend([KeyValue::new("http.request.method", method), address, port]);
-            // The URL without its query, which may carry tokens.
-            attributes.push(KeyValue::new(
-                "url.full",
-                format!(
-                    "{}://{}{}",
-                    if https { "https" } else { "http" },
-                    uri.authority().map_or("", |authority| authority.as_str()),
-                    uri.path()
-                ),
-            ));
-            (if method == "_OTHER" { "HTTP" } else { method }, attributes)
-        });
+        let span = self
+            .tracing
+            .start(SpanKind::Client, incoming, |attributes| {
+                attributes.string("http.request.method", method);
+                attributes.extend([&address, &port]);
+                // The URL without its query, which may carry tokens.
+                attributes.string(
+                    "url.full",
+                    &format!(
+                        "{}://{}{}",
+                        if https { "https" } else { "http" },
+                        uri.authority().map_or("", |authority| authority.as_str()),
+                        uri.path()
+                    ),
+                );
+                if method == "_OTHER" { "HTTP" } else { method }
+            });
         OutgoingRequest {
             duration: self.duration.clone(),
             labels,

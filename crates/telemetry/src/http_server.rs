@@ -217,24 +217,21 @@ fn server_span(
     route: Option<&RouteLabels>,
     incoming: Option<&TraceContext>,
 ) -> Span {
-    tracing.start(SpanKind::Server, incoming, || {
+    tracing.start(SpanKind::Server, incoming, |attributes| {
         let name = match route {
             Some(route) => route.0.span_names[method].clone(),
             None => StringValue::from(shown_method(METHODS[method])),
         };
-        let method = METHODS[method];
-        // Room for the status code and `error.type` set when it ends: a span that grows
-        // reallocates.
-        let mut attributes = Vec::with_capacity(8);
-        attributes.extend(method_labels(method));
-        attributes.push(KeyValue::new("url.path", path.to_owned()));
+        attributes.string("http.request.method", METHODS[method]);
+        attributes.string("url.scheme", "http");
+        attributes.string("url.path", path);
         if let Some(RouteLabels(route)) = route {
-            attributes.push(KeyValue::new("http.route", route.route.clone()));
-            if let Some(app) = &route.app {
-                attributes.push(KeyValue::new("weft.app", app.clone()));
+            attributes.string("http.route", route.route.as_str());
+            if let Some(Value::String(app)) = &route.app {
+                attributes.string("weft.app", app.as_str());
             }
         }
-        (name, attributes)
+        name
     })
 }
 
@@ -270,10 +267,8 @@ impl ActiveRequest<'_> {
             None => None,
         };
         if self.span.exists() {
-            self.span.set(KeyValue::new(
-                "http.response.status_code",
-                i64::from(status),
-            ));
+            self.span
+                .set_int("http.response.status_code", i64::from(status));
             if let Some(kind) = &error_type {
                 self.span
                     .fail(kind.clone(), format!("answered with status {status}"));

@@ -4,7 +4,6 @@
 //! and a SERVER span on the one that answers, named after the subject, so a request that
 //! crosses hosts stays one trace in which every hop shows.
 
-use opentelemetry::KeyValue;
 use opentelemetry::trace::SpanKind;
 
 use crate::{Span, TraceContext, Tracing};
@@ -62,16 +61,12 @@ impl Tracing {
         } else {
             "process"
         };
-        self.start(kind, incoming, || {
-            (
-                format!("{operation} {subject}"),
-                vec![
-                    KeyValue::new("messaging.system", "nats"),
-                    KeyValue::new("messaging.operation.type", operation),
-                    KeyValue::new("messaging.destination.name", subject.to_owned()),
-                    KeyValue::new("weft.lattice.hop", hop.as_str()),
-                ],
-            )
+        self.start(kind, incoming, |attributes| {
+            attributes.string("messaging.system", "nats");
+            attributes.string("messaging.operation.type", operation);
+            attributes.string("messaging.destination.name", subject);
+            attributes.string("weft.lattice.hop", hop.as_str());
+            format!("{operation} {subject}")
         })
     }
 }

@@ -52,6 +52,7 @@ pub use lattice_hops::Hop;
 pub use logs::{LogBridge, LogLayer};
 pub use opentelemetry::KeyValue as Attribute;
 pub use opentelemetry::trace::SpanKind;
+pub use otlp_spans::SpanAttributes;
 pub use reconciler::ReconcilerMetrics;
 pub use spans::{Span, Tracing};
 pub use trace_context::{TRACE_HEADERS, TraceContext};

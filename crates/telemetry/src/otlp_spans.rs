@@ -32,24 +32,53 @@ pub(crate) struct EncodedSpans {
     count: usize,
 }
 
-/// One ended span, written as a `ScopeSpans.spans` field, ready to join a batch.
-#[derive(Debug)]
-pub(crate) struct EncodedSpan(Writer);
+/// A span's attributes, written as OTLP `KeyValue` fields as they are set: no attribute
+/// value is built, cloned or dropped per span.
+#[derive(Debug, Default)]
+pub struct SpanAttributes(Writer);
 
-impl EncodedSpan {
-    /// `span`'s bytes (written outside the queue's lock, so threads ending spans at once
-    /// wait for each other only as long as a copy takes).
-    pub(crate) fn new(span: &SpanRecord) -> Self {
-        let mut field = Writer::with_capacity(SPAN_ROOM);
-        field.message(2, |fields| write_span(fields, span));
-        Self(field)
+/// Room for a span's attributes: most take under 160 bytes.
+const ATTRIBUTES_ROOM: usize = 160;
+
+impl SpanAttributes {
+    /// Room for the usual attributes.
+    pub(crate) fn with_room() -> Self {
+        Self(Writer::with_capacity(ATTRIBUTES_ROOM))
+    }
+
+    /// A text attribute.
+    pub fn string(&mut self, key: &str, value: &str) {
+        self.0.message(9, |pair| {
+            pair.string(1, key);
+            pair.message(2, |any| any.string(1, value));
+        });
+    }
+
+    /// An integer attribute.
+    pub fn int(&mut self, key: &str, value: i64) {
+        self.0.message(9, |pair| {
+            pair.string(1, key);
+            pair.message(2, |any| any.varint(3, value as u64));
+        });
+    }
+
+    /// An attribute of any OpenTelemetry value.
+    pub fn push(&mut self, attribute: &KeyValue) {
+        self.0.message(9, |pair| attribute_pair(pair, attribute));
+    }
+
+    /// Several attributes.
+    pub fn extend<'a>(&mut self, attributes: impl IntoIterator<Item = &'a KeyValue>) {
+        for attribute in attributes {
+            self.push(attribute);
+        }
     }
 }
 
 impl EncodedSpans {
-    /// Adds `span` to the batch.
-    pub(crate) fn add(&mut self, span: &EncodedSpan) {
-        self.spans.raw(span.0.as_bytes());
+    /// Writes `span` into the batch as a `ScopeSpans.spans` field.
+    pub(crate) fn add(&mut self, span: &SpanRecord) {
+        self.spans.message(2, |fields| write_span(fields, span));
         self.count += 1;
     }
 }
@@ -114,9 +143,7 @@ fn write_span(fields: &mut Writer, span: &SpanRecord) {
     fields.varint(6, kind_number(&span.kind));
     fields.fixed64(7, span.start);
     fields.fixed64(8, span.end);
-    for attribute in &span.attributes {
-        fields.message(9, |pair| attribute_pair(pair, attribute));
-    }
+    fields.raw(span.attributes.0.as_bytes());
     if let Some(description) = &span.error {
         fields.message(15, |status| {
             status.string(2, description);
@@ -239,15 +266,17 @@ mod tests {
             kind: SpanKind::Server,
             start: 10,
             end: 25,
-            attributes: vec![
-                KeyValue::new("http.response.status_code", 500_i64),
-                KeyValue::new("url.path", "/a".to_owned()),
-                KeyValue::new("cold", true),
-            ],
+            attributes: {
+                let mut attributes = SpanAttributes::default();
+                attributes.int("http.response.status_code", 500);
+                attributes.string("url.path", "/a");
+                attributes.push(&KeyValue::new("cold", true));
+                attributes
+            },
             error: Some("answered with status 500".into()),
         };
         let mut batch = EncodedSpans::with_room(1);
-        batch.add(&EncodedSpan::new(&span));
+        batch.add(&span);
         let bytes = SpanEncoder::new(&resource).request(&batch);
         let request = ExportTraceServiceRequest::decode(bytes.as_slice())
             .unwrap_or_else(|error| panic!("{error}"));

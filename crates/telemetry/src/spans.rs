@@ -14,7 +14,7 @@ use opentelemetry::{KeyValue, StringValue};
 
 use crate::TraceContext;
 use crate::export_queue::ExportQueue;
-use crate::otlp_spans::{EncodedSpan, EncodedSpans};
+use crate::otlp_spans::{EncodedSpans, SpanAttributes};
 use crate::sampling::Sampling;
 use crate::span_ids::IdSource;
 
@@ -58,8 +58,9 @@ impl Tracing {
         self.0.is_some()
     }
 
-    /// Starts a `kind` span continuing `parent` (a new trace when there is none), named
-    /// and attributed by what `describe` returns, called only when the span is recorded.
+    /// Starts a `kind` span continuing `parent` (a new trace when there is none), named by
+    /// what `describe` returns after writing the span's attributes; it is called only when
+    /// the span is recorded.
     /// When the trace is sampled out the span records nothing but still hands the trace
     /// on; under a sampler that keeps the parent's decision, a sampled-out parent's child
     /// is not started at all, and the parent's context is what goes on.
@@ -67,7 +68,7 @@ impl Tracing {
         &self,
         kind: SpanKind,
         parent: Option<&TraceContext>,
-        describe: impl FnOnce() -> (Name, Vec<KeyValue>),
+        describe: impl FnOnce(&mut SpanAttributes) -> Name,
     ) -> Span {
         let Some(recorder) = &self.0 else {
             return Span(None);
@@ -91,10 +92,11 @@ impl Tracing {
             trace_state,
         };
         let (name, attributes) = if sampled {
-            let (name, attributes) = describe();
+            let mut attributes = SpanAttributes::with_room();
+            let name = describe(&mut attributes);
             (name.into(), attributes)
         } else {
-            (StringValue::from(""), Vec::new())
+            (StringValue::from(""), SpanAttributes::default())
         };
         Span(Some(OpenSpan {
             record: SpanRecord {
@@ -133,7 +135,7 @@ pub(crate) struct SpanRecord {
     /// Start and end, in nanoseconds since the Unix epoch.
     pub(crate) start: u64,
     pub(crate) end: u64,
-    pub(crate) attributes: Vec<KeyValue>,
+    pub(crate) attributes: SpanAttributes,
     /// The error status's description, when the span failed.
     pub(crate) error: Option<String>,
 }
@@ -169,7 +171,21 @@ impl Span {
     /// Sets one attribute.
     pub fn set(&mut self, attribute: KeyValue) {
         if let Some(record) = self.record() {
-            record.attributes.push(attribute);
+            record.attributes.push(&attribute);
+        }
+    }
+
+    /// Sets one integer attribute.
+    pub fn set_int(&mut self, key: &str, value: i64) {
+        if let Some(record) = self.record() {
+            record.attributes.int(key, value);
+        }
+    }
+
+    /// Sets one text attribute.
+    pub fn set_string(&mut self, key: &str, value: &str) {
+        if let Some(record) = self.record() {
+            record.attributes.string(key, value);
         }
     }
 
@@ -185,7 +201,7 @@ impl Span {
         if let Some(record) = self.record() {
             record
                 .attributes
-                .push(KeyValue::new("error.type", error_type));
+                .push(&KeyValue::new("error.type", error_type));
             record.error = Some(description);
         }
     }
@@ -214,9 +230,8 @@ impl Drop for Span {
             && record.ids.sampled
         {
             record.end = unix_nanos();
-            let span = EncodedSpan::new(&record);
-            drop(record);
-            queue.add(|batch| batch.add(&span));
+            let lane = usize::from(record.ids.span_id[0]);
+            queue.add_to_lane(lane, |batch| batch.add(&record));
         }
     }
 }
@@ -310,7 +325,7 @@ mod tests {
     fn a_span_continues_its_parent_and_hands_its_own_context_on() {
         let (tracing, queue) = recording(ALWAYS);
         let parent = context(PARENT, Some("vendor=1, bad member,other=2"));
-        let span = tracing.start(SpanKind::Server, Some(&parent), || ("GET /", Vec::new()));
+        let span = tracing.start(SpanKind::Server, Some(&parent), |_| "GET /");
         let handed = span.context().unwrap_or_else(|| parent.clone());
         assert!(
             handed
@@ -320,7 +335,7 @@ mod tests {
         assert!(handed.traceparent().ends_with("-01"));
         assert_ne!(handed.traceparent(), PARENT);
         assert_eq!(handed.tracestate(), Some("vendor=1,other=2"));
-        let child = tracing.start(SpanKind::Internal, Some(&handed), || ("child", Vec::new()));
+        let child = tracing.start(SpanKind::Internal, Some(&handed), |_| "child");
         drop(child);
         drop(span);
         let spans = crate::otlp_spans::decoded(&queue.take());
@@ -347,16 +362,14 @@ mod tests {
             root: Sampler::AlwaysOff,
             follows_parent: true,
         });
-        let mut span = tracing.start(SpanKind::Server, None, || -> (&str, _) {
+        let mut span = tracing.start(SpanKind::Server, None, |_| -> &str {
             panic!("a sampled-out span is not described")
         });
         span.set(KeyValue::new("a", 1));
         let handed = span.context();
         assert!(handed.is_some_and(|handed| handed.traceparent().ends_with("-00")));
         let unsampled_parent = context(&PARENT.replace("-01", "-00"), None);
-        let child = tracing.start(SpanKind::Client, Some(&unsampled_parent), || {
-            ("child", Vec::new())
-        });
+        let child = tracing.start(SpanKind::Client, Some(&unsampled_parent), |_| "child");
         assert!(!child.exists());
         drop((span, child));
         assert!(queue.take().is_empty());
@@ -365,8 +378,7 @@ mod tests {
     #[test]
     fn with_traces_off_the_incoming_context_flows_through() {
         let parent = context(PARENT, None);
-        let span =
-            Tracing::disabled().start(SpanKind::Server, Some(&parent), || ("GET /", Vec::new()));
+        let span = Tracing::disabled().start(SpanKind::Server, Some(&parent), |_| "GET /");
         assert!(!span.exists());
         assert_eq!(span.hand_on(Some(parent.clone())), Some(parent));
     }
