@@ -59,6 +59,8 @@ pub(crate) trait Batch: Send + 'static {
     fn with_room(items: usize) -> Self;
     /// How many items it holds.
     fn count(&self) -> usize;
+    /// Moves `other`'s items to the end of this batch.
+    fn append(&mut self, other: Self);
 }
 
 impl<T: Send + 'static> Batch for Vec<T> {
@@ -69,14 +71,21 @@ impl<T: Send + 'static> Batch for Vec<T> {
     fn count(&self) -> usize {
         self.len()
     }
+
+    fn append(&mut self, mut other: Self) {
+        Vec::append(self, &mut other);
+    }
 }
 
 /// Items waiting to be sent, in batches: at most `limits.queue` items; the export task is
-/// woken when a batch is full. Items go into one of its lanes, each filling its own batches
-/// behind its own lock, so threads adding at once rarely wait for each other.
+/// woken each time a batch's worth is waiting. Items go into one of its lanes, each filling
+/// its own batch behind its own lock, so threads adding at once rarely wait for each other;
+/// the lanes' partial batches are joined when taken.
 #[derive(Debug)]
 pub(crate) struct ExportQueue<B> {
     lanes: Box<[Mutex<Pending<B>>]>,
+    /// Room a lane's new batch starts with: its share of a batch.
+    lane_room: usize,
     /// Items in all the lanes.
     items: AtomicUsize,
     limits: QueueLimits,
@@ -107,14 +116,17 @@ impl<B: Batch> ExportQueue<B> {
         overflow_warning: &'static str,
         lanes: usize,
     ) -> Self {
+        let lanes = lanes.max(1);
+        let lane_room = limits.batch.div_ceil(lanes);
         let lane = || {
             Mutex::new(Pending {
                 full: Vec::new(),
-                filling: B::with_room(limits.batch),
+                filling: B::with_room(lane_room),
             })
         };
         Self {
-            lanes: (0..lanes.max(1)).map(|_| lane()).collect(),
+            lanes: (0..lanes).map(|_| lane()).collect(),
+            lane_room,
             items: AtomicUsize::new(0),
             limits,
             full_batch: Notify::new(),
@@ -132,7 +144,8 @@ impl<B: Batch> ExportQueue<B> {
     /// [`Self::add`] through the lane `hint` picks (any number: a random id spreads
     /// threads over the lanes).
     pub(crate) fn add_to_lane(&self, hint: usize, add: impl FnOnce(&mut B)) {
-        if self.items.fetch_add(1, Ordering::Relaxed) >= self.limits.queue {
+        let queued = self.items.fetch_add(1, Ordering::Relaxed) + 1;
+        if queued > self.limits.queue {
             self.items.fetch_sub(1, Ordering::Relaxed);
             if !self.said_full.swap(true, Ordering::Relaxed) {
                 tracing::warn!("{}", self.overflow_warning);
@@ -142,33 +155,48 @@ impl<B: Batch> ExportQueue<B> {
         let lane = &self.lanes[hint % self.lanes.len()];
         let mut pending = lane.lock().unwrap_or_else(PoisonError::into_inner);
         add(&mut pending.filling);
-        let batch_ready = pending.filling.count() >= self.limits.batch;
-        if batch_ready {
-            let full = std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
+        if pending.filling.count() >= self.limits.batch {
+            let full = std::mem::replace(&mut pending.filling, B::with_room(self.lane_room));
             pending.full.push(full);
         }
         drop(pending);
-        if batch_ready {
+        if queued.is_multiple_of(self.limits.batch) {
             self.full_batch.notify_one();
         }
     }
 
-    /// Every queued batch, each lane's oldest first; the queue starts again empty.
+    /// Every queued item, in batches of at most the batch size (the lanes' partial batches
+    /// joined); the queue starts again empty.
     pub(crate) fn take(&self) -> Vec<B> {
         let mut batches = Vec::new();
+        let mut partial = Vec::new();
         for lane in &self.lanes {
             let mut pending = lane.lock().unwrap_or_else(PoisonError::into_inner);
-            batches.append(&mut pending.full);
-            if pending.filling.count() > 0 {
-                let filling =
-                    std::mem::replace(&mut pending.filling, B::with_room(self.limits.batch));
-                batches.push(filling);
-            }
+            let full = std::mem::take(&mut pending.full);
+            let filling = (pending.filling.count() > 0)
+                .then(|| std::mem::replace(&mut pending.filling, B::with_room(self.lane_room)));
+            drop(pending);
+            let taken: usize = full.iter().map(Batch::count).sum::<usize>()
+                + filling.as_ref().map_or(0, Batch::count);
+            self.items.fetch_sub(taken, Ordering::Relaxed);
+            batches.extend(full);
+            partial.extend(filling);
         }
-        let taken = batches.iter().map(Batch::count).sum();
-        self.items.fetch_sub(taken, Ordering::Relaxed);
+        batches.extend(joined(partial, self.limits.batch));
         batches
     }
+}
+
+/// `parts` joined in order into batches of at most `batch` items each.
+fn joined<B: Batch>(parts: Vec<B>, batch: usize) -> Vec<B> {
+    let mut batches: Vec<B> = Vec::new();
+    for part in parts {
+        match batches.last_mut() {
+            Some(last) if last.count() + part.count() <= batch => last.append(part),
+            _ => batches.push(part),
+        }
+    }
+    batches
 }
 
 impl<T: Send + 'static> ExportQueue<Vec<T>> {
@@ -239,6 +267,38 @@ mod tests {
     }
 
     #[test]
+    fn partial_batches_of_the_lanes_are_joined_up_to_the_batch_size() {
+        let limits = QueueLimits {
+            delay: Duration::from_secs(1),
+            queue: 100,
+            batch: 3,
+        };
+        let queue = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", 4);
+        for item in [0, 1, 2, 3, 5] {
+            queue.add_to_lane(item as usize, |batch| batch.push(item));
+        }
+        assert_eq!(queue.take(), [vec![0, 1, 5], vec![2, 3]]);
+    }
+
+    #[tokio::test]
+    async fn the_export_task_is_woken_when_a_batch_is_waiting_across_the_lanes() {
+        let limits = QueueLimits {
+            delay: Duration::from_secs(1),
+            queue: 100,
+            batch: 4,
+        };
+        let queue = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", 4);
+        for item in 0..4 {
+            queue.add_to_lane(item as usize, |batch| batch.push(item));
+        }
+        let woken = tokio::time::timeout(Duration::from_millis(500), queue.full_batch.notified());
+        assert!(
+            woken.await.is_ok(),
+            "no lane is full, yet a batch's worth waits"
+        );
+    }
+
+    #[test]
     fn lanes_batch_apart_and_share_one_limit() {
         let limits = QueueLimits {
             delay: Duration::from_secs(1),
@@ -249,7 +309,7 @@ mod tests {
         for item in 0..7 {
             queue.add_to_lane(item as usize, |batch| batch.push(item));
         }
-        assert_eq!(queue.take(), [vec![0, 2], vec![4], vec![1, 3]]);
+        assert_eq!(queue.take(), [vec![0, 2], vec![1, 3], vec![4]]);
         queue.add_to_lane(1, |batch| batch.push(9));
         assert_eq!(queue.take(), [vec![9]]);
     }

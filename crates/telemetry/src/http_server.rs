@@ -257,7 +257,7 @@ impl ActiveRequest<'_> {
         self.span.context()
     }
 
-    /// The request was answered with `status`; `error_type` says why it failed when the
+    /// The request was answered with `status`; `error_kind` says why it failed when the
     /// answer is an error (`timeout`, `trap`, …; the status code stands in for it on a 5xx
     /// without one).
     pub fn finish(mut self, status: u16, error_kind: Option<&'static str>) {

@@ -2,36 +2,71 @@
 //! `reqwest` the span transport and the rest of weft use, so one HTTP stack is built, with
 //! the destination's timeout covering the whole exchange.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bytes::Bytes;
-use opentelemetry_http::{HttpClient, HttpError};
+use opentelemetry_http::{HttpClient, HttpError, ResponseBodyTooLarge};
 
 use crate::export::ExportError;
 use crate::export_config::Destination;
 
-/// The largest collector answer read; an export response is an empty or tiny message.
+/// The largest collector answer read (as the SDK's own clients do); an export response is
+/// an empty or tiny message.
 const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
-/// A `reqwest` client that gives up after the configured export timeout.
+/// A `reqwest` client that gives up after the configured export timeout, and says in the
+/// log why requests fail (the SDK's exporter reports only that one did), once per outage.
 #[derive(Debug, Clone)]
-pub(crate) struct OtlpHttpClient(reqwest::Client);
+pub(crate) struct OtlpHttpClient {
+    client: reqwest::Client,
+    /// Whether the last request failed (its cause has been logged).
+    failing: Arc<AtomicBool>,
+}
 
 impl OtlpHttpClient {
     /// A client for `destination`, whose requests end after its timeout, the body read
     /// included.
     pub(crate) fn new(destination: &Destination) -> Result<Self, ExportError> {
-        reqwest::Client::builder()
+        let client = reqwest::Client::builder()
             .timeout(destination.timeout)
             .build()
-            .map(Self)
             .map_err(|error| ExportError::Endpoint {
                 endpoint: destination.endpoint.clone(),
                 reason: error.to_string(),
-            })
+            })?;
+        Ok(Self {
+            client,
+            failing: Arc::default(),
+        })
     }
 
     /// The client itself, for requests made here.
     pub(crate) fn reqwest(&self) -> &reqwest::Client {
-        &self.0
+        &self.client
+    }
+
+    /// Sends `request` and reads the answer, at most [`MAX_RESPONSE_BYTES`] of it.
+    async fn exchange(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, HttpError> {
+        let mut response = self
+            .client
+            .execute(reqwest::Request::try_from(request)?)
+            .await?;
+        let mut answer = http::Response::builder().status(response.status());
+        if let Some(headers) = answer.headers_mut() {
+            headers.extend(response.headers().clone());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(Box::new(ResponseBodyTooLarge::new()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(answer.body(Bytes::from(body))?)
     }
 }
 
@@ -41,20 +76,16 @@ impl HttpClient for OtlpHttpClient {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, HttpError> {
-        let response = self.0.execute(reqwest::Request::try_from(request)?).await?;
-        let mut answer = http::Response::builder().status(response.status());
-        if let Some(headers) = answer.headers_mut() {
-            headers.extend(response.headers().clone());
+        let url = request.uri().to_string();
+        let result = self.exchange(request).await;
+        match &result {
+            Err(error) if !self.failing.swap(true, Ordering::Relaxed) => {
+                tracing::warn!(%url, %error, "an OTLP export request failed");
+            }
+            Ok(_) => self.failing.store(false, Ordering::Relaxed),
+            Err(_) => {}
         }
-        let body = response.bytes().await?;
-        if body.len() > MAX_RESPONSE_BYTES {
-            return Err(format!(
-                "the collector answered with {} bytes; an export response is at most {MAX_RESPONSE_BYTES}",
-                body.len()
-            )
-            .into());
-        }
-        Ok(answer.body(body)?)
+        result
     }
 }
 
@@ -113,6 +144,34 @@ mod tests {
         let sent = String::from_utf8(served.await.expect("served")).expect("text");
         assert!(sent.starts_with("POST /v1/metrics"), "{sent}");
         assert!(sent.ends_with("payload"), "{sent}");
+    }
+
+    #[tokio::test]
+    async fn an_answer_past_the_limit_is_refused_as_too_large() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("http://{}/v1/logs", listener.local_addr().expect("addr"));
+        let length = super::MAX_RESPONSE_BYTES + 1;
+        tokio::spawn(async move {
+            let (mut stream, _) = listener.accept().await.expect("accept");
+            let mut request = vec![0; 4096];
+            let _ = stream.read(&mut request).await;
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n");
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&vec![0; length]).await;
+        });
+        let request = http::Request::post(url)
+            .body(bytes::Bytes::new())
+            .expect("request");
+        let refused = client(Duration::from_secs(5)).send_bytes(request).await;
+        let error = refused.expect_err("a 4 MiB + 1 answer is refused");
+        assert!(
+            error
+                .downcast_ref::<opentelemetry_http::ResponseBodyTooLarge>()
+                .is_some(),
+            "{error}"
+        );
     }
 
     #[tokio::test]

@@ -94,6 +94,11 @@ impl Batch for EncodedSpans {
     fn count(&self) -> usize {
         self.count
     }
+
+    fn append(&mut self, other: Self) {
+        self.spans.raw(other.spans.as_bytes());
+        self.count += other.count;
+    }
 }
 
 /// Writes export requests for one process: its resource and scope are encoded once.
