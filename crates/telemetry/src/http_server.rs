@@ -103,6 +103,18 @@ struct RequestKey {
     error_type: Option<&'static str>,
 }
 
+impl RequestKey {
+    /// The request's `error.type`: the failure's kind, or the status code of a 5xx without
+    /// one; made only where a span or a new series needs it.
+    fn error_type(self) -> Option<Value> {
+        match self.error_type {
+            Some(kind) => Some(kind.into()),
+            None if self.status >= 500 => Some(self.status.to_string().into()),
+            None => None,
+        }
+    }
+}
+
 impl RouteSeries {
     /// Whether `instruments` are the ones this route's series are bound to (the first to
     /// ask are).
@@ -261,29 +273,24 @@ impl ActiveRequest<'_> {
     /// answer is an error (`timeout`, `trap`, …; the status code stands in for it on a 5xx
     /// without one).
     pub fn finish(mut self, status: u16, error_kind: Option<&'static str>) {
-        let error_type: Option<Value> = match error_kind {
-            Some(kind) => Some(kind.into()),
-            None if status >= 500 => Some(status.to_string().into()),
-            None => None,
+        let key = RequestKey {
+            method: self.method,
+            status,
+            error_type: error_kind,
         };
         if self.span.exists() {
             self.span
                 .set_int("http.response.status_code", i64::from(status));
-            if let Some(kind) = &error_type {
+            if let Some(kind) = key.error_type() {
                 self.span
-                    .fail(kind.clone(), format!("answered with status {status}"));
+                    .fail(kind, format!("answered with status {status}"));
             }
         }
         let Some(recording) = &self.recording else {
             return;
         };
         let elapsed = recording.started.elapsed().as_secs_f64();
-        let key = RequestKey {
-            method: self.method,
-            status,
-            error_type: error_kind,
-        };
-        let labels = || request_labels(key, self.route.as_ref(), error_type);
+        let labels = || request_labels(key, self.route.as_ref());
         let duration = &recording.instruments.duration;
         match &self.route {
             Some(RouteLabels(route)) if route.series.belongs_to(recording.instruments) => {
@@ -295,11 +302,7 @@ impl ActiveRequest<'_> {
 }
 
 /// The labels of a request's duration: method, scheme, status, route, app, error type.
-fn request_labels(
-    key: RequestKey,
-    route: Option<&RouteLabels>,
-    error_type: Option<Value>,
-) -> Vec<KeyValue> {
+fn request_labels(key: RequestKey, route: Option<&RouteLabels>) -> Vec<KeyValue> {
     let mut labels = Vec::with_capacity(6);
     labels.extend(method_labels(METHODS[key.method]));
     labels.push(KeyValue::new(
@@ -312,7 +315,7 @@ fn request_labels(
             labels.push(KeyValue::new("weft.app", app.clone()));
         }
     }
-    if let Some(kind) = error_type {
+    if let Some(kind) = key.error_type() {
         labels.push(KeyValue::new("error.type", kind));
     }
     labels

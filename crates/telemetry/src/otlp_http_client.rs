@@ -109,18 +109,24 @@ mod tests {
         OtlpHttpClient::new(&destination).expect("client")
     }
 
-    /// A one-shot HTTP server answering `answer` to the first request; returns its URL
-    /// and the request it read.
-    async fn answer_once(answer: &'static [u8]) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+    /// A listener on a free loopback port and the OTLP metrics URL that reaches it.
+    async fn loopback() -> (tokio::net::TcpListener, String) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
         let url = format!("http://{}/v1/metrics", listener.local_addr().expect("addr"));
+        (listener, url)
+    }
+
+    /// A one-shot HTTP server answering `answer` to the first request (the client may hang
+    /// up before it is all written); returns its URL and the request it read.
+    async fn answer_once(answer: Vec<u8>) -> (String, tokio::task::JoinHandle<Vec<u8>>) {
+        let (listener, url) = loopback().await;
         let served = tokio::spawn(async move {
             let (mut stream, _) = listener.accept().await.expect("accept");
             let mut read = vec![0; 4096];
             let length = stream.read(&mut read).await.expect("read");
-            stream.write_all(answer).await.expect("write");
+            let _ = stream.write_all(&answer).await;
             read.truncate(length);
             read
         });
@@ -129,9 +135,10 @@ mod tests {
 
     #[tokio::test]
     async fn sends_the_body_and_returns_status_headers_and_body() {
-        let (url, served) =
-            answer_once(b"HTTP/1.1 400 Bad Request\r\nx-why: no\r\ncontent-length: 3\r\n\r\nbad")
-                .await;
+        let (url, served) = answer_once(
+            b"HTTP/1.1 400 Bad Request\r\nx-why: no\r\ncontent-length: 3\r\n\r\nbad".to_vec(),
+        )
+        .await;
         let client = client(Duration::from_secs(5));
         let request = http::Request::post(url)
             .header("content-type", "application/x-protobuf")
@@ -148,19 +155,11 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_past_the_limit_is_refused_as_too_large() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let url = format!("http://{}/v1/logs", listener.local_addr().expect("addr"));
         let length = super::MAX_RESPONSE_BYTES + 1;
-        tokio::spawn(async move {
-            let (mut stream, _) = listener.accept().await.expect("accept");
-            let mut request = vec![0; 4096];
-            let _ = stream.read(&mut request).await;
-            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n");
-            let _ = stream.write_all(head.as_bytes()).await;
-            let _ = stream.write_all(&vec![0; length]).await;
-        });
+        let mut answer =
+            format!("HTTP/1.1 200 OK\r\ncontent-length: {length}\r\n\r\n").into_bytes();
+        answer.resize(answer.len() + length, 0);
+        let (url, _served) = answer_once(answer).await;
         let request = http::Request::post(url)
             .body(bytes::Bytes::new())
             .expect("request");
@@ -176,10 +175,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_collector_that_never_answers_fails_after_the_timeout() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let url = format!("http://{}/v1/logs", listener.local_addr().expect("addr"));
+        let (listener, url) = loopback().await;
         let client = client(Duration::from_millis(200));
         let request = http::Request::post(url)
             .body(bytes::Bytes::new())
