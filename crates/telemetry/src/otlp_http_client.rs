@@ -80,6 +80,7 @@ impl HttpClient for OtlpHttpClient {
         let result = self.exchange(request).await;
         match &result {
             Err(error) if !self.failing.swap(true, Ordering::Relaxed) => {
+                let error = with_causes(&**error);
                 tracing::warn!(%url, %error, "an OTLP export request failed");
             }
             Ok(_) => self.failing.store(false, Ordering::Relaxed),
@@ -87,6 +88,15 @@ impl HttpClient for OtlpHttpClient {
         }
         result
     }
+}
+
+/// `error` and every cause under it, joined: reqwest's own message leaves out why (a
+/// refused connection, a name that does not resolve).
+fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    std::iter::successors(Some(error), |error| error.source())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 #[cfg(test)]
@@ -183,5 +193,19 @@ mod tests {
         let failed = client.send_bytes(request).await;
         assert!(failed.is_err(), "{failed:?}");
         drop(listener);
+    }
+
+    #[tokio::test]
+    async fn a_failure_is_told_with_its_causes() {
+        let (listener, url) = loopback().await;
+        drop(listener);
+        let request = http::Request::post(url)
+            .body(bytes::Bytes::new())
+            .expect("request");
+        let failed = client(Duration::from_secs(5)).send_bytes(request).await;
+        let error = failed.expect_err("nothing listens there");
+        let told = super::with_causes(&*error);
+        assert!(told.len() > error.to_string().len(), "{told}");
+        assert!(told.to_lowercase().contains("refused"), "{told}");
     }
 }
