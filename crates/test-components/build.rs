@@ -9,6 +9,7 @@ const GUESTS: &[&str] = &[
     "streaming",
     "stdio",
     "spin-loop",
+    "log-flood",
     "memory-bomb",
     "trap",
     "deep-recursion",

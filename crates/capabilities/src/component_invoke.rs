@@ -92,8 +92,8 @@ impl ComponentHandler {
         let (interface, name, ty) = self.find_function(id, function)?;
         let full = format!("{interface}.{name}");
         let params = read_args(&full, &ty, args)?;
-        let mut results = vec![wasmtime::component::Val::Bool(false); ty.results().len()];
-        self.call_export(&interface, &name, &params, &mut results, call)
+        let results = self
+            .call_export_owned(&interface, &name, params, call)
             .await?;
         Ok(results.iter().map(to_json).collect())
     }

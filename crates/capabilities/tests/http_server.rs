@@ -216,6 +216,11 @@ async fn a_busy_guest_does_not_starve_other_requests() {
         waited < deadline / 2,
         "the healthy request waited {waited:?}"
     );
+    assert_eq!(
+        runtime.busy_lane().moved(),
+        2,
+        "both spinners, and only they, moved to the busy lane"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

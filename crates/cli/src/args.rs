@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::units::{parse_bytes, parse_duration, parse_size};
+use crate::units::{DurationOrOff, parse_bytes, parse_duration, parse_duration_or_off, parse_size};
 
 /// weft runs WebAssembly components: `weft run` serves one HTTP component; `weft up` runs
 /// applications (wadm manifests) that `weft app`, `weft config` and `weft link` manage.
@@ -209,9 +209,40 @@ pub struct HostOptions {
     #[arg(long, default_value = "500ms", value_parser = parse_duration, env = "WEFT_HEARTBEAT")]
     pub heartbeat: std::time::Duration,
 
+    /// Where guests that compute for long run.
+    #[command(flatten)]
+    pub busy_lane: BusyLaneArgs,
+
     /// How images are pulled.
     #[command(flatten)]
     pub oci: OciArgs,
+}
+
+/// Where invocations that compute for long go: `weft up`, `weft host` and `weft run` take it.
+#[derive(Debug, Args, Clone)]
+pub struct BusyLaneArgs {
+    /// How long one invocation may compute before it moves to low-priority threads, so a
+    /// guest that spins cannot slow other components' requests (e.g. 2ms, 10ms; `off`: never
+    /// move).
+    #[arg(long, default_value = "2ms", value_parser = parse_duration_or_off, env = "WEFT_BUSY_AFTER")]
+    pub busy_after: DurationOrOff,
+
+    /// How many low-priority threads run the invocations that moved (default: one per core
+    /// but one, at least one; more gives long-running guests more of an idle machine).
+    #[arg(long, value_name = "N", env = "WEFT_BUSY_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub busy_threads: Option<u16>,
+}
+
+impl BusyLaneArgs {
+    /// The runtime's busy-lane settings these flags ask for (`None`: no busy lane).
+    pub fn settings(&self) -> Option<weft_runtime::BusyLaneSettings> {
+        let after = self.busy_after.0?;
+        let defaults = weft_runtime::BusyLaneSettings::default();
+        Some(weft_runtime::BusyLaneSettings {
+            after,
+            threads: self.busy_threads.map_or(defaults.threads, usize::from),
+        })
+    }
 }
 
 /// What a manager in a process takes.
@@ -649,6 +680,10 @@ pub struct RunArgs {
     /// Longest one request may run, body included (e.g. 30s, 500ms, 2m).
     #[arg(long, default_value = "60s", value_parser = parse_duration, env = "WEFT_DEADLINE")]
     pub deadline: std::time::Duration,
+
+    /// Where guests that compute for long run.
+    #[command(flatten)]
+    pub busy_lane: BusyLaneArgs,
 
     /// Largest memory one instance may use (e.g. 256MiB, 1GiB).
     #[arg(long, default_value = "256MiB", value_parser = parse_bytes, env = "WEFT_MEMORY_LIMIT")]

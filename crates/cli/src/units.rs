@@ -21,6 +21,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(parsed)
 }
 
+/// A duration flag that `off` switches off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DurationOrOff(pub Option<Duration>);
+
+/// Parses a duration as [`parse_duration`] does, or `off`.
+pub fn parse_duration_or_off(text: &str) -> Result<DurationOrOff, String> {
+    if text.trim().eq_ignore_ascii_case("off") {
+        return Ok(DurationOrOff(None));
+    }
+    parse_duration(text)
+        .map(|duration| DurationOrOff(Some(duration)))
+        .map_err(|message| format!("{message}, or `off`"))
+}
+
 /// Parses a positive size: `1048576`, `64KiB`, `256MiB`, `1GiB` (KB/MB/GB are powers of 1000).
 pub fn parse_bytes(text: &str) -> Result<usize, String> {
     match parse_size(text)? {
@@ -57,6 +71,20 @@ pub fn parse_size(text: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_or_off() {
+        assert_eq!(
+            parse_duration_or_off("2ms"),
+            Ok(DurationOrOff(Some(Duration::from_millis(2))))
+        );
+        assert_eq!(parse_duration_or_off("OFF"), Ok(DurationOrOff(None)));
+        let refused = parse_duration_or_off("soon").unwrap_err();
+        assert!(
+            refused.contains("500ms") && refused.ends_with("or `off`"),
+            "{refused}"
+        );
+    }
 
     #[test]
     fn durations() {

@@ -26,6 +26,8 @@ pub struct HostConfig {
     pub labels: BTreeMap<String, String>,
     /// How often it publishes its heartbeat.
     pub heartbeat: Duration,
+    /// Where its invocations that compute past a slice move (`None`: they never move).
+    pub busy_lane: Option<weft_runtime::BusyLaneSettings>,
     /// How it reaches OCI registries.
     pub oci: OciSettings,
 }

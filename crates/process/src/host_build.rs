@@ -31,6 +31,7 @@ pub(crate) fn build_host(
 ) -> Result<Host, StartError> {
     let runtime = Runtime::new(&RuntimeSettings {
         cache_dir: Some(state_dir.join("compiled")),
+        busy_lane: config.busy_lane,
         ..RuntimeSettings::default()
     })?;
     let mut labels = config.labels.clone();

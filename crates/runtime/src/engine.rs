@@ -6,6 +6,7 @@ use wasmtime::component::Component;
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::RuntimeError;
+use crate::busy_lane::BusyLane;
 use crate::cache::{CacheKey, CompiledCache};
 use crate::epoch::EpochTicker;
 use crate::limits::InstanceLimits;
@@ -19,6 +20,7 @@ pub struct Runtime {
     cache: Option<CompiledCache>,
     limits: InstanceLimits,
     allocation: Allocation,
+    busy_lane: BusyLane,
     _ticker: EpochTicker,
 }
 
@@ -39,9 +41,16 @@ impl Runtime {
         let ticker = EpochTicker::start(&engine, settings.epoch_tick).map_err(|error| {
             RuntimeError::Engine(format!("cannot start the epoch ticker: {error}"))
         })?;
+        let busy_lane = match &settings.busy_lane {
+            Some(lane) => BusyLane::start(lane.threads, lane.after).map_err(|error| {
+                RuntimeError::Engine(format!("cannot start the busy lane's threads: {error}"))
+            })?,
+            None => BusyLane::disabled(),
+        };
         Ok(Self {
             engine,
             cache,
+            busy_lane,
             limits: InstanceLimits {
                 memory_limit_bytes: settings.memory_limit_bytes,
                 deadline: settings.invocation_deadline,
@@ -59,6 +68,12 @@ impl Runtime {
     /// The limits every instance runs under.
     pub fn limits(&self) -> InstanceLimits {
         self.limits
+    }
+
+    /// Where invocations that compute past a slice finish (every capability runs its
+    /// invocations through it).
+    pub fn busy_lane(&self) -> &BusyLane {
+        &self.busy_lane
     }
 
     /// How instances are allocated (after any fallback).

@@ -3,6 +3,28 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The busy lane's settings (see [`BusyLane`](crate::BusyLane)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusyLaneSettings {
+    /// How long an invocation may compute on the regular workers before it moves.
+    pub after: Duration,
+    /// How many low-priority threads run moved invocations.
+    pub threads: usize,
+}
+
+impl Default for BusyLaneSettings {
+    /// Moves after 2 ms, far above what a request to a compiled component computes (tens of
+    /// microseconds), onto one thread per core but one (at least one), so long-running guests
+    /// never fill the last core that short requests land on (BENCHMARKS.md measures both).
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self {
+            after: Duration::from_millis(2),
+            threads: cores.saturating_sub(1).max(1),
+        }
+    }
+}
+
 /// How instance memory is allocated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allocator {
@@ -39,6 +61,9 @@ pub struct RuntimeSettings {
     pub pagemap_scan: bool,
     /// How often the epoch ticks: the granularity of deadlines and of yielding to other work.
     pub epoch_tick: Duration,
+    /// Where invocations that compute past a slice move (low-priority threads, see
+    /// [`BusyLane`](crate::BusyLane)); `None` keeps every invocation where it started.
+    pub busy_lane: Option<BusyLaneSettings>,
 }
 
 impl Default for RuntimeSettings {
@@ -53,6 +78,7 @@ impl Default for RuntimeSettings {
             keep_resident_bytes: 4 << 20,
             pagemap_scan: true,
             epoch_tick: Duration::from_millis(10),
+            busy_lane: Some(BusyLaneSettings::default()),
         }
     }
 }

@@ -13,7 +13,10 @@ use wasmtime::component::{InstancePre, Linker, Val};
 use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
-use weft_runtime::{InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store};
+use weft_runtime::{
+    BusyLane, BusyLaneStopped, InstanceLimits, InvocationFailure, LoadedComponent, Runtime,
+    prepare_store,
+};
 use weft_telemetry::{
     ComponentRecorder, ComponentTelemetry, HTTP_HANDLER_FUNCTION, Invocation,
     MESSAGE_HANDLER_FUNCTION, Outcome, Trigger,
@@ -76,7 +79,9 @@ pub enum ComponentHandlerError {
     Linker(String),
 }
 
-/// Calls one component — HTTP requests and messages — with one fresh instance per call.
+/// Calls one component — HTTP requests and messages — with one fresh instance per call, each
+/// under the runtime's busy lane. Cheap to clone (shared parts).
+#[derive(Clone)]
 pub struct ComponentHandler {
     name: Arc<str>,
     /// Set when it exports `wasi:http/incoming-handler`.
@@ -88,10 +93,11 @@ pub struct ComponentHandler {
     /// For calls from other components into its exports.
     instance_pre: InstancePre<HttpInstanceState>,
     /// The interfaces it exports, full name by unversioned name.
-    exports: HashMap<String, String>,
+    exports: Arc<HashMap<String, String>>,
     /// The interfaces it imports from other components (through component links).
-    linked_imports: Vec<String>,
+    linked_imports: Arc<[String]>,
     limits: InstanceLimits,
+    busy: BusyLane,
     outgoing: OutgoingHttpPolicy,
     links: LinkSlot,
     metrics: ComponentRecorder,
@@ -158,9 +164,10 @@ impl ComponentHandler {
             message_pre,
             message_pre_0_3,
             instance_pre,
-            exports,
-            linked_imports,
+            exports: Arc::new(exports),
+            linked_imports: Arc::from(linked_imports),
             limits: runtime.limits(),
+            busy: runtime.busy_lane().clone(),
             outgoing,
             links: LinkSlot::new(ComponentLinks::unlinked(&component.name)),
         })
@@ -233,8 +240,8 @@ impl ComponentHandler {
         names.join(", ")
     }
 
-    /// Runs `function` of `interface` with `params` (a call from a component on another host)
-    /// and returns its results.
+    /// Runs `function` of `interface` with `params` (a call from a component on another host
+    /// or from outside) under the busy lane, and returns its results.
     pub async fn call_export_owned(
         &self,
         interface: &str,
@@ -242,6 +249,28 @@ impl ComponentHandler {
         params: Vec<Val>,
         call: CallContext,
     ) -> Result<Vec<Val>, ComponentCallError> {
+        let mut results = vec![Val::Bool(false); self.result_count(interface, function)];
+        let handler = self.clone();
+        let (interface, function) = (interface.to_owned(), function.to_owned());
+        let stopped = ComponentCallError::Failed {
+            target: self.name.to_string(),
+            interface: unversioned(&interface).to_owned(),
+            function: function.clone(),
+            reason: BusyLaneStopped.to_string(),
+        };
+        self.busy
+            .run(async move {
+                handler
+                    .call_export(&interface, &function, &params, &mut results, call)
+                    .await
+                    .map(|()| results)
+            })
+            .await
+            .unwrap_or(Err(stopped))
+    }
+
+    /// How many results `interface`.`function` returns (0 when it has no such export).
+    fn result_count(&self, interface: &str, function: &str) -> usize {
         let engine = self.instance_pre.engine();
         let component_type = self.instance_pre.component().component_type();
         let instance = self
@@ -252,18 +281,14 @@ impl ComponentHandler {
                 ComponentItem::ComponentInstance(instance) => Some(instance),
                 _ => None,
             });
-        let results = instance
+        instance
             .as_ref()
             .and_then(|instance| instance.get_export(engine, function))
             .and_then(|export| match export.ty {
                 ComponentItem::ComponentFunc(func) => Some(func.results().len()),
                 _ => None,
             })
-            .unwrap_or(0);
-        let mut results = vec![Val::Bool(false); results];
-        self.call_export(interface, function, &params, &mut results, call)
-            .await?;
-        Ok(results)
+            .unwrap_or(0)
     }
 
     /// Calls `interface`.`function` of this component for another component, in the context
@@ -343,8 +368,8 @@ impl ComponentHandler {
     }
 
     /// Calls the component's message handler (`wasmcloud:messaging/handler@0.2.0`, else
-    /// `incoming-handler@0.3.0`) with `message` in a fresh instance, in the trace `trace` it
-    /// was sent in; the error says why it was not handled.
+    /// `incoming-handler@0.3.0`) with `message` in a fresh instance under the busy lane, in
+    /// the trace `trace` it was sent in; the error says why it was not handled.
     pub async fn handle_message(
         &self,
         message: BrokerMessage,
@@ -356,6 +381,23 @@ impl ComponentHandler {
                 interface: "wasmcloud:messaging/handler (0.2.0) or incoming-handler (0.3.0)",
             });
         }
+        let handler = self.clone();
+        // The busy lane stops only with the host.
+        let stopped = MessagingError::NotRunning {
+            component: self.name.to_string(),
+        };
+        self.busy
+            .run(async move { handler.deliver_message(message, trace).await })
+            .await
+            .unwrap_or(Err(stopped))
+    }
+
+    /// [`Self::handle_message`] where the caller runs.
+    async fn deliver_message(
+        &self,
+        message: BrokerMessage,
+        trace: Option<TraceContext>,
+    ) -> Result<(), MessagingError> {
         let invocation =
             self.metrics
                 .begin(Trigger::Message, MESSAGE_HANDLER_FUNCTION, trace.as_ref());
@@ -439,6 +481,7 @@ impl ComponentHandler {
             outgoing,
             links,
             recorder,
+            busy,
         } = setup;
         let incoming = TraceContext::carried(request.extensions(), request.headers());
         let invocation = recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
@@ -474,7 +517,7 @@ impl ComponentHandler {
         // over the response head.
         let task_name = Arc::clone(&name);
         let trace = store.data().trace().cloned();
-        let invocation = tokio::spawn(async move {
+        let guest = async move {
             let outcome = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 invocation.instantiated();
@@ -497,6 +540,11 @@ impl ComponentHandler {
                 );
                 failure
             })
+        };
+        let invocation = tokio::spawn(async move {
+            busy.run(guest)
+                .await
+                .unwrap_or_else(|stopped| Err(InvocationFailure::Host(stopped.to_string())))
         });
 
         answer(&name, receiver, invocation).await
@@ -509,6 +557,7 @@ struct InstanceSetup {
     outgoing: OutgoingHttpPolicy,
     links: Arc<ComponentLinks>,
     recorder: ComponentRecorder,
+    busy: BusyLane,
 }
 
 /// The response the guest handed over, or why there is none: an error code it answered
@@ -588,6 +637,7 @@ impl ComponentHandler {
                 outgoing: self.outgoing.clone(),
                 links: self.links.get(),
                 recorder: self.metrics.clone(),
+                busy: self.busy.clone(),
             },
             request,
         ))

@@ -101,6 +101,7 @@ fn runtime_settings(args: &RunArgs) -> RuntimeSettings {
     RuntimeSettings {
         memory_limit_bytes: args.memory_limit,
         invocation_deadline: args.deadline,
+        busy_lane: args.busy_lane.settings(),
         allocator: if args.no_pooling {
             Allocator::OnDemand
         } else {

@@ -58,6 +58,7 @@ pub fn host_config(options: &HostOptions) -> anyhow::Result<HostConfig> {
     Ok(HostConfig {
         labels: parse_values(&options.labels)?,
         heartbeat: options.heartbeat,
+        busy_lane: options.busy_lane.settings(),
         oci: crate::commands::oci::settings(&options.oci)?,
     })
 }

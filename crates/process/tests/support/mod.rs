@@ -18,6 +18,7 @@ pub fn host_config(labels: &[(&str, &str)]) -> HostConfig {
             .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
             .collect(),
         heartbeat: Duration::from_millis(200),
+        busy_lane: Some(weft_runtime::BusyLaneSettings::default()),
         oci: Default::default(),
     }
 }
