@@ -14,11 +14,14 @@ from urllib.parse import urlsplit
 async def one_at_a_time(host: str, port: int, path: str, done: list) -> None:
     request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
     while True:
+        writer = None
         try:
             reader, writer = await asyncio.open_connection(host, port)
             while True:
                 writer.write(request)
                 await writer.drain()
+                if not await reader.readline():
+                    break  # the server closed the connection
                 length = 0
                 chunked = False
                 while (line := await reader.readline()) not in (b"\r\n", b""):
@@ -36,6 +39,9 @@ async def one_at_a_time(host: str, port: int, path: str, done: list) -> None:
                 done[0] += 1
         except (OSError, asyncio.IncompleteReadError, ValueError):
             await asyncio.sleep(0.05)
+        finally:
+            if writer is not None:
+                writer.close()
 
 
 async def main() -> None:

