@@ -224,7 +224,7 @@ pub struct BusyLaneArgs {
     /// How long one invocation may compute before it moves to low-priority threads, so a
     /// guest that spins cannot slow other components' requests (e.g. 2ms, 10ms; `off`: never
     /// move).
-    #[arg(long, default_value = "2ms", value_parser = parse_duration_or_off, env = "WEFT_BUSY_AFTER")]
+    #[arg(long, value_name = "DURATION", default_value = "2ms", value_parser = parse_duration_or_off, env = "WEFT_BUSY_AFTER")]
     pub busy_after: DurationOrOff,
 
     /// How many low-priority threads run the invocations that moved (default: one per core

@@ -97,6 +97,7 @@ impl BusyLane {
             lane: self.lane.clone(),
             state: State::Here(Box::pin(invocation)),
             computed: Duration::ZERO,
+            on_move: None,
         }
     }
 }
@@ -107,6 +108,16 @@ pub struct Sliced<F: Future> {
     state: State<F>,
     /// Time spent inside its polls on the regular workers.
     computed: Duration,
+    /// Called when it moves (a metric, a log line).
+    on_move: Option<Box<dyn FnOnce() + Send>>,
+}
+
+impl<F: Future> Sliced<F> {
+    /// Calls `report` if, and when, the invocation moves to the lane.
+    pub fn on_move(mut self, report: impl FnOnce() + Send + 'static) -> Self {
+        self.on_move = Some(Box::new(report));
+        self
+    }
 }
 
 enum State<F: Future> {
@@ -173,6 +184,9 @@ where
         }
         if let State::Here(invocation) = std::mem::replace(&mut self.state, State::Done) {
             lane.moved.fetch_add(1, Ordering::Relaxed);
+            if let Some(report) = self.on_move.take() {
+                report();
+            }
             let origin = Handle::try_current().ok();
             self.state = State::Moved(lane.handle.spawn(InOrigin { origin, invocation }));
         }
@@ -267,7 +281,14 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
     async fn an_invocation_that_computes_past_the_slice_moves_to_the_lane() {
         let lane = BusyLane::start(1, Duration::from_millis(5)).unwrap();
-        let threads = lane.run(compute(8, Duration::from_millis(3))).await;
+        let reported = Arc::new(AtomicU64::new(0));
+        let reports = Arc::clone(&reported);
+        let threads = lane
+            .run(compute(8, Duration::from_millis(3)))
+            .on_move(move || {
+                reports.fetch_add(1, Ordering::Relaxed);
+            })
+            .await;
         assert!(
             !on_lane(&threads[0]),
             "the first poll runs where it started"
@@ -281,6 +302,11 @@ mod tests {
             "once moved, every poll runs on the lane: {threads:?}"
         );
         assert_eq!(lane.moved(), 1);
+        assert_eq!(
+            reported.load(Ordering::Relaxed),
+            1,
+            "the move was reported once"
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 1)]

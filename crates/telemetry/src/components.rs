@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
-use opentelemetry::metrics::{AsyncInstrument, Histogram, Meter, ObservableUpDownCounter};
+use opentelemetry::metrics::{AsyncInstrument, Counter, Histogram, Meter, ObservableUpDownCounter};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, StringValue, Value};
 
@@ -109,6 +109,7 @@ struct ComponentInstruments {
     running: Arc<RunningInstances>,
     /// Keeps `weft.component.instances.active` registered.
     _active: ObservableUpDownCounter<i64>,
+    moves: Counter<u64>,
 }
 
 /// Every recorder's count of instances running an invocation now: an atomic add per
@@ -217,6 +218,13 @@ impl ComponentTelemetry {
                     .with_description("Component instances running an invocation now.")
                     .with_callback(move |observer| observed.observe(observer))
                     .build(),
+                moves: meter
+                    .u64_counter("weft.component.busy_lane.moves")
+                    .with_unit("{invocation}")
+                    .with_description(
+                        "Invocations that computed past the busy lane's slice and moved to its low-priority threads.",
+                    )
+                    .build(),
             }),
             client: HttpClientTelemetry::new(meter, tracing.clone()),
             capabilities: CapabilityTelemetry::new(meter).traced(tracing.clone()),
@@ -268,6 +276,18 @@ impl ComponentRecorder {
     /// Records nothing.
     pub fn disabled() -> Self {
         Self::default()
+    }
+
+    /// One of its invocations computed past the busy lane's slice and moved to the lane's
+    /// low-priority threads (rare, so recorded unbound).
+    pub fn moved_to_busy_lane(&self) {
+        let instruments = self
+            .0
+            .as_ref()
+            .and_then(|shared| shared.instruments.as_ref());
+        if let Some((instruments, id)) = instruments {
+            instruments.moves.add(1, std::slice::from_ref(id));
+        }
     }
 
     /// An invocation of `function` (`wasi:http/incoming-handler.handle`, …) begins, caused
@@ -442,7 +462,14 @@ mod tests {
         hello
             .begin(Trigger::Http, "handle", None)
             .finish(Outcome::Timeout);
+        hello.moved_to_busy_lane();
         let text = metrics.prometheus_text().unwrap_or_default();
+        assert!(
+            text.contains(
+                r#"weft_component_busy_lane_moves_total{weft_component_id="hello-http_component"} 1"#
+            ),
+            "{text}"
+        );
         assert!(
             text.contains(r#"weft_component_invocation_duration_seconds_count{weft_component_id="hello-http_component",weft_invocation_outcome="timeout",weft_invocation_trigger="http"} 1"#),
             "{text}"

@@ -3,6 +3,7 @@
 
 use crate::call_context::{CallContext, TraceContext, trace_ids};
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use hyper::body::Incoming;
@@ -14,7 +15,7 @@ use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use weft_runtime::{
-    BusyLane, InstanceLimits, InvocationFailure, LoadedComponent, Runtime, prepare_store,
+    BusyLane, InstanceLimits, InvocationFailure, LoadedComponent, Runtime, Sliced, prepare_store,
 };
 use weft_telemetry::{
     ComponentRecorder, ComponentTelemetry, HTTP_HANDLER_FUNCTION, Invocation,
@@ -251,14 +252,13 @@ impl ComponentHandler {
         let mut results = vec![Val::Bool(false); self.result_count(interface, function)];
         let handler = self.clone();
         let (interface, function) = (interface.to_owned(), function.to_owned());
-        self.busy
-            .run(async move {
-                handler
-                    .call_export(&interface, &function, &params, &mut results, call)
-                    .await
-                    .map(|()| results)
-            })
-            .await
+        sliced(&self.busy, &self.metrics, async move {
+            handler
+                .call_export(&interface, &function, &params, &mut results, call)
+                .await
+                .map(|()| results)
+        })
+        .await
     }
 
     /// How many results `interface`.`function` returns (0 when it has no such export).
@@ -374,9 +374,10 @@ impl ComponentHandler {
             });
         }
         let handler = self.clone();
-        self.busy
-            .run(async move { handler.deliver_message(message, trace).await })
-            .await
+        sliced(&self.busy, &self.metrics, async move {
+            handler.deliver_message(message, trace).await
+        })
+        .await
     }
 
     /// [`Self::handle_message`] where the caller runs.
@@ -472,6 +473,7 @@ impl ComponentHandler {
         } = setup;
         let incoming = TraceContext::carried(request.extensions(), request.headers());
         let invocation = recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
+        let mover = recorder.clone();
         let call = CallContext {
             depth: 0,
             trace: invocation.hand_on(incoming),
@@ -528,10 +530,21 @@ impl ComponentHandler {
                 failure
             })
         };
-        let invocation = tokio::spawn(busy.run(guest));
+        let invocation = tokio::spawn(sliced(&busy, &mover, guest));
 
         answer(&name, receiver, invocation).await
     }
+}
+
+/// `invocation` under the busy lane `busy`, its move counted by `recorder`.
+fn sliced<F>(busy: &BusyLane, recorder: &ComponentRecorder, invocation: F) -> Sliced<F>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let recorder = recorder.clone();
+    busy.run(invocation)
+        .on_move(move || recorder.moved_to_busy_lane())
 }
 
 /// What a fresh instance is set up with.
