@@ -55,6 +55,7 @@ pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
         count: scale.count as usize,
         config: scale.config,
         secrets: Vec::new(),
+        limits: Default::default(),
         app: None,
     };
     carry_out_later(host, command);

@@ -39,7 +39,7 @@ mod store;
 pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, UnreadableEvent, events_subject, wire_name_of};
-pub use command::{Command, FencedCommand, LinkSpec, SecretBinding};
+pub use command::{Command, ComponentLimits, FencedCommand, LinkSpec, SecretBinding};
 pub use ctl_payloads::{
     APP_ANNOTATION, BadCtlBody, ComponentDescription, CtlResponse, HostInventory, HostSummary,
     LabelChange, Link, LinkDelete, ProviderDescription, ScaleComponent, StartProvider,

@@ -539,3 +539,37 @@ proptest! {
         prop_assert!(observed.links.is_empty());
     }
 }
+
+#[test]
+fn a_limits_policy_travels_with_the_component_and_one_weft_cannot_apply_blocks_the_app() {
+    let limited = HELLO.replace(
+        "spec:\n",
+        "spec:\n  policies:\n    - {name: small, type: limits.weft.dev/v1alpha1, properties: {memory: 64MiB, timeout: 1500ms}}\n",
+    );
+    let plan = reconcile(&manifest(&limited), &one_host());
+    let limits = plan
+        .commands
+        .iter()
+        .find_map(|command| match command {
+            Command::ScaleComponent { limits, .. } => Some(*limits),
+            _ => None,
+        })
+        .expect("the component is scaled");
+    assert_eq!(limits.memory_bytes, Some(64 << 20));
+    assert_eq!(limits.timeout_ms, Some(1500));
+    assert_eq!(limits.max_concurrency, None);
+
+    let unreadable = HELLO.replace(
+        "spec:\n",
+        "spec:\n  policies:\n    - {name: small, type: limits.weft.dev/v1alpha1, properties: {memory: lots}}\n",
+    );
+    let plan = reconcile(&manifest(&unreadable), &one_host());
+    assert!(
+        plan.status.reasons.iter().any(|blocker| matches!(
+            blocker,
+            Blocker::Unsupported { what } if what.contains("`memory: lots` is not a positive size")
+        )),
+        "{:?}",
+        plan.status.reasons
+    );
+}
