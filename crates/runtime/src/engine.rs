@@ -43,7 +43,9 @@ impl Runtime {
         })?;
         let busy_lane = match &settings.busy_lane {
             Some(lane) => BusyLane::start(lane.threads, lane.after).map_err(|error| {
-                RuntimeError::Engine(format!("cannot start the busy lane's threads: {error}"))
+                RuntimeError::Engine(format!(
+                    "cannot start the busy lane's threads ({error}); fewer `--busy-threads`, or `--busy-after off` to run without the busy lane"
+                ))
             })?,
             None => BusyLane::disabled(),
         };

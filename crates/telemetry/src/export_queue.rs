@@ -266,31 +266,35 @@ mod tests {
         assert!(queue.take().is_empty());
     }
 
-    #[test]
-    fn partial_batches_of_the_lanes_are_joined_up_to_the_batch_size() {
+    /// A queue of `lanes` lanes (room for `queue` items, batches of `batch`) holding `items`,
+    /// each in the lane its value picks.
+    fn lanes_holding(
+        queue: usize,
+        batch: usize,
+        lanes: usize,
+        items: &[u32],
+    ) -> ExportQueue<Vec<u32>> {
         let limits = QueueLimits {
             delay: Duration::from_secs(1),
-            queue: 100,
-            batch: 3,
+            queue,
+            batch,
         };
-        let queue = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", 4);
-        for item in [0, 1, 2, 3, 5] {
-            queue.add_to_lane(item as usize, |batch| batch.push(item));
+        let lanes = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", lanes);
+        for &item in items {
+            lanes.add_to_lane(item as usize, |batch| batch.push(item));
         }
+        lanes
+    }
+
+    #[test]
+    fn partial_batches_of_the_lanes_are_joined_up_to_the_batch_size() {
+        let queue = lanes_holding(100, 3, 4, &[0, 1, 2, 3, 5]);
         assert_eq!(queue.take(), [vec![0, 1, 5], vec![2, 3]]);
     }
 
     #[tokio::test]
     async fn the_export_task_is_woken_when_a_batch_is_waiting_across_the_lanes() {
-        let limits = QueueLimits {
-            delay: Duration::from_secs(1),
-            queue: 100,
-            batch: 4,
-        };
-        let queue = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", 4);
-        for item in 0..4 {
-            queue.add_to_lane(item as usize, |batch| batch.push(item));
-        }
+        let queue = lanes_holding(100, 4, 4, &[0, 1, 2, 3]);
         let woken = tokio::time::timeout(Duration::from_millis(500), queue.full_batch.notified());
         assert!(
             woken.await.is_ok(),
@@ -300,15 +304,7 @@ mod tests {
 
     #[test]
     fn lanes_batch_apart_and_share_one_limit() {
-        let limits = QueueLimits {
-            delay: Duration::from_secs(1),
-            queue: 5,
-            batch: 2,
-        };
-        let queue = ExportQueue::<Vec<u32>>::with_lanes(limits, "full", 2);
-        for item in 0..7 {
-            queue.add_to_lane(item as usize, |batch| batch.push(item));
-        }
+        let queue = lanes_holding(5, 2, 2, &[0, 1, 2, 3, 4, 5, 6]);
         assert_eq!(queue.take(), [vec![0, 2], vec![1, 3], vec![4]]);
         queue.add_to_lane(1, |batch| batch.push(9));
         assert_eq!(queue.take(), [vec![9]]);

@@ -252,7 +252,7 @@ impl ComponentHandler {
         let mut results = vec![Val::Bool(false); self.result_count(interface, function)];
         let handler = self.clone();
         let (interface, function) = (interface.to_owned(), function.to_owned());
-        sliced(&self.busy, &self.metrics, async move {
+        sliced(&self.busy, self.metrics.clone(), async move {
             handler
                 .call_export(&interface, &function, &params, &mut results, call)
                 .await
@@ -374,7 +374,7 @@ impl ComponentHandler {
             });
         }
         let handler = self.clone();
-        sliced(&self.busy, &self.metrics, async move {
+        sliced(&self.busy, self.metrics.clone(), async move {
             handler.deliver_message(message, trace).await
         })
         .await
@@ -530,19 +530,18 @@ impl ComponentHandler {
                 failure
             })
         };
-        let invocation = tokio::spawn(sliced(&busy, &mover, guest));
+        let invocation = tokio::spawn(sliced(&busy, mover, guest));
 
         answer(&name, receiver, invocation).await
     }
 }
 
 /// `invocation` under the busy lane `busy`, its move counted by `recorder`.
-fn sliced<F>(busy: &BusyLane, recorder: &ComponentRecorder, invocation: F) -> Sliced<F>
+fn sliced<F>(busy: &BusyLane, recorder: ComponentRecorder, invocation: F) -> Sliced<F>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let recorder = recorder.clone();
     busy.run(invocation)
         .on_move(move || recorder.moved_to_busy_lane())
 }
