@@ -372,7 +372,10 @@ impl<'a> Planner<'a> {
             .iter()
             .map(|secret| secret.binding.clone())
             .collect();
-        let same_setup = running.is_none_or(|c| c.image == workload.image && c.secrets == secrets);
+        let limits = wire_limits(&workload.limits);
+        let same_setup = running.is_none_or(|c| {
+            c.image == workload.image && c.secrets == secrets && c.limits == limits
+        });
         if current == wanted && same_setup {
             return;
         }
@@ -383,7 +386,7 @@ impl<'a> Planner<'a> {
             count: wanted,
             config: workload.config.clone(),
             secrets,
-            limits: wire_limits(&workload.limits),
+            limits,
             app: Some(self.app.to_owned()),
         };
         if wanted == 0 {

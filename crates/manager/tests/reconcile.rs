@@ -410,6 +410,7 @@ fn undeploy_removes_only_what_the_app_owns() {
         image: "file://x.wasm".into(),
         count: 3,
         secrets: Vec::new(),
+        limits: Default::default(),
         app: Some("other".into()),
     });
     observed
@@ -454,6 +455,7 @@ fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
         image: "x".into(),
         count: 1,
         secrets: Vec::new(),
+        limits: Default::default(),
         app: Some("squatter".into()),
     });
     let plan = reconcile(&desired, &observed);
@@ -571,5 +573,33 @@ fn a_limits_policy_travels_with_the_component_and_one_weft_cannot_apply_blocks_t
         )),
         "{:?}",
         plan.status.reasons
+    );
+}
+
+#[test]
+fn changing_a_components_limits_rescales_it_and_equal_limits_change_nothing() {
+    let with_timeout = |timeout: &str| {
+        HELLO.replace(
+            "spec:\n",
+            &format!("spec:\n  policies:\n    - {{name: small, type: limits.weft.dev/v1alpha1, properties: {{timeout: {timeout}}}}}\n"),
+        )
+    };
+    let mut observed = one_host();
+    converge(&manifest(&with_timeout("2s")), &mut observed);
+    assert!(
+        reconcile(&manifest(&with_timeout("2s")), &observed)
+            .commands
+            .is_empty()
+    );
+
+    let plan = reconcile(&manifest(&with_timeout("5s")), &observed);
+    let rescaled = plan.commands.iter().find_map(|command| match command {
+        Command::ScaleComponent { limits, count, .. } => Some((limits.timeout_ms, *count)),
+        _ => None,
+    });
+    assert!(
+        matches!(rescaled, Some((Some(5000), count)) if count > 0),
+        "{:?}",
+        plan.commands
     );
 }
