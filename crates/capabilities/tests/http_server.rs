@@ -10,7 +10,7 @@ use std::time::Duration;
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::component_limits::Admission;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RequestHandler, RouteSpec};
-use weft_runtime::{ComponentSource, Runtime, RuntimeSettings};
+use weft_runtime::{ComponentSource, LoadedComponent, Runtime, RuntimeSettings};
 
 const ANY_PORT: &str = "127.0.0.1:0";
 
@@ -33,10 +33,13 @@ fn handler_with(
     path: &str,
     outgoing: OutgoingHttpPolicy,
 ) -> Arc<dyn RequestHandler> {
-    let component = runtime
+    Arc::new(ComponentHandler::new(runtime, &loaded(runtime, path), outgoing).unwrap())
+}
+
+fn loaded(runtime: &Runtime, path: &str) -> LoadedComponent {
+    runtime
         .load(&ComponentSource::File(PathBuf::from(path)))
-        .unwrap();
-    Arc::new(ComponentHandler::new(runtime, &component, outgoing).unwrap())
+        .unwrap()
 }
 
 async fn serve(server: &HttpServer, handler: Arc<dyn RequestHandler>, owner: &str) -> SocketAddr {
@@ -445,11 +448,7 @@ async fn outgoing_http_is_denied_unless_the_destination_is_allowed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_past_max_concurrency_gets_503_with_retry_after_and_is_counted() {
     let runtime = runtime();
-    let component = runtime
-        .load(&ComponentSource::File(PathBuf::from(
-            weft_test_components::SLOW,
-        )))
-        .unwrap();
+    let component = loaded(&runtime, weft_test_components::SLOW);
     let limited = ComponentHandler::new(&runtime, &component, OutgoingHttpPolicy::deny_all())
         .unwrap()
         .with_limits(runtime.limits(), Admission::at_most(1));

@@ -35,6 +35,15 @@ fn limited_app(dir: &Path, name: &str, image: &str, port: u16, limits: &str) -> 
     file
 }
 
+/// Deploys [`limited_app`] through `weft app deploy`, which must succeed; returns its URL.
+fn deploy_limited(state: &Path, dir: &Path, name: &str, image: &str, limits: &str) -> String {
+    let port = free_port();
+    let file = limited_app(dir, name, image, port, limits);
+    let (code, _, stderr) = client(state, &["app", "deploy", &file]);
+    assert_eq!(code, 0, "{stderr}");
+    format!("http://127.0.0.1:{port}/")
+}
+
 /// `weft app status NAME -o json`'s `limit_hits`.
 fn limit_hits(state: &Path, name: &str) -> Vec<serde_json::Value> {
     let (code, stdout, stderr) = client(state, &["app", "status", name, "-o", "json"]);
@@ -54,18 +63,15 @@ fn a_limits_policy_bounds_time_memory_and_concurrency_and_status_shows_each_hit(
     let weft = spawn_on(command, state.path());
 
     // Time: a spinning guest is stopped at its own 300 ms, far below the host's 10 s.
-    let port = free_port();
-    let file = limited_app(
+    let url_of_spinner = deploy_limited(
+        state.path(),
         apps.path(),
         "spinner",
         weft_test_components::SPIN_LOOP,
-        port,
         "timeout: 300ms",
     );
-    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
     let started = Instant::now();
-    let (status, body) = get(&format!("http://127.0.0.1:{port}/"));
+    let (status, body) = get(&url_of_spinner);
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("deadline"), "{body}");
     assert!(
@@ -85,17 +91,14 @@ fn a_limits_policy_bounds_time_memory_and_concurrency_and_status_shows_each_hit(
     );
 
     // Memory: a guest that hoards is stopped at its own 16 MiB.
-    let port = free_port();
-    let file = limited_app(
+    let url = deploy_limited(
+        state.path(),
         apps.path(),
         "hoarder",
         weft_test_components::MEMORY_BOMB,
-        port,
         "memory: 16MiB",
     );
-    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
-    let (status, body) = get(&format!("http://127.0.0.1:{port}/"));
+    let (status, body) = get(&url);
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("memory"), "{body}");
     let hits = limit_hits(state.path(), "hoarder");
@@ -107,17 +110,13 @@ fn a_limits_policy_bounds_time_memory_and_concurrency_and_status_shows_each_hit(
 
     // Concurrency: with one invocation at a time, a second request meanwhile is turned away;
     // once the first ends, the next is served.
-    let port = free_port();
-    let file = limited_app(
+    let url = deploy_limited(
+        state.path(),
         apps.path(),
         "single",
         weft_test_components::SLOW,
-        port,
         "max-concurrency: \"1\"",
     );
-    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
-    assert_eq!(code, 0, "{stderr}");
-    let url = format!("http://127.0.0.1:{port}/");
     let first = std::thread::spawn({
         let url = format!("{url}?ms=1500");
         move || get(&url)
@@ -152,6 +151,25 @@ fn a_limits_policy_bounds_time_memory_and_concurrency_and_status_shows_each_hit(
         ) && stderr.contains("--memory-limit"),
         "{stderr}"
     );
+
+    // A policy weft cannot read is refused at deploy, and what was deployed keeps serving
+    // under its limits.
+    let file = limited_app(
+        apps.path(),
+        "spinner",
+        weft_test_components::SPIN_LOOP,
+        free_port(),
+        "timout: 5s",
+    );
+    let (code, _, stderr) = client(state.path(), &["app", "deploy", &file]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("has limits weft cannot apply, so it was not deployed")
+            && stderr.contains("did you mean `timeout`?"),
+        "{stderr}"
+    );
+    assert_eq!(get(&url_of_spinner).0, 503);
+    assert_eq!(limit_hits(state.path(), "spinner")[0]["count"], 2);
 
     // Apps that hit nothing show nothing.
     assert!(limit_hits(state.path(), "greedy").is_empty());

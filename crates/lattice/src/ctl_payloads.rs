@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::Retry;
+use crate::command::ComponentLimits;
 use serde::{Deserialize, Serialize};
 
 /// Every reply: `{success, message, response?}`.
@@ -277,6 +278,49 @@ pub struct ScaleComponent {
     /// Whether a running component may change image.
     #[serde(default)]
     pub allow_update: bool,
+    /// Limits, wasmCloud's way: `max_memory_limit` (bytes) and `max_execution_time`
+    /// (seconds), as text.
+    #[serde(default)]
+    pub component_limits: Option<BTreeMap<String, String>>,
+}
+
+/// A `component_limits` value that is not a whole number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`component_limits.{key}: {value}` is not a whole number of {unit}")]
+pub struct BadComponentLimit {
+    /// The key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// What the number counts.
+    pub unit: &'static str,
+}
+
+impl ScaleComponent {
+    /// The limits its `component_limits` set. Keys other than wasmCloud's two are ignored, as
+    /// wasmCloud does; a value of theirs that is not a whole number is refused.
+    pub fn limits(&self) -> Result<ComponentLimits, BadComponentLimit> {
+        let Some(map) = &self.component_limits else {
+            return Ok(ComponentLimits::default());
+        };
+        let number = |key: &str, unit: &'static str| {
+            map.get(key)
+                .map(|value| {
+                    value.trim().parse::<u64>().map_err(|_| BadComponentLimit {
+                        key: key.to_owned(),
+                        value: value.clone(),
+                        unit,
+                    })
+                })
+                .transpose()
+        };
+        Ok(ComponentLimits {
+            memory_bytes: number("max_memory_limit", "bytes")?,
+            timeout_ms: number("max_execution_time", "seconds")?
+                .map(|seconds| seconds.saturating_mul(1000)),
+            max_concurrency: None,
+        })
+    }
 }
 
 /// What `provider.start.{id}` takes (wasmCloud's `StartProviderCommand`).

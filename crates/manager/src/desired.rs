@@ -174,13 +174,7 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
     // so loading the manifest only warned).
     builder
         .unsupported
-        .extend(manifest.limit_problems().into_iter().map(|problem| {
-            let hint = problem
-                .hint
-                .map(|hint| format!("; {hint}"))
-                .unwrap_or_default();
-            format!("{} at {}{hint}", problem.message, problem.pointer)
-        }));
+        .extend(manifest.limit_problems().iter().map(ToString::to_string));
     DesiredApp {
         name: app.to_owned(),
         workloads: builder.workloads,

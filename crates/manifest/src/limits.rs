@@ -57,6 +57,17 @@ pub struct LimitProblem {
     pub hint: Option<String>,
 }
 
+impl std::fmt::Display for LimitProblem {
+    /// `MESSAGE at POINTER; HINT`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at {}", self.message, self.pointer)?;
+        match &self.hint {
+            Some(hint) => write!(f, "; {hint}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One property's problem, before it has a place.
 struct PropertyProblem {
     /// The property (`memory`, …), or `None` for the policy as a whole.
