@@ -23,6 +23,7 @@ use weft_manager::{
 use weft_secrets::{SecretError, SecretInfo, SecretKey, SecretValue, SecretVault};
 use weft_telemetry::Telemetry;
 
+use crate::limit_hits::{self, LimitHit};
 use crate::managed::{LatticeError, ManagedLattice};
 use crate::names::{InvalidName, check_config_name, check_label_key, check_secret_name};
 use crate::part_view::PartView;
@@ -85,6 +86,9 @@ pub struct AppView {
     /// Each scaler and link of the deployed version and where it stands (wadm's `scalers`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartView>,
+    /// Its components' invocations that hit a limit or trapped, per host.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limit_hits: Vec<LimitHit>,
 }
 
 /// Applications, configs and links over one host.
@@ -325,7 +329,8 @@ impl ControlPlane {
     /// One app's view.
     pub async fn view(&self, name: &str) -> Result<AppView, ControlError> {
         let app = self.apps.get(name).await?;
-        Ok(to_view(&app, self.status(name)))
+        let mut hits = self.limit_hits();
+        Ok(to_view(&app, self.status(name), hits.remove(name)))
     }
 
     /// Everything stored about one app: versions and history.
@@ -344,13 +349,27 @@ impl ControlPlane {
 
     /// Every app's view.
     pub async fn list(&self) -> Result<Vec<AppView>, ControlError> {
+        let mut hits = self.limit_hits();
         Ok(self
             .apps
             .list()
             .await?
             .iter()
-            .map(|app| to_view(app, self.status(&app.name)))
+            .map(|app| to_view(app, self.status(&app.name), hits.remove(&app.name)))
             .collect())
+    }
+
+    /// What each application's components hit, by application.
+    fn limit_hits(&self) -> BTreeMap<String, Vec<LimitHit>> {
+        let reports = self.lattice().limits_reports();
+        limit_hits::by_app(reports.iter().map(|report| {
+            (
+                report.host_id.as_str(),
+                report.component_id.as_str(),
+                report.app.as_str(),
+                &report.limits,
+            )
+        }))
     }
 
     /// Names of applications as they change (status, versions, deployment).
@@ -640,7 +659,11 @@ fn reasons_text(reasons: &[Blocker]) -> Vec<String> {
     reasons.iter().map(ToString::to_string).collect()
 }
 
-fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView {
+fn to_view(
+    app: &weft_manager::StoredApp,
+    status: Option<AppStatus>,
+    limit_hits: Option<Vec<LimitHit>>,
+) -> AppView {
     let (status, reasons, parts) = match (&app.deployed, status) {
         (None, Some(status)) if !status.reasons.is_empty() => (
             "failed".to_owned(),
@@ -667,6 +690,7 @@ fn to_view(app: &weft_manager::StoredApp, status: Option<AppStatus>) -> AppView 
         reasons,
         ignored: ignored_parts(app),
         parts,
+        limit_hits: limit_hits.unwrap_or_default(),
     }
 }
 

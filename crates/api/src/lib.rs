@@ -6,6 +6,7 @@
 
 mod control;
 pub mod ctl;
+mod limit_hits;
 mod managed;
 mod names;
 mod part_view;
@@ -14,6 +15,7 @@ mod server;
 pub mod wadm;
 
 pub use control::{AppView, ControlError, ControlPlane};
+pub use limit_hits::LimitHit;
 pub use managed::{LatticeError, ManagedLattice};
 pub use part_view::PartView;
 pub use routes::USER_HEADER;

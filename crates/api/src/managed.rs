@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use weft_host::{Host, HostError, HostInfo};
+use weft_lattice::ComponentLimitsReport;
 use weft_manager::{Command, Lattice, NatsLattice, ObservedLattice, RemoteError};
 use weft_secrets::SecretValue;
 
@@ -48,6 +49,15 @@ impl ManagedLattice {
         match self {
             Self::Local(host) => host.observe(),
             Self::Nats { hosts, .. } => hosts.snapshot(),
+        }
+    }
+
+    /// What applications' components hit on each host: live for the host in this process
+    /// alone, as of each host's last heartbeat in a lattice.
+    pub fn limits_reports(&self) -> Vec<ComponentLimitsReport> {
+        match self {
+            Self::Local(host) => ComponentLimitsReport::from_inventory(&host.inventory()),
+            Self::Nats { hosts, .. } => hosts.limits_reports(),
         }
     }
 

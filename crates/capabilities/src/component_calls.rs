@@ -212,6 +212,16 @@ pub enum ComponentCallError {
         /// The depth the call would have run at.
         depth: u32,
     },
+    /// The target already runs as many invocations as its limits policy allows.
+    #[error(
+        "component `{target}` is busy: it already runs {max} invocations at once, its max-concurrency; retry shortly, or raise max-concurrency in its limits policy"
+    )]
+    AtCapacity {
+        /// The link's target.
+        target: String,
+        /// Its max-concurrency.
+        max: u32,
+    },
     /// The target failed while answering.
     #[error("component `{target}` failed while answering {interface}.{function}: {reason}")]
     Failed {

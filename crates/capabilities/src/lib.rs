@@ -15,6 +15,7 @@ pub mod call_context;
 pub mod capability;
 pub mod component_calls;
 pub mod component_invoke;
+pub mod component_limits;
 mod config;
 pub mod http_client;
 pub mod http_server;

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use weft_capabilities::OutgoingHttpPolicy;
+use weft_capabilities::component_limits::Admission;
 use weft_capabilities::http_server::{ComponentHandler, HttpServer, RequestHandler, RouteSpec};
-use weft_runtime::{ComponentSource, Runtime, RuntimeSettings};
+use weft_runtime::{ComponentSource, LoadedComponent, Runtime, RuntimeSettings};
 
 const ANY_PORT: &str = "127.0.0.1:0";
 
@@ -32,10 +33,13 @@ fn handler_with(
     path: &str,
     outgoing: OutgoingHttpPolicy,
 ) -> Arc<dyn RequestHandler> {
-    let component = runtime
+    Arc::new(ComponentHandler::new(runtime, &loaded(runtime, path), outgoing).unwrap())
+}
+
+fn loaded(runtime: &Runtime, path: &str) -> LoadedComponent {
+    runtime
         .load(&ComponentSource::File(PathBuf::from(path)))
-        .unwrap();
-    Arc::new(ComponentHandler::new(runtime, &component, outgoing).unwrap())
+        .unwrap()
 }
 
 async fn serve(server: &HttpServer, handler: Arc<dyn RequestHandler>, owner: &str) -> SocketAddr {
@@ -439,4 +443,34 @@ async fn outgoing_http_is_denied_unless_the_destination_is_allowed() {
             .starts_with("method: GET\npath: /hello\n")
     );
     server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_max_concurrency_gets_503_with_retry_after_and_is_counted() {
+    let runtime = runtime();
+    let component = loaded(&runtime, weft_test_components::SLOW);
+    let limited = ComponentHandler::new(&runtime, &component, OutgoingHttpPolicy::deny_all())
+        .unwrap()
+        .with_limits(runtime.limits(), Admission::at_most(1));
+    let counted = limited.clone();
+    let server = HttpServer::new(Duration::from_secs(5));
+    let addr = serve(&server, Arc::new(limited), "slow").await;
+
+    let running = tokio::spawn(
+        reqwest::Client::new()
+            .get(format!("http://{addr}/?ms=1000"))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let denied = reqwest::get(format!("http://{addr}/?ms=1")).await.unwrap();
+    assert_eq!(denied.status(), 503);
+    assert_eq!(denied.headers()["retry-after"], "1");
+    let body = denied.text().await.unwrap();
+    assert!(body.contains("its max-concurrency"), "{body}");
+
+    assert_eq!(running.await.unwrap().unwrap().status(), 200);
+    let after = reqwest::get(format!("http://{addr}/?ms=1")).await.unwrap();
+    assert_eq!(after.status(), 200);
+    assert_eq!(counted.limit_hits().denied, 1);
+    assert_eq!(counted.max_concurrency(), Some(1));
 }

@@ -209,6 +209,10 @@ pub struct HostOptions {
     #[arg(long, default_value = "500ms", value_parser = parse_duration, env = "WEFT_HEARTBEAT")]
     pub heartbeat: std::time::Duration,
 
+    /// How long and how large one instance may run.
+    #[command(flatten)]
+    pub instances: InstanceArgs,
+
     /// Where guests that compute for long run.
     #[command(flatten)]
     pub busy_lane: BusyLaneArgs,
@@ -216,6 +220,21 @@ pub struct HostOptions {
     /// How images are pulled.
     #[command(flatten)]
     pub oci: OciArgs,
+}
+
+/// The limits every instance runs under unless its application's limits policy says
+/// otherwise: `weft up`, `weft host` and `weft run` take them.
+#[derive(Debug, Args, Clone)]
+pub struct InstanceArgs {
+    /// Longest one invocation may run, an HTTP request's body included, for components
+    /// without a `timeout` of their own (e.g. 30s, 500ms, 2m).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, env = "WEFT_DEADLINE")]
+    pub deadline: std::time::Duration,
+
+    /// Largest memory one instance may use: the default, and the most a limits policy may
+    /// give a component (e.g. 256MiB, 1GiB).
+    #[arg(long, default_value = "256MiB", value_parser = parse_bytes, env = "WEFT_MEMORY_LIMIT")]
+    pub memory_limit: usize,
 }
 
 /// Where invocations that compute for long go: `weft up`, `weft host` and `weft run` take it.
@@ -677,17 +696,13 @@ pub struct RunArgs {
     #[arg(long, default_value = "127.0.0.1:8000", env = "WEFT_LISTEN")]
     pub listen: SocketAddr,
 
-    /// Longest one request may run, body included (e.g. 30s, 500ms, 2m).
-    #[arg(long, default_value = "60s", value_parser = parse_duration, env = "WEFT_DEADLINE")]
-    pub deadline: std::time::Duration,
+    /// How long and how large one instance may run.
+    #[command(flatten)]
+    pub instances: InstanceArgs,
 
     /// Where guests that compute for long run.
     #[command(flatten)]
     pub busy_lane: BusyLaneArgs,
-
-    /// Largest memory one instance may use (e.g. 256MiB, 1GiB).
-    #[arg(long, default_value = "256MiB", value_parser = parse_bytes, env = "WEFT_MEMORY_LIMIT")]
-    pub memory_limit: usize,
 
     /// Most instances alive at once (the size of the instance pool).
     #[arg(long, default_value_t = 1000, env = "WEFT_MAX_INSTANCES")]

@@ -683,11 +683,16 @@ fn bodies_larger_than_a_nats_message_cross_hosts_in_parts() {
 fn a_component_on_another_host_may_take_longer_than_ten_seconds() {
     let lattice = EdgeAndWorkers::start("slow", 1);
     let port = free_port();
-    lattice.deploy(&support::lattice::split_http(
-        lattice.files(),
-        port,
-        Path::new(weft_test_components::SLOW),
-    ));
+    let file =
+        support::lattice::split_http(lattice.files(), port, Path::new(weft_test_components::SLOW));
+    // Past the hosts' 10 s default: the component's own limit travels to the worker.
+    let manifest = std::fs::read_to_string(&file).unwrap().replacen(
+        "spec:\n",
+        "spec:\n  policies:\n    - {name: patient, type: limits.weft.dev/v1alpha1, properties: {components: hello, timeout: 20s}}\n",
+        1,
+    );
+    std::fs::write(&file, manifest).unwrap();
+    lattice.deploy(&file);
     let url = format!("http://127.0.0.1:{port}/?ms=11000");
     let quick = format!("http://127.0.0.1:{port}/?ms=1");
     support::answer_until("GET", &quick, "", 200, Duration::from_secs(5));

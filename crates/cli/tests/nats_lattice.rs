@@ -346,7 +346,7 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
     // What `wash start component` / `wash start provider` / `wash link put` send.
     let image = format!("file://{}", support::hello_wasm(state.path()));
     let scale = format!(
-        r#"{{"component_ref": "{image}", "component_id": "byhand", "max_instances": 2, "host_id": "{host_id}"}}"#
+        r#"{{"component_ref": "{image}", "component_id": "byhand", "max_instances": 2, "host_id": "{host_id}", "component_limits": {{"max_memory_limit": "33554432", "max_execution_time": "3"}}}}"#
     );
     let scaled = {
         let (nats_url, scale_subject) = (nats.url(), subject("component.scale"));
@@ -393,6 +393,9 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
     let byhand = components.iter().find(|c| c["id"] == "byhand").unwrap();
     assert_eq!(byhand["max_instances"], 2);
     assert_eq!(byhand["annotations"], serde_json::json!({}));
+    // wasmCloud's `component_limits` are in effect: 32 MiB, 3 s.
+    assert_eq!(byhand["weft_limits"]["memory_bytes"], 32 << 20, "{byhand}");
+    assert_eq!(byhand["weft_limits"]["timeout_ms"], 3000, "{byhand}");
     // The manager learns it from the host's next heartbeat (every 500 ms).
     let listed = format!("component byhand x2 {image} (by hand)");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
@@ -431,6 +434,11 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
             "component.scale",
             r#"{"component_id": "x"}"#,
             "component_ref",
+        ),
+        (
+            "component.scale",
+            r#"{"component_ref": "x", "component_id": "y", "count": 1, "component_limits": {"max_execution_time": "soon"}}"#,
+            "`component_limits.max_execution_time: soon` is not a whole number of seconds",
         ),
     ] {
         assert_refused(&nats, &subject(operation), body, expected);

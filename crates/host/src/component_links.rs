@@ -464,6 +464,7 @@ mod tests {
                 image: "file:///web.wasm".into(),
                 count: 1,
                 secrets: Vec::new(),
+                limits: Default::default(),
                 app: Some("shop".into()),
             };
             Self {

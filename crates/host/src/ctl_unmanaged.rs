@@ -13,8 +13,7 @@ use weft_lattice::{CtlResponse, ScaleComponent, StartProvider, StopProvider, par
 use crate::Host;
 
 /// The shape `component.scale` takes, for errors.
-const SCALE_SHAPE: &str =
-    r#"{"component_ref": "IMAGE", "component_id": "ID", "count": N, "config": ["NAME"]}"#;
+const SCALE_SHAPE: &str = r#"{"component_ref": "IMAGE", "component_id": "ID", "count": N, "config": ["NAME"], "component_limits": {"max_memory_limit": "BYTES", "max_execution_time": "SECONDS"}}"#;
 /// The shape `provider.start` takes, for errors.
 const START_SHAPE: &str = r#"{"provider_ref": "IMAGE", "provider_id": "ID", "config": ["NAME"]}"#;
 
@@ -29,6 +28,10 @@ pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
             "`component_id` and `component_ref` must not be empty; send JSON {SCALE_SHAPE}"
         ));
     }
+    let limits = match scale.limits() {
+        Ok(limits) => limits,
+        Err(bad) => return CtlResponse::failed(format!("{bad}; send JSON {SCALE_SHAPE}")),
+    };
     let observed = host.observe().hosts.pop().unwrap_or_default();
     if let Some(running) = observed
         .components
@@ -55,6 +58,7 @@ pub(crate) fn scale_component(host: &Arc<Host>, body: &[u8]) -> CtlResponse {
         count: scale.count as usize,
         config: scale.config,
         secrets: Vec::new(),
+        limits,
         app: None,
     };
     carry_out_later(host, command);

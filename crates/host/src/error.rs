@@ -103,6 +103,11 @@ pub enum ComponentProblem {
     /// It cannot be served (a missing import, nothing to call).
     #[error("{0}")]
     Prepare(#[source] ComponentHandlerError),
+    /// Its limits policy asks for more memory than this host gives an instance.
+    #[error(
+        "{0}; lower `memory` in the application's limits policy, or start the host with a larger --memory-limit"
+    )]
+    Limits(#[source] weft_runtime::MemoryAboveHost),
     /// Preparing it panicked (a bug in weft; the text is the panic's).
     #[error("preparing it failed: {0}")]
     Panicked(String),
@@ -116,7 +121,9 @@ impl ComponentProblem {
         match self {
             // A file being written, or the lattice's NATS connection coming back.
             Self::Load(weft_runtime::RuntimeError::Read { .. }) | Self::NotServed(_) => Retry::Soon,
-            Self::Load(_) | Self::Prepare(_) | Self::Panicked(_) => Retry::AfterChange,
+            Self::Load(_) | Self::Prepare(_) | Self::Limits(_) | Self::Panicked(_) => {
+                Retry::AfterChange
+            }
         }
     }
 }

@@ -10,12 +10,13 @@ use serde::Serialize;
 
 use weft_capabilities::OutgoingHttpPolicy;
 use weft_capabilities::component_calls::ComponentDirectory;
+use weft_capabilities::component_limits::Admission;
 use weft_capabilities::http_server::{
     ComponentHandler, HttpServer, INCOMING_HANDLER, RouteOwner, RouteSpec,
 };
 use weft_lattice::{
-    Command, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability, RunningComponent,
-    SecretBinding, StoredConfig,
+    Command, ComponentLimits, Lattice, LinkSpec, ObservedHost, ObservedLattice, RunningCapability,
+    RunningComponent, SecretBinding, StoredConfig,
 };
 use weft_lattice::{EventBus, LatticeEvent};
 use weft_oci::{ArtifactCache, Registry};
@@ -90,7 +91,7 @@ pub struct Host {
     bus: Arc<dyn EventBus>,
     runtime: Arc<Runtime>,
     http: HttpServer,
-    directory: ComponentDirectory,
+    pub(crate) directory: ComponentDirectory,
     state: Mutex<State>,
     resolver: Mutex<LinkResolver>,
     /// Where OCI images come from, when the host may pull them.
@@ -330,6 +331,7 @@ impl Host {
                 app,
                 config,
                 secrets,
+                limits,
                 ..
             } => {
                 let running = RunningComponent {
@@ -337,6 +339,7 @@ impl Host {
                     image: image.clone(),
                     count: *count,
                     secrets: secrets.clone(),
+                    limits: *limits,
                     app: app.clone(),
                 };
                 self.run_component(running, config).await
@@ -400,7 +403,7 @@ impl Host {
         let id = &running.id;
         let slot = self.resolver().slot(id);
         let handler = self
-            .prepare_component(id, &running.image)
+            .prepare_component(id, &running.image, &running.limits)
             .await?
             .with_links(slot);
         {
@@ -563,19 +566,39 @@ impl Host {
         })
     }
 
-    /// Loads (compiling on first use, on the blocking pool) and prepares a component.
+    /// Loads (compiling on first use, on the blocking pool) and prepares a component to run
+    /// under `limits`.
     async fn prepare_component(
         &self,
         id: &str,
         image: &str,
+        limits: &ComponentLimits,
     ) -> Result<ComponentHandler, HostError> {
+        let own_limits = self
+            .runtime
+            .limits()
+            .with_own(
+                limits.memory_bytes,
+                limits.timeout_ms.map(Duration::from_millis),
+            )
+            .map_err(|problem| HostError::Component {
+                id: id.to_owned(),
+                problem: ComponentProblem::Limits(problem),
+            })?;
+        let admission = limits
+            .max_concurrency
+            .map_or_else(Admission::unbounded, Admission::at_most);
         let source = self.component_source(image).await?;
         let runtime = Arc::clone(&self.runtime);
         let (metrics, metrics_id) = (self.metrics.clone(), id.to_owned());
         let prepared = tokio::task::spawn_blocking(move || {
             let component = runtime.load(&source).map_err(ComponentProblem::Load)?;
             ComponentHandler::for_host(&runtime, &component, OutgoingHttpPolicy::deny_all())
-                .map(|handler| handler.with_telemetry(&metrics, &metrics_id))
+                .map(|handler| {
+                    handler
+                        .with_telemetry(&metrics, &metrics_id)
+                        .with_limits(own_limits, admission)
+                })
                 .map_err(ComponentProblem::Prepare)
         })
         .await

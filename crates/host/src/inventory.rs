@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use weft_lattice::{
-    APP_ANNOTATION, ComponentDescription, HostInventory, HostSummary, ProviderDescription,
-    human_uptime,
+    APP_ANNOTATION, ComponentDescription, HostInventory, HostSummary, LimitsInEffect,
+    ProviderDescription, human_uptime,
 };
 
 use crate::Host;
@@ -33,6 +33,22 @@ impl Host {
             .duration_since(UNIX_EPOCH)
             .map_or(started_at_ms, |elapsed| elapsed.as_millis() as u64);
         now_ms.saturating_sub(started_at_ms) / 1000
+    }
+
+    /// The limits component `id` runs under here and what of them it hit.
+    fn limits_in_effect(&self, id: &str) -> Option<LimitsInEffect> {
+        let handler = self.directory.get(id)?;
+        let limits = handler.instance_limits();
+        let hits = handler.limit_hits();
+        Some(LimitsInEffect {
+            memory_bytes: limits.memory_limit_bytes as u64,
+            timeout_ms: u64::try_from(limits.deadline.as_millis()).unwrap_or(u64::MAX),
+            max_concurrency: handler.max_concurrency(),
+            timeouts: hits.timeouts,
+            memory_hits: hits.memory,
+            traps: hits.traps,
+            denied: hits.denied,
+        })
     }
 
     /// Who this host is and what it runs; each item's `weft.app` annotation names the
@@ -62,6 +78,7 @@ impl Host {
                     annotations: annotations(&component.app),
                     max_instances: component.count,
                     revision: 0,
+                    weft_limits: self.limits_in_effect(&component.id),
                 })
                 .collect(),
             providers: observed

@@ -72,6 +72,28 @@ pub struct SecretBinding {
     pub field: Option<String>,
 }
 
+/// The limits a component runs under on a host, as they travel; what is unset is the host's
+/// default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentLimits {
+    /// Largest linear memory one instance may grow to, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
+    /// Longest one invocation may run, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<u64>,
+    /// Most invocations running at once on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
+}
+
+impl ComponentLimits {
+    /// Whether it sets nothing (and so is left out of a command).
+    pub fn is_unset(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// One goal for the lattice.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]
@@ -105,6 +127,9 @@ pub enum Command {
         /// Secrets it reads.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         secrets: Vec<SecretBinding>,
+        /// The limits it runs under (a manifest's limits policy).
+        #[serde(default, skip_serializing_if = "ComponentLimits::is_unset")]
+        limits: ComponentLimits,
         /// The owning application; `None` when started by hand.
         #[serde(default, deserialize_with = "crate::owner::deserialize")]
         app: Option<String>,

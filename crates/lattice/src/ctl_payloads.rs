@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::Retry;
+use crate::command::ComponentLimits;
 use serde::{Deserialize, Serialize};
 
 /// Every reply: `{success, message, response?}`.
@@ -121,6 +122,74 @@ pub struct ComponentDescription {
     pub max_instances: usize,
     /// Always 0 (weft components carry no claims revision).
     pub revision: u64,
+    /// The limits it runs under and what of them it hit (weft's own; wasmCloud's clients
+    /// ignore the field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weft_limits: Option<LimitsInEffect>,
+}
+
+/// The limits a component runs under on a host, and how often its invocations there hit
+/// them (since it last started there).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LimitsInEffect {
+    /// Largest memory one instance may grow to, in bytes.
+    pub memory_bytes: u64,
+    /// Longest one invocation may run, in milliseconds.
+    pub timeout_ms: u64,
+    /// Most invocations at once; absent: no bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrency: Option<u32>,
+    /// Invocations that ran past `timeout_ms`.
+    #[serde(default)]
+    pub timeouts: u64,
+    /// Invocations that asked for more than `memory_bytes`.
+    #[serde(default)]
+    pub memory_hits: u64,
+    /// Invocations that trapped.
+    #[serde(default)]
+    pub traps: u64,
+    /// Invocations turned away at `max_concurrency`.
+    #[serde(default)]
+    pub denied: u64,
+}
+
+/// The limits one component of an application runs under on one host and what of them it
+/// hit, as the host's last heartbeat said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentLimitsReport {
+    /// The host.
+    pub host_id: String,
+    /// The component.
+    pub component_id: String,
+    /// The application running it.
+    pub app: String,
+    /// Its limits and hits.
+    pub limits: LimitsInEffect,
+}
+
+impl ComponentLimitsReport {
+    /// The reports in `inventory` (a heartbeat) for components applications run.
+    pub fn from_inventory(inventory: &HostInventory) -> Vec<Self> {
+        inventory
+            .components
+            .iter()
+            .filter_map(|component| {
+                Some(Self {
+                    host_id: inventory.host_id.clone(),
+                    component_id: component.id.clone(),
+                    app: component.annotations.get(APP_ANNOTATION)?.clone(),
+                    limits: component.weft_limits?,
+                })
+            })
+            .collect()
+    }
+}
+
+impl LimitsInEffect {
+    /// Whether any invocation hit a limit or trapped.
+    pub fn any_hit(&self) -> bool {
+        self.timeouts + self.memory_hits + self.traps + self.denied > 0
+    }
 }
 
 /// A running capability.
@@ -209,6 +278,49 @@ pub struct ScaleComponent {
     /// Whether a running component may change image.
     #[serde(default)]
     pub allow_update: bool,
+    /// Limits, wasmCloud's way: `max_memory_limit` (bytes) and `max_execution_time`
+    /// (seconds), as text.
+    #[serde(default)]
+    pub component_limits: Option<BTreeMap<String, String>>,
+}
+
+/// A `component_limits` value that is not a whole number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`component_limits.{key}: {value}` is not a whole number of {unit}")]
+pub struct BadComponentLimit {
+    /// The key.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// What the number counts.
+    pub unit: &'static str,
+}
+
+impl ScaleComponent {
+    /// The limits its `component_limits` set. Keys other than wasmCloud's two are ignored, as
+    /// wasmCloud does; a value of theirs that is not a whole number is refused.
+    pub fn limits(&self) -> Result<ComponentLimits, BadComponentLimit> {
+        let Some(map) = &self.component_limits else {
+            return Ok(ComponentLimits::default());
+        };
+        let number = |key: &str, unit: &'static str| {
+            map.get(key)
+                .map(|value| {
+                    value.trim().parse::<u64>().map_err(|_| BadComponentLimit {
+                        key: key.to_owned(),
+                        value: value.clone(),
+                        unit,
+                    })
+                })
+                .transpose()
+        };
+        Ok(ComponentLimits {
+            memory_bytes: number("max_memory_limit", "bytes")?,
+            timeout_ms: number("max_execution_time", "seconds")?
+                .map(|seconds| seconds.saturating_mul(1000)),
+            max_concurrency: None,
+        })
+    }
 }
 
 /// What `provider.start.{id}` takes (wasmCloud's `StartProviderCommand`).

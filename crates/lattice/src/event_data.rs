@@ -289,6 +289,7 @@ mod tests {
                     annotations: BTreeMap::new(),
                     max_instances: 2,
                     revision: 0,
+                    weft_limits: None,
                 }],
                 providers: Vec::new(),
             })),

@@ -39,11 +39,11 @@ mod store;
 pub use any_store::LatticeStore;
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, UnreadableEvent, events_subject, wire_name_of};
-pub use command::{Command, FencedCommand, LinkSpec, SecretBinding};
+pub use command::{Command, ComponentLimits, FencedCommand, LinkSpec, SecretBinding};
 pub use ctl_payloads::{
-    APP_ANNOTATION, BadCtlBody, ComponentDescription, CtlResponse, HostInventory, HostSummary,
-    LabelChange, Link, LinkDelete, ProviderDescription, ScaleComponent, StartProvider,
-    StopProvider, human_uptime, parse_ctl_body,
+    APP_ANNOTATION, BadCtlBody, ComponentDescription, ComponentLimitsReport, CtlResponse,
+    HostInventory, HostSummary, LabelChange, LimitsInEffect, Link, LinkDelete, ProviderDescription,
+    ScaleComponent, StartProvider, StopProvider, human_uptime, parse_ctl_body,
 };
 pub use ctl_subjects::{Operation, ctl_prefix, parse_ctl_subject};
 pub use embedded::EmbeddedStore;

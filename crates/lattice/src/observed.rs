@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::{Command, LinkSpec, SecretBinding};
+use crate::command::{Command, ComponentLimits, LinkSpec, SecretBinding};
 
 /// The lattice as last observed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +53,9 @@ pub struct RunningComponent {
     /// The secrets it reads.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<SecretBinding>,
+    /// The limits it runs under (its manifest's limits policy; unset: the host's defaults).
+    #[serde(default, skip_serializing_if = "ComponentLimits::is_unset")]
+    pub limits: ComponentLimits,
     /// The application that started it; `None` for one started by hand (`component.scale`).
     #[serde(default, deserialize_with = "crate::owner::deserialize")]
     pub app: Option<String>,

@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use weft_lattice::{Expect, Store, StoreError};
-use weft_manifest::{Diagnostics, Manifest};
+use weft_manifest::{Diagnostics, LimitProblem, Manifest};
 
 use crate::id_conflict::{IdConflict, explicit_ids, find_id_conflict};
 
@@ -14,6 +14,12 @@ const PREFIX: &str = "apps/";
 /// Attempts of one read-modify-write before giving up on contention: every failed attempt
 /// means another writer succeeded, so this bounds how many concurrent writers one outlasts.
 const ATTEMPTS: usize = 32;
+
+/// `problems`, one after another.
+fn join_problems(problems: &[LimitProblem]) -> String {
+    let texts: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    texts.join("; ")
+}
 
 /// Why an application operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +62,20 @@ pub enum AppStoreError {
         name: String,
         /// The deployed version.
         version: String,
+    },
+    /// Its limits policies cannot be applied as written (wadm accepts the manifest, so it was
+    /// stored; deploying it would run components under limits nobody meant).
+    #[error(
+        "version `{version}` of `{name}` has limits weft cannot apply, so it was not deployed (what was deployed keeps running): {}; fix the manifest and put it as a new version",
+        join_problems(problems)
+    )]
+    Limits {
+        /// Application.
+        name: String,
+        /// Version.
+        version: String,
+        /// What is wrong, each with its place and a hint.
+        problems: Vec<LimitProblem>,
     },
     /// Another deployed application gives one of its explicit ids (wadm refuses this deploy).
     #[error(transparent)]
@@ -214,7 +234,16 @@ impl<S: Store> AppStore<S> {
         by: &str,
     ) -> Result<(StoredVersion, Manifest), AppStoreError> {
         let staged = self.get(name).await?.version(version)?.clone();
-        self.refuse_taken_ids(&manifest_of(&staged)?).await?;
+        let staged_manifest = manifest_of(&staged)?;
+        let problems = staged_manifest.limit_problems();
+        if !problems.is_empty() {
+            return Err(AppStoreError::Limits {
+                name: name.to_owned(),
+                version: staged.version.clone(),
+                problems,
+            });
+        }
+        self.refuse_taken_ids(&staged_manifest).await?;
         let now = now_ms();
         let app = self
             .update(name, false, |app| {

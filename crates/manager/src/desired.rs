@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 
 use weft_manifest::{
-    CapabilityOrComponent, Component, ConfigProperty, DAEMONSCALER_TRAIT, LINK_TRAIT, LinkProperty,
-    Manifest, SPREADSCALER_TRAIT, SecretProperty, TraitProperties, component_id,
-    managed_config_name,
+    CapabilityOrComponent, Component, ComponentLimits, ConfigProperty, DAEMONSCALER_TRAIT,
+    LINK_TRAIT, LinkProperty, Manifest, SPREADSCALER_TRAIT, SecretProperty, TraitProperties,
+    component_id, managed_config_name,
 };
 
 use weft_lattice::{LinkSpec, SecretBinding};
@@ -81,6 +81,8 @@ pub struct DesiredWorkload {
     pub config: Vec<String>,
     /// Secrets it reads.
     pub secrets: Vec<DesiredSecret>,
+    /// What its limits policy sets (a component's; nothing for a capability).
+    pub limits: ComponentLimits,
 }
 
 /// A secret a workload reads, as the manifest asks for it.
@@ -168,6 +170,11 @@ pub fn desired_state(manifest: &Manifest) -> DesiredApp {
     for component in &manifest.spec.components {
         builder.component(component);
     }
+    // A limits policy weft cannot apply blocks the app until it is fixed (wadm accepts it,
+    // so loading the manifest only warned).
+    builder
+        .unsupported
+        .extend(manifest.limit_problems().iter().map(ToString::to_string));
     DesiredApp {
         name: app.to_owned(),
         workloads: builder.workloads,
@@ -268,6 +275,10 @@ impl Builder<'_> {
             scaler: scaler_of(component, kind),
             config,
             secrets: desired_secrets(self.manifest, &component.properties.secrets),
+            limits: match kind {
+                WorkloadKind::Component => self.manifest.limits_of(&component.name),
+                WorkloadKind::Capability => ComponentLimits::default(),
+            },
         });
     }
 

@@ -19,8 +19,8 @@ use std::time::Duration;
 use futures_util::StreamExt as _;
 use tokio::time::Instant;
 use weft_lattice::{
-    APP_ANNOTATION, CloudEvent, CtlResponse, EventBus as _, HostInventory, InProcessBus,
-    LatticeEvent, LatticeName, Received, Subscription, ctl_prefix,
+    APP_ANNOTATION, CloudEvent, ComponentLimitsReport, CtlResponse, EventBus as _, HostInventory,
+    InProcessBus, LatticeEvent, LatticeName, Received, Subscription, ctl_prefix,
 };
 
 use weft_lattice::HostReport;
@@ -78,6 +78,8 @@ impl From<RemoteError> for Failed {
 struct Tracked {
     report: HostReport,
     last_seen: Instant,
+    /// Its applications' components' limits and hits, from its last heartbeat.
+    limits: Vec<ComponentLimitsReport>,
 }
 
 #[derive(Default)]
@@ -216,6 +218,7 @@ impl NatsLattice {
                             }
                             LatticeEvent::HostHeartbeat(inventory) => {
                                 take_unmanaged(&mut tracked.report.observed, inventory);
+                                tracked.limits = ComponentLimitsReport::from_inventory(inventory);
                             }
                             _ => {}
                         }
@@ -286,6 +289,7 @@ impl NatsLattice {
             Tracked {
                 report,
                 last_seen: Instant::now(),
+                limits: Vec::new(),
             },
         );
         self.changes.publish(LatticeEvent::HostStarted {
@@ -418,6 +422,15 @@ impl NatsLattice {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         true
+    }
+
+    /// Every host's applications' components' limits and hits, as of its last heartbeat.
+    pub fn limits_reports(&self) -> Vec<ComponentLimitsReport> {
+        self.lock()
+            .hosts
+            .values()
+            .flat_map(|tracked| tracked.limits.iter().cloned())
+            .collect()
     }
 
     /// Who is in the view: each host's summary and what it runs.
@@ -602,6 +615,7 @@ fn take_unmanaged(observed: &mut ObservedHost, inventory: &HostInventory) {
                 image: component.image_ref.clone(),
                 count: component.max_instances,
                 secrets: Vec::new(),
+                limits: Default::default(),
                 app: None,
             }),
     );

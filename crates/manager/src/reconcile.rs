@@ -11,7 +11,7 @@ use crate::desired::{
 };
 use crate::part::{Part, PartStatus};
 use crate::placement::{split_by_weight, split_evenly};
-use weft_lattice::{Command, LinkSpec, SecretBinding};
+use weft_lattice::{Command, ComponentLimits, LinkSpec, SecretBinding};
 use weft_lattice::{ObservedHost, ObservedLattice};
 
 /// Where an application stands.
@@ -372,7 +372,10 @@ impl<'a> Planner<'a> {
             .iter()
             .map(|secret| secret.binding.clone())
             .collect();
-        let same_setup = running.is_none_or(|c| c.image == workload.image && c.secrets == secrets);
+        let limits = wire_limits(&workload.limits);
+        let same_setup = running.is_none_or(|c| {
+            c.image == workload.image && c.secrets == secrets && c.limits == limits
+        });
         if current == wanted && same_setup {
             return;
         }
@@ -383,6 +386,7 @@ impl<'a> Planner<'a> {
             count: wanted,
             config: workload.config.clone(),
             secrets,
+            limits,
             app: Some(self.app.to_owned()),
         };
         if wanted == 0 {
@@ -490,6 +494,7 @@ impl<'a> Planner<'a> {
                         count: 0,
                         config: Vec::new(),
                         secrets: Vec::new(),
+                        limits: ComponentLimits::default(),
                         app: Some(self.app.to_owned()),
                     });
                 }
@@ -561,4 +566,15 @@ fn describe_labels(requirements: &BTreeMap<String, String>) -> String {
         .map(|(key, value)| format!("{key}={value}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A manifest's limits as a command carries them.
+fn wire_limits(limits: &weft_manifest::ComponentLimits) -> ComponentLimits {
+    ComponentLimits {
+        memory_bytes: limits.memory_bytes,
+        timeout_ms: limits
+            .timeout
+            .map(|timeout| u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
+        max_concurrency: limits.max_concurrency,
+    }
 }

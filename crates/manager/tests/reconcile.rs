@@ -410,6 +410,7 @@ fn undeploy_removes_only_what_the_app_owns() {
         image: "file://x.wasm".into(),
         count: 3,
         secrets: Vec::new(),
+        limits: Default::default(),
         app: Some("other".into()),
     });
     observed
@@ -454,6 +455,7 @@ fn an_id_run_by_another_app_is_a_conflict_not_a_takeover() {
         image: "x".into(),
         count: 1,
         secrets: Vec::new(),
+        limits: Default::default(),
         app: Some("squatter".into()),
     });
     let plan = reconcile(&desired, &observed);
@@ -538,4 +540,66 @@ proptest! {
         prop_assert!(observed.hosts.iter().all(|h| h.components.is_empty() && h.capabilities.is_empty()));
         prop_assert!(observed.links.is_empty());
     }
+}
+
+#[test]
+fn a_limits_policy_travels_with_the_component_and_one_weft_cannot_apply_blocks_the_app() {
+    let limited = HELLO.replace(
+        "spec:\n",
+        "spec:\n  policies:\n    - {name: small, type: limits.weft.dev/v1alpha1, properties: {memory: 64MiB, timeout: 1500ms}}\n",
+    );
+    let plan = reconcile(&manifest(&limited), &one_host());
+    let limits = plan
+        .commands
+        .iter()
+        .find_map(|command| match command {
+            Command::ScaleComponent { limits, .. } => Some(*limits),
+            _ => None,
+        })
+        .expect("the component is scaled");
+    assert_eq!(limits.memory_bytes, Some(64 << 20));
+    assert_eq!(limits.timeout_ms, Some(1500));
+    assert_eq!(limits.max_concurrency, None);
+
+    let unreadable = HELLO.replace(
+        "spec:\n",
+        "spec:\n  policies:\n    - {name: small, type: limits.weft.dev/v1alpha1, properties: {memory: lots}}\n",
+    );
+    let plan = reconcile(&manifest(&unreadable), &one_host());
+    assert!(
+        plan.status.reasons.iter().any(|blocker| matches!(
+            blocker,
+            Blocker::Unsupported { what } if what.contains("`memory: lots` is not a positive size")
+        )),
+        "{:?}",
+        plan.status.reasons
+    );
+}
+
+#[test]
+fn changing_a_components_limits_rescales_it_and_equal_limits_change_nothing() {
+    let with_timeout = |timeout: &str| {
+        HELLO.replace(
+            "spec:\n",
+            &format!("spec:\n  policies:\n    - {{name: small, type: limits.weft.dev/v1alpha1, properties: {{timeout: {timeout}}}}}\n"),
+        )
+    };
+    let mut observed = one_host();
+    converge(&manifest(&with_timeout("2s")), &mut observed);
+    assert!(
+        reconcile(&manifest(&with_timeout("2s")), &observed)
+            .commands
+            .is_empty()
+    );
+
+    let plan = reconcile(&manifest(&with_timeout("5s")), &observed);
+    let rescaled = plan.commands.iter().find_map(|command| match command {
+        Command::ScaleComponent { limits, count, .. } => Some((limits.timeout_ms, *count)),
+        _ => None,
+    });
+    assert!(
+        matches!(rescaled, Some((Some(5000), count)) if count > 0),
+        "{:?}",
+        plan.commands
+    );
 }

@@ -8,14 +8,17 @@
 mod decode;
 mod diagnostic;
 mod ids;
+mod limits;
 mod model;
 mod node;
 mod schema;
 mod suggest;
+pub mod units;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use ids::{component_id, managed_config_name, normalize_id_part};
+pub use limits::{ComponentLimits, LIMITS_POLICY_TYPE, LimitProblem};
 pub use model::{
     APPLICATION_KIND, CapabilityOrComponent, Component, ComponentProperties, ConfigDefinition,
     ConfigProperty, DAEMONSCALER_TRAIT, LINK_TRAIT, LinkProperty, Manifest, Metadata,

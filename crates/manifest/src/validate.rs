@@ -52,6 +52,7 @@ pub(crate) fn validate(
     check.components(manifest);
     check.links(manifest);
     check.secrets(manifest);
+    check.limits(manifest);
 }
 
 struct Checker<'a> {
@@ -431,6 +432,14 @@ impl Checker<'_> {
                 Some("link the capability to the component that uses it".into()),
             ),
             _ => {}
+        }
+    }
+
+    /// Limits policies ([`Manifest::limit_problems`]). wadm accepts any policy, so these
+    /// are warnings (the verdict stays wadm's); a deploy is blocked by them.
+    fn limits(&mut self, manifest: &Manifest) {
+        for problem in manifest.limit_problems() {
+            self.warning(&problem.pointer, problem.message, problem.hint);
         }
     }
 

@@ -32,6 +32,8 @@ pub(crate) fn build_host(
     let runtime = Runtime::new(&RuntimeSettings {
         cache_dir: Some(state_dir.join("compiled")),
         busy_lane: config.busy_lane,
+        invocation_deadline: config.deadline,
+        memory_limit_bytes: config.memory_limit_bytes,
         ..RuntimeSettings::default()
     })?;
     let mut labels = config.labels.clone();

@@ -26,6 +26,6 @@ pub use cache::{CacheKey, CompiledCache};
 pub use engine::{Allocation, Runtime};
 pub use error::RuntimeError;
 pub use failure::{DeadlineExceeded, InvocationFailure, MemoryLimitExceeded};
-pub use limits::{InstanceLimits, StoreLimits, prepare_store};
+pub use limits::{InstanceLimits, MemoryAboveHost, StoreLimits, mib_text, prepare_store};
 pub use load::{ComponentSource, LoadedComponent};
 pub use settings::{Allocator, BusyLaneSettings, RuntimeSettings};

@@ -70,7 +70,7 @@ impl Default for RuntimeSettings {
     fn default() -> Self {
         Self {
             memory_limit_bytes: 256 << 20,
-            invocation_deadline: Duration::from_secs(60),
+            invocation_deadline: Duration::from_secs(10),
             allocator: Allocator::PoolingOrFallback,
             max_instances: 1000,
             cache_dir: None,

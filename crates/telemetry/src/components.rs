@@ -40,10 +40,10 @@ pub const MESSAGE_HANDLER_FUNCTION: &str = "wasmcloud:messaging/handler.handle-m
 const TRIGGERS: usize = 3;
 
 /// How many [`Outcome`]s there are.
-const OUTCOMES: usize = 5;
+const OUTCOMES: usize = 6;
 
 const _: () = assert!(Trigger::Message as usize + 1 == TRIGGERS);
-const _: () = assert!(Outcome::Memory as usize + 1 == OUTCOMES);
+const _: () = assert!(Outcome::Denied as usize + 1 == OUTCOMES);
 
 impl Trigger {
     /// Its place among the triggers, for the bound series.
@@ -73,6 +73,8 @@ pub enum Outcome {
     Timeout,
     /// It asked for more memory than its limit.
     Memory,
+    /// It never ran: the component already ran as many invocations as its limit allows.
+    Denied,
 }
 
 impl Outcome {
@@ -89,6 +91,7 @@ impl Outcome {
             Self::Trap => "trap",
             Self::Timeout => "timeout",
             Self::Memory => "memory",
+            Self::Denied => "denied",
         }
     }
 }

@@ -151,7 +151,7 @@ pub(crate) fn answer<T>(
 
 fn control_error(failure: &ControlError) -> Response {
     let status = match failure {
-        ControlError::Apps(AppStoreError::Invalid(_))
+        ControlError::Apps(AppStoreError::Invalid(_) | AppStoreError::Limits { .. })
         | ControlError::Invalid(_)
         | ControlError::Name(_) => StatusCode::BAD_REQUEST,
         ControlError::Apps(

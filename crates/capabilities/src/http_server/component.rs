@@ -28,6 +28,7 @@ use crate::bindings::handler_world_0_3::MessageHandler03Pre;
 use crate::component_calls::{
     ComponentCallError, define_linked_imports, exported_interfaces, unversioned,
 };
+use crate::component_limits::{Admission, AtCapacity, LimitHitCounts, LimitHits};
 use crate::links::{ComponentLinks, LinkSlot};
 use crate::messaging::{BrokerMessage, MessagingError};
 use crate::{HttpInstanceState, OutgoingHttpPolicy};
@@ -97,6 +98,8 @@ pub struct ComponentHandler {
     /// The interfaces it imports from other components (through component links).
     linked_imports: Arc<[String]>,
     limits: InstanceLimits,
+    admission: Admission,
+    hits: Arc<LimitHits>,
     busy: BusyLane,
     outgoing: OutgoingHttpPolicy,
     links: LinkSlot,
@@ -167,6 +170,8 @@ impl ComponentHandler {
             exports: Arc::new(exports),
             linked_imports: Arc::from(linked_imports),
             limits: runtime.limits(),
+            admission: Admission::unbounded(),
+            hits: Arc::default(),
             busy: runtime.busy_lane().clone(),
             outgoing,
             links: LinkSlot::new(ComponentLinks::unlinked(&component.name)),
@@ -177,6 +182,30 @@ impl ComponentHandler {
     pub fn with_links(mut self, links: LinkSlot) -> Self {
         self.links = links;
         self
+    }
+
+    /// Runs each instance under `limits` (the runtime's, or the component's own from
+    /// [`InstanceLimits::with_own`]) and at most as many invocations at once as `admission`
+    /// lets in.
+    pub fn with_limits(mut self, limits: InstanceLimits, admission: Admission) -> Self {
+        self.limits = limits;
+        self.admission = admission;
+        self
+    }
+
+    /// The limits each of its instances runs under.
+    pub fn instance_limits(&self) -> InstanceLimits {
+        self.limits
+    }
+
+    /// How many of its invocations may run at once (`None`: no bound).
+    pub fn max_concurrency(&self) -> Option<u32> {
+        self.admission.max()
+    }
+
+    /// Its invocations that hit a limit or trapped so far.
+    pub fn limit_hits(&self) -> LimitHitCounts {
+        self.hits.counts()
     }
 
     /// Records its invocations in `metrics`, under its lattice id `id` (which manifest names
@@ -314,6 +343,16 @@ impl ComponentHandler {
             &format!("{}.{function}", unversioned(interface)),
             call.trace.as_ref(),
         );
+        let _admitted = match self.admission.try_admit() {
+            Ok(admitted) => admitted,
+            Err(at_capacity) => {
+                finish(invocation, Outcome::Denied, &self.hits);
+                return Err(ComponentCallError::AtCapacity {
+                    target: self.name.to_string(),
+                    max: at_capacity.max,
+                });
+            }
+        };
         let call = CallContext {
             trace: invocation.hand_on(call.trace.clone()),
             ..call
@@ -340,7 +379,7 @@ impl ComponentHandler {
         }
         .await
         .map_err(|error| InvocationFailure::classify(&error));
-        invocation.finish(outcome_of(&outcome));
+        finish(invocation, outcome_of(&outcome), &self.hits);
         let (trace_id, span_id) = trace_ids(store.data().trace());
         outcome.map_err(|failure| {
             tracing::warn!(
@@ -386,6 +425,7 @@ impl ComponentHandler {
         message: BrokerMessage,
         trace: Option<TraceContext>,
     ) -> Result<(), MessagingError> {
+        let _admitted = self.admission.admit().await;
         let invocation =
             self.metrics
                 .begin(Trigger::Message, MESSAGE_HANDLER_FUNCTION, trace.as_ref());
@@ -430,11 +470,12 @@ impl ComponentHandler {
         trace: Option<&TraceContext>,
     ) -> Result<(), MessagingError> {
         let outcome = outcome.map_err(|error| InvocationFailure::classify(&error));
-        invocation.finish(match &outcome {
+        let ended = match &outcome {
             Ok(Ok(())) => Outcome::Ok,
             Ok(Err(_)) => Outcome::Error,
             Err(failure) => failure_outcome(failure),
-        });
+        };
+        finish(invocation, ended, &self.hits);
         match outcome {
             Ok(result) => result.map_err(|reason| MessagingError::Refused { reason }),
             Err(failure) => {
@@ -466,6 +507,8 @@ impl ComponentHandler {
     {
         let InstanceSetup {
             limits,
+            admission,
+            hits,
             outgoing,
             links,
             recorder,
@@ -473,6 +516,13 @@ impl ComponentHandler {
         } = setup;
         let incoming = TraceContext::carried(request.extensions(), request.headers());
         let invocation = recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
+        let admitted = match admission.try_admit() {
+            Ok(admitted) => admitted,
+            Err(at_capacity) => {
+                finish(invocation, Outcome::Denied, &hits);
+                return denied_response(&name, at_capacity);
+            }
+        };
         let mover = recorder.clone();
         let call = CallContext {
             depth: 0,
@@ -507,6 +557,7 @@ impl ComponentHandler {
         let task_name = Arc::clone(&name);
         let trace = store.data().trace().cloned();
         let guest = async move {
+            let _admitted = admitted;
             let outcome = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 invocation.instantiated();
@@ -517,7 +568,7 @@ impl ComponentHandler {
             }
             .await
             .map_err(|error| InvocationFailure::classify(&error));
-            invocation.finish(outcome_of(&outcome));
+            finish(invocation, outcome_of(&outcome), &hits);
             outcome.map_err(|failure| {
                 let (trace_id, span_id) = trace_ids(trace.as_ref());
                 tracing::warn!(
@@ -549,6 +600,8 @@ where
 /// What a fresh instance is set up with.
 struct InstanceSetup {
     limits: InstanceLimits,
+    admission: Admission,
+    hits: Arc<LimitHits>,
     outgoing: OutgoingHttpPolicy,
     links: Arc<ComponentLinks>,
     recorder: ComponentRecorder,
@@ -629,6 +682,8 @@ impl ComponentHandler {
             pre,
             InstanceSetup {
                 limits: self.limits,
+                admission: self.admission.clone(),
+                hits: Arc::clone(&self.hits),
                 outgoing: self.outgoing.clone(),
                 links: self.links.get(),
                 recorder: self.metrics.clone(),
@@ -662,6 +717,32 @@ fn failure_response(name: &str, failure: &InvocationFailure) -> Response<Respons
         ),
         failure_outcome(failure),
     )
+}
+
+/// 503 with `Retry-After` for a request turned away at the component's max-concurrency.
+fn denied_response(name: &str, at_capacity: AtCapacity) -> Response<ResponseBody> {
+    tracing::debug!(
+        component = name,
+        reason = "denied",
+        "request turned away: {at_capacity}"
+    );
+    let mut response = text_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "component {name} is busy: {at_capacity}; retry shortly, or raise max-concurrency in its limits policy"
+        ),
+    );
+    response.headers_mut().insert(
+        hyper::header::RETRY_AFTER,
+        hyper::header::HeaderValue::from_static("1"),
+    );
+    with_outcome(response, Outcome::Denied)
+}
+
+/// Ends `invocation` with `outcome`, counted in `hits` when it hit a limit or trapped.
+fn finish(invocation: Invocation, outcome: Outcome, hits: &LimitHits) {
+    hits.record(outcome);
+    invocation.finish(outcome);
 }
 
 /// `response`, marked with how the invocation behind it ended (the listener counts the

@@ -26,6 +26,9 @@ fn app_line(app: &AppView) -> String {
     for ignored in &app.ignored {
         line.push_str(&format!("\n  - ignored: {ignored}"));
     }
+    for hit in &app.limit_hits {
+        line.push_str(&format!("\n  - {hit}"));
+    }
     line
 }
 

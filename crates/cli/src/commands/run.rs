@@ -99,8 +99,8 @@ async fn serve(args: RunArgs, output: &Output) -> anyhow::Result<()> {
 fn runtime_settings(args: &RunArgs) -> RuntimeSettings {
     let defaults = RuntimeSettings::default();
     RuntimeSettings {
-        memory_limit_bytes: args.memory_limit,
-        invocation_deadline: args.deadline,
+        memory_limit_bytes: args.instances.memory_limit,
+        invocation_deadline: args.instances.deadline,
         busy_lane: args.busy_lane.settings(),
         allocator: if args.no_pooling {
             Allocator::OnDemand

@@ -59,6 +59,8 @@ pub fn host_config(options: &HostOptions) -> anyhow::Result<HostConfig> {
         labels: parse_values(&options.labels)?,
         heartbeat: options.heartbeat,
         busy_lane: options.busy_lane.settings(),
+        deadline: options.instances.deadline,
+        memory_limit_bytes: options.instances.memory_limit,
         oci: crate::commands::oci::settings(&options.oci)?,
     })
 }

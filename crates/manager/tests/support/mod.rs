@@ -22,6 +22,7 @@ pub fn apply(observed: &mut ObservedLattice, command: &Command) {
             count,
             app,
             secrets,
+            limits,
             ..
         } => {
             let host = observed
@@ -36,6 +37,7 @@ pub fn apply(observed: &mut ObservedLattice, command: &Command) {
                     image: image.clone(),
                     count: *count,
                     secrets: secrets.clone(),
+                    limits: *limits,
                     app: app.clone(),
                 });
             }

@@ -19,6 +19,8 @@ pub fn host_config(labels: &[(&str, &str)]) -> HostConfig {
             .collect(),
         heartbeat: Duration::from_millis(200),
         busy_lane: Some(weft_runtime::BusyLaneSettings::default()),
+        deadline: weft_runtime::RuntimeSettings::default().invocation_deadline,
+        memory_limit_bytes: weft_runtime::RuntimeSettings::default().memory_limit_bytes,
         oci: Default::default(),
     }
 }
