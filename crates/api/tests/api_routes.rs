@@ -3,39 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
-use weft_api::{ControlPlane, ManagedLattice};
-use weft_host::Host;
-use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus, LatticeStore};
-use weft_runtime::{Runtime, RuntimeSettings};
-use weft_secrets::SecretKey;
+use std::time::Duration;
 
 const TOKEN: &str = "test-token";
 
 /// An API over one in-process host with an empty store; its base URL.
 async fn api(dir: &std::path::Path) -> (weft_api::ApiHandle, String) {
-    let runtime = Runtime::new(&RuntimeSettings::default()).unwrap();
-    let bus = Arc::new(InProcessBus::new());
-    let events = bus.subscribe();
-    let host = Host::new(
-        "host-1",
-        BTreeMap::new(),
-        Arc::new(runtime),
-        Duration::from_secs(5),
-        bus,
-    );
-    let store = LatticeStore::Embedded(EmbeddedStore::open(dir.join("store.redb")).unwrap());
-    let key = SecretKey::load_or_create(&dir.join("secrets.key")).unwrap();
-    let control = Arc::new(ControlPlane::new(
-        store,
-        key,
-        ManagedLattice::Local(Arc::new(host)),
-        events,
-        weft_telemetry::Telemetry::disabled(),
-    ));
+    let control = support::control_plane(dir);
     let api = weft_api::serve(control, "127.0.0.1:0".parse().unwrap(), TOKEN.into())
         .await
         .unwrap();

@@ -338,4 +338,82 @@ mod tests {
         assert!(unframe::<ResponseHead>(&framed[..3]).is_err());
         assert!(unframe::<ResponseHead>(&[0, 0, 0, 9, b'{']).is_err());
     }
+
+    /// What the sending host frames for `request`.
+    fn framed_request(request: &Request<Bytes>) -> Vec<u8> {
+        let head = RequestHead {
+            method: request.method().to_string(),
+            uri: request.uri().to_string(),
+            headers: header_pairs(request.headers()),
+        };
+        frame(&head, request.body())
+    }
+
+    /// A request built from fuzz bytes, when HTTP allows what they name.
+    fn arbitrary_request(
+        bytes: &mut weft_fuzz::Unstructured,
+    ) -> weft_fuzz::arbitrary::Result<Option<Request<Bytes>>> {
+        const METHODS: &[&str] = &["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+        let method: String = if bytes.ratio(1, 4)? {
+            bytes.arbitrary()?
+        } else {
+            (*bytes.choose(METHODS)?).to_owned()
+        };
+        let uri: String = bytes.arbitrary()?;
+        let headers: Vec<(String, String)> = bytes.arbitrary()?;
+        let body: Vec<u8> = bytes.arbitrary()?;
+        let mut request = Request::builder().method(method.as_str()).uri(uri.as_str());
+        for (name, value) in &headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        Ok(request.body(Bytes::from(body)).ok())
+    }
+
+    /// Fuzz target `http-frames`: any bytes a host receives as a request or response from
+    /// another host decode or fail without a panic, and a request a host sends reads back
+    /// the same (method, URI, headers, body) on the other side.
+    #[test]
+    fn fuzz_http_frames() {
+        let seed = framed_request(
+            &Request::builder()
+                .method("POST")
+                .uri("/shop/cart?item=7")
+                .header("content-type", "application/json")
+                .header(
+                    "traceparent",
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+                )
+                .body(Bytes::from_static(b"{\"qty\": 2}"))
+                .unwrap(),
+        );
+        let response = frame(
+            &ResponseHead {
+                status: 200,
+                headers: vec![("x-a".into(), "b".into())],
+            },
+            b"ok",
+        );
+        weft_fuzz::Target::new("http-frames")
+            .cases(50_000)
+            .seed(seed)
+            .seed(response)
+            .dictionary(["\"", ",", "[", "]", "{", "}", "\\u0000", "\r\n", ":"])
+            .run(|input| {
+                let decoded = decode_request(input).is_ok() | decode_response(input).is_ok();
+                let mut bytes = weft_fuzz::Unstructured::new(input);
+                let Ok(Some(request)) = arbitrary_request(&mut bytes) else {
+                    return decoded;
+                };
+                let back = decode_request(&framed_request(&request))
+                    .expect("a request one host sends, the other reads");
+                assert_eq!(back.method(), request.method());
+                assert_eq!(back.uri(), request.uri());
+                assert_eq!(
+                    header_pairs(back.headers()),
+                    header_pairs(request.headers())
+                );
+                assert_eq!(back.body(), request.body());
+                true
+            });
+    }
 }
