@@ -63,8 +63,8 @@ impl Admission {
             .map_err(|_| AtCapacity { max: bound.max })
     }
 
-    /// Lets an invocation in once one of those running ends (messages: waiting is the
-    /// subscription's back-pressure, where turning one away would lose it).
+    /// Lets an invocation in once one of those running ends (messages, which the caller
+    /// bounds by the component's timeout: turning one away at once would lose it).
     pub async fn admit(&self) -> Admitted {
         let Some(bound) = &self.0 else {
             return Admitted(None);

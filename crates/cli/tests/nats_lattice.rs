@@ -438,7 +438,7 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
         (
             "component.scale",
             r#"{"component_ref": "x", "component_id": "y", "count": 1, "component_limits": {"max_execution_time": "soon"}}"#,
-            "`component_limits.max_execution_time: soon` is not a whole number of seconds",
+            "`component_limits.max_execution_time: soon` is not a positive whole number of seconds",
         ),
     ] {
         assert_refused(&nats, &subject(operation), body, expected);

@@ -105,7 +105,7 @@ pub enum ComponentProblem {
     Prepare(#[source] ComponentHandlerError),
     /// Its limits policy asks for more memory than this host gives an instance.
     #[error(
-        "{0}; lower `memory` in the application's limits policy, or start the host with a larger --memory-limit"
+        "{0}; lower `memory` in the application's limits policy (or `max_memory_limit` in `component_limits`), or start the host with a larger --memory-limit"
     )]
     Limits(#[source] weft_runtime::MemoryAboveHost),
     /// Preparing it panicked (a bug in weft; the text is the panic's).

@@ -402,10 +402,14 @@ impl Host {
     ) -> Result<(), HostError> {
         let id = &running.id;
         let slot = self.resolver().slot(id);
-        let handler = self
+        let prepared = self
             .prepare_component(id, &running.image, &running.limits)
             .await?
             .with_links(slot);
+        let handler = match self.directory.get(id) {
+            Some(previous) => prepared.succeeding(&previous),
+            None => prepared,
+        };
         {
             let mut state = self.lock();
             state.component_configs.insert(id.clone(), config.to_vec());

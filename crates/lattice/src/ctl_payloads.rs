@@ -188,7 +188,9 @@ impl ComponentLimitsReport {
 impl LimitsInEffect {
     /// Whether any invocation hit a limit or trapped.
     pub fn any_hit(&self) -> bool {
-        self.timeouts + self.memory_hits + self.traps + self.denied > 0
+        [self.timeouts, self.memory_hits, self.traps, self.denied]
+            .iter()
+            .any(|&count| count > 0)
     }
 }
 
@@ -284,9 +286,9 @@ pub struct ScaleComponent {
     pub component_limits: Option<BTreeMap<String, String>>,
 }
 
-/// A `component_limits` value that is not a whole number.
+/// A `component_limits` value that is not a positive whole number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`component_limits.{key}: {value}` is not a whole number of {unit}")]
+#[error("`component_limits.{key}: {value}` is not a positive whole number of {unit}")]
 pub struct BadComponentLimit {
     /// The key.
     pub key: String,
@@ -306,11 +308,16 @@ impl ScaleComponent {
         let number = |key: &str, unit: &'static str| {
             map.get(key)
                 .map(|value| {
-                    value.trim().parse::<u64>().map_err(|_| BadComponentLimit {
-                        key: key.to_owned(),
-                        value: value.clone(),
-                        unit,
-                    })
+                    value
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|&number| number > 0)
+                        .ok_or_else(|| BadComponentLimit {
+                            key: key.to_owned(),
+                            value: value.clone(),
+                            unit,
+                        })
                 })
                 .transpose()
         };

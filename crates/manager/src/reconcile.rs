@@ -568,13 +568,14 @@ fn describe_labels(requirements: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-/// A manifest's limits as a command carries them.
+/// A manifest's limits as a command carries them (a timeout in whole milliseconds, rounded
+/// up so `500us` stays a timeout rather than none).
 fn wire_limits(limits: &weft_manifest::ComponentLimits) -> ComponentLimits {
     ComponentLimits {
         memory_bytes: limits.memory_bytes,
         timeout_ms: limits
             .timeout
-            .map(|timeout| u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX)),
+            .map(|timeout| u64::try_from(timeout.as_micros().div_ceil(1000)).unwrap_or(u64::MAX)),
         max_concurrency: limits.max_concurrency,
     }
 }

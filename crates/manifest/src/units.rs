@@ -8,7 +8,8 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
-            Ok(Duration::from_secs_f64(seconds))
+            Duration::try_from_secs_f64(seconds)
+                .map_err(|_| format!("`{text}` seconds is longer than any duration weft can wait"))
         }
         Ok(_) => Err(format!("`{text}` must be a positive duration")),
         Err(_) => humantime::parse_duration(text).map_err(|error| {
@@ -69,6 +70,14 @@ mod tests {
         assert!(parse_duration("5 parsecs").is_err());
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("-3").is_err());
+        // Found in review: a finite number of seconds no Duration holds once panicked.
+        for huge in ["1e20", "18446744073709551616"] {
+            assert!(
+                parse_duration(huge)
+                    .unwrap_err()
+                    .contains("longer than any duration")
+            );
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub struct HostConfig {
     /// Where its invocations that compute past a slice move (`None`: they never move).
     pub busy_lane: Option<weft_runtime::BusyLaneSettings>,
     /// Longest one invocation may run, for components without a `timeout` of their own.
-    pub deadline: std::time::Duration,
+    pub deadline: Duration,
     /// Largest memory one instance may use: the default, and the most a component may have.
     pub memory_limit_bytes: usize,
     /// How it reaches OCI registries.

@@ -193,6 +193,17 @@ impl ComponentHandler {
         self
     }
 
+    /// Carries on from `previous`, the handler of the same component this one replaces (a
+    /// re-scale, a new image): the same hit counts, and, when its max-concurrency is the same,
+    /// the same permits, so invocations still running on `previous` count against the bound.
+    pub fn succeeding(mut self, previous: &ComponentHandler) -> Self {
+        self.hits = Arc::clone(&previous.hits);
+        if self.admission.max() == previous.admission.max() {
+            self.admission = previous.admission.clone();
+        }
+        self
+    }
+
     /// The limits each of its instances runs under.
     pub fn instance_limits(&self) -> InstanceLimits {
         self.limits
@@ -425,10 +436,19 @@ impl ComponentHandler {
         message: BrokerMessage,
         trace: Option<TraceContext>,
     ) -> Result<(), MessagingError> {
-        let _admitted = self.admission.admit().await;
         let invocation =
             self.metrics
                 .begin(Trigger::Message, MESSAGE_HANDLER_FUNCTION, trace.as_ref());
+        // A message waits for a running invocation to end, but no longer than it may run.
+        let Ok(_admitted) =
+            tokio::time::timeout(self.limits.deadline, self.admission.admit()).await
+        else {
+            finish(invocation, Outcome::Denied, &self.hits);
+            return Err(MessagingError::Failed {
+                component: self.name.to_string(),
+                reason: "denied",
+            });
+        };
         let trace = invocation.hand_on(trace);
         let mut store = Store::new(
             self.instance_pre.engine(),

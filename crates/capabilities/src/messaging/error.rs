@@ -65,7 +65,8 @@ pub enum MessagingError {
         /// What the component said.
         reason: String,
     },
-    /// The handler trapped, ran out of time or memory, or could not start.
+    /// The handler trapped, ran out of time or memory, could not start, or was not let in
+    /// (`denied`: it ran its max-concurrency for as long as its timeout).
     #[error("component {component} failed ({reason})")]
     Failed {
         /// The component.
