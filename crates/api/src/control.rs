@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use weft_host::HostInfo;
-use weft_lattice::{LatticeStore, Subscription};
+use weft_lattice::{AuditLog, LatticeStore, Subscription};
 use weft_manager::{
     AppState, AppStatus, AppStore, AppStoreError, Blocker, Command, Lattice as _, LinkSpec,
     ObservedHost, Reconciler, ReconcilerSettings, RecordError, Records, StoredConfig,
@@ -112,21 +112,26 @@ pub struct ControlPlane {
     invoker: Mutex<weft_host::ComponentInvoker>,
     /// The bus `GET /v1/events` follows (none until the process sets it).
     event_bus: Mutex<Option<Arc<dyn weft_lattice::EventBus>>>,
+    /// Where every change asked of this control plane is recorded.
+    audit: AuditLog,
 }
 
 impl ControlPlane {
     /// Applications, records and secrets (sealed with `secret_key`) in `store`, run on
     /// `host`; `events` is a subscription to the bus the host publishes on (taken before
     /// anything runs, so no event is missed). The reconciler records in `metrics`, which
-    /// `GET /metrics` reads out.
+    /// `GET /metrics` reads out. Changes asked through the API, control requests and wadm's
+    /// API are recorded in `audit`.
     pub fn new(
         store: LatticeStore,
         secret_key: SecretKey,
         lattice: ManagedLattice,
         events: Subscription,
         metrics: Telemetry,
+        audit: AuditLog,
     ) -> Self {
         Self {
+            audit,
             apps: AppStore::new(store.clone()),
             records: Records::new(store.clone()),
             secrets: SecretVault::new(store, secret_key),
@@ -179,6 +184,11 @@ impl ControlPlane {
                 reconciler.lattice().heartbeat();
             }
         }));
+    }
+
+    /// The lattice's audit log.
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
     }
 
     /// Refuses changes with `reason` (another manager acts on the lattice), or accepts them

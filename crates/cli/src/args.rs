@@ -120,6 +120,10 @@ pub enum Command {
     #[command(visible_alias = "spy")]
     Events(EventsArgs),
 
+    /// Who changed what and when: every change asked through the API, control requests and
+    /// wadm's API, with how it ended (newest last).
+    Audit(AuditArgs),
+
     /// Push a component to an OCI registry (the layout `wash push` and `oci-wasm` use).
     Push(PushArgs),
 
@@ -271,6 +275,16 @@ pub struct ManagerOptions {
     #[arg(long, default_value = "127.0.0.1:7878", env = "WEFT_API_ADDR")]
     pub api_addr: SocketAddr,
 
+    /// A read-only API token to accept, e.g. the one a Prometheus server is given (at least
+    /// 16 characters; default: a random one, written to api.json as `read_token`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "WEFT_API_READ_TOKEN",
+        hide_env_values = true
+    )]
+    pub read_token: Option<String>,
+
     /// The lattice to join over NATS (none: this process alone, on an embedded store).
     #[command(flatten)]
     pub nats: NatsArgs,
@@ -339,9 +353,32 @@ pub struct NatsArgs {
     )]
     pub password: Option<String>,
 
+    /// A file with the NATS user's nkey seed (`SU…`).
+    #[arg(long = "nats-nkey", value_name = "FILE", env = "WEFT_NATS_NKEY")]
+    pub nkey_file: Option<PathBuf>,
+
     /// A CA certificate (PEM) for NATS over TLS; giving it requires TLS.
     #[arg(long = "nats-tls-ca", value_name = "FILE", env = "WEFT_NATS_TLS_CA")]
     pub tls_ca: Option<PathBuf>,
+
+    /// A client certificate (PEM) for NATS servers that verify clients (with
+    /// `--nats-tls-key`); giving it requires TLS.
+    #[arg(
+        long = "nats-tls-cert",
+        value_name = "FILE",
+        env = "WEFT_NATS_TLS_CERT",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The client certificate's private key (PEM).
+    #[arg(
+        long = "nats-tls-key",
+        value_name = "FILE",
+        env = "WEFT_NATS_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl NatsArgs {
@@ -354,7 +391,9 @@ impl NatsArgs {
                 token: self.token.clone(),
                 user: self.user.clone(),
                 password: self.password.clone(),
+                nkey_file: self.nkey_file.clone(),
                 tls_ca: self.tls_ca.clone(),
+                tls_client: self.tls_cert.clone().zip(self.tls_key.clone()),
                 client_name: None,
             },
             lattice: self.lattice.clone(),
@@ -423,6 +462,17 @@ pub struct EventsArgs {
     /// Heartbeats too (every host sends one twice a second; left out otherwise).
     #[arg(long)]
     pub heartbeats: bool,
+}
+
+/// `weft audit`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only changes in this last stretch of time (`30m`, `1h`, `7d`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<std::time::Duration>,
+    /// At most this many, the newest.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 /// `weft call`.

@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Command::Get(get) => commands::get::execute(get, &endpoint, &output),
         Command::Call(call) => commands::call::execute(call, &endpoint, &output),
         Command::Events(events) => commands::events::execute(&events, &endpoint, &output),
+        Command::Audit(audit) => commands::audit::execute(&audit, &endpoint, &output),
         Command::Push(push) => commands::oci::push(push, &output),
         Command::Pull(pull) => commands::oci::pull(pull, &state_dir, &output),
         Command::Inspect(inspect) => commands::oci::inspect(inspect, &state_dir, &output),

@@ -234,21 +234,34 @@ fn assert_refused(nats: &NatsServer, subject: &str, body: &str, expected: &str) 
 
 /// The same to the NATS server at `url`.
 fn ctl_at(url: &str, subject: &str, body: &str) -> serde_json::Value {
+    ctl_request(url, subject, body).unwrap_or_else(|| panic!("no one answers {subject}"))
+}
+
+/// The answer to the control request on `subject`, `None` when no one listens there.
+fn ctl_request(url: &str, subject: &str, body: &str) -> Option<serde_json::Value> {
     let (url, subject, body) = (url.to_owned(), subject.to_owned(), body.to_owned());
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
         .block_on(async move {
-            let client = async_nats::connect(url).await.unwrap();
+            // Through weft's own connection settings, which read a user and password in the URL.
+            let settings = weft_lattice::NatsSettings {
+                urls: vec![url],
+                ..weft_lattice::NatsSettings::default()
+            };
+            let client = settings.connect(|_, _| {}).await.unwrap();
             let reply = tokio::time::timeout(
                 std::time::Duration::from_secs(5),
                 client.request(subject.clone(), body.into()),
             )
             .await
-            .unwrap_or_else(|_| panic!("no answer on {subject}"))
-            .unwrap();
-            serde_json::from_slice(&reply.payload).unwrap()
+            .unwrap_or_else(|_| panic!("no answer on {subject}"));
+            match reply {
+                Ok(reply) => Some(serde_json::from_slice(&reply.payload).unwrap()),
+                Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => None,
+                Err(error) => panic!("{subject}: {error}"),
+            }
         })
 }
 
@@ -332,6 +345,30 @@ fn the_control_interface_answers_like_wasmcloud() {
     let got = ctl(&nats, &subject("config.get.shared"), "");
     assert_eq!(got["response"], serde_json::json!({"greeting": "hi"}));
     assert_eq!(get(&format!("http://127.0.0.1:{port}/")).0, 200);
+
+    // Every change asked, carried out or refused, is in the audit log; reads are not.
+    let (code, stdout, stderr) = client(state.path(), &["audit", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let audit: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let entries = audit["entries"].as_array().unwrap();
+    let seen: Vec<String> = entries
+        .iter()
+        .map(|entry| format!("{} {}", entry["action"].as_str().unwrap(), entry["outcome"]))
+        .collect();
+    assert_eq!(entries.len(), 7, "{seen:#?}");
+    assert_eq!(seen[0], format!("label.put.{host_id} \"ok\""));
+    assert_eq!(seen[1], "config.put.shared \"ok\"");
+    assert!(
+        seen[2].contains("refused: ") && seen[2].contains("send JSON"),
+        "{seen:#?}"
+    );
+    assert!(
+        seen[6].starts_with(&format!("component.update.{host_id}")),
+        "{seen:#?}"
+    );
+    assert!(entries.iter().all(|entry| entry["via"] == "ctl"
+        && entry["who"] == "nats"
+        && entry["answered_by"] == host_id.as_str()));
 }
 
 #[test]
@@ -465,4 +502,91 @@ fn components_and_capabilities_run_by_hand_through_the_control_interface() {
     let (_, stdout, _) = client(state.path(), &["app", "status", "hello"]);
     assert!(stdout.starts_with("hello"), "{stdout}");
     assert!(stdout.contains("deployed"), "{stdout}");
+}
+
+/// Host ids `weft get hosts -o json` lists for the `weft up` on `state`.
+fn host_ids(state: &Path) -> Vec<String> {
+    let (code, stdout, stderr) = client(state, &["get", "hosts", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let listed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    listed["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|host| host["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn tenants_in_their_own_nats_accounts_share_a_server_and_lattice_name_but_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("accounts.conf");
+    let accounts = "accounts {\n  shop: { jetstream: enabled, users: [ { user: shop, password: shop-pass } ] }\n  bank: { jetstream: enabled, users: [ { user: bank, password: bank-pass } ] }\n}\n";
+    std::fs::write(&config, accounts).unwrap();
+    let nats = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
+    let as_user =
+        |user: &str, password: &str| format!("nats://{user}:{password}@127.0.0.1:{}", nats.port);
+    let (shop_state, bank_state) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let shop = up_on_nats(
+        shop_state.path(),
+        &nats.url(),
+        "default",
+        free_port(),
+        &["--nats-user", "shop", "--nats-password", "shop-pass"],
+    );
+    let bank = up_on_nats(
+        bank_state.path(),
+        &as_user("bank", "bank-pass"),
+        "default",
+        free_port(),
+        &[],
+    );
+    let shop_host = shop.ready["host_id"].as_str().unwrap().to_owned();
+    let bank_host = bank.ready["host_id"].as_str().unwrap().to_owned();
+
+    // Each lattice `default` holds its own host and its own example app.
+    assert_eq!(host_ids(shop_state.path()), [shop_host.as_str()]);
+    assert_eq!(host_ids(bank_state.path()), [bank_host.as_str()]);
+    assert_eq!(app_names(shop_state.path()), ["hello"]);
+    assert_eq!(app_names(bank_state.path()), ["hello"]);
+
+    // A config put in one is not in the other, through the API or a control request.
+    let (code, _, stderr) = client(shop_state.path(), &["config", "put", "prices", "eur=1"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, bank_config, _) = client(bank_state.path(), &["get", "config", "-o", "json"]);
+    assert!(!bank_config.contains("prices"), "{bank_config}");
+    let put = ctl_at(
+        &as_user("bank", "bank-pass"),
+        "wasmbus.ctl.v1.default.config.put.prices",
+        r#"{"eur": "0"}"#,
+    );
+    assert_eq!(put["success"], true, "{put}");
+    let (_, shop_prices, _) = client(shop_state.path(), &["config", "get", "prices"]);
+    assert_eq!(
+        shop_prices.trim(),
+        "eur=1",
+        "the bank's request reached only its own lattice"
+    );
+
+    // A control request naming the other tenant's host reaches no one.
+    let request = ctl_request(
+        &as_user("bank", "bank-pass"),
+        &format!("wasmbus.ctl.v1.default.label.put.{shop_host}"),
+        r#"{"key": "owner", "value": "bank"}"#,
+    );
+    assert!(
+        request.is_none(),
+        "no host of the bank's account is {shop_host}"
+    );
+    // Each tenant's audit log has only its own changes.
+    let (_, shop_audit, _) = client(shop_state.path(), &["audit"]);
+    assert!(
+        shop_audit.contains("PUT /v1/configs/prices") && !shop_audit.contains("config.put"),
+        "{shop_audit}"
+    );
+    let (_, bank_audit, _) = client(bank_state.path(), &["audit"]);
+    assert!(
+        bank_audit.contains("config.put.prices") && !bank_audit.contains("/v1/"),
+        "{bank_audit}"
+    );
 }

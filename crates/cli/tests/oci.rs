@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use support::{RegistryServer, Weft, app_status_of, client, client_with_env, free_port, get, weft};
+use weft_test_servers::TestPki;
 
 /// Runs `weft ARGS --state-dir STATE --allow-insecure REGISTRY`; (code, stdout, stderr).
 fn oci(state: &Path, registry: &RegistryServer, args: &[&str]) -> (i32, String, String) {
@@ -506,85 +507,15 @@ fn a_registry_with_basic_auth_gets_the_credentials_given_for_it() {
     );
 }
 
-/// Runs `openssl ARGS` in `dir`.
-fn openssl(dir: &Path, args: &[&str]) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success(), "openssl {args:?}");
-}
-
 #[test]
 fn an_https_registry_with_its_own_ca_is_trusted_with_ca_cert() {
-    let pki = tempfile::tempdir().unwrap();
-    let dir = pki.path();
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=weft test CA",
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ],
-    );
-    std::fs::write(
-        dir.join("ext.cnf"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-    )
-    .unwrap();
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.crt",
-            "-days",
-            "1",
-            "-extfile",
-            "ext.cnf",
-        ],
-    );
+    let pki = TestPki::new();
+    let (certificate, key) = pki.server();
     let registry = RegistryServer::start_with(
         &format!(
             "  tls:\n    certificate: {}\n    key: {}\n",
-            dir.join("server.crt").display(),
-            dir.join("server.key").display()
+            certificate.display(),
+            key.display()
         ),
         "",
     );
@@ -594,7 +525,7 @@ fn an_https_registry_with_its_own_ca_is_trusted_with_ca_cert() {
     let (code, _, stderr) = client(state.path(), &["push", hello(), &reference]);
     assert_eq!(code, 1);
     assert!(stderr.contains("--ca-cert"), "{stderr}");
-    let ca = dir.join("ca.crt");
+    let ca = pki.ca();
     let (code, _, stderr) = client(
         state.path(),
         &[
@@ -619,7 +550,7 @@ fn an_https_registry_with_its_own_ca_is_trusted_with_ca_cert() {
             "pull",
             &reference,
             "--ca-cert",
-            dir.join("ext.cnf").to_str().unwrap(),
+            pki.not_a_certificate().to_str().unwrap(),
         ],
     );
     assert_eq!(code, 1);

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{app_on, client, free_port, get, up, weft};
+use support::{app_on, client, free_port, get, spawn_on, up, weft};
 
 #[test]
 fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {
@@ -222,13 +222,27 @@ fn clients_say_what_is_wrong() {
         "{stderr}"
     );
 
-    let running = up(state.path(), free_port());
+    let mut command = weft();
+    command
+        .args(["up", "--api-addr", "127.0.0.1:0", "--example-address"])
+        .arg(format!("127.0.0.1:{}", free_port()))
+        .env("WEFT_API_READ_TOKEN", "dashboard-token-0123");
+    let running = spawn_on(command, state.path());
     let (code, _, stderr) = client(
         state.path(),
         &["app", "undeploy", "hello", "--token", "wrong"],
     );
     assert_eq!(code, 1);
-    assert!(stderr.contains("needs the API token"), "{stderr}");
+    assert!(stderr.contains("needs a token"), "{stderr}");
+    // The read-only token reads, and is refused a change; both show in `weft audit`.
+    let reader = ["--token", "dashboard-token-0123"];
+    let (code, stdout, stderr) = client(state.path(), &[&["app", "list"][..], &reader].concat());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("hello"), "{stdout}");
+    let undeploy = [&["app", "undeploy", "hello"][..], &reader].concat();
+    let (code, _, stderr) = client(state.path(), &undeploy);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("only reads"), "{stderr}");
     // --api and --token reach a weft whose state directory is elsewhere.
     let api_file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(state.path().join("api.json")).unwrap())
@@ -249,6 +263,35 @@ fn clients_say_what_is_wrong() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("config remote set"), "{stdout}");
+    let (code, stdout, stderr) = client(state.path(), &["audit", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let audit: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let actions: Vec<(&str, &str)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            (
+                entry["action"].as_str().unwrap(),
+                entry["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions.len(),
+        2,
+        "a wrong token is not audited: {actions:?}"
+    );
+    assert_eq!(actions[0].0, "POST /v1/apps/hello/undeploy");
+    assert!(actions[0].1.starts_with("refused (403)"), "{actions:?}");
+    assert_eq!(actions[1], ("PUT /v1/configs/remote", "ok"));
+    let (code, stdout, _) = client(state.path(), &["audit", "--since", "1h", "--limit", "1"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("api PUT /v1/configs/remote -> ok (answered by local)")
+            && !stdout.contains("undeploy"),
+        "{stdout}"
+    );
     drop(running);
     let _up = up(state.path(), free_port());
     let (code, _, stderr) = client(state.path(), &["app", "status", "nope"]);
@@ -325,4 +368,11 @@ fn versions_history_and_down() {
     let (code, _, stderr) = client(state.path(), &["app", "list"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("no running weft found"), "{stderr}");
+    // Stopping is a change too: the next start's audit log has it.
+    let _again = up(state.path(), free_port());
+    let (_, stdout, _) = client(state.path(), &["audit"]);
+    assert!(
+        stdout.contains("POST /v1/shutdown -> ok: stopping"),
+        "{stdout}"
+    );
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use futures_util::StreamExt as _;
 use weft_lattice::{
-    CtlResponse, LabelChange, Operation, ctl_prefix, parse_ctl_body, parse_ctl_subject,
+    AuditChannel, AuditEntry, AuditLog, CtlResponse, LabelChange, Operation, ctl_prefix,
+    parse_ctl_body, parse_ctl_subject,
 };
 use weft_lattice::{FencedCommand, HostReport, ObservedHost};
 
@@ -29,11 +30,13 @@ pub struct HostCtl {
 }
 
 impl HostCtl {
-    /// Answers the requests for `host` in `lattice` on `client`.
+    /// Answers the requests for `host` in `lattice` on `client`, recording every change
+    /// asked of it in `audit`.
     pub async fn start(
         client: async_nats::Client,
         lattice: &str,
         host: Arc<Host>,
+        audit: AuditLog,
     ) -> Result<Self, async_nats::SubscribeError> {
         let prefix = ctl_prefix(lattice);
         let mut pings = client.subscribe(format!("{prefix}host.ping")).await?;
@@ -45,6 +48,7 @@ impl HostCtl {
             prefix,
             host,
             fence: Fence::default(),
+            audit,
         });
         // Changes are carried out one at a time, in the order they came; reads (pings,
         // inventories, reports) are answered at once, never behind a slow pull or compile.
@@ -52,8 +56,14 @@ impl HostCtl {
         let worker = {
             let (responder, client) = (Arc::clone(&responder), client.clone());
             tokio::spawn(async move {
-                while let Some(request) = queued.recv().await {
+                while let Some(mut request) = queued.recv().await {
                     let answer = responder.answer(&request.subject, &request.body).await;
+                    if let Some(entry) = request.audit.take() {
+                        responder
+                            .audit
+                            .record_or_warn(entry.answered(&answer))
+                            .await;
+                    }
                     reply(&client, request, &answer).await;
                 }
             })
@@ -74,11 +84,15 @@ impl HostCtl {
                     &message.subject,
                     incoming.as_ref(),
                 );
+                let audit = responder.is_audited(&message.subject).then(|| {
+                    AuditEntry::nats_request(AuditChannel::Ctl, &message, &responder.prefix)
+                });
                 let request = Request {
                     subject: message.subject.to_string(),
                     body: message.payload,
                     reply_to,
                     span,
+                    audit,
                 };
                 if responder.is_read(&request.subject) {
                     let answer = responder.answer(&request.subject, &request.body).await;
@@ -92,12 +106,14 @@ impl HostCtl {
     }
 }
 
-/// A control request waiting for its answer, and its SERVER span.
+/// A control request waiting for its answer, its SERVER span, and its audit entry when it
+/// asks for a change.
 struct Request {
     subject: String,
     body: bytes::Bytes,
     reply_to: async_nats::Subject,
     span: Span,
+    audit: Option<AuditEntry>,
 }
 
 /// Sends `answer` to whoever asked `request`; the request's span ends with it, failed when
@@ -124,6 +140,7 @@ struct Responder {
     prefix: String,
     host: Arc<Host>,
     fence: Fence,
+    audit: AuditLog,
 }
 
 impl Responder {
@@ -134,6 +151,12 @@ impl Responder {
             parse_ctl_subject(subject, &self.prefix, self.host.id()),
             Some(Operation::HostPing | Operation::HostGet | Operation::Observe)
         )
+    }
+
+    /// Whether the request on `subject` goes to the audit log.
+    fn is_audited(&self, subject: &str) -> bool {
+        parse_ctl_subject(subject, &self.prefix, self.host.id())
+            .is_some_and(|operation| operation.is_audited())
     }
 
     async fn answer(&self, subject: &str, body: &[u8]) -> CtlResponse {

@@ -39,6 +39,27 @@ pub enum Operation {
     Unsupported(String),
 }
 
+impl Operation {
+    /// Whether asking for it is recorded in the audit log: every request that changes
+    /// something, or asks to (an unsupported one is refused, and recorded as such). A
+    /// manager's fenced commands are not: the deploy or change that made them is.
+    pub fn is_audited(&self) -> bool {
+        matches!(
+            self,
+            Self::LabelPut
+                | Self::LabelDel
+                | Self::ConfigPut(_)
+                | Self::ConfigDel(_)
+                | Self::LinkPut
+                | Self::LinkDel
+                | Self::ComponentScale
+                | Self::ProviderStart
+                | Self::ProviderStop
+                | Self::Unsupported(_)
+        )
+    }
+}
+
 /// `wasmbus.ctl.v1.{lattice}.`, the start of every control subject.
 pub fn ctl_prefix(lattice: &str) -> String {
     format!("wasmbus.ctl.v1.{lattice}.")

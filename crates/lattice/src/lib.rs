@@ -10,10 +10,12 @@
 //!   key-value bucket per lattice, compare-and-swap by expected revision) and [`NatsBus`]
 //!   (events as wasmCloud-shaped CloudEvents on `wasmbus.evt.{lattice}.…`), reached with
 //!   [`NatsSettings::connect`]. A [`LatticeName`] scopes both.
+//! - The [`AuditLog`]: who asked for which change, when, and how it ended.
 //! - The control interface's wire types, shaped like wasmCloud's: subjects
 //!   ([`parse_ctl_subject`]) and payloads ([`CtlResponse`], [`HostSummary`], …).
 
 mod any_store;
+mod audit;
 mod bus;
 mod cloud_event;
 mod command;
@@ -37,6 +39,7 @@ mod shared_entry;
 mod store;
 
 pub use any_store::LatticeStore;
+pub use audit::{AuditChannel, AuditEntry, AuditError, AuditLog, AuditQuery, USER_HEADER};
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, UnreadableEvent, events_subject, wire_name_of};
 pub use command::{Command, ComponentLimits, FencedCommand, LinkSpec, SecretBinding};

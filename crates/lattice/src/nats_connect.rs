@@ -20,8 +20,13 @@ pub struct NatsSettings {
     pub user: Option<String>,
     /// The user's password.
     pub password: Option<String>,
+    /// A file holding an nkey seed (`SU…`), for servers that know users by their nkey.
+    pub nkey_file: Option<PathBuf>,
     /// A CA certificate (PEM) to trust for TLS; setting it requires TLS.
     pub tls_ca: Option<PathBuf>,
+    /// A client certificate and its key (PEM), for servers that verify clients (mutual TLS);
+    /// setting them requires TLS.
+    pub tls_client: Option<(PathBuf, PathBuf)>,
     /// The name this connection shows in the server's monitoring.
     pub client_name: Option<String>,
 }
@@ -34,7 +39,7 @@ pub enum NatsConnectError {
     Settings(String),
     /// The servers refused the credentials.
     #[error(
-        "NATS at {servers} refused the connection: {reason}; check the credentials (`--nats-user`/`--nats-password`, `--nats-token`, `--nats-creds`, or a user in the URL)"
+        "NATS at {servers} refused the connection: {reason}; check the credentials (`--nats-user`/`--nats-password`, `--nats-token`, `--nats-nkey`, `--nats-creds`, a client certificate, or a user in the URL)"
     )]
     Refused {
         /// The servers.
@@ -121,6 +126,19 @@ impl NatsSettings {
         }
     }
 
+    /// The user and password given by flags, else the first found in a server URL (the
+    /// client does not read them from URLs by itself).
+    fn user_and_password(&self) -> Option<(String, String)> {
+        if let (Some(user), Some(password)) = (&self.user, &self.password) {
+            return Some((user.clone(), password.clone()));
+        }
+        self.urls.iter().find_map(|url| {
+            let address = url.parse::<ServerAddr>().ok()?;
+            let (user, password) = (address.username()?, address.password()?);
+            Some((user.to_owned(), password.to_owned()))
+        })
+    }
+
     async fn options(&self) -> Result<ConnectOptions, NatsConnectError> {
         let mut options = match &self.credentials_file {
             Some(path) => ConnectOptions::with_credentials_file(path.clone())
@@ -136,15 +154,40 @@ impl NatsSettings {
         if let Some(token) = &self.token {
             options = options.token(token.clone());
         }
-        if let (Some(user), Some(password)) = (&self.user, &self.password) {
-            options = options.user_and_password(user.clone(), password.clone());
+        if let Some((user, password)) = self.user_and_password() {
+            options = options.user_and_password(user, password);
+        }
+        if let Some(path) = &self.nkey_file {
+            options = options.nkey(read_nkey_seed(path)?);
         }
         if let Some(ca) = &self.tls_ca {
             options = options.add_root_certificates(ca.clone()).require_tls(true);
+        }
+        if let Some((certificate, key)) = &self.tls_client {
+            options = options
+                .add_client_certificate(certificate.clone(), key.clone())
+                .require_tls(true);
         }
         if let Some(name) = &self.client_name {
             options = options.name(name);
         }
         Ok(options)
     }
+}
+
+/// The nkey seed in the file at `path` (its first line that starts with `SU`, so a file
+/// `nsc` or `nk -gen user` wrote works as it is).
+fn read_nkey_seed(path: &std::path::Path) -> Result<String, NatsConnectError> {
+    let unusable = |why: String| {
+        NatsConnectError::Settings(format!(
+            "cannot use the NATS nkey file {}: {why}; it should hold a user seed (`SU…`), as `nk -gen user` writes",
+            path.display()
+        ))
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| unusable(error.to_string()))?;
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("SU"))
+        .map(str::to_owned)
+        .ok_or_else(|| unusable("no user seed in it".to_owned()))
 }

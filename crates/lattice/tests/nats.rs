@@ -279,3 +279,75 @@ async fn connecting_waits_for_late_servers_and_stops_at_refused_credentials() {
     wrong.password = Some("s3cret".into());
     assert!(wrong.connect(|_, _| {}).await.is_ok());
 }
+
+/// Connects with `settings`, or says why not within a few seconds (a TLS handshake the
+/// server ends may read as "cannot reach", which is retried).
+async fn try_connect(settings: &NatsSettings) -> Result<async_nats::Client, String> {
+    match tokio::time::timeout(Duration::from_secs(4), settings.connect(|_, _| {})).await {
+        Ok(connected) => connected.map_err(|error| error.to_string()),
+        Err(_) => Err("still retrying".to_owned()),
+    }
+}
+
+#[tokio::test]
+async fn a_token_an_nkey_and_a_client_certificate_let_a_process_in_and_their_absence_does_not() {
+    // A token.
+    let guarded = NatsServer::start_with(&["--auth", "lattice-token-0123"]);
+    let mut with_token = settings(guarded.url());
+    let refused = try_connect(&with_token).await.unwrap_err();
+    assert!(refused.contains("--nats-token"), "{refused}");
+    with_token.token = Some("lattice-token-0123".into());
+    assert!(try_connect(&with_token).await.is_ok());
+
+    // An nkey, from a seed file as `nk -gen user` writes it.
+    let dir = tempfile::tempdir().unwrap();
+    let user = nkeys::KeyPair::new_user();
+    let config = dir.path().join("nats.conf");
+    let users = format!(
+        "authorization {{ users = [ {{ nkey: {} }} ] }}\n",
+        user.public_key()
+    );
+    std::fs::write(&config, users).unwrap();
+    let guarded = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
+    let seed_file = dir.path().join("user.nk");
+    let mut with_nkey = settings(guarded.url());
+    with_nkey.nkey_file = Some(seed_file.clone());
+    std::fs::write(&seed_file, "not a seed\n").unwrap();
+    let unusable = try_connect(&with_nkey).await.unwrap_err();
+    assert!(
+        unusable.contains("user.nk") && unusable.contains("nk -gen user"),
+        "{unusable}"
+    );
+    let stranger = nkeys::KeyPair::new_user();
+    std::fs::write(&seed_file, stranger.seed().unwrap()).unwrap();
+    assert!(
+        try_connect(&with_nkey)
+            .await
+            .unwrap_err()
+            .contains("refused")
+    );
+    std::fs::write(&seed_file, format!("{}\n", user.seed().unwrap())).unwrap();
+    assert!(try_connect(&with_nkey).await.is_ok());
+
+    // TLS that verifies clients: the CA alone is not enough, a client certificate is.
+    let pki = weft_test_servers::TestPki::new();
+    let ((certificate, key), ca) = (pki.server(), pki.ca());
+    let tls = [
+        "--tls",
+        "--tlscert",
+        certificate.to_str().unwrap(),
+        "--tlskey",
+        key.to_str().unwrap(),
+        "--tlsverify",
+        "--tlscacert",
+        ca.to_str().unwrap(),
+    ];
+    let verifying = NatsServer::start_with(&tls);
+    let mut with_tls = settings(verifying.url());
+    with_tls.tls_ca = Some(ca);
+    assert!(try_connect(&with_tls).await.is_err());
+    with_tls.tls_client = Some(pki.client());
+    let client = try_connect(&with_tls).await.unwrap();
+    let reply = client.request("nobody.answers", "".into()).await;
+    assert!(reply.is_err(), "a working connection: no responders");
+}

@@ -43,6 +43,8 @@ pub struct ManagerConfig {
     pub state_dir: PathBuf,
     /// Where the API listens (port 0 picks a free one; [`crate::Ready::api`] says which).
     pub api_addr: SocketAddr,
+    /// The API's read-only token; a fresh random one at every start when unset.
+    pub read_token: Option<String>,
     /// The lattice over NATS; without it the process is alone on an embedded store.
     pub nats: Option<NatsConfig>,
     /// The key sealing stored secrets; `secrets.key` in the state directory when unset.

@@ -129,6 +129,14 @@ pub enum StartError {
     /// The operating system gave no random bytes for the API token.
     #[error("cannot read random bytes for the API token")]
     Token(#[source] std::io::Error),
+    /// The read-only token given is too easy to guess.
+    #[error(
+        "the read-only API token (`--read-token`, WEFT_API_READ_TOKEN) must be at least {min} characters without spaces; leave it unset for a random one in api.json"
+    )]
+    WeakReadToken {
+        /// The fewest characters it may have.
+        min: usize,
+    },
     /// A manager with neither a lattice nor a host of its own has nothing to manage.
     #[error(
         "`weft manager` manages a lattice over NATS: give `--nats URL` (on one machine alone, `weft up` runs the manager with a host)"

@@ -77,7 +77,7 @@ impl HostProcess {
         let host = Arc::new(host);
         // Stopped when dropped, so a start that fails later leaves nothing listening.
         let metrics_endpoint = serve_metrics(config.metrics_addr, metrics.clone()).await?;
-        let ctl = start_host_ctl(&nats, &host).await?;
+        let ctl = start_host_ctl(&nats, &joined.store, &host).await?;
         let mut background = vec![
             beat(Arc::clone(&host), config.host.heartbeat),
             tokio::spawn(hint_if_unmanaged(

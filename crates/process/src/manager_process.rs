@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use weft_api::{ApiHandle, AppView, ControlPlane, ManagedLattice};
+use weft_api::{ApiHandle, ApiTokens, AppView, ControlPlane, ManagedLattice};
 use weft_host::{ComponentInvoker, Host, HostCtl, RemoteCalls};
-use weft_lattice::{LatticeName, Subscription};
+use weft_lattice::{AuditLog, LatticeName, LatticeStore, Subscription};
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
 use weft_telemetry::{Identity, Telemetry};
@@ -17,7 +17,9 @@ use crate::acting::{ActingOn, Answering, NatsLink, act};
 use crate::host_build::{beat, build_host};
 use crate::join::{Joined, JoinedNats, join};
 use crate::role::{Role, hold, standby_reason, take_over};
-use crate::state_dir::{ApiFile, api_file_path, new_token, prepare_state_dir, write_api_file};
+use crate::state_dir::{
+    ApiFile, api_file_path, check_read_token, new_token, prepare_state_dir, write_api_file,
+};
 use crate::{HostConfig, ManagerConfig, StartError};
 
 /// How long the host in this process may take to show up in its lattice.
@@ -60,7 +62,7 @@ pub enum Stopped {
 pub struct ManagerProcess {
     ready: Ready,
     role: Role,
-    token: String,
+    tokens: ApiTokens,
     api: ApiHandle,
     control: Arc<ControlPlane>,
     host: Option<Arc<Host>>,
@@ -105,12 +107,18 @@ impl ManagerProcess {
         let mut running = Running::default();
         let local = host.as_ref().zip(config.host.as_ref());
         let (lattice, events) =
-            managed_lattice(nats.as_ref(), local, bus_events, &mut running).await?;
+            managed_lattice(nats.as_ref(), &joined, local, bus_events, &mut running).await?;
         let control = control_plane(&config, &state_dir, &joined, lattice, events, metrics)?;
         control.set_invoker(invoker(host.as_deref(), nats.as_ref()));
         control.set_event_bus(Arc::clone(&joined.bus));
-        let token = new_token()?;
-        let api = weft_api::serve(Arc::clone(&control), config.api_addr, token.clone())
+        let tokens = ApiTokens {
+            admin: new_token()?,
+            read: config
+                .read_token
+                .clone()
+                .map_or_else(new_token, check_read_token)?,
+        };
+        let api = weft_api::serve(Arc::clone(&control), config.api_addr, tokens.clone())
             .await
             .map_err(|source| StartError::Api {
                 addr: config.api_addr,
@@ -135,14 +143,15 @@ impl ManagerProcess {
             &state_dir,
             &ApiFile {
                 url,
-                token: token.clone(),
+                token: tokens.admin.clone(),
+                read_token: tokens.read.clone(),
             },
         )?;
         let ready = ready(&api, &state_dir, &joined, &role, control.list().await?);
         Ok(Self {
             ready,
             role,
-            token,
+            tokens,
             api,
             control,
             host,
@@ -163,9 +172,14 @@ impl ManagerProcess {
         &self.role
     }
 
-    /// The bearer token the API's mutating calls need.
+    /// The bearer token for every API call.
     pub fn token(&self) -> &str {
-        &self.token
+        &self.tokens.admin
+    }
+
+    /// The bearer token for API reads only.
+    pub fn read_token(&self) -> &str {
+        &self.tokens.read
     }
 
     /// The control plane the API serves.
@@ -289,6 +303,7 @@ fn invoker(host: Option<&Host>, nats: Option<&NatsLink>) -> ComponentInvoker {
 /// before anything is placed). Returns it with the events the reconciler follows.
 async fn managed_lattice(
     nats: Option<&NatsLink>,
+    joined: &Joined,
     host: Option<(&Arc<Host>, &HostConfig)>,
     bus_events: Subscription,
     running: &mut Running,
@@ -298,7 +313,7 @@ async fn managed_lattice(
         return Ok((ManagedLattice::Local(Arc::clone(host)), bus_events));
     };
     if let Some((host, config)) = host {
-        running.host_ctl = Some(start_host_ctl(&nats.joined, host).await?);
+        running.host_ctl = Some(start_host_ctl(&nats.joined, &joined.store, host).await?);
         running
             .background
             .push(beat(Arc::clone(host), config.heartbeat));
@@ -322,16 +337,23 @@ async fn managed_lattice(
 /// The host's answers to the lattice's control requests.
 pub(crate) async fn start_host_ctl(
     nats: &JoinedNats,
+    store: &LatticeStore,
     host: &Arc<Host>,
 ) -> Result<HostCtl, StartError> {
     let lattice = &nats.lattice;
-    HostCtl::start(nats.client.clone(), lattice.as_str(), Arc::clone(host))
-        .await
-        .map_err(|source| StartError::Subscribe {
-            what: "answer the host control requests",
-            lattice: lattice.clone(),
-            source,
-        })
+    let audit = AuditLog::new(store.clone(), host.id());
+    HostCtl::start(
+        nats.client.clone(),
+        lattice.as_str(),
+        Arc::clone(host),
+        audit,
+    )
+    .await
+    .map_err(|source| StartError::Subscribe {
+        what: "answer the host control requests",
+        lattice: lattice.clone(),
+        source,
+    })
 }
 
 /// The control plane over the joined store, its secrets sealed with the configured key (or
@@ -350,8 +372,9 @@ fn control_plane(
         .unwrap_or_else(|| state_dir.join("secrets.key"));
     let secret_key = SecretKey::load_or_create(&key_file)?;
     let store = joined.store.clone();
+    let audit = AuditLog::new(store.clone(), joined.host_id.clone());
     Ok(Arc::new(ControlPlane::new(
-        store, secret_key, lattice, events, metrics,
+        store, secret_key, lattice, events, metrics, audit,
     )))
 }
 

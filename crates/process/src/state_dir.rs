@@ -7,14 +7,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::StartError;
 
-/// Where a running `weft up` / `weft manager` listens and the token its mutating calls need;
+/// Where a running `weft up` / `weft manager` listens and the tokens its calls need;
 /// written mode 0600 while the process runs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApiFile {
     /// Base URL of the API.
     pub url: String,
-    /// Bearer token.
+    /// Bearer token for every call (reads and changes).
     pub token: String,
+    /// Bearer token for reads only (dashboards, Prometheus); absent in files written before
+    /// it existed.
+    #[serde(default)]
+    pub read_token: String,
 }
 
 /// Creates `state_dir` if needed and returns it absolute, so stored paths (the bundled
@@ -58,4 +62,17 @@ pub(crate) fn new_token() -> Result<String, StartError> {
         .and_then(|mut random| random.read_exact(&mut bytes))
         .map_err(StartError::Token)?;
     Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The shortest read-only token a user may choose.
+const MIN_TOKEN_CHARS: usize = 16;
+
+/// `token` as the API's read-only token, if it is long enough to be hard to guess.
+pub(crate) fn check_read_token(token: String) -> Result<String, StartError> {
+    if token.chars().count() < MIN_TOKEN_CHARS || token.chars().any(char::is_whitespace) {
+        return Err(StartError::WeakReadToken {
+            min: MIN_TOKEN_CHARS,
+        });
+    }
+    Ok(token)
 }

@@ -47,7 +47,8 @@ async fn up_serves_bounded_metrics_that_prometheus_scrapes() {
     }
 
     let metrics_url = format!("{}/metrics", up.ready().api);
-    let response = reqwest::get(&metrics_url).await.unwrap();
+    let scrape = || client.get(&metrics_url).bearer_auth(up.read_token()).send();
+    let response = scrape().await.unwrap();
     assert_eq!(response.status(), 200);
     let text = response.text().await.unwrap();
     if let Err(complaints) = promtool_check_metrics(&text) {
@@ -85,16 +86,13 @@ async fn up_serves_bounded_metrics_that_prometheus_scrapes() {
             "counted by component id, not its image path: {text}"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
-        text = reqwest::get(&metrics_url)
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        text = scrape().await.unwrap().text().await.unwrap();
     }
 
     // A real Prometheus scrapes it and sees the count grow.
-    let prometheus = PrometheusServer::scraping(up.ready().api.trim_start_matches("http://"));
+    // With the read-only token: what a Prometheus server is given.
+    let target = up.ready().api.trim_start_matches("http://");
+    let prometheus = PrometheusServer::scraping(target, Some(up.read_token()));
     let total = || prometheus.query("sum(http_server_request_duration_seconds_count)");
     // Blocking polls, off the runtime's workers: the API must answer the scrapes meanwhile.
     let scraped_at_least = |wanted: f64| {
@@ -141,6 +139,8 @@ async fn up_serves_the_example_writes_its_api_file_and_brings_it_back_after_a_re
             .unwrap();
     assert_eq!(api_file.url, up.ready().api);
     assert_eq!(api_file.token, up.token());
+    assert_eq!(api_file.read_token, up.read_token());
+    assert_ne!(api_file.read_token, api_file.token);
     up.shut_down(true).await;
     assert!(!weft_process::api_file_path(state.path()).exists());
 

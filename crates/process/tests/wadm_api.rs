@@ -12,6 +12,7 @@ use futures_util::StreamExt as _;
 use wadm_client::error::ClientError;
 use wadm_client::{Client, ClientConnectOptions};
 use wadm_types::api::StatusType;
+use weft_lattice::{AuditChannel, AuditQuery};
 use weft_process::ManagerProcess;
 use weft_test_servers::{NatsServer, free_port};
 
@@ -252,6 +253,26 @@ async fn wadm_client_puts_deploys_watches_undeploys_and_deletes_an_app() {
             .await
             .is_err()
     );
+
+    // Each change wadm's client asked for is in the audit log, in order; reads are not.
+    let audit = weft.control().audit().read(AuditQuery::default()).await;
+    let entries = audit.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|entry| entry.action.as_str()).collect();
+    let expected = [
+        "model.put",
+        "model.deploy.greeter",
+        "model.undeploy.greeter",
+        "model.del.greeter",
+        "model.del.greeter",
+        "model.put",
+        "model.deploy.greeter",
+        "model.del.greeter",
+    ];
+    assert_eq!(actions, expected);
+    assert!(entries[0].outcome.starts_with("ok") && entries[0].outcome.contains("greeter"));
+    assert!(entries.iter().all(|entry| entry.via == AuditChannel::Wadm
+        && entry.who == "nats"
+        && entry.outcome.starts_with("ok")));
     weft.shut_down(true).await;
 }
 

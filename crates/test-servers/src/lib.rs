@@ -11,6 +11,7 @@
 mod live_subscription;
 mod nats;
 mod otlp;
+mod pki;
 mod postgres;
 mod prometheus;
 mod redis;
@@ -20,6 +21,7 @@ mod started;
 pub use live_subscription::{subscribe_live, unsubscribe_done};
 pub use nats::NatsServer;
 pub use otlp::{OtlpReceiver, ReceivedLog, ReceivedSpan};
+pub use pki::TestPki;
 pub use postgres::{PostgresServer, SUPERUSER, SUPERUSER_PASSWORD};
 pub use prometheus::{PrometheusServer, promtool_check_metrics};
 pub use redis::RedisServer;

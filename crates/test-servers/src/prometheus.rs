@@ -16,14 +16,18 @@ pub struct PrometheusServer {
 }
 
 impl PrometheusServer {
-    /// Starts one scraping `http://TARGET/metrics` (`TARGET` is `host:port`).
-    pub fn scraping(target: &str) -> Self {
+    /// Starts one scraping `http://TARGET/metrics` (`TARGET` is `host:port`), sending
+    /// `Authorization: Bearer TOKEN` when given a token.
+    pub fn scraping(target: &str, token: Option<&str>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("prometheus.yml");
+        let authorization = token.map_or_else(String::new, |token| {
+            format!("    authorization:\n      type: Bearer\n      credentials: '{token}'\n")
+        });
         std::fs::write(
             &config,
             format!(
-                "global:\n  scrape_interval: 250ms\n  scrape_timeout: 200ms\nscrape_configs:\n  - job_name: weft\n    static_configs:\n      - targets: ['{target}']\n"
+                "global:\n  scrape_interval: 250ms\n  scrape_timeout: 200ms\nscrape_configs:\n  - job_name: weft\n{authorization}    static_configs:\n      - targets: ['{target}']\n"
             ),
         )
         .unwrap();

@@ -9,7 +9,7 @@ mod handler;
 use std::sync::Arc;
 
 use futures_util::StreamExt as _;
-use weft_lattice::{CtlResponse, ctl_prefix, parse_ctl_subject};
+use weft_lattice::{AuditChannel, AuditEntry, CtlResponse, ctl_prefix, parse_ctl_subject};
 
 use crate::ControlPlane;
 
@@ -39,16 +39,7 @@ impl LatticeCtl {
                     let Some(reply) = message.reply.clone() else {
                         continue;
                     };
-                    // No host answers here, so no host id matches.
-                    let answer = match parse_ctl_subject(&message.subject, &prefix, "") {
-                        Some(operation) => {
-                            handler::handle(&control, operation, &message.payload).await
-                        }
-                        None => CtlResponse::failed(format!(
-                            "`{}` is not a control request weft knows",
-                            message.subject
-                        )),
-                    };
+                    let answer = answer(&control, &prefix, &message).await;
                     let payload = weft_lattice::json_bytes(&answer);
                     if let Err(error) = client.publish(reply, payload.into()).await {
                         tracing::warn!(%error, subject = %message.subject, "cannot answer a control request");
@@ -58,6 +49,31 @@ impl LatticeCtl {
         }
         Ok(Self { tasks })
     }
+}
+
+/// Answers one control request, recording it in the audit log when it asks for a change.
+async fn answer(
+    control: &ControlPlane,
+    prefix: &str,
+    message: &async_nats::Message,
+) -> CtlResponse {
+    // No host answers here, so no host id matches.
+    let Some(operation) = parse_ctl_subject(&message.subject, prefix, "") else {
+        return CtlResponse::failed(format!(
+            "`{}` is not a control request weft knows",
+            message.subject
+        ));
+    };
+    if !operation.is_audited() {
+        return handler::handle(control, operation, &message.payload).await;
+    }
+    let entry = AuditEntry::nats_request(AuditChannel::Ctl, message, prefix);
+    let answer = handler::handle(control, operation, &message.payload).await;
+    control
+        .audit()
+        .record_or_warn(entry.answered(&answer))
+        .await;
+    answer
 }
 
 impl Drop for LatticeCtl {

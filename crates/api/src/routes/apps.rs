@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json as value;
 
 use super::{By, answer, json, parse_body};
+use crate::access::AuditNote;
 use crate::server::ApiState;
 
 #[derive(Deserialize)]
@@ -41,10 +42,13 @@ pub(crate) async fn put(State(state): State<ApiState>, By(by): By, body: Bytes) 
     answer(
         state.control.put(&put.file, &put.source, &by).await,
         |(name, version)| {
-            json(
+            let note = AuditNote(format!("app {name} version {version}"));
+            let mut response = json(
                 StatusCode::CREATED,
                 &value!({ "name": name, "version": version }),
-            )
+            );
+            response.extensions_mut().insert(note);
+            response
         },
     )
 }

@@ -2,6 +2,7 @@
 //! `{"error": "..."}` with the status the failure calls for.
 
 mod apps;
+mod audit;
 mod components;
 mod events;
 mod lattice;
@@ -12,7 +13,7 @@ mod watch;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use weft_manager::AppStoreError;
@@ -22,9 +23,9 @@ pub(crate) use metrics::prometheus_answer;
 use crate::control::ControlError;
 use crate::server::{ApiRouter, ApiState};
 
-/// The request header naming who makes a change, recorded in the app history (`api` if
-/// absent).
-pub const USER_HEADER: &str = "x-weft-user";
+/// The request header naming who makes a change, recorded in the app history and the audit
+/// log (`api` if absent).
+pub use weft_lattice::USER_HEADER;
 
 /// Every API call.
 pub(crate) fn router() -> ApiRouter {
@@ -37,6 +38,7 @@ pub(crate) fn router() -> ApiRouter {
         .route("/v1/apps/{name}/history", get(apps::history))
         .route("/v1/apps/{name}/deploy", post(apps::deploy))
         .route("/v1/apps/{name}/undeploy", post(apps::undeploy))
+        .route("/v1/audit", get(audit::read))
         .route("/v1/shutdown", post(lattice::shutdown))
         .route("/v1/events", get(events::follow))
         .route("/v1/components/{id}/call", post(components::call))
@@ -75,14 +77,18 @@ impl FromRequestParts<ApiState> for By {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &ApiState) -> Result<Self, Self::Rejection> {
-        let by = parts
-            .headers
-            .get(USER_HEADER)
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| !value.is_empty() && value.len() <= 128)
-            .unwrap_or("api");
-        Ok(Self(by.to_owned()))
+        Ok(Self(who_asked(&parts.headers).to_owned()))
     }
+}
+
+/// Who a request says it comes from: its `x-weft-user` header (at most 128 bytes), else
+/// `api`.
+pub(crate) fn who_asked(headers: &HeaderMap) -> &str {
+    headers
+        .get(USER_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty() && value.len() <= 128)
+        .unwrap_or("api")
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {

@@ -33,14 +33,9 @@ pub async fn handle(
     content_type: Option<&str>,
     body: &[u8],
 ) -> Vec<u8> {
-    let changes = matches!(
-        request,
-        ModelRequest::Put
-            | ModelRequest::Delete(_)
-            | ModelRequest::Deploy(_)
-            | ModelRequest::Undeploy(_)
-    );
-    if changes && let Some(reason) = context.control.standing_by() {
+    if request.changes()
+        && let Some(reason) = context.control.standing_by()
+    {
         return json(&ErrorResponse::new(reason));
     }
     let answer = match request {

@@ -14,6 +14,7 @@ mod wire;
 use std::sync::Arc;
 
 use futures_util::StreamExt as _;
+use weft_lattice::{AuditChannel, AuditEntry};
 
 use crate::ControlPlane;
 use crate::wadm::handler::{Context, handle};
@@ -80,11 +81,35 @@ async fn answer(
         .and_then(|headers| headers.get("Content-Type"))
         .map(|value| value.as_str().to_ascii_lowercase());
     let answer = match parse_subject(&message.subject, lattice) {
+        Ok(request) if request.changes() => {
+            let prefix = format!("{WADM_API_PREFIX}.{lattice}.");
+            let entry = AuditEntry::nats_request(AuditChannel::Wadm, &message, &prefix);
+            let answer = handle(context, request, content_type.as_deref(), &message.payload).await;
+            let outcome = outcome_of(&answer);
+            context
+                .control
+                .audit()
+                .record_or_warn(entry.ended(outcome))
+                .await;
+            answer
+        }
         Ok(request) => handle(context, request, content_type.as_deref(), &message.payload).await,
         Err(error) => weft_lattice::json_bytes(&ErrorResponse::new(error.to_string())),
     };
     if let Err(error) = client.publish(reply, answer.into()).await {
         tracing::warn!(%error, subject = %message.subject, "cannot answer a wadm API request");
+    }
+}
+
+/// How a change ended, from its answer: `refused: …` for wadm's `error` and `notfound`
+/// results, `ok: …` with the answer's message otherwise.
+fn outcome_of(answer: &[u8]) -> String {
+    let answer: serde_json::Value = serde_json::from_slice(answer).unwrap_or_default();
+    let message = answer["message"].as_str().unwrap_or_default();
+    match answer["result"].as_str() {
+        Some("error" | "notfound") => format!("refused: {message}"),
+        _ if message.is_empty() => "ok".to_owned(),
+        _ => format!("ok: {message}"),
     }
 }
 

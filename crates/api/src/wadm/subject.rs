@@ -28,6 +28,17 @@ pub enum ModelRequest {
     History(String),
 }
 
+impl ModelRequest {
+    /// Whether it changes what is stored or deployed (refused on a standby manager, recorded
+    /// in the audit log).
+    pub fn changes(&self) -> bool {
+        matches!(
+            self,
+            Self::Put | Self::Delete(_) | Self::Deploy(_) | Self::Undeploy(_)
+        )
+    }
+}
+
 /// Why a subject is not a model request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubjectError {

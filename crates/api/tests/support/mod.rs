@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use weft_api::{ControlPlane, ManagedLattice};
 use weft_host::Host;
-use weft_lattice::{EmbeddedStore, EventBus as _, InProcessBus, LatticeStore};
+use weft_lattice::{AuditLog, EmbeddedStore, EventBus as _, InProcessBus, LatticeStore};
 use weft_runtime::{Runtime, RuntimeSettings};
 use weft_secrets::SecretKey;
 
@@ -26,11 +26,13 @@ pub fn control_plane(dir: &std::path::Path) -> Arc<ControlPlane> {
     );
     let store = LatticeStore::Embedded(EmbeddedStore::open(dir.join("store.redb")).unwrap());
     let key = SecretKey::load_or_create(&dir.join("secrets.key")).unwrap();
+    let audit = AuditLog::new(store.clone(), "test");
     Arc::new(ControlPlane::new(
         store,
         key,
         ManagedLattice::Local(Arc::new(host)),
         events,
         weft_telemetry::Telemetry::disabled(),
+        audit,
     ))
 }

@@ -70,7 +70,8 @@ impl Client {
     ) -> anyhow::Result<()> {
         let url = format!("{}{path}", self.api.url);
         self.runtime.block_on(async {
-            let mut response = self.http.get(&url).send().await.map_err(|_| {
+            let request = self.http.get(&url).bearer_auth(&self.api.token);
+            let mut response = request.send().await.map_err(|_| {
                 anyhow!(
                     "cannot reach weft at {} (is `weft up` still running?)",
                     self.api.url

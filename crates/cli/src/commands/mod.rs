@@ -1,6 +1,7 @@
 //! One module per verb, each a thin layer over the library crates.
 
 pub mod app;
+pub mod audit;
 pub mod call;
 pub mod client;
 pub mod completions;

@@ -29,6 +29,7 @@ impl Endpoint {
                     .clone()
                     .or_else(|| read_api_file(&self.state_dir).ok().map(|file| file.token))
                     .unwrap_or_default(),
+                read_token: String::new(),
             }),
             None => {
                 let mut file = read_api_file(&self.state_dir)?;

@@ -42,6 +42,7 @@ fn manager_config(options: &ManagerOptions, state_dir: &Path, logs: &LogBridge) 
     ManagerConfig {
         state_dir: state_dir.to_path_buf(),
         api_addr: options.api_addr,
+        read_token: options.read_token.clone(),
         nats: options.nats.config(),
         secrets_key: options.secrets_key.clone(),
         lease_term: options.lease_term,

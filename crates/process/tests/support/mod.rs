@@ -30,6 +30,7 @@ pub fn manager_config(state_dir: &Path, nats: Option<NatsConfig>) -> ManagerConf
     ManagerConfig {
         state_dir: state_dir.to_path_buf(),
         api_addr: ([127, 0, 0, 1], 0).into(),
+        read_token: None,
         nats,
         secrets_key: None,
         lease_term: Duration::from_millis(600),
