@@ -53,16 +53,14 @@ impl ApiTokens {
     }
 }
 
-/// Lets a call through when its token allows it; a change is refused on a standby manager
-/// unless it leaves the lattice as it is ([`changes_the_lattice`]), and is written to the
-/// audit log with its outcome.
+/// Lets a call through when its token allows it: a read with either token, a change only
+/// with the API token ([`change`]).
 pub(crate) async fn guard(State(state): State<ApiState>, request: Request, next: Next) -> Response {
-    let reads = matches!(*request.method(), Method::GET | Method::HEAD);
     let Some(access) = state.tokens.access(&request) else {
         tracing::warn!(method = %request.method(), path = request.uri().path(), "an API call without a valid token was refused");
         return error(StatusCode::UNAUTHORIZED, NEEDS_TOKEN);
     };
-    if reads {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
     let route = request.extensions().get::<MatchedPath>().map_or_else(
@@ -70,18 +68,34 @@ pub(crate) async fn guard(State(state): State<ApiState>, request: Request, next:
         |path| path.as_str().to_owned(),
     );
     if !is_audited(&route) {
-        return next.run(request).await;
+        return match access {
+            Access::Admin => next.run(request).await,
+            Access::Read => error(StatusCode::FORBIDDEN, READS_ONLY),
+        };
     }
+    change(&state, access, &route, request, next).await
+}
+
+/// Carries out a change on `route` when `access` allows it (on a standby manager, only one
+/// that leaves the lattice as it is: [`changes_the_lattice`]), and writes it to the audit
+/// log with its outcome.
+async fn change(
+    state: &ApiState,
+    access: Access,
+    route: &str,
+    request: Request,
+    next: Next,
+) -> Response {
     let entry = audit_entry(&request);
+    let audit = state.control.audit();
     if access == Access::Admin && route == SHUTDOWN {
         // Recorded before it is carried out: the process may be gone before it could answer.
-        let entry = entry.ended("ok: stopping");
-        state.control.audit().record_or_warn(entry).await;
+        audit.record_or_warn(entry.ended("ok: stopping")).await;
         return next.run(request).await;
     }
     let response = if access == Access::Read {
         error(StatusCode::FORBIDDEN, READS_ONLY)
-    } else if changes_the_lattice(&route)
+    } else if changes_the_lattice(route)
         && let Some(reason) = state.control.standing_by()
     {
         error(StatusCode::SERVICE_UNAVAILABLE, &reason)
@@ -89,11 +103,7 @@ pub(crate) async fn guard(State(state): State<ApiState>, request: Request, next:
         next.run(request).await
     };
     let (outcome, response) = outcome_of(response).await;
-    state
-        .control
-        .audit()
-        .record_or_warn(entry.ended(outcome))
-        .await;
+    audit.record_or_warn(entry.ended(outcome)).await;
     response
 }
 

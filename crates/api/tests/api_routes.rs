@@ -223,6 +223,17 @@ async fn every_call_needs_a_token_the_read_token_only_reads_and_changes_are_audi
     };
     let reader = change(READ_TOKEN).await.unwrap();
     assert!(refusal(reader, 403).await.contains("only reads"));
+    let call = client
+        .post(format!("{url}/v1/components/any/call"))
+        .bearer_auth(READ_TOKEN)
+        .body(r#"{"function": "run", "args": []}"#)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        refusal(call, 403).await.contains("only reads"),
+        "calling a component is not a read"
+    );
     assert_eq!(change(TOKEN).await.unwrap().status(), 200);
     let missing = client
         .delete(format!("{url}/v1/configs/nothing"))

@@ -339,6 +339,12 @@ fn the_control_interface_answers_like_wasmcloud() {
             "{}",
             "deploy a manifest",
         ),
+        // A manager's command for another lattice (carried by a mapped subject).
+        (
+            &format!("weft.execute.{host_id}"),
+            r#"{"fence": 99, "lattice": "elsewhere", "command": {"command": "delete_config", "name": "shared"}}"#,
+            "for lattice `elsewhere`, and this host is in lattice `ctl`",
+        ),
     ] {
         assert_refused(&nats, &subject(rest), body, expected);
     }

@@ -193,11 +193,17 @@ impl Responder {
             Operation::Execute => {
                 let fenced: FencedCommand = match parse_ctl_body(
                     body,
-                    r#"{"fence": N, "command": {...}} from a weft manager"#,
+                    r#"{"fence": N, "lattice": "...", "command": {...}} from a weft manager"#,
                 ) {
                     Ok(fenced) => fenced,
                     Err(message) => return CtlResponse::failed(message.to_string()),
                 };
+                if fenced.lattice != self.lattice {
+                    return CtlResponse::failed(format!(
+                        "this command is for lattice `{}`, and this host is in lattice `{}`: it was carried here by a subject shared or mapped between lattices; give each lattice its own subjects (its own name, or its own NATS account)",
+                        fenced.lattice, self.lattice
+                    ));
+                }
                 if let Err(stale) = self.fence.admit(fenced.fence) {
                     return CtlResponse::failed(stale.to_string());
                 }

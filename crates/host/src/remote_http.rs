@@ -41,6 +41,17 @@ struct RequestHead {
     headers: Vec<(String, String)>,
 }
 
+impl RequestHead {
+    /// The head a sending host frames for a request with `method`, `uri` and `headers`.
+    fn of(method: &hyper::Method, uri: &hyper::Uri, headers: &hyper::HeaderMap) -> Self {
+        Self {
+            method: method.to_string(),
+            uri: uri.to_string(),
+            headers: header_pairs(headers),
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct ResponseHead {
     status: u16,
@@ -164,11 +175,7 @@ impl RemoteCalls {
         if let Some(subject) = &rest {
             headers.insert(PARTS_HEADER, subject.as_str());
         }
-        let head = RequestHead {
-            method: parts.method.to_string(),
-            uri: parts.uri.to_string(),
-            headers: header_pairs(&parts.headers),
-        };
+        let head = RequestHead::of(&parts.method, &parts.uri, &parts.headers);
         let payload = frame(&head, &body);
         let subject = self.subject(component_id);
         let trace = TraceContext::carried(&parts.extensions, &parts.headers);
@@ -341,11 +348,7 @@ mod tests {
 
     /// What the sending host frames for `request`.
     fn framed_request(request: &Request<Bytes>) -> Vec<u8> {
-        let head = RequestHead {
-            method: request.method().to_string(),
-            uri: request.uri().to_string(),
-            headers: header_pairs(request.headers()),
-        };
+        let head = RequestHead::of(request.method(), request.uri(), request.headers());
         frame(&head, request.body())
     }
 

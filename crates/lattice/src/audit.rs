@@ -2,6 +2,7 @@
 //! request or wadm's API), who asked, what, when and how it ended. Entries live in the
 //! lattice's store under `audit/`, keyed by a ULID so they list in the order they were made.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -148,6 +149,9 @@ pub enum AuditError {
 pub struct AuditLog {
     store: LatticeStore,
     answered_by: String,
+    /// Keys that increase even within one millisecond, so this process's entries list in
+    /// the order they were made.
+    keys: Arc<Mutex<ulid::Generator>>,
 }
 
 impl AuditLog {
@@ -156,13 +160,22 @@ impl AuditLog {
         Self {
             store,
             answered_by: answered_by.into(),
+            keys: Arc::default(),
         }
+    }
+
+    /// A key later than every key this process made before.
+    fn next_key(&self) -> String {
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        // Generating fails only past 2^80 keys in one millisecond.
+        let id = keys.generate().unwrap_or_else(|_| ulid::Ulid::new());
+        format!("{PREFIX}{id}")
     }
 
     /// Keeps `entry`; once this returns, it is as durable as the store.
     pub async fn record(&self, mut entry: AuditEntry) -> Result<(), AuditError> {
         entry.answered_by.clone_from(&self.answered_by);
-        let key = format!("{PREFIX}{}", ulid::Ulid::new());
+        let key = self.next_key();
         self.store
             .put(&key, crate::json_bytes(&entry), Expect::Absent)
             .await?;
@@ -226,12 +239,14 @@ mod tests {
     #[tokio::test]
     async fn entries_read_back_in_order_with_who_answered_them() {
         let (_dir, log) = log();
-        for action in ["first", "second", "third"] {
+        // Many within one millisecond: they still list in the order they were made.
+        let made: Vec<String> = (0..200).map(|n| format!("change {n}")).collect();
+        for action in &made {
             log.record(entry(action)).await.unwrap();
         }
         let all = log.read(AuditQuery::default()).await.unwrap();
-        let actions: Vec<_> = all.iter().map(|entry| entry.action.as_str()).collect();
-        assert_eq!(actions, ["first", "second", "third"]);
+        let actions: Vec<_> = all.iter().map(|entry| entry.action.clone()).collect();
+        assert_eq!(actions, made);
         assert!(all.iter().all(|entry| entry.answered_by == "weft up"));
         let mut dated = entry("dated");
         dated.at_ms = 1_765_000_000_123;
@@ -243,7 +258,7 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(last_two[0].action, "second");
+        assert_eq!(last_two[0].action, "change 198");
         assert_eq!(last_two.len(), 2);
     }
 

@@ -177,6 +177,9 @@ pub enum Command {
 pub struct FencedCommand {
     /// The manager lease's revision when it was sent.
     pub fence: u64,
+    /// The lattice the sending manager manages; a host of another lattice refuses it (a
+    /// subject mapped between NATS accounts must not carry one lattice's commands to another).
+    pub lattice: String,
     /// What to do.
     pub command: Command,
 }

@@ -21,8 +21,8 @@ const SEEDS: &[&str] = &[
     r#"{"source_id": "server", "target": "hello", "name": "default", "wit_namespace": "wasi", "wit_package": "http", "interfaces": ["incoming-handler"], "source_config": ["listen"], "target_config": []}"#,
     r#"{"source_id": "server", "link_name": "default", "wit_namespace": "wasi", "wit_package": "http"}"#,
     r#"{"key": "zone", "value": "east"}"#,
-    r#"{"fence": 7, "command": {"command": "scale_component", "host_id": "h1", "component_id": "c", "image": "file:///c.wasm", "count": 1, "config": [], "limits": {"memory_bytes": 1048576, "timeout_ms": 10}, "app": "shop"}}"#,
-    r#"{"fence": 1, "command": {"command": "put_config", "name": "n", "values": {"k": "v"}, "app": null}}"#,
+    r#"{"fence": 7, "lattice": "default", "command": {"command": "scale_component", "host_id": "h1", "component_id": "c", "image": "file:///c.wasm", "count": 1, "config": [], "limits": {"memory_bytes": 1048576, "timeout_ms": 10}, "app": "shop"}}"#,
+    r#"{"fence": 1, "lattice": "shop", "command": {"command": "put_config", "name": "n", "values": {"k": "v"}, "app": null}}"#,
     r#"{"specversion": "1.0", "id": "01J", "type": "com.wasmcloud.lattice.host_heartbeat", "source": "h1", "datacontenttype": "application/json", "time": "2026-12-07T10:00:00Z", "data": {"host_id": "h1", "friendly_name": "h1", "labels": {}, "version": "0.1.0", "uptime_seconds": 3, "uptime_human": "3s", "components": [{"id": "c", "image_ref": "file:///c.wasm", "name": "c", "annotations": {"weft.app": "shop"}, "max_instances": 1, "revision": 0, "weft_limits": {"memory_bytes": 1, "timeout_ms": 2, "timeouts": 3}}], "providers": []}}"#,
     r#"{"specversion": "1.0", "id": "01K", "type": "com.wasmcloud.lattice.component_scaled", "source": "h1", "data": {"annotations": {}, "host_id": "h1", "image_ref": "x", "max_instances": 1, "component_id": "c"}}"#,
 ];

@@ -253,6 +253,15 @@ impl Builder<'_> {
             return;
         };
         let id = self.ids[component.name.as_str()].clone();
+        if let Some(holder) = self.workloads.iter().find(|workload| workload.id == id) {
+            // wadm accepts this (an explicit id equal to another's default one); weft runs the
+            // first under the id and says why the second does not run, instead of flapping.
+            let (first, second) = (&holder.name, &component.name);
+            self.unsupported.push(format!(
+                "components `{first}` and `{second}` both have the id `{id}`; weft runs `{first}` under it and not `{second}`: give `{second}` an `id` of its own"
+            ));
+            return;
+        }
         let kind = match component.kind {
             CapabilityOrComponent::Component => WorkloadKind::Component,
             CapabilityOrComponent::Capability => WorkloadKind::Capability,

@@ -327,6 +327,7 @@ impl NatsLattice {
     async fn send(&self, host_id: &str, command: &Command) -> Result<HostReport, Failed> {
         let fenced = FencedCommand {
             fence: self.fence.load(Ordering::SeqCst),
+            lattice: self.lattice.to_string(),
             command: command.clone(),
         };
         let body =

@@ -86,6 +86,31 @@ spec:
 }
 
 #[test]
+fn two_components_with_one_id_run_the_first_and_say_why_not_the_second() {
+    // wadm accepts an explicit id equal to another component's default id; found by the
+    // `manifest` fuzz target, whose plans for it flapped between the two images.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../manifest/tests/fixtures/parity/default-id-collides.yaml"
+    ))
+    .unwrap();
+    let desired = manifest(&source);
+    let mut observed = one_host();
+    converge(&desired, &mut observed);
+    let running = &observed.hosts[0].components;
+    assert_eq!(running.len(), 1, "{running:?}");
+    assert_eq!(running[0].image, "file://./web.wasm");
+    let status = reconcile(&desired, &observed).status;
+    assert!(
+        status.reasons.iter().any(|reason| reason
+            .to_string()
+            .contains("give `other` an `id` of its own")),
+        "{:?}",
+        status.reasons
+    );
+}
+
+#[test]
 fn spreads_follow_weights_and_labels_and_explain_unmet_requirements() {
     let desired = manifest(
         r#"

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use weft_api::MetricsEndpoint;
 use weft_host::{Host, HostCtl, RemoteCalls, follow_secrets};
+use weft_lattice::AuditLog;
 use weft_secrets::{SecretKey, SecretVault};
 use weft_telemetry::Telemetry;
 
@@ -77,7 +78,8 @@ impl HostProcess {
         let host = Arc::new(host);
         // Stopped when dropped, so a start that fails later leaves nothing listening.
         let metrics_endpoint = serve_metrics(config.metrics_addr, metrics.clone()).await?;
-        let ctl = start_host_ctl(&nats, &joined.store, &host).await?;
+        let audit = AuditLog::new(joined.store.clone(), host.id());
+        let ctl = start_host_ctl(&nats, audit, &host).await?;
         let mut background = vec![
             beat(Arc::clone(&host), config.host.heartbeat),
             tokio::spawn(hint_if_unmanaged(

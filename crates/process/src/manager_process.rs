@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use weft_api::{ApiHandle, ApiTokens, AppView, ControlPlane, ManagedLattice};
 use weft_host::{ComponentInvoker, Host, HostCtl, RemoteCalls};
-use weft_lattice::{AuditLog, LatticeName, LatticeStore, Subscription};
+use weft_lattice::{AuditLog, LatticeName, Subscription};
 use weft_manager::{Lease, LeaseError, LeaseRecord, NatsLattice};
 use weft_secrets::SecretKey;
 use weft_telemetry::{Identity, Telemetry};
@@ -97,6 +97,8 @@ impl ManagerProcess {
         });
         // Taken before the host starts, so its first events are seen.
         let bus_events = joined.bus.subscribe();
+        // One log for the control plane and this process's host, so their entries keep order.
+        let audit = AuditLog::new(joined.store.clone(), joined.host_id.clone());
         let host = start_host(
             config.host.as_ref(),
             &state_dir,
@@ -107,8 +109,15 @@ impl ManagerProcess {
         let mut running = Running::default();
         let local = host.as_ref().zip(config.host.as_ref());
         let (lattice, events) =
-            managed_lattice(nats.as_ref(), &joined, local, bus_events, &mut running).await?;
-        let control = control_plane(&config, &state_dir, &joined, lattice, events, metrics)?;
+            managed_lattice(nats.as_ref(), &audit, local, bus_events, &mut running).await?;
+        let control = control_plane(
+            &config,
+            &state_dir,
+            &joined,
+            (lattice, events),
+            metrics,
+            audit,
+        )?;
         control.set_invoker(invoker(host.as_deref(), nats.as_ref()));
         control.set_event_bus(Arc::clone(&joined.bus));
         let tokens = ApiTokens {
@@ -303,7 +312,7 @@ fn invoker(host: Option<&Host>, nats: Option<&NatsLink>) -> ComponentInvoker {
 /// before anything is placed). Returns it with the events the reconciler follows.
 async fn managed_lattice(
     nats: Option<&NatsLink>,
-    joined: &Joined,
+    audit: &AuditLog,
     host: Option<(&Arc<Host>, &HostConfig)>,
     bus_events: Subscription,
     running: &mut Running,
@@ -313,7 +322,7 @@ async fn managed_lattice(
         return Ok((ManagedLattice::Local(Arc::clone(host)), bus_events));
     };
     if let Some((host, config)) = host {
-        running.host_ctl = Some(start_host_ctl(&nats.joined, &joined.store, host).await?);
+        running.host_ctl = Some(start_host_ctl(&nats.joined, audit.clone(), host).await?);
         running
             .background
             .push(beat(Arc::clone(host), config.heartbeat));
@@ -337,11 +346,10 @@ async fn managed_lattice(
 /// The host's answers to the lattice's control requests.
 pub(crate) async fn start_host_ctl(
     nats: &JoinedNats,
-    store: &LatticeStore,
+    audit: AuditLog,
     host: &Arc<Host>,
 ) -> Result<HostCtl, StartError> {
     let lattice = &nats.lattice;
-    let audit = AuditLog::new(store.clone(), host.id());
     HostCtl::start(
         nats.client.clone(),
         lattice.as_str(),
@@ -362,9 +370,9 @@ fn control_plane(
     config: &ManagerConfig,
     state_dir: &Path,
     joined: &Joined,
-    lattice: ManagedLattice,
-    events: Subscription,
+    (lattice, events): (ManagedLattice, Subscription),
     metrics: Telemetry,
+    audit: AuditLog,
 ) -> Result<Arc<ControlPlane>, StartError> {
     let key_file = config
         .secrets_key
@@ -372,7 +380,6 @@ fn control_plane(
         .unwrap_or_else(|| state_dir.join("secrets.key"));
     let secret_key = SecretKey::load_or_create(&key_file)?;
     let store = joined.store.clone();
-    let audit = AuditLog::new(store.clone(), joined.host_id.clone());
     Ok(Arc::new(ControlPlane::new(
         store, secret_key, lattice, events, metrics, audit,
     )))

@@ -10,10 +10,11 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use wasmtime::Store;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
-use wasmtime::component::{InstancePre, Linker, Val};
+use wasmtime::component::{InstancePre, Linker, Resource, Val};
 use wasmtime_wasi_http::WasiHttpView as _;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostResponseOutparam};
 use weft_runtime::{
     BusyLane, InstanceLimits, InvocationFailure, LoadedComponent, Runtime, Sliced, prepare_store,
 };
@@ -515,6 +516,9 @@ impl ComponentHandler {
         }
     }
 
+    /// Serves `request` with a fresh instance of `pre`: admitted under the component's
+    /// `max-concurrency` (503 with `Retry-After` when full), run in a task of its own under
+    /// the busy lane, answered as soon as the guest hands over its response head.
     async fn serve<B>(
         name: Arc<str>,
         pre: ProxyPre<HttpInstanceState>,
@@ -525,85 +529,122 @@ impl ComponentHandler {
         B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<wasmtime_wasi_http::Error>,
     {
-        let InstanceSetup {
-            limits,
-            admission,
-            hits,
-            outgoing,
-            links,
-            recorder,
-            busy,
-        } = setup;
         let incoming = TraceContext::carried(request.extensions(), request.headers());
-        let invocation = recorder.begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
-        let admitted = match admission.try_admit() {
+        let invocation =
+            setup
+                .recorder
+                .begin(Trigger::Http, HTTP_HANDLER_FUNCTION, incoming.as_ref());
+        let admitted = match setup.admission.try_admit() {
             Ok(admitted) => admitted,
             Err(at_capacity) => {
-                finish(invocation, Outcome::Denied, &hits);
+                finish(invocation, Outcome::Denied, &setup.hits);
                 return denied_response(&name, at_capacity);
             }
         };
-        let mover = recorder.clone();
         let call = CallContext {
             depth: 0,
             trace: invocation.hand_on(incoming),
         };
-        let mut store = Store::new(
-            pre.engine(),
-            HttpInstanceState::new(&name, &limits, &outgoing, links, call).recorded_by(&recorder),
-        );
-        prepare_store(&mut store, &limits, HttpInstanceState::limits);
-
-        let request = match store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, request)
-        {
-            Ok(request) => request,
-            Err(error) => {
-                return text_response(StatusCode::BAD_REQUEST, format!("bad request: {error}"));
-            }
+        let state =
+            HttpInstanceState::new(&name, &setup.limits, &setup.outgoing, setup.links, call)
+                .recorded_by(&setup.recorder);
+        let mut store = Store::new(pre.engine(), state);
+        prepare_store(&mut store, &setup.limits, HttpInstanceState::limits);
+        let (request, outparam, response) = match hand_over(&mut store, request) {
+            Ok(handed) => handed,
+            Err((status, reason)) => return text_response(status, reason),
         };
-        let (sender, receiver) = tokio::sync::oneshot::channel();
-        let outparam = match store.data_mut().http().new_response_outparam(sender) {
-            Ok(outparam) => outparam,
-            Err(error) => {
-                return text_response(StatusCode::INTERNAL_SERVER_ERROR, format!("{error}"));
-            }
+        let guest = GuestRun {
+            name: Arc::clone(&name),
+            pre,
+            store,
+            invocation,
+            hits: setup.hits,
         };
-
-        // The guest runs in its own task: it may keep streaming the body after it has handed
-        // over the response head.
-        let task_name = Arc::clone(&name);
-        let trace = store.data().trace().cloned();
-        let guest = async move {
+        let mover = setup.recorder.clone();
+        let run = async move {
             let _admitted = admitted;
-            let outcome = async {
-                let proxy = pre.instantiate_async(&mut store).await?;
-                invocation.instantiated();
-                proxy
-                    .wasi_http_incoming_handler()
-                    .call_handle(&mut store, request, outparam)
-                    .await
-            }
-            .await
-            .map_err(|error| InvocationFailure::classify(&error));
-            finish(invocation, outcome_of(&outcome), &hits);
-            outcome.map_err(|failure| {
-                let (trace_id, span_id) = trace_ids(trace.as_ref());
-                tracing::warn!(
-                    component = &*task_name,
-                    reason = failure.reason(),
-                    trace_id,
-                    span_id,
-                    "request failed: {failure}"
-                );
-                failure
-            })
+            guest.handle(request, outparam).await
         };
-        let invocation = tokio::spawn(sliced(&busy, mover, guest));
+        let invocation = tokio::spawn(sliced(&setup.busy, mover, run));
+        answer(&name, response, invocation).await
+    }
+}
 
-        answer(&name, receiver, invocation).await
+/// The guest's side of a request handed over to its store, and where its response head
+/// arrives.
+type HandedOver = (
+    Resource<HostIncomingRequest>,
+    Resource<HostResponseOutparam>,
+    tokio::sync::oneshot::Receiver<
+        Result<Response<ResponseBody>, wasmtime_wasi_http::p2::bindings::http::types::ErrorCode>,
+    >,
+);
+
+/// Puts `request` and a response slot into `store`'s table, or the status and text that say
+/// why they cannot be (400 for a request wasi-http cannot take).
+fn hand_over<B>(
+    store: &mut Store<HttpInstanceState>,
+    request: Request<B>,
+) -> Result<HandedOver, (StatusCode, String)>
+where
+    B: hyper::body::Body<Data = bytes::Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+{
+    let request = store
+        .data_mut()
+        .http()
+        .new_incoming_request(Scheme::Http, request)
+        .map_err(|error| (StatusCode::BAD_REQUEST, format!("bad request: {error}")))?;
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let outparam = store
+        .data_mut()
+        .http()
+        .new_response_outparam(sender)
+        .map_err(|error| (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))?;
+    Ok((request, outparam, receiver))
+}
+
+/// One request's instance, from instantiation to the end of its handler.
+struct GuestRun {
+    name: Arc<str>,
+    pre: ProxyPre<HttpInstanceState>,
+    store: Store<HttpInstanceState>,
+    invocation: Invocation,
+    hits: Arc<LimitHits>,
+}
+
+impl GuestRun {
+    /// Instantiates the component and calls its handler (it may keep streaming the body
+    /// after handing over the response head); the invocation ends with how that went, and
+    /// a failure is logged with the request's trace ids.
+    async fn handle(
+        mut self,
+        request: Resource<HostIncomingRequest>,
+        outparam: Resource<HostResponseOutparam>,
+    ) -> Result<(), InvocationFailure> {
+        let trace = self.store.data().trace().cloned();
+        let outcome = async {
+            let proxy = self.pre.instantiate_async(&mut self.store).await?;
+            self.invocation.instantiated();
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut self.store, request, outparam)
+                .await
+        }
+        .await
+        .map_err(|error| InvocationFailure::classify(&error));
+        finish(self.invocation, outcome_of(&outcome), &self.hits);
+        outcome.inspect_err(|failure| {
+            let (trace_id, span_id) = trace_ids(trace.as_ref());
+            tracing::warn!(
+                component = &*self.name,
+                reason = failure.reason(),
+                trace_id,
+                span_id,
+                "request failed: {failure}"
+            );
+        })
     }
 }
 
