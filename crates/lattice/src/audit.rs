@@ -15,6 +15,15 @@ const PREFIX: &str = "audit/";
 /// The header a NATS request may name its sender in (as the API's `x-weft-user`).
 pub const USER_HEADER: &str = "x-weft-user";
 
+/// The longest sender name an audit entry keeps from [`USER_HEADER`].
+const MAX_USER_LEN: usize = 128;
+
+/// The sender a request names in its [`USER_HEADER`], when that is usable: not empty and at
+/// most 128 bytes. Shared by the API and NATS so both read the claim by one rule.
+pub fn claimed_user(header: Option<&str>) -> Option<&str> {
+    header.filter(|value| !value.is_empty() && value.len() <= MAX_USER_LEN)
+}
+
 /// The way a change reached weft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -86,13 +95,12 @@ impl AuditEntry {
     /// An entry for a request on NATS: `who` from its `x-weft-user` header (else `nats`),
     /// what from its subject after `prefix` (e.g. `config.put.redis-url`).
     pub fn nats_request(via: AuditChannel, message: &async_nats::Message, prefix: &str) -> Self {
-        let who = message
+        let header = message
             .headers
             .as_ref()
             .and_then(|headers| headers.get(USER_HEADER))
-            .map(|value| value.as_str())
-            .filter(|value| !value.is_empty() && value.len() <= 128)
-            .unwrap_or("nats");
+            .map(|value| value.as_str());
+        let who = claimed_user(header).unwrap_or("nats");
         let subject = message.subject.as_str();
         let action = subject.strip_prefix(prefix).unwrap_or(subject);
         Self::now(via, who.to_owned(), String::new(), action.to_owned())

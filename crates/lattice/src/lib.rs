@@ -39,7 +39,9 @@ mod shared_entry;
 mod store;
 
 pub use any_store::LatticeStore;
-pub use audit::{AuditChannel, AuditEntry, AuditError, AuditLog, AuditQuery, USER_HEADER};
+pub use audit::{
+    AuditChannel, AuditEntry, AuditError, AuditLog, AuditQuery, USER_HEADER, claimed_user,
+};
 pub use bus::{EventBus, InProcessBus, Received, Subscription};
 pub use cloud_event::{CloudEvent, UnreadableEvent, events_subject, wire_name_of};
 pub use command::{Command, ComponentLimits, FencedCommand, LinkSpec, SecretBinding};

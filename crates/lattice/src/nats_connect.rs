@@ -49,7 +49,7 @@ pub enum NatsConnectError {
     },
     /// TLS failed.
     #[error(
-        "cannot set up TLS with NATS at {servers}: {reason}; give the servers' CA with `--nats-tls-ca FILE`"
+        "cannot set up TLS with NATS at {servers}: {reason}; give the servers' CA with `--nats-tls-ca FILE`, and a client certificate with `--nats-tls-cert FILE --nats-tls-key FILE` if the servers verify clients"
     )]
     Tls {
         /// The servers.
@@ -96,9 +96,10 @@ impl NatsSettings {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let credentials = self.read_credentials()?;
         let mut delay = FIRST_RETRY_DELAY;
         loop {
-            let options = self.options().await?;
+            let options = self.options(&credentials)?;
             let attempt =
                 tokio::time::timeout(ATTEMPT_TIMEOUT, options.connect(addresses.clone())).await;
             let reason = match attempt {
@@ -116,6 +117,12 @@ impl NatsSettings {
                             reason: error.to_string(),
                         });
                     }
+                    ConnectErrorKind::Io if self.uses_tls() && is_tls_refusal(&error) => {
+                        return Err(NatsConnectError::Tls {
+                            servers,
+                            reason: error.to_string(),
+                        });
+                    }
                     _ => error.to_string(),
                 },
                 Err(_) => format!("no answer within {ATTEMPT_TIMEOUT:?}"),
@@ -124,6 +131,13 @@ impl NatsSettings {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(MAX_RETRY_DELAY);
         }
+    }
+
+    /// Whether these settings ask for TLS.
+    fn uses_tls(&self) -> bool {
+        self.tls_ca.is_some()
+            || self.tls_client.is_some()
+            || self.urls.iter().any(|url| url.starts_with("tls://"))
     }
 
     /// The user and password given by flags, else the first found in a server URL (the
@@ -139,26 +153,41 @@ impl NatsSettings {
         })
     }
 
-    async fn options(&self) -> Result<ConnectOptions, NatsConnectError> {
-        let mut options = match &self.credentials_file {
-            Some(path) => ConnectOptions::with_credentials_file(path.clone())
-                .await
-                .map_err(|error| {
-                    NatsConnectError::Settings(format!(
-                        "cannot use the NATS credentials file {}: {error}",
-                        path.display()
-                    ))
-                })?,
-            None => ConnectOptions::new(),
+    /// Reads the credentials the settings name, once for all attempts.
+    fn read_credentials(&self) -> Result<Credentials, NatsConnectError> {
+        let creds = match &self.credentials_file {
+            Some(path) => {
+                Some(std::fs::read_to_string(path).map_err(|error| unusable_creds(path, &error))?)
+            }
+            None => None,
+        };
+        let nkey_seed = match &self.nkey_file {
+            Some(path) => Some(read_nkey_seed(path)?),
+            None => None,
+        };
+        Ok(Credentials {
+            creds,
+            nkey_seed,
+            user_and_password: self.user_and_password(),
+        })
+    }
+
+    /// The client's options for one attempt (they cannot be cloned, so each attempt builds
+    /// its own from what [`Self::read_credentials`] read).
+    fn options(&self, credentials: &Credentials) -> Result<ConnectOptions, NatsConnectError> {
+        let mut options = match (&credentials.creds, &self.credentials_file) {
+            (Some(text), Some(path)) => ConnectOptions::with_credentials(text)
+                .map_err(|error| unusable_creds(path, &error))?,
+            _ => ConnectOptions::new(),
         };
         if let Some(token) = &self.token {
             options = options.token(token.clone());
         }
-        if let Some((user, password)) = self.user_and_password() {
-            options = options.user_and_password(user, password);
+        if let Some((user, password)) = &credentials.user_and_password {
+            options = options.user_and_password(user.clone(), password.clone());
         }
-        if let Some(path) = &self.nkey_file {
-            options = options.nkey(read_nkey_seed(path)?);
+        if let Some(seed) = &credentials.nkey_seed {
+            options = options.nkey(seed.clone());
         }
         if let Some(ca) = &self.tls_ca {
             options = options.add_root_certificates(ca.clone()).require_tls(true);
@@ -173,6 +202,32 @@ impl NatsSettings {
         }
         Ok(options)
     }
+}
+
+/// Whether a connection error is a failed TLS handshake (the server's alert, such as "bad
+/// certificate", or its certificate not verifying), which retrying cannot mend. The client
+/// keeps the handshake's error private and only shows it in its message, so that is read.
+fn is_tls_refusal(error: &async_nats::ConnectError) -> bool {
+    let message = error.to_string();
+    message.contains("fatal alert") || message.contains("invalid peer certificate")
+}
+
+/// The credentials in files and URLs, read once before connecting.
+struct Credentials {
+    /// The `.creds` file's text.
+    creds: Option<String>,
+    /// The nkey seed.
+    nkey_seed: Option<String>,
+    /// A user and password from flags or a URL.
+    user_and_password: Option<(String, String)>,
+}
+
+/// The error for a `.creds` file that cannot be read or parsed.
+fn unusable_creds(path: &std::path::Path, error: &std::io::Error) -> NatsConnectError {
+    NatsConnectError::Settings(format!(
+        "cannot use the NATS credentials file {}: {error}; it should hold a user JWT and seed, as `nsc generate creds` writes",
+        path.display()
+    ))
 }
 
 /// The nkey seed in the file at `path` (its first line that starts with `SU`, so a file

@@ -281,11 +281,13 @@ async fn connecting_waits_for_late_servers_and_stops_at_refused_credentials() {
 }
 
 /// Connects with `settings`, or says why not within a few seconds (a TLS handshake the
-/// server ends may read as "cannot reach", which is retried).
+/// server ends may read as "cannot reach", which is retried: then the last reason given).
 async fn try_connect(settings: &NatsSettings) -> Result<async_nats::Client, String> {
-    match tokio::time::timeout(Duration::from_secs(4), settings.connect(|_, _| {})).await {
+    let last_reason = std::sync::Mutex::new(String::new());
+    let waiting = |reason: &str, _| *last_reason.lock().unwrap() = reason.to_owned();
+    match tokio::time::timeout(Duration::from_secs(4), settings.connect(waiting)).await {
         Ok(connected) => connected.map_err(|error| error.to_string()),
-        Err(_) => Err("still retrying".to_owned()),
+        Err(_) => Err(format!("still retrying: {}", last_reason.lock().unwrap())),
     }
 }
 
@@ -345,8 +347,21 @@ async fn a_token_an_nkey_and_a_client_certificate_let_a_process_in_and_their_abs
     let verifying = NatsServer::start_with(&tls);
     let mut with_tls = settings(verifying.url());
     with_tls.tls_ca = Some(ca);
-    assert!(try_connect(&with_tls).await.is_err());
+    let without_certificate = try_connect(&with_tls).await.unwrap_err();
+    assert!(
+        without_certificate.contains("--nats-tls-cert")
+            && !without_certificate.contains("retrying"),
+        "the refusal ends the attempts and says what to give: {without_certificate}"
+    );
     with_tls.tls_client = Some(pki.client());
+    let stranger = weft_test_servers::TestPki::new();
+    let mut trusting_a_stranger = with_tls.clone();
+    trusting_a_stranger.tls_ca = Some(stranger.ca());
+    let unverified = try_connect(&trusting_a_stranger).await.unwrap_err();
+    assert!(
+        unverified.contains("invalid peer certificate") && !unverified.contains("retrying"),
+        "{unverified}"
+    );
     let client = try_connect(&with_tls).await.unwrap();
     let reply = client.request("nobody.answers", "".into()).await;
     assert!(reply.is_err(), "a working connection: no responders");

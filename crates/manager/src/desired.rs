@@ -322,6 +322,31 @@ impl Builder<'_> {
             Vec::new()
         };
         let name = link.link_name().to_owned();
+        let key = (
+            source_id,
+            link.namespace.as_str(),
+            link.package.as_str(),
+            name.as_str(),
+        );
+        if let Some(first) = self.links.iter_mut().find(|known| known.key() == key) {
+            let second = Linked {
+                target_id: &target_id,
+                source_config: &source_config,
+                target_config: &target_config,
+                target_secrets: &target_secrets
+                    .iter()
+                    .map(|secret| secret.binding.clone())
+                    .collect::<Vec<_>>(),
+                interfaces: &link.interfaces,
+            };
+            if let Err(reason) = second.merge_into(first) {
+                self.unsupported.push(format!(
+                    "`{}` has two {}:{} links named `{name}` {reason}; weft keeps the first: give the second a `name` of its own",
+                    component.name, link.namespace, link.package
+                ));
+            }
+            return;
+        }
         if !target_secrets.is_empty() {
             self.link_secrets.push(LinkSecrets {
                 link: (
@@ -353,6 +378,44 @@ impl Builder<'_> {
                 .map(|secret| secret.binding)
                 .collect(),
         });
+    }
+}
+
+/// A second link trait under a key a first one already holds (wadm accepts two when their
+/// interfaces differ, but the lattice keeps one link per key, so putting both flaps).
+struct Linked<'a> {
+    target_id: &'a str,
+    source_config: &'a [String],
+    target_config: &'a [String],
+    target_secrets: &'a [SecretBinding],
+    interfaces: &'a [String],
+}
+
+impl Linked<'_> {
+    /// Adds this link's interfaces to `first` when both reach the same target with the same
+    /// configs (one link then carries all of them); otherwise says how they differ.
+    fn merge_into(&self, first: &mut LinkSpec) -> Result<(), String> {
+        if first.target_id != self.target_id {
+            return Err(format!(
+                "to different targets (`{}` and `{}`)",
+                first.target_id, self.target_id
+            ));
+        }
+        if first.source_config != self.source_config
+            || first.target_config != self.target_config
+            || first.target_secrets != self.target_secrets
+        {
+            return Err(format!(
+                "to `{}` with different configs or secrets",
+                self.target_id
+            ));
+        }
+        for interface in self.interfaces {
+            if !first.interfaces.contains(interface) {
+                first.interfaces.push(interface.clone());
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,12 +1,14 @@
 //! Fuzz target `manifest`: any text, and mutations of every manifest in the repository, go
 //! through what a deploy does with a manifest — load (parse, decode, validate), limits,
-//! desired state and a reconcile against a lattice of two hosts, twice — without a panic, and
-//! the reconcile is the same both times.
+//! desired state and a reconcile against a lattice of two hosts, twice — without a panic, the
+//! reconcile is the same both times, and applying its plans converges within a few rounds.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly.
 
 use weft_fuzz::Target;
 use weft_manager::{ObservedHost, ObservedLattice, desired_state, reconcile};
+
+mod support;
 
 /// What YAML and wadm manifests are made of.
 const TOKENS: &[&str] = &[
@@ -110,6 +112,7 @@ fn fuzz_manifest() {
         let desired = desired_state(manifest);
         let plan = reconcile(&desired, &observed);
         assert_eq!(plan, reconcile(&desired, &observed), "reconcile is pure");
+        support::converge(&desired, &mut observed.clone());
         true
     });
 }

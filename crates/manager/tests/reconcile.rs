@@ -89,12 +89,7 @@ spec:
 fn two_components_with_one_id_run_the_first_and_say_why_not_the_second() {
     // wadm accepts an explicit id equal to another component's default id; found by the
     // `manifest` fuzz target, whose plans for it flapped between the two images.
-    let source = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../manifest/tests/fixtures/parity/default-id-collides.yaml"
-    ))
-    .unwrap();
-    let desired = manifest(&source);
+    let desired = parity_fixture("default-id-collides.yaml");
     let mut observed = one_host();
     converge(&desired, &mut observed);
     let running = &observed.hosts[0].components;
@@ -105,6 +100,43 @@ fn two_components_with_one_id_run_the_first_and_say_why_not_the_second() {
         status.reasons.iter().any(|reason| reason
             .to_string()
             .contains("give `other` an `id` of its own")),
+        "{:?}",
+        status.reasons
+    );
+}
+
+/// The parity fixture `name`, as the manager reads it.
+fn parity_fixture(name: &str) -> DesiredApp {
+    let path = format!(
+        "{}/../manifest/tests/fixtures/parity/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    manifest(&std::fs::read_to_string(path).unwrap())
+}
+
+#[test]
+fn link_traits_that_share_a_key_become_one_link_or_say_why_the_second_cannot() {
+    // wadm accepts both: the lattice keeps one link per source, package and name, so putting
+    // both flapped (found by the `manifest` fuzz target).
+    let split = parity_fixture("split-link-interfaces.yaml");
+    let mut observed = one_host();
+    converge(&split, &mut observed);
+    assert_eq!(observed.links.len(), 1, "{:?}", observed.links);
+    assert_eq!(observed.links[0].interfaces, ["store", "atomics"]);
+    assert!(reconcile(&split, &observed).status.reasons.is_empty());
+
+    let two_targets = parity_fixture("two-link-targets.yaml");
+    let mut observed = one_host();
+    converge(&two_targets, &mut observed);
+    assert_eq!(observed.links.len(), 1, "{:?}", observed.links);
+    assert_eq!(observed.links[0].target_id, "parity-kvredis");
+    let status = reconcile(&two_targets, &observed).status;
+    assert!(
+        status.reasons.iter().any(|reason| {
+            let reason = reason.to_string();
+            reason.contains("`parity-kvredis` and `parity-kvcache`")
+                && reason.contains("give the second a `name` of its own")
+        }),
         "{:?}",
         status.reasons
     );

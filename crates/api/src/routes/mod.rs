@@ -84,11 +84,10 @@ impl FromRequestParts<ApiState> for By {
 /// Who a request says it comes from: its `x-weft-user` header (at most 128 bytes), else
 /// `api`.
 pub(crate) fn who_asked(headers: &HeaderMap) -> &str {
-    headers
+    let header = headers
         .get(USER_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty() && value.len() <= 128)
-        .unwrap_or("api")
+        .and_then(|value| value.to_str().ok());
+    weft_lattice::claimed_user(header).unwrap_or("api")
 }
 
 async fn not_found(method: Method, uri: Uri) -> Response {
