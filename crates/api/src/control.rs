@@ -16,7 +16,7 @@ use weft_host::HostInfo;
 use weft_lattice::{AuditLog, LatticeStore, Subscription};
 use weft_manager::{
     AppState, AppStatus, AppStore, AppStoreError, Blocker, Command, Lattice as _, LinkSpec,
-    ObservedHost, Reconciler, ReconcilerSettings, RecordError, Records, StoredConfig,
+    ObservedHost, Pauses, Reconciler, ReconcilerSettings, RecordError, Records, StoredConfig,
     StoredVersion, desired_state, resolve_relative_images,
 };
 
@@ -114,6 +114,8 @@ pub struct ControlPlane {
     event_bus: Mutex<Option<Arc<dyn weft_lattice::EventBus>>>,
     /// Where every change asked of this control plane is recorded.
     audit: AuditLog,
+    /// Where a failure test stops it (after a deploy is stored, before a command).
+    pauses: Pauses,
 }
 
 impl ControlPlane {
@@ -121,7 +123,8 @@ impl ControlPlane {
     /// `host`; `events` is a subscription to the bus the host publishes on (taken before
     /// anything runs, so no event is missed). The reconciler records in `metrics`, which
     /// `GET /metrics` reads out. Changes asked through the API, control requests and wadm's
-    /// API are recorded in `audit`.
+    /// API are recorded in `audit`. `pauses` (none but in failure tests) stop it at chosen
+    /// steps of a deploy.
     pub fn new(
         store: LatticeStore,
         secret_key: SecretKey,
@@ -129,6 +132,7 @@ impl ControlPlane {
         events: Subscription,
         metrics: Telemetry,
         audit: AuditLog,
+        pauses: Pauses,
     ) -> Self {
         Self {
             audit,
@@ -137,7 +141,8 @@ impl ControlPlane {
             secrets: SecretVault::new(store, secret_key),
             reconciler: Arc::new(
                 Reconciler::new(Arc::new(lattice), ReconcilerSettings::default())
-                    .with_metrics(metrics.reconciler()),
+                    .with_metrics(metrics.reconciler())
+                    .with_pauses(pauses.clone()),
             ),
             metrics,
             events: Mutex::new(Some(events)),
@@ -148,6 +153,7 @@ impl ControlPlane {
             invoker: Mutex::default(),
             event_bus: Mutex::new(None),
             converge_turns: background::ConvergeTurns::default(),
+            pauses,
         }
     }
 
@@ -300,6 +306,7 @@ impl ControlPlane {
         let turn = self.converge_turns.of(name);
         let _turn = turn.lock().await;
         let (stored, manifest) = self.apps.deploy(name, version, by).await?;
+        self.pauses.stored().await;
         self.forget_unloadable(name);
         self.reconciler
             .apply(manifest_state(&manifest, &stored.file))

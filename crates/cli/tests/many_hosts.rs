@@ -12,70 +12,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use support::lattice::{
-    EdgeAndWorkers, capability_on, host, host_with, id, kill_and_wait_until_gone, manager,
-    manager_with, placement, spread_on,
+    EdgeAndWorkers, capability_on, hello_app, host, host_with, id, kill_and_wait_until_gone,
+    manager, manager_with, placed_within, placement, spread_manifest, spread_on,
 };
 use support::{NatsServer, Weft, app_status_of, client, free_port, weft};
-
-/// Waits (up to `limit`) until the placement is `expected`; how long that took.
-fn placed_within(
-    state: &Path,
-    component: &str,
-    expected: &BTreeMap<String, u64>,
-    limit: Duration,
-) -> Result<Duration, BTreeMap<String, u64>> {
-    let started = Instant::now();
-    loop {
-        let now = placement(state, component);
-        if &now == expected {
-            return Ok(started.elapsed());
-        }
-        if started.elapsed() > limit {
-            return Err(now);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Writes the manifest `manifest` makes from the path of a copy of the hello component to
-/// `dir/file`; the manifest's path.
-fn write_hello_app(dir: &Path, file: &str, manifest: impl FnOnce(&Path) -> String) -> String {
-    let component = dir.join("hello.wasm");
-    std::fs::copy(weft_examples::EXAMPLES[0].path, &component).unwrap();
-    let file = dir.join(file);
-    std::fs::write(&file, manifest(&component)).unwrap();
-    file.display().to_string()
-}
-
-/// A manifest `name` (written to `dir/{name}.yaml`) running a copy of the hello component as
-/// `worker` with the scaler `scaler` (its `type` and `properties`, YAML at 8 spaces).
-fn hello_app(dir: &Path, name: &str, scaler: &str) -> String {
-    write_hello_app(dir, &format!("{name}.yaml"), |component| {
-        format!(
-            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: {name}\n  annotations:\n    version: v1\nspec:\n  components:\n    - name: worker\n      type: component\n      properties:\n        image: file://{}\n      traits:\n{scaler}",
-            component.display()
-        )
-    })
-}
-
-/// A manifest running the hello component with 6 instances, 2 parts in zone eu to 1 in us.
-fn spread_manifest(dir: &Path) -> String {
-    hello_app(
-        dir,
-        "spread",
-        "        - type: spreadscaler
-          properties:
-            instances: 6
-            spread:
-              - name: eu
-                requirements: {zone: eu}
-                weight: 2
-              - name: us
-                requirements: {zone: us}
-                weight: 1
-",
-    )
-}
 
 #[test]
 fn spreads_place_by_weight_and_survive_hosts_and_managers_dying() {

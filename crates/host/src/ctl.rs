@@ -205,6 +205,7 @@ impl Responder {
                     ));
                 }
                 if let Err(stale) = self.fence.admit(fenced.fence) {
+                    tracing::warn!(%stale, "refused a manager's command");
                     return CtlResponse::failed(stale.to_string());
                 }
                 match self.host.execute(&fenced.command).await {

@@ -12,7 +12,8 @@
 //!
 //! [`AppStore`] keeps every manifest version put, which one is deployed and the history, in
 //! the lattice store; [`Records`] keeps the configs and links put by hand. [`Lease`] makes
-//! one manager of several the one that acts.
+//! one manager of several the one that acts. [`Pauses`] stop a manager at a chosen step of a
+//! deploy, for failure tests.
 
 mod apps;
 mod backoff;
@@ -22,6 +23,7 @@ mod id_conflict;
 mod lease;
 mod nats_lattice;
 mod part;
+mod pause;
 mod placement;
 mod reconcile;
 mod reconciler;
@@ -39,6 +41,7 @@ pub use id_conflict::{IdConflict, explicit_ids, find_id_conflict};
 pub use lease::{Lease, LeaseError, LeaseRecord, lease_holder};
 pub use nats_lattice::{NatsLattice, RemoteError};
 pub use part::{Part, PartStatus};
+pub use pause::{PausePoint, Pauses, UnknownPausePoint};
 pub use reconcile::{AppState, AppStatus, Plan, reconcile};
 pub use reconciler::{Reconciler, ReconcilerSettings};
 pub use records::{RecordError, Records};

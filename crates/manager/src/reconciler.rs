@@ -21,6 +21,7 @@ use weft_telemetry::ReconcilerMetrics;
 use crate::backoff::{Backoff, jitter};
 use crate::blocker::{Blocker, join_reasons};
 use crate::desired::DesiredApp;
+use crate::pause::Pauses;
 use crate::reconcile::{AppState, AppStatus, reconcile};
 use weft_lattice::Lattice;
 
@@ -78,6 +79,8 @@ pub struct Reconciler<L: Lattice> {
     wake: Notify,
     changes: broadcast::Sender<String>,
     metrics: ReconcilerMetrics,
+    /// Where a failure test stops it (before a command); none otherwise.
+    pauses: Pauses,
 }
 
 impl<L: Lattice> Reconciler<L> {
@@ -91,12 +94,19 @@ impl<L: Lattice> Reconciler<L> {
             wake: Notify::new(),
             changes: broadcast::channel(256).0,
             metrics: ReconcilerMetrics::disabled(),
+            pauses: Pauses::none(),
         }
     }
 
     /// Records its passes, the applications' statuses and the lattice's hosts in `metrics`.
     pub fn with_metrics(mut self, metrics: ReconcilerMetrics) -> Self {
         self.metrics = metrics;
+        self
+    }
+
+    /// Pauses before commands where `pauses` says (failure tests).
+    pub fn with_pauses(mut self, pauses: Pauses) -> Self {
+        self.pauses = pauses;
         self
     }
 
@@ -227,6 +237,7 @@ impl<L: Lattice> Reconciler<L> {
             // a link never switches to a component that did not start, and nothing old is
             // removed while its replacement is missing.
             for command in &plan.commands {
+                self.pauses.before_command().await;
                 if let Err(error) = self.lattice.execute(command).await {
                     let retry = error.retry();
                     tracing::warn!(app = %name, %error, ?retry, "a command failed");

@@ -63,6 +63,8 @@ pub struct ManagerConfig {
     pub enable_observability: bool,
     /// The log subscriber's bridge to OTLP, connected when logs are exported.
     pub logs: LogBridge,
+    /// Steps of a deploy to stop at, for failure tests; none otherwise.
+    pub pauses: weft_manager::Pauses,
 }
 
 /// `weft host`: a host joining a lattice over NATS.

@@ -21,3 +21,5 @@ pub use host_process::{HostProcess, HostReady};
 pub use manager_process::{ManagerProcess, Ready, Stopped};
 pub use role::Role;
 pub use state_dir::{ApiFile, api_file_path, prepare_state_dir};
+/// Steps of a deploy a manager can stop at, for failure tests.
+pub use weft_manager::Pauses;

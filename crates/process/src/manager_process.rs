@@ -381,7 +381,13 @@ fn control_plane(
     let secret_key = SecretKey::load_or_create(&key_file)?;
     let store = joined.store.clone();
     Ok(Arc::new(ControlPlane::new(
-        store, secret_key, lattice, events, metrics, audit,
+        store,
+        secret_key,
+        lattice,
+        events,
+        metrics,
+        audit,
+        config.pauses.clone(),
     )))
 }
 

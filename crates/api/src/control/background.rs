@@ -42,6 +42,7 @@ impl ControlPlane {
         by: &str,
     ) -> Result<String, ControlError> {
         let (stored, _) = self.apps.deploy(name, version, by).await?;
+        self.pauses.stored().await;
         self.forget_unloadable(name);
         self.converge_later(name);
         Ok(stored.version)

@@ -34,5 +34,6 @@ pub fn control_plane(dir: &std::path::Path) -> Arc<ControlPlane> {
         events,
         weft_telemetry::Telemetry::disabled(),
         audit,
+        weft_manager::Pauses::none(),
     ))
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use weft_process::{HostConfig, ManagerConfig, ManagerProcess, Ready, Stopped};
+use weft_process::{HostConfig, ManagerConfig, ManagerProcess, Pauses, Ready, Stopped};
 use weft_telemetry::LogBridge;
 
 use crate::args::{HostOptions, ManagerArgs, ManagerOptions, UpArgs};
@@ -19,7 +19,7 @@ pub fn execute(
     output: &Output,
     logs: &LogBridge,
 ) -> anyhow::Result<()> {
-    let mut config = manager_config(&args.manager, state_dir, logs);
+    let mut config = manager_config(&args.manager, state_dir, logs)?;
     config.host = Some(host_config(&args.host)?);
     config.example = (!args.no_example).then_some(args.example_address);
     block_on(run(config, &args.manager, output))
@@ -33,13 +33,17 @@ pub fn execute_manager(
     output: &Output,
     logs: &LogBridge,
 ) -> anyhow::Result<()> {
-    let config = manager_config(&args.manager, state_dir, logs);
+    let config = manager_config(&args.manager, state_dir, logs)?;
     block_on(run(config, &args.manager, output))
 }
 
 /// The manager's settings from its flags, without a host.
-fn manager_config(options: &ManagerOptions, state_dir: &Path, logs: &LogBridge) -> ManagerConfig {
-    ManagerConfig {
+fn manager_config(
+    options: &ManagerOptions,
+    state_dir: &Path,
+    logs: &LogBridge,
+) -> anyhow::Result<ManagerConfig> {
+    Ok(ManagerConfig {
         state_dir: state_dir.to_path_buf(),
         api_addr: options.api_addr,
         read_token: options.read_token.clone(),
@@ -51,7 +55,19 @@ fn manager_config(options: &ManagerOptions, state_dir: &Path, logs: &LogBridge) 
         example: None,
         enable_observability: options.enable_observability,
         logs: logs.clone(),
-    }
+        pauses: pauses_from_env()?,
+    })
+}
+
+/// The pause points failure tests set (`WEFT_TEST_PAUSE_AT`, files in `WEFT_TEST_PAUSE_DIR`).
+fn pauses_from_env() -> anyhow::Result<Pauses> {
+    let Some(spec) = std::env::var_os("WEFT_TEST_PAUSE_AT") else {
+        return Ok(Pauses::none());
+    };
+    let dir = std::env::var_os("WEFT_TEST_PAUSE_DIR").ok_or_else(|| {
+        anyhow::anyhow!("WEFT_TEST_PAUSE_AT is set without WEFT_TEST_PAUSE_DIR, the directory for its files; unset it unless a failure test runs")
+    })?;
+    Ok(Pauses::parse(&spec.to_string_lossy(), dir.into())?)
 }
 
 /// A host's settings from its flags.

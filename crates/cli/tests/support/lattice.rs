@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use super::{NatsServer, Weft, client, spawn_on, weft};
 
@@ -47,11 +48,28 @@ pub fn manager_with(nats: &NatsServer, lattice: &str, state: &Path, extra: &[&st
     spawn_on(manager_command(nats, lattice, extra), state)
 }
 
+/// `weft manager` reaching NATS at `url` (a proxy, say), with environment variables `env`.
+pub fn manager_via(
+    url: &str,
+    lattice: &str,
+    state: &Path,
+    env: &[(impl AsRef<std::ffi::OsStr>, impl AsRef<std::ffi::OsStr>)],
+) -> Weft {
+    let mut command = manager_command_on(url, lattice, &[]);
+    command.envs(env.iter().map(|(key, value)| (key, value)));
+    spawn_on(command, state)
+}
+
 /// The `weft manager` command line of [`manager_with`].
 fn manager_command(nats: &NatsServer, lattice: &str, extra: &[&str]) -> std::process::Command {
+    manager_command_on(&nats.url(), lattice, extra)
+}
+
+/// The same for NATS at `url`.
+fn manager_command_on(url: &str, lattice: &str, extra: &[&str]) -> std::process::Command {
     let mut command = weft();
     command
-        .args(["manager", "--nats", &nats.url(), "--lattice", lattice])
+        .args(["manager", "--nats", url, "--lattice", lattice])
         .args(["--api-addr", "127.0.0.1:0", "--lease-term", "1s"])
         .args(extra);
     command
@@ -244,4 +262,64 @@ spec:
     )
     .unwrap();
     file.display().to_string()
+}
+
+/// Waits (up to `limit`) until the placement is `expected`; how long that took.
+pub fn placed_within(
+    state: &Path,
+    component: &str,
+    expected: &BTreeMap<String, u64>,
+    limit: Duration,
+) -> Result<Duration, BTreeMap<String, u64>> {
+    let started = Instant::now();
+    loop {
+        let now = placement(state, component);
+        if &now == expected {
+            return Ok(started.elapsed());
+        }
+        if started.elapsed() > limit {
+            return Err(now);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Writes the manifest `manifest` makes from the path of a copy of the hello component to
+/// `dir/file`; the manifest's path.
+pub fn write_hello_app(dir: &Path, file: &str, manifest: impl FnOnce(&Path) -> String) -> String {
+    let component = dir.join("hello.wasm");
+    std::fs::copy(weft_examples::EXAMPLES[0].path, &component).unwrap();
+    let file = dir.join(file);
+    std::fs::write(&file, manifest(&component)).unwrap();
+    file.display().to_string()
+}
+
+/// A manifest `name` (written to `dir/{name}.yaml`) running a copy of the hello component as
+/// `worker` with the scaler `scaler` (its `type` and `properties`, YAML at 8 spaces).
+pub fn hello_app(dir: &Path, name: &str, scaler: &str) -> String {
+    write_hello_app(dir, &format!("{name}.yaml"), |component| {
+        format!(
+            "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata:\n  name: {name}\n  annotations:\n    version: v1\nspec:\n  components:\n    - name: worker\n      type: component\n      properties:\n        image: file://{}\n      traits:\n{scaler}",
+            component.display()
+        )
+    })
+}
+
+/// A manifest running the hello component with 6 instances, 2 parts in zone eu to 1 in us.
+pub fn spread_manifest(dir: &Path) -> String {
+    hello_app(
+        dir,
+        "spread",
+        "        - type: spreadscaler
+          properties:
+            instances: 6
+            spread:
+              - name: eu
+                requirements: {zone: eu}
+                weight: 2
+              - name: us
+                requirements: {zone: us}
+                weight: 1
+",
+    )
 }

@@ -132,6 +132,12 @@ impl Weft {
         self.wait_exit()
     }
 
+    /// Kills it with SIGKILL (no chance to clean up) and waits until it is gone.
+    pub fn kill_now(&mut self) {
+        self.child.kill().expect("the process can be killed");
+        self.child.wait().expect("wait works");
+    }
+
     /// Waits (up to 20 s) for the process to exit by itself.
     pub fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = Instant::now() + Duration::from_secs(20);

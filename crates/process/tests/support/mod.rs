@@ -39,6 +39,7 @@ pub fn manager_config(state_dir: &Path, nats: Option<NatsConfig>) -> ManagerConf
         example: None,
         enable_observability: false,
         logs: weft_telemetry::LogBridge::default(),
+        pauses: weft_process::Pauses::none(),
     }
 }
 
