@@ -272,7 +272,10 @@ fn an_old_manager_back_from_a_network_cut_has_its_commands_refused() {
     // Back on NATS, the old manager finds its lease taken and stops.
     let stopped = old.wait_exit();
     assert!(!stopped.success(), "{stopped}");
-    assert!(!deploy.wait().unwrap().success(), "its deploy was never answered");
+    assert!(
+        !deploy.wait().unwrap().success(),
+        "its deploy was never answered"
+    );
     let _ = new;
 }
 

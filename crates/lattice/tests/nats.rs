@@ -366,3 +366,36 @@ async fn a_token_an_nkey_and_a_client_certificate_let_a_process_in_and_their_abs
     let reply = client.request("nobody.answers", "".into()).await;
     assert!(reply.is_err(), "a working connection: no responders");
 }
+
+#[tokio::test]
+async fn a_creds_file_lets_a_process_into_an_operator_mode_server() {
+    // As `nsc` sets a server up: an operator, an account with JetStream, users' `.creds`.
+    let operator = weft_test_servers::NatsOperator::new();
+    let config = operator.server_config();
+    let guarded = NatsServer::start_with(&["-c", config.to_str().unwrap()]);
+    let mut with_creds = settings(guarded.url());
+    let refused = try_connect(&with_creds).await.unwrap_err();
+    assert!(refused.contains("--nats-creds"), "{refused}");
+
+    with_creds.credentials_file = Some(operator.stranger_creds());
+    let stranger = try_connect(&with_creds).await.unwrap_err();
+    assert!(stranger.contains("refused"), "{stranger}");
+
+    let missing = operator.user_creds("lost").with_file_name("nowhere.creds");
+    with_creds.credentials_file = Some(missing);
+    let unreadable = try_connect(&with_creds).await.unwrap_err();
+    assert!(
+        unreadable.contains("nowhere.creds") && unreadable.contains("nsc generate creds"),
+        "{unreadable}"
+    );
+
+    with_creds.credentials_file = Some(operator.user_creds("weft"));
+    let client = try_connect(&with_creds).await.unwrap();
+    // The lattice's store works there: the account has JetStream.
+    let lattice: LatticeName = "creds".parse().unwrap();
+    let store = NatsStore::open(client, &lattice, &guarded.url())
+        .await
+        .unwrap();
+    store.put("k", b"v".to_vec(), Expect::Absent).await.unwrap();
+    assert_eq!(store.get("k").await.unwrap().unwrap().value, b"v");
+}

@@ -10,6 +10,7 @@
 
 mod live_subscription;
 mod nats;
+mod nats_operator;
 mod otlp;
 mod pki;
 mod postgres;
@@ -21,6 +22,7 @@ mod started;
 
 pub use live_subscription::{subscribe_live, unsubscribe_done};
 pub use nats::NatsServer;
+pub use nats_operator::NatsOperator;
 pub use otlp::{OtlpReceiver, ReceivedLog, ReceivedSpan};
 pub use pki::TestPki;
 pub use postgres::{PostgresServer, SUPERUSER, SUPERUSER_PASSWORD};
