@@ -87,6 +87,10 @@ pub enum Command {
     /// Stop the `weft up` that owns the state directory (in-flight requests finish).
     Down,
 
+    /// Check what building and running components needs here (toolchains, ports, a running
+    /// weft, NATS) and say how to fix what is missing.
+    Doctor(DoctorArgs),
+
     /// Applications (wadm manifests): deploy, list, status, undeploy, delete, validate.
     #[command(subcommand)]
     App(AppCommand),
@@ -141,9 +145,31 @@ pub enum Command {
     },
 }
 
+/// `weft doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// NATS servers to check (as `weft up --nats`); none checked without it.
+    #[arg(
+        long = "nats",
+        value_name = "URL",
+        env = "WEFT_NATS_URL",
+        value_delimiter = ','
+    )]
+    pub nats: Vec<String>,
+}
+
 /// `weft up`.
 #[derive(Debug, Args)]
 pub struct UpArgs {
+    /// Run in the background: return once the API answers, with the process's output in
+    /// `weft.log` in the state directory; `weft down` stops it.
+    #[arg(long, short = 'd')]
+    pub detach: bool,
+
+    /// Set by `weft up --detach` on the process it starts in the background.
+    #[arg(long, hide = true)]
+    pub foreground: bool,
+
     /// Do not deploy the bundled hello example on a first start.
     #[arg(long)]
     pub no_example: bool,

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
             commands::up::execute_manager(manager, &state_dir, &output, &logs)
         }
         Command::Down => commands::down::execute(&endpoint, &output),
+        Command::Doctor(doctor) => commands::doctor::execute(&doctor, &state_dir, &output),
         Command::App(app) => commands::app::execute(app, &endpoint, &output),
         Command::Config(config) => commands::config::execute(config, &endpoint, &output),
         Command::Secret(secret) => commands::secret::execute(secret, &endpoint, &output),

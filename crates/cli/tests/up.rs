@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{app_on, client, free_port, get, spawn_on, up, weft};
+use support::{answer_until, app_on, client, free_port, get, spawn_on, up, weft};
 
 #[test]
 fn up_serves_deploys_refuses_collisions_and_brings_apps_back_after_a_restart() {
@@ -375,4 +375,204 @@ fn versions_history_and_down() {
         stdout.contains("POST /v1/shutdown -> ok: stopping"),
         "{stdout}"
     );
+}
+
+/// A `weft up` started with `--detach` (not this test's child): killed by its PID if the
+/// test ends without `weft down` having stopped it.
+struct Detached(u32);
+
+impl Detached {
+    /// Whether it still runs (a zombie waiting to be reaped has stopped).
+    fn is_running(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.0))
+            .is_ok_and(|stat| stat.split(' ').nth(2) != Some("Z"))
+    }
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        if self.is_running() {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &self.0.to_string()])
+                .status();
+        }
+    }
+}
+
+/// `weft up -d` with `args`, JSON output and `--state-dir state`.
+fn up_detached(state: &std::path::Path, args: &[&str]) -> std::process::Output {
+    weft()
+        .args(["up", "-d", "-o", "json"])
+        .args(args)
+        .arg("--state-dir")
+        .arg(state)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn up_detached_returns_once_serving_logs_to_a_file_and_down_stops_it() {
+    let state = tempfile::tempdir().unwrap();
+    let example = free_port();
+    let example_address = format!("127.0.0.1:{example}");
+    let args = [
+        "--api-addr",
+        "127.0.0.1:0",
+        "--example-address",
+        &example_address,
+    ];
+    let started = up_detached(state.path(), &args);
+    let stderr = String::from_utf8_lossy(&started.stderr);
+    assert!(started.status.success(), "{stderr}");
+    let ready: serde_json::Value = serde_json::from_slice(&started.stdout).unwrap();
+    let background = Detached(u32::try_from(ready["pid"].as_u64().unwrap()).unwrap());
+    assert!(background.is_running());
+
+    // It serves after the command returned: the API and the bundled example.
+    let (code, _, stderr) = client(state.path(), &["app", "list"]);
+    assert_eq!(code, 0, "{stderr}");
+    let url = format!("http://{example_address}/");
+    let (status, body) = answer_until("GET", &url, "", 200, std::time::Duration::from_secs(30));
+    assert_eq!(status, 200, "{body}");
+    let log = std::fs::read_to_string(state.path().join("weft.log")).unwrap();
+    assert_eq!(
+        ready["log"],
+        state.path().join("weft.log").display().to_string()
+    );
+    assert!(
+        log.contains("\"api\""),
+        "its ready report is in the log: {log}"
+    );
+
+    // A second one on the same state directory is refused, saying how to stop the first.
+    let again = up_detached(state.path(), &args);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already up") && stderr.contains("weft down"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = client(state.path(), &["down"]);
+    assert_eq!(code, 0, "{stderr}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while background.is_running() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "weft down did not stop it"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // A start that fails says why, from the log.
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = holder.local_addr().unwrap().to_string();
+    let failed = up_detached(state.path(), &["--api-addr", &taken, "--no-example"]);
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert_eq!(failed.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("stopped before it was ready") && stderr.contains(&taken),
+        "{stderr}"
+    );
+}
+
+/// `weft doctor -o json` with `args` and PATH `path`: exit code and its checks by name.
+fn doctor(
+    state: &std::path::Path,
+    path: &std::path::Path,
+    args: &[&str],
+) -> (
+    Option<i32>,
+    std::collections::BTreeMap<String, serde_json::Value>,
+) {
+    let output = weft()
+        .args(["doctor", "-o", "json"])
+        .args(args)
+        .arg("--state-dir")
+        .arg(state)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|_| {
+        panic!(
+            "doctor printed a report: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let checks = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| (check["name"].as_str().unwrap().to_owned(), check.clone()))
+        .collect();
+    (output.status.code(), checks)
+}
+
+#[test]
+fn doctor_names_what_is_missing_and_what_is_in_the_way() {
+    // The ports it checks are fixed (7878, 8000): in a network of its own.
+    if !support::netns::in_own_network("doctor_names_what_is_missing_and_what_is_in_the_way") {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let no_tools = tempfile::tempdir().unwrap();
+    let _examples_port = std::net::TcpListener::bind("127.0.0.1:8000").unwrap();
+    let nats = support::NatsServer::start();
+    let nowhere = format!("nats://127.0.0.1:{}", free_port());
+    let (code, checks) = doctor(
+        state.path(),
+        no_tools.path(),
+        &["--nats", &nats.url(), "--nats", &nowhere],
+    );
+    assert_eq!(code, Some(1), "{checks:#?}");
+    let check = |name: &str| {
+        checks
+            .get(name)
+            .unwrap_or_else(|| panic!("no check {name}: {checks:#?}"))
+    };
+    let cargo = check("cargo (Rust components)");
+    assert_eq!(cargo["verdict"], "missing");
+    assert!(cargo["fix"].as_str().unwrap().contains("rustup"));
+    assert_eq!(
+        check("componentize-py (Python components)")["verdict"],
+        "missing"
+    );
+    assert_eq!(
+        check("jco (TypeScript and JavaScript components)")["verdict"],
+        "missing"
+    );
+    assert!(
+        check("weft")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("weft up -d")
+    );
+    assert_eq!(check("port 7878 (the API)")["verdict"], "ok");
+    let examples = check("port 8000 (wasmCloud's HTTP examples)");
+    assert_eq!(examples["verdict"], "problem", "{examples}");
+    assert_eq!(check(&format!("NATS at {}", nats.url()))["verdict"], "ok");
+    assert_eq!(check(&format!("NATS at {nowhere}"))["verdict"], "problem");
+
+    // With weft up elsewhere, the API's port is still checked; then on it.
+    let mut command = weft();
+    command.args(["up", "--api-addr", "127.0.0.1:0", "--no-example"]);
+    let elsewhere = spawn_on(command, state.path());
+    let holder = std::net::TcpListener::bind("127.0.0.1:7878").unwrap();
+    let (_, checks) = doctor(state.path(), no_tools.path(), &[]);
+    assert_eq!(checks["weft"]["verdict"], "ok", "{checks:#?}");
+    assert_eq!(checks["port 7878 (the API)"]["verdict"], "problem");
+    drop((holder, elsewhere));
+
+    // With weft up on the API's port and the toolchains on PATH.
+    let mut command = weft();
+    command.args(["up", "--api-addr", "127.0.0.1:7878", "--no-example"]);
+    let _up = spawn_on(command, state.path());
+    let path = std::env::var_os("PATH").unwrap();
+    let (_, checks) = doctor(state.path(), std::path::Path::new(&path), &[]);
+    assert_eq!(checks["weft"]["verdict"], "ok", "{checks:#?}");
+    assert_eq!(
+        checks["port 7878 (the API)"]["detail"],
+        "served by the running weft"
+    );
+    assert_eq!(checks["cargo (Rust components)"]["verdict"], "ok");
 }

@@ -6,6 +6,8 @@ pub mod call;
 pub mod client;
 pub mod completions;
 pub mod config;
+pub mod detach;
+pub mod doctor;
 pub mod down;
 pub mod events;
 pub mod get;

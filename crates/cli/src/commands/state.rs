@@ -59,3 +59,19 @@ pub fn read_api_file(state_dir: &Path) -> anyhow::Result<ApiFile> {
     serde_json::from_str(&text)
         .with_context(|| format!("{} is damaged; restart `weft up`", path.display()))
 }
+
+/// The API URL of the `weft up` whose API file is in `state_dir`, if it answers with the
+/// file's token (a file left by a process that was killed does not count).
+pub fn running_api(state_dir: &Path) -> Option<String> {
+    let file = read_api_file(state_dir).ok()?;
+    let endpoint = Endpoint {
+        state_dir: state_dir.to_owned(),
+        api: None,
+        token: None,
+    };
+    let client = crate::commands::client::Client::connect(&endpoint).ok()?;
+    client
+        .get::<serde_json::Value>("/v1/hosts")
+        .ok()
+        .map(|_| file.url)
+}

@@ -19,6 +19,9 @@ pub fn execute(
     output: &Output,
     logs: &LogBridge,
 ) -> anyhow::Result<()> {
+    if args.detach && !args.foreground {
+        return crate::commands::detach::execute(state_dir, output);
+    }
     let mut config = manager_config(&args.manager, state_dir, logs)?;
     config.host = Some(host_config(&args.host)?);
     config.example = (!args.no_example).then_some(args.example_address);
