@@ -36,6 +36,21 @@ fn wait_until_reached(dir: &Path, point: &str, manager: &Weft) {
     }
 }
 
+/// Instances of `component` per host as the manager at `state` sees them; fails the test
+/// when the manager does not answer or does not see all `hosts`, so "nothing placed" is an
+/// answer, not a silence.
+fn placement_seen(state: &Path, component: &str, hosts: usize) -> BTreeMap<String, u64> {
+    let (code, stdout, stderr) = client(state, &["get", "inventory", "-o", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let inventory: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        inventory["hosts"].as_array().map(Vec::len),
+        Some(hosts),
+        "{stdout}"
+    );
+    placement(state, component)
+}
+
 /// The environment that makes a manager pause at `point`, with its files in `dir`.
 fn pause_env(point: &str, dir: &Path) -> [(String, PathBuf); 2] {
     [
@@ -186,7 +201,7 @@ fn a_manager_killed_after_acknowledging_a_deploy_leaves_it_to_the_standby() {
     assert!(answer.contains("acknowledged"), "{answer}");
     wait_until_reached(lattice.pauses.path(), "command-0", &lattice.leader);
     assert!(
-        placement(lattice.leader_state(), "spread-worker").is_empty(),
+        placement_seen(lattice.leader_state(), "spread-worker", 3).is_empty(),
         "nothing is placed yet"
     );
     lattice.kill_the_leader();
@@ -199,7 +214,7 @@ fn a_manager_killed_with_the_deploy_partly_placed_leaves_it_to_the_standby() {
     let file = spread_manifest(lattice.dirs[5].path());
     let mut deploy = deploy_in_background(&file, lattice.leader_state());
     wait_until_reached(lattice.pauses.path(), "command-1", &lattice.leader);
-    let partly = placement(lattice.leader_state(), "spread-worker");
+    let partly = placement_seen(lattice.leader_state(), "spread-worker", 3);
     assert_eq!(partly.len(), 1, "one host has its share: {partly:?}");
     lattice.kill_the_leader();
     assert!(!deploy.wait().unwrap().success());

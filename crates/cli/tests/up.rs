@@ -518,7 +518,8 @@ fn doctor_names_what_is_missing_and_what_is_in_the_way() {
     let no_tools = tempfile::tempdir().unwrap();
     let _examples_port = std::net::TcpListener::bind("127.0.0.1:8000").unwrap();
     let nats = support::NatsServer::start();
-    let nowhere = format!("nats://127.0.0.1:{}", free_port());
+    let nowhere_port = free_port();
+    let nowhere = format!("nats://user:secret@127.0.0.1:{nowhere_port}");
     let (code, checks) = doctor(
         state.path(),
         no_tools.path(),
@@ -550,8 +551,14 @@ fn doctor_names_what_is_missing_and_what_is_in_the_way() {
     assert_eq!(check("port 7878 (the API)")["verdict"], "ok");
     let examples = check("port 8000 (wasmCloud's HTTP examples)");
     assert_eq!(examples["verdict"], "problem", "{examples}");
-    assert_eq!(check(&format!("NATS at {}", nats.url()))["verdict"], "ok");
-    assert_eq!(check(&format!("NATS at {nowhere}"))["verdict"], "problem");
+    assert_eq!(
+        check(&format!("NATS at 127.0.0.1:{}", nats.port))["verdict"],
+        "ok"
+    );
+    // Named without the password its URL holds.
+    let unreachable = check(&format!("NATS at 127.0.0.1:{nowhere_port}"));
+    assert_eq!(unreachable["verdict"], "problem");
+    assert!(!format!("{checks:?}").contains("secret"));
 
     // With weft up elsewhere, the API's port is still checked; then on it.
     let mut command = weft();

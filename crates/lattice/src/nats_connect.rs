@@ -117,7 +117,7 @@ impl NatsSettings {
                             reason: error.to_string(),
                         });
                     }
-                    ConnectErrorKind::Io if self.uses_tls() && is_tls_refusal(&error) => {
+                    ConnectErrorKind::Io if is_tls_refusal(&error.to_string()) => {
                         return Err(NatsConnectError::Tls {
                             servers,
                             reason: error.to_string(),
@@ -131,13 +131,6 @@ impl NatsSettings {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(MAX_RETRY_DELAY);
         }
-    }
-
-    /// Whether these settings ask for TLS.
-    fn uses_tls(&self) -> bool {
-        self.tls_ca.is_some()
-            || self.tls_client.is_some()
-            || self.urls.iter().any(|url| url.starts_with("tls://"))
     }
 
     /// The user and password given by flags, else the first found in a server URL (the
@@ -204,11 +197,11 @@ impl NatsSettings {
     }
 }
 
-/// Whether a connection error is a failed TLS handshake (the server's alert, such as "bad
-/// certificate", or its certificate not verifying), which retrying cannot mend. The client
-/// keeps the handshake's error private and only shows it in its message, so that is read.
-fn is_tls_refusal(error: &async_nats::ConnectError) -> bool {
-    let message = error.to_string();
+/// Whether a connection error's message tells of a failed TLS handshake (the server's alert,
+/// such as "bad certificate", or its certificate not verifying, also when the server asked
+/// for TLS by itself), which retrying cannot mend. The client keeps the handshake's error
+/// private and only shows it in its message (rustls's wording), so that is read.
+fn is_tls_refusal(message: &str) -> bool {
     message.contains("fatal alert") || message.contains("invalid peer certificate")
 }
 
@@ -245,4 +238,26 @@ fn read_nkey_seed(path: &std::path::Path) -> Result<String, NatsConnectError> {
         .find(|line| line.starts_with("SU"))
         .map(str::to_owned)
         .ok_or_else(|| unusable("no user seed in it".to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_refusals_are_told_apart_from_unreachable_servers() {
+        // The messages async-nats gives for a handshake the server or the CA refused.
+        let no_certificate = async_nats::ConnectError::from(std::io::Error::other(
+            "received fatal alert: BadCertificate",
+        ));
+        assert!(is_tls_refusal(&no_certificate.to_string()));
+        let unknown_ca = async_nats::ConnectError::from(std::io::Error::other(
+            "invalid peer certificate: UnknownIssuer",
+        ));
+        assert!(is_tls_refusal(&unknown_ca.to_string()));
+        let down = async_nats::ConnectError::from(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        ));
+        assert!(!is_tls_refusal(&down.to_string()));
+    }
 }

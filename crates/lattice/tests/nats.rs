@@ -379,7 +379,10 @@ async fn a_creds_file_lets_a_process_into_an_operator_mode_server() {
 
     with_creds.credentials_file = Some(operator.stranger_creds());
     let stranger = try_connect(&with_creds).await.unwrap_err();
-    assert!(stranger.contains("refused"), "{stranger}");
+    assert!(
+        stranger.contains("refused the connection") && !stranger.contains("retrying"),
+        "{stranger}"
+    );
 
     let missing = operator.user_creds("lost").with_file_name("nowhere.creds");
     with_creds.credentials_file = Some(missing);

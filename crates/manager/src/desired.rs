@@ -232,6 +232,13 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// The names of the configs `list` refers to, without recording them.
+    fn names_of(&self, list: &[ConfigProperty]) -> Vec<String> {
+        list.iter()
+            .map(|config| resolve_config(self.app, config).name)
+            .collect()
+    }
+
     /// The names of the configs `list` refers to, each recorded once in the app's configs.
     fn config_names(&mut self, list: &[ConfigProperty]) -> Vec<String> {
         list.iter()
@@ -299,15 +306,74 @@ impl Builder<'_> {
         if joins_capabilities(self.manifest, component, link) {
             return; // Said in `ignored`.
         }
-        let source_config = link
-            .source
-            .as_ref()
-            .map(|source| self.config_names(&source.config))
-            .unwrap_or_default();
-        let target_config = self.config_names(&link.target.config);
         let to_capability = self
             .capability_images
             .contains_key(link.target.name.as_str());
+        let target_secrets = if to_capability {
+            desired_secrets(self.manifest, &link.target.secrets)
+        } else {
+            Vec::new()
+        };
+        let source_configs = link.source.as_ref().map_or(&[][..], |s| &s.config[..]);
+        let spec = LinkSpec {
+            source_id: source_id.to_owned(),
+            target_id,
+            name: link.link_name().to_owned(),
+            namespace: link.namespace.clone(),
+            package: link.package.clone(),
+            interfaces: link.interfaces.clone(),
+            source_config: self.names_of(source_configs),
+            target_config: self.names_of(&link.target.config),
+            app: Some(self.app.to_owned()),
+            target_image: self
+                .capability_images
+                .get(link.target.name.as_str())
+                .cloned(),
+            target_secrets: target_secrets
+                .iter()
+                .map(|secret| secret.binding.clone())
+                .collect(),
+        };
+        if let Some(first) = self
+            .links
+            .iter_mut()
+            .find(|known| known.key() == spec.key())
+        {
+            // Nothing of the second is taken in when it cannot join the first.
+            if let Err(conflict) = merge_link(first, &spec) {
+                self.unsupported.push(format!(
+                    "`{}` has two {}:{} links named `{}` {conflict}; weft keeps the first: give the second a `name` of its own",
+                    component.name, link.namespace, link.package, spec.name
+                ));
+            }
+            return;
+        }
+        self.refuse_link_secrets(component, link, to_capability);
+        self.config_names(source_configs);
+        self.config_names(&link.target.config);
+        if !target_secrets.is_empty() {
+            self.link_secrets.push(LinkSecrets {
+                link: (
+                    source_id.to_owned(),
+                    link.namespace.clone(),
+                    link.package.clone(),
+                    spec.name.clone(),
+                ),
+                described: format!("{} → {}", component.name, link.target.name),
+                secrets: target_secrets,
+            });
+        }
+        self.links.push(spec);
+    }
+
+    /// Says why the secrets a link lists cannot be handed over, if it lists any that cannot:
+    /// a link passes secrets only to the capability it targets.
+    fn refuse_link_secrets(
+        &mut self,
+        component: &Component,
+        link: &LinkProperty,
+        to_capability: bool,
+    ) {
         let unsupported_secrets = link.source.as_ref().is_some_and(|s| !s.secrets.is_empty())
             || (!to_capability && !link.target.secrets.is_empty());
         if unsupported_secrets {
@@ -316,107 +382,45 @@ impl Builder<'_> {
                 link.namespace, link.package, component.name, link.target.name
             ));
         }
-        let target_secrets = if to_capability {
-            desired_secrets(self.manifest, &link.target.secrets)
-        } else {
-            Vec::new()
-        };
-        let name = link.link_name().to_owned();
-        let key = (
-            source_id,
-            link.namespace.as_str(),
-            link.package.as_str(),
-            name.as_str(),
-        );
-        if let Some(first) = self.links.iter_mut().find(|known| known.key() == key) {
-            let second = Linked {
-                target_id: &target_id,
-                source_config: &source_config,
-                target_config: &target_config,
-                target_secrets: &target_secrets
-                    .iter()
-                    .map(|secret| secret.binding.clone())
-                    .collect::<Vec<_>>(),
-                interfaces: &link.interfaces,
-            };
-            if let Err(reason) = second.merge_into(first) {
-                self.unsupported.push(format!(
-                    "`{}` has two {}:{} links named `{name}` {reason}; weft keeps the first: give the second a `name` of its own",
-                    component.name, link.namespace, link.package
-                ));
-            }
-            return;
-        }
-        if !target_secrets.is_empty() {
-            self.link_secrets.push(LinkSecrets {
-                link: (
-                    source_id.to_owned(),
-                    link.namespace.clone(),
-                    link.package.clone(),
-                    name.clone(),
-                ),
-                described: format!("{} → {}", component.name, link.target.name),
-                secrets: target_secrets.clone(),
-            });
-        }
-        self.links.push(LinkSpec {
-            source_id: source_id.to_owned(),
-            target_id,
-            name,
-            namespace: link.namespace.clone(),
-            package: link.package.clone(),
-            interfaces: link.interfaces.clone(),
-            source_config,
-            target_config,
-            app: Some(self.app.to_owned()),
-            target_image: self
-                .capability_images
-                .get(link.target.name.as_str())
-                .cloned(),
-            target_secrets: target_secrets
-                .into_iter()
-                .map(|secret| secret.binding)
-                .collect(),
+    }
+}
+
+/// Why a second link trait cannot join a first under the same key.
+#[derive(Debug, thiserror::Error)]
+enum LinkConflict {
+    /// They reach different targets.
+    #[error("to different targets (`{first}` and `{second}`)")]
+    Targets { first: String, second: String },
+    /// They reach one target with different configs or secrets.
+    #[error("to `{target}` with different configs or secrets")]
+    Settings { target: String },
+}
+
+/// Adds `second`'s interfaces to `first`, which holds the same key (source, package, name):
+/// wadm accepts two such link traits when their interfaces differ, but the lattice keeps one
+/// link per key, so putting both would flap. They join when both reach the same target with
+/// the same configs and secrets.
+fn merge_link(first: &mut LinkSpec, second: &LinkSpec) -> Result<(), LinkConflict> {
+    if first.target_id != second.target_id {
+        return Err(LinkConflict::Targets {
+            first: first.target_id.clone(),
+            second: second.target_id.clone(),
         });
     }
-}
-
-/// A second link trait under a key a first one already holds (wadm accepts two when their
-/// interfaces differ, but the lattice keeps one link per key, so putting both flaps).
-struct Linked<'a> {
-    target_id: &'a str,
-    source_config: &'a [String],
-    target_config: &'a [String],
-    target_secrets: &'a [SecretBinding],
-    interfaces: &'a [String],
-}
-
-impl Linked<'_> {
-    /// Adds this link's interfaces to `first` when both reach the same target with the same
-    /// configs (one link then carries all of them); otherwise says how they differ.
-    fn merge_into(&self, first: &mut LinkSpec) -> Result<(), String> {
-        if first.target_id != self.target_id {
-            return Err(format!(
-                "to different targets (`{}` and `{}`)",
-                first.target_id, self.target_id
-            ));
-        }
-        if first.source_config != self.source_config
-            || first.target_config != self.target_config
-            || first.target_secrets != self.target_secrets
-        {
-            return Err(format!(
-                "to `{}` with different configs or secrets",
-                self.target_id
-            ));
-        }
-        for interface in self.interfaces {
-            if !first.interfaces.contains(interface) {
-                first.interfaces.push(interface.clone());
-            }
-        }
-        Ok(())
+    if first.source_config != second.source_config
+        || first.target_config != second.target_config
+        || first.target_secrets != second.target_secrets
+    {
+        return Err(LinkConflict::Settings {
+            target: second.target_id.clone(),
+        });
     }
+    for interface in &second.interfaces {
+        if !first.interfaces.contains(interface) {
+            first.interfaces.push(interface.clone());
+        }
+    }
+    Ok(())
 }
 
 /// How many of `component` run where: its spread or daemon scaler; a capability without one

@@ -140,6 +140,33 @@ fn link_traits_that_share_a_key_become_one_link_or_say_why_the_second_cannot() {
         "{:?}",
         status.reasons
     );
+
+    // One target with different configs: the first is kept, the second's config is not
+    // even stored.
+    let text = std::fs::read_to_string(format!(
+        "{}/../manifest/tests/fixtures/parity/split-link-interfaces.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let with_config = text.replacen(
+        "interfaces: [atomics]\n            target:\n              name: kvredis",
+        "interfaces: [atomics]\n            target:\n              name: kvredis\n              config:\n                - name: other-redis\n                  properties: {url: \"redis://127.0.0.1:1\"}",
+        1,
+    );
+    assert_ne!(with_config, text);
+    let configs = manifest(&with_config);
+    assert!(configs.configs.is_empty(), "{:?}", configs.configs);
+    let mut observed = one_host();
+    converge(&configs, &mut observed);
+    assert_eq!(observed.links[0].interfaces, ["store"]);
+    let status = reconcile(&configs, &observed).status;
+    assert!(
+        status.reasons.iter().any(|reason| reason
+            .to_string()
+            .contains("to `parity-kvredis` with different configs or secrets")),
+        "{:?}",
+        status.reasons
+    );
 }
 
 #[test]

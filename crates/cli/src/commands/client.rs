@@ -27,6 +27,17 @@ impl Client {
         })
     }
 
+    /// The same, giving up on any request after `timeout` (for a check that must not hang on
+    /// a silent port an old API file names).
+    pub fn connect_with_timeout(
+        endpoint: &Endpoint,
+        timeout: std::time::Duration,
+    ) -> anyhow::Result<Self> {
+        let mut client = Self::connect(endpoint)?;
+        client.http = reqwest::Client::builder().timeout(timeout).build()?;
+        Ok(client)
+    }
+
     /// GET `path`.
     pub fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {
         self.send(reqwest::Method::GET, path, None)

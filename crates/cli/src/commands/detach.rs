@@ -71,11 +71,10 @@ pub fn execute(state_dir: &Path, output: &Output) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// This process's arguments with `--detach` / `-d` replaced by the hidden `--foreground`.
+/// This process's arguments and the hidden `--foreground`, which wins over `--detach`.
 fn foreground_args() -> Vec<std::ffi::OsString> {
     std::env::args_os()
         .skip(1)
-        .filter(|arg| arg != "-d" && arg != "--detach")
         .chain(std::iter::once("--foreground".into()))
         .collect()
 }
@@ -100,7 +99,11 @@ impl Background {
                     self.tail()
                 );
             }
-            if let Some(url) = running_api(state_dir) {
+            // Answering, and still running: not another weft that took the state directory
+            // while this one was failing to start.
+            if let Some(url) = running_api(state_dir)
+                && child.try_wait().ok().flatten().is_none()
+            {
                 return Ok(url);
             }
             if started.elapsed() > READY_DEADLINE {

@@ -225,43 +225,75 @@ fn port_check(port: u16, used_by: &str, weft_holds: bool) -> Check {
 fn examples_port_check(weft_running: bool) -> Check {
     let check = port_check(EXAMPLES_PORT, "wasmCloud's HTTP examples", false);
     if weft_running && check.verdict == Verdict::Problem {
-        return Check::ok(
+        return Check::not_ok(
             &check.name,
-            "in use: by one of weft's apps, or else wasmCloud's HTTP examples cannot listen there",
+            Verdict::Missing,
+            "in use",
+            "fine if one of weft's apps listens there (`weft get inventory`); otherwise wasmCloud's HTTP examples cannot",
         );
     }
     check
 }
 
-/// Whether the NATS server at `url` accepts a TCP connection.
+/// Whether the NATS server at `url` accepts a TCP connection (on any address its host
+/// resolves to). The check's name shows the URL without a user and password.
 fn nats_check(url: &str) -> Check {
-    let name = format!("NATS at {url}");
+    let authority = nats_authority(url);
+    let name = format!("NATS at {authority}");
     let fix = "start nats-server with JetStream (`nats-server -js`), or correct --nats";
-    let authority = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .rsplit('@')
-        .next()
-        .unwrap_or(url);
-    let address = authority
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut addresses| addresses.next());
-    let Some(address) = address else {
+    let Ok(addresses) = authority.to_socket_addrs() else {
         return Check::not_ok(
             &name,
             Verdict::Problem,
-            "not a HOST:PORT address",
+            "its host does not resolve",
             "write nats://HOST:PORT",
         );
     };
-    match TcpStream::connect_timeout(&address, NATS_TIMEOUT) {
-        Ok(_) => Check::ok(&name, "reachable"),
-        Err(error) => Check::not_ok(
-            &name,
-            Verdict::Problem,
-            format!("unreachable ({error})"),
-            fix,
-        ),
+    let mut last_error = None;
+    for address in addresses {
+        match TcpStream::connect_timeout(&address, NATS_TIMEOUT) {
+            Ok(_) => return Check::ok(&name, format!("reachable at {address}")),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    let why = last_error.map_or("no address".to_owned(), |error| error.to_string());
+    Check::not_ok(&name, Verdict::Problem, format!("unreachable ({why})"), fix)
+}
+
+/// `HOST:PORT` of a NATS URL: no scheme, user, password or path; port 4222 when none is
+/// given, as the NATS client assumes.
+fn nats_authority(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let host_and_port = rest
+        .split('/')
+        .next()
+        .unwrap_or(rest)
+        .rsplit('@')
+        .next()
+        .unwrap_or(rest);
+    let has_port = host_and_port
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        && !host_and_port.ends_with(']');
+    if has_port {
+        host_and_port.to_owned()
+    } else {
+        format!("{host_and_port}:4222")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nats_urls_lose_their_credentials_and_gain_the_default_port() {
+        assert_eq!(
+            nats_authority("nats://u:secret@127.0.0.1:4223"),
+            "127.0.0.1:4223"
+        );
+        assert_eq!(nats_authority("tls://nats.internal/"), "nats.internal:4222");
+        assert_eq!(nats_authority("127.0.0.1"), "127.0.0.1:4222");
+        assert_eq!(nats_authority("nats://[::1]:4222"), "[::1]:4222");
     }
 }

@@ -60,6 +60,9 @@ pub fn read_api_file(state_dir: &Path) -> anyhow::Result<ApiFile> {
         .with_context(|| format!("{} is damaged; restart `weft up`", path.display()))
 }
 
+/// How long [`running_api`] waits for an answer.
+const RUNNING_CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The API URL of the `weft up` whose API file is in `state_dir`, if it answers with the
 /// file's token (a file left by a process that was killed does not count).
 pub fn running_api(state_dir: &Path) -> Option<String> {
@@ -69,7 +72,9 @@ pub fn running_api(state_dir: &Path) -> Option<String> {
         api: None,
         token: None,
     };
-    let client = crate::commands::client::Client::connect(&endpoint).ok()?;
+    let client =
+        crate::commands::client::Client::connect_with_timeout(&endpoint, RUNNING_CHECK_TIMEOUT)
+            .ok()?;
     client
         .get::<serde_json::Value>("/v1/hosts")
         .ok()
