@@ -87,6 +87,14 @@ pub enum Command {
     /// Stop the `weft up` that owns the state directory (in-flight requests finish).
     Down,
 
+    /// Make a component project from a template bundled into weft (`--list` shows them): code,
+    /// a wadm manifest, a README. It builds with `weft build` and runs with no edit.
+    New(NewArgs),
+
+    /// Build the component project in a directory (Rust, Python, TypeScript/JavaScript, or a
+    /// wasmCloud project's `wasmcloud.toml`) and say where the component went.
+    Build(BuildArgs),
+
     /// Check what building and running components needs here (toolchains, ports, a running
     /// weft, NATS) and say how to fix what is missing.
     Doctor(DoctorArgs),
@@ -143,6 +151,49 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+}
+
+/// `weft new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The project's name (lowercase letters, digits, `-`, `_`): its directory, package and
+    /// application name.
+    #[arg(required_unless_present = "list")]
+    pub name: Option<String>,
+
+    /// The template to start from (`weft new --list` shows them).
+    #[arg(
+        long,
+        short = 't',
+        default_value = "rust-http-hello",
+        conflicts_with = "template_dir"
+    )]
+    pub template: String,
+
+    /// A directory of your own to use as the template: every file is copied, with
+    /// `{{project-name}}` and `{{project_name}}` filled in.
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+
+    /// Where to make the project (default: ./NAME); it must not exist or be empty.
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
+
+    /// List the templates instead of making a project.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// `weft build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The project directory (default: the current one).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// The project's wasmcloud.toml, or its directory (as `wash build -p`).
+    #[arg(long, short = 'p', value_name = "PATH", conflicts_with = "dir")]
+    pub config_path: Option<PathBuf>,
 }
 
 /// `weft doctor`.

@@ -40,6 +40,8 @@ fn main() -> ExitCode {
             commands::up::execute_manager(manager, &state_dir, &output, &logs)
         }
         Command::Down => commands::down::execute(&endpoint, &output),
+        Command::New(new) => commands::new::execute(&new, &output),
+        Command::Build(build) => commands::build::execute(&build, &output),
         Command::Doctor(doctor) => commands::doctor::execute(&doctor, &state_dir, &output),
         Command::App(app) => commands::app::execute(app, &endpoint, &output),
         Command::Config(config) => commands::config::execute(config, &endpoint, &output),

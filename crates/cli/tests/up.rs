@@ -539,7 +539,7 @@ fn doctor_names_what_is_missing_and_what_is_in_the_way() {
         "missing"
     );
     assert_eq!(
-        check("jco (TypeScript and JavaScript components)")["verdict"],
+        check("npm (TypeScript and JavaScript components)")["verdict"],
         "missing"
     );
     assert!(

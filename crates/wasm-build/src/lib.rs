@@ -11,7 +11,7 @@ use std::process::Command;
 
 mod target;
 
-pub use target::{TargetError, TargetStatus, ensure_guest_target};
+pub use target::{TargetError, TargetStatus, ensure_guest_target, ensure_guest_target_in};
 
 /// The Rust target every guest is compiled for.
 pub const GUEST_TARGET: &str = "wasm32-wasip2";

@@ -83,13 +83,19 @@ pub enum TargetError {
 /// Build scripts of several crates may call this at the same time: a lock file in the temporary
 /// directory makes one of them install while the others wait, then find the target present.
 pub fn ensure_guest_target() -> Result<TargetStatus, TargetError> {
+    ensure_guest_target_in(Path::new("."))
+}
+
+/// [`ensure_guest_target`] for the Rust that builds in `dir`: the compiler and rustup run
+/// there, so a `rust-toolchain.toml` of that project picks the toolchain.
+pub fn ensure_guest_target_in(dir: &Path) -> Result<TargetStatus, TargetError> {
     let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
-    let libdir = target_libdir(&rustc)?;
+    let libdir = target_libdir(&rustc, dir)?;
     if has_core(&libdir) {
         return Ok(TargetStatus::Present);
     }
     let rustc_name = rustc.to_string_lossy().into_owned();
-    let Some(toolchain) = rustup_toolchain() else {
+    let Some(toolchain) = rustup_toolchain(dir) else {
         return Err(TargetError::NoRustup {
             rustc: rustc_name,
             libdir,
@@ -100,18 +106,19 @@ pub fn ensure_guest_target() -> Result<TargetStatus, TargetError> {
         // Another build script added it while this one waited.
         return Ok(TargetStatus::Present);
     }
-    rustup_target_add(&toolchain)?;
+    rustup_target_add(&toolchain, dir)?;
     Ok(TargetStatus::Added { toolchain })
 }
 
 /// `rustc --print target-libdir --target wasm32-wasip2`: where the target's libraries are
 /// (printed whether or not they are installed).
-fn target_libdir(rustc: &OsString) -> Result<PathBuf, TargetError> {
+fn target_libdir(rustc: &OsString, dir: &Path) -> Result<PathBuf, TargetError> {
     let failed = |source| TargetError::Rustc {
         rustc: rustc.to_string_lossy().into_owned(),
         source,
     };
     let output = Command::new(rustc)
+        .current_dir(dir)
         .args(["--print", "target-libdir", "--target", GUEST_TARGET])
         .output()
         .map_err(failed)?;
@@ -137,8 +144,9 @@ fn has_core(libdir: &Path) -> bool {
 }
 
 /// The rustup toolchain this build runs under, if rustup is there to add targets to it.
-fn rustup_toolchain() -> Option<String> {
+fn rustup_toolchain(dir: &Path) -> Option<String> {
     let rustup_runs = Command::new("rustup")
+        .current_dir(dir)
         .arg("--version")
         .output()
         .is_ok_and(|output| output.status.success());
@@ -147,13 +155,14 @@ fn rustup_toolchain() -> Option<String> {
     }
     match env::var("RUSTUP_TOOLCHAIN") {
         Ok(toolchain) if !toolchain.is_empty() => Some(toolchain),
-        _ => active_toolchain(),
+        _ => active_toolchain(dir),
     }
 }
 
 /// `rustup show active-toolchain`, for builds not started through a rustup proxy.
-fn active_toolchain() -> Option<String> {
+fn active_toolchain(dir: &Path) -> Option<String> {
     let output = Command::new("rustup")
+        .current_dir(dir)
         .args(["show", "active-toolchain"])
         .output()
         .ok()?;
@@ -188,8 +197,9 @@ fn lock_installs(toolchain: &str) -> Result<File, TargetError> {
 }
 
 /// `rustup target add wasm32-wasip2 --toolchain TOOLCHAIN`.
-fn rustup_target_add(toolchain: &str) -> Result<(), TargetError> {
+fn rustup_target_add(toolchain: &str, dir: &Path) -> Result<(), TargetError> {
     let output = Command::new("rustup")
+        .current_dir(dir)
         .args(["target", "add", GUEST_TARGET, "--toolchain", toolchain])
         .output()
         .map_err(|source| TargetError::Io {

@@ -130,9 +130,10 @@ fn toolchain_checks() -> Vec<Check> {
             "install Node.js 18 or newer (your package manager, or https://nodejs.org)",
         ),
         tool_check(
-            "jco (TypeScript and JavaScript components)",
-            "jco",
-            "npm install -g @bytecodealliance/jco @bytecodealliance/componentize-js",
+            "npm (TypeScript and JavaScript components)",
+            "npm",
+            "install Node.js 18 or newer, which brings npm; a project's own package.json \
+             brings componentize-js",
         ),
     ]
 }

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod build;
 pub mod call;
 pub mod client;
 pub mod completions;
@@ -14,6 +15,7 @@ pub mod get;
 pub mod host;
 pub mod label;
 pub mod link;
+pub mod new;
 pub mod oci;
 pub mod run;
 pub mod secret;
