@@ -95,6 +95,11 @@ pub enum Command {
     /// wasmCloud project's `wasmcloud.toml`) and say where the component went.
     Build(BuildArgs),
 
+    /// The developer loop: build the project, deploy its manifest on the local weft (started
+    /// in the background when none runs), then rebuild and redeploy on every saved change.
+    /// A failed build keeps the last good version serving. Ctrl-C removes what it deployed.
+    Dev(DevArgs),
+
     /// Check what building and running components needs here (toolchains, ports, a running
     /// weft, NATS) and say how to fix what is missing.
     Doctor(DoctorArgs),
@@ -194,6 +199,27 @@ pub struct BuildArgs {
     /// The project's wasmcloud.toml, or its directory (as `wash build -p`).
     #[arg(long, short = 'p', value_name = "PATH", conflicts_with = "dir")]
     pub config_path: Option<PathBuf>,
+}
+
+/// `weft dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// The project directory (default: the current one).
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// The manifest to deploy (default: the project's wadm.yaml; without one, a generated
+    /// manifest serves the component over HTTP on --address).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// Where a generated manifest serves the component.
+    #[arg(long, default_value = "127.0.0.1:8000")]
+    pub address: String,
+
+    /// Leave the weft that dev started running when it ends (and the app deployed).
+    #[arg(long)]
+    pub leave_running: bool,
 }
 
 /// `weft doctor`.

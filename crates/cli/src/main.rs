@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Down => commands::down::execute(&endpoint, &output),
         Command::New(new) => commands::new::execute(&new, &output),
         Command::Build(build) => commands::build::execute(&build, &output),
+        Command::Dev(dev) => commands::dev::execute(&dev, &state_dir, &output),
         Command::Doctor(doctor) => commands::doctor::execute(&doctor, &state_dir, &output),
         Command::App(app) => commands::app::execute(app, &endpoint, &output),
         Command::Config(config) => commands::config::execute(config, &endpoint, &output),

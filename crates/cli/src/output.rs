@@ -39,6 +39,14 @@ impl Output {
         }
     }
 
+    /// Tells a person what is going on (on stderr); nothing with `-o json`, where only
+    /// results and errors are printed.
+    pub fn note(&self, text: &str) {
+        if self.is_text() {
+            eprintln!("{text}");
+        }
+    }
+
     /// Prints an error as one line: `error: what: why` or `{"success": false, "error": ...}`.
     pub fn error(&self, error: &anyhow::Error) {
         let message = format!("{error:#}");

@@ -400,3 +400,127 @@ fn a_missing_toolchain_is_named_with_how_to_install_it() {
         "{stderr}"
     );
 }
+
+/// A running `weft dev -o json`: its events, one JSON object per line.
+struct Dev {
+    child: std::process::Child,
+    events: std::sync::mpsc::Receiver<Value>,
+}
+
+impl Dev {
+    fn start(project: &Path, state: &Path) -> Self {
+        use std::io::BufRead as _;
+        let mut child = weft()
+            .arg("--state-dir")
+            .arg(state)
+            .args(["dev", "-o", "json"])
+            .current_dir(project)
+            .env("PATH", path_with_test_tools())
+            .env("CARGO_TARGET_DIR", shared_target())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, events) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Ok(event) = serde_json::from_str(&line) {
+                    let _ = send.send(event);
+                }
+            }
+        });
+        Self { child, events }
+    }
+
+    /// The next event; fails unless it is `kind`.
+    fn next(&self, kind: &str) -> Value {
+        let event = self
+            .events
+            .recv_timeout(Duration::from_secs(180))
+            .unwrap_or_else(|_| panic!("no {kind} event from weft dev"));
+        assert_eq!(event["event"], kind, "{event}");
+        event
+    }
+
+    /// Ctrl-C, then the exit status.
+    fn interrupt(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Rewrites `file`, replacing `from` with `to`.
+fn edit(file: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(text.contains(from), "{from} is not in {}", file.display());
+    std::fs::write(file, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn dev_redeploys_each_save_keeps_the_last_good_version_and_cleans_up() {
+    let root = tempfile::tempdir().unwrap();
+    let project = new_project(root.path(), "rust-http-hello", "live");
+    let port = free_port();
+    edit_manifest(&project, "127.0.0.1:8000", &format!("127.0.0.1:{port}"));
+    let url = format!("http://127.0.0.1:{port}/x");
+    let state = tempfile::tempdir().unwrap();
+    let _weft = up(state.path(), free_port());
+    let dev = Dev::start(&project, state.path());
+    let source = project.join("src/lib.rs");
+
+    let first = dev.next("deployed");
+    assert_eq!(first["app"], "live");
+    assert_eq!(support::get(&url).1, "Hello from live! You asked for /x\n");
+
+    edit(&source, "Hello from", "Howdy from");
+    dev.next("deployed");
+    // The first request after the deploy is answered by the new code.
+    assert_eq!(support::get(&url).1, "Howdy from live! You asked for /x\n");
+
+    edit(&source, "let greeting =", "let greeting: u8 =");
+    let failed = dev.next("failed");
+    let error = failed["error"].as_str().unwrap();
+    assert!(error.contains("error[E0308]"), "{failed}");
+    assert!(
+        failed["serving"]
+            .as_str()
+            .unwrap()
+            .contains("keeps serving"),
+        "{failed}"
+    );
+    assert_eq!(support::get(&url).1, "Howdy from live! You asked for /x\n");
+
+    // The fix, in one save.
+    let broken = std::fs::read_to_string(&source).unwrap();
+    let fixed = broken.replace("let greeting: u8 =", "let greeting =");
+    std::fs::write(&source, fixed.replace("Howdy from", "Fixed in")).unwrap();
+    dev.next("deployed");
+    assert_eq!(support::get(&url).1, "Fixed in live! You asked for /x\n");
+
+    let status = dev.interrupt();
+    assert!(status.success(), "weft dev ended with {status}");
+    let (_, apps, _) = client(state.path(), &["app", "list", "-o", "json"]);
+    assert!(
+        !apps.contains("\"live\""),
+        "dev left its app behind: {apps}"
+    );
+    let (status, _) = answer_until("GET", &url, "", 0, Duration::from_secs(10));
+    assert_eq!(status, 0, "the app still serves after Ctrl-C");
+}

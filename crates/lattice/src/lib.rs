@@ -59,7 +59,7 @@ pub use json_bytes::json_bytes;
 pub use lattice_name::{InvalidLatticeName, LatticeName};
 pub use lattice_view::Lattice;
 pub use nats_bus::NatsBus;
-pub use nats_connect::{NatsConnectError, NatsSettings};
+pub use nats_connect::{NatsConnectError, NatsSettings, nats_server_authority};
 pub use nats_store::NatsStore;
 pub use observed::{
     ObservedHost, ObservedLattice, RunningCapability, RunningComponent, StoredConfig,

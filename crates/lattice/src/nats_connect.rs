@@ -240,6 +240,22 @@ fn read_nkey_seed(path: &std::path::Path) -> Result<String, NatsConnectError> {
         .ok_or_else(|| unusable("no user seed in it".to_owned()))
 }
 
+/// `HOST:PORT` of a NATS server URL as the NATS client reads it: no scheme, user, password or
+/// path, and the client's default port (4222) when none is given; `None` when the client would
+/// not take it as a server URL.
+pub fn nats_server_authority(url: &str) -> Option<String> {
+    let address = url.parse::<ServerAddr>().ok()?;
+    let host = address.host();
+    if host.is_empty() {
+        return None;
+    }
+    Some(if host.contains(':') {
+        format!("[{host}]:{}", address.port())
+    } else {
+        format!("{host}:{}", address.port())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,5 +275,24 @@ mod tests {
             std::io::ErrorKind::ConnectionRefused,
         ));
         assert!(!is_tls_refusal(&down.to_string()));
+    }
+
+    #[test]
+    fn a_server_url_loses_its_credentials_and_gains_the_default_port() {
+        let authority = |url| nats_server_authority(url);
+        assert_eq!(
+            authority("nats://u:secret@127.0.0.1:4223").as_deref(),
+            Some("127.0.0.1:4223")
+        );
+        assert_eq!(
+            authority("tls://nats.internal/").as_deref(),
+            Some("nats.internal:4222")
+        );
+        assert_eq!(authority("127.0.0.1").as_deref(), Some("127.0.0.1:4222"));
+        assert_eq!(
+            authority("nats://[::1]:4222").as_deref(),
+            Some("[::1]:4222")
+        );
+        assert_eq!(authority("http://x:1"), None);
     }
 }

@@ -239,7 +239,14 @@ fn examples_port_check(weft_running: bool) -> Check {
 /// Whether the NATS server at `url` accepts a TCP connection (on any address its host
 /// resolves to). The check's name shows the URL without a user and password.
 fn nats_check(url: &str) -> Check {
-    let authority = nats_authority(url);
+    let Some(authority) = weft_lattice::nats_server_authority(url) else {
+        return Check::not_ok(
+            "NATS",
+            Verdict::Problem,
+            "--nats is not a NATS server URL",
+            "write nats://HOST:PORT (or tls://HOST:PORT)",
+        );
+    };
     let name = format!("NATS at {authority}");
     let fix = "start nats-server with JetStream (`nats-server -js`), or correct --nats";
     let Ok(addresses) = authority.to_socket_addrs() else {
@@ -259,42 +266,4 @@ fn nats_check(url: &str) -> Check {
     }
     let why = last_error.map_or("no address".to_owned(), |error| error.to_string());
     Check::not_ok(&name, Verdict::Problem, format!("unreachable ({why})"), fix)
-}
-
-/// `HOST:PORT` of a NATS URL: no scheme, user, password or path; port 4222 when none is
-/// given, as the NATS client assumes.
-fn nats_authority(url: &str) -> String {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let host_and_port = rest
-        .split('/')
-        .next()
-        .unwrap_or(rest)
-        .rsplit('@')
-        .next()
-        .unwrap_or(rest);
-    let has_port = host_and_port
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
-        && !host_and_port.ends_with(']');
-    if has_port {
-        host_and_port.to_owned()
-    } else {
-        format!("{host_and_port}:4222")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nats_urls_lose_their_credentials_and_gain_the_default_port() {
-        assert_eq!(
-            nats_authority("nats://u:secret@127.0.0.1:4223"),
-            "127.0.0.1:4223"
-        );
-        assert_eq!(nats_authority("tls://nats.internal/"), "nats.internal:4222");
-        assert_eq!(nats_authority("127.0.0.1"), "127.0.0.1:4222");
-        assert_eq!(nats_authority("nats://[::1]:4222"), "[::1]:4222");
-    }
 }

@@ -11,9 +11,13 @@ use crate::output::Output;
 /// How long `weft down` waits for `weft up` to finish its in-flight requests and exit.
 const STOP_DEADLINE: Duration = Duration::from_secs(30);
 
+/// How long one request to the stopping `weft up` may take (so a port that went silent
+/// cannot hang `weft down`).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// Stops the `weft up` that `endpoint` names, and waits until it has stopped serving the API.
 pub fn execute(endpoint: &Endpoint, output: &Output) -> anyhow::Result<()> {
-    let client = Client::connect(endpoint)?;
+    let client = Client::connect_with_timeout(endpoint, REQUEST_TIMEOUT)?;
     let _: serde_json::Value = client.post("/v1/shutdown", serde_json::json!({}))?;
     let api_file = api_file_path(&endpoint.state_dir);
     let started = Instant::now();

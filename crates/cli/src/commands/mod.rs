@@ -8,6 +8,8 @@ pub mod client;
 pub mod completions;
 pub mod config;
 pub mod detach;
+pub mod dev;
+pub mod dev_session;
 pub mod doctor;
 pub mod down;
 pub mod events;
