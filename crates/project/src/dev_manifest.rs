@@ -38,11 +38,10 @@ pub enum DevManifestError {
     /// None of its components runs the component the build makes.
     #[error(
         "{} deploys no component from {} (its file images: {}), so edits would never show; \
-         point a component's image at file://./{} ",
+         point the image of the component you are developing at that file",
         manifest.display(),
         built.display(),
-        if images.is_empty() { "none".to_owned() } else { images.join(", ") },
-        built.file_name().map(|name| format!("build/{}", name.to_string_lossy())).unwrap_or_default()
+        if images.is_empty() { "none".to_owned() } else { images.join(", ") }
     )]
     NothingFromTheBuild {
         /// The manifest.

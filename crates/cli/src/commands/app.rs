@@ -239,6 +239,12 @@ fn put_file(client: &Client, path: &Path) -> anyhow::Result<(String, String)> {
     let shown = path.display();
     let source = std::fs::read_to_string(path).with_context(|| format!("cannot read {shown}"))?;
     let file = std::fs::canonicalize(path).with_context(|| format!("cannot resolve {shown}"))?;
+    store(client, &file, &source)
+}
+
+/// Stores manifest `source` as a new version (`file`, absolute, is where its relative
+/// `file://` images resolve); returns its name and version.
+pub fn store(client: &Client, file: &Path, source: &str) -> anyhow::Result<(String, String)> {
     let stored: serde_json::Value = client.post(
         "/v1/apps",
         serde_json::json!({ "file": file.display().to_string(), "source": source }),

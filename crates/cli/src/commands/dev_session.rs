@@ -200,10 +200,7 @@ impl DevSession {
             .clone()
             .unwrap_or_else(|| self.project.dir.join("wadm.yaml"));
         let file = std::path::absolute(&file).unwrap_or(file);
-        let _: serde_json::Value = self.client.post(
-            "/v1/apps",
-            serde_json::json!({ "file": file.display().to_string(), "source": manifest.source }),
-        )?;
+        crate::commands::app::store(&self.client, &file, &manifest.source)?;
         let path = format!("/v1/apps/{}", segment(&manifest.name));
         let _: serde_json::Value = self.client.post(
             &format!("{path}/deploy"),
